@@ -1,0 +1,48 @@
+# Every target in one line: `make help`. ENV picks environments/<ENV>.toml (default: local, the
+# embedded emulator); STACK picks management, a member account (dev, ...) or all.
+ENV ?= local
+STACK ?= all
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+CLI := $(PY) -m scripts.cli
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help install lock synth plan apply validate test snapshot-update clean
+
+help: ## list every target
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+install: $(VENV)/.installed ## create .venv and install the pinned dependencies into it
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+lock: ## re-pin requirements.txt from requirements.in (on purpose only)
+	$(PYTHON) -m venv .venv-lock && .venv-lock/bin/pip install --quiet -r requirements.in
+	{ echo "# Generated from requirements.in by 'make lock'; the exact set CI and users install."; \
+	  .venv-lock/bin/pip freeze; } > requirements.txt && rm -rf .venv-lock
+
+synth: install ## synthesize cdktf.out/stacks/* for ENV (skipped when no input changed)
+	$(CLI) synth --env $(ENV)
+
+plan: install ## terraform plan STACK (default all, management first) for ENV
+	$(CLI) plan --env $(ENV) --stack $(STACK)
+
+apply: install ## terraform apply STACK (default all, management first) for ENV
+	$(CLI) apply --env $(ENV) --stack $(STACK)
+
+validate: install ## terraform validate every stack of ENV with the real provider
+	$(CLI) validate --env $(ENV) --stack $(STACK)
+
+test: install ## run the whole test suite (config, synth, snapshots, terraform, emulator)
+	$(PY) -m pytest -q tests
+
+snapshot-update: install ## rewrite the committed snapshots of environments/example.toml
+	$(PY) -m pytest -q tests/test_snapshots.py --snapshot-update
+
+clean: ## remove synthesized output and terraform working files (not the .venv)
+	rm -rf cdktf.out cdktf.out.previous .terraform-cli .pytest_cache

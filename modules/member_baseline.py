@@ -1,0 +1,35 @@
+"""What every member-account workspace holds: a small, free-when-idle base for experiments.
+
+Everything here is torn down by the dev reset and rebuilt by the next apply.
+"""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from constructs import Construct
+
+from modules import policies
+from modules.hardened_bucket import HardenedBucket
+from scripts.config import Config, MemberAccount
+
+EXPERIMENTS_POLICY = "arn:aws:iam::aws:policy/PowerUserAccess"
+SANDBOX_EXPIRY_DAYS = 30
+
+
+class MemberBaseline(Construct):
+    def __init__(self, scope: Construct, id: str, *, config: Config, account: MemberAccount,
+                 management_account_id: str):
+        super().__init__(scope, id)
+        account_id = DataAwsCallerIdentity(self, "current").account_id
+        prefix = f"{config.name_prefix}-{account.name}"
+        self.sandbox = HardenedBucket(self, "sandbox", bucket_name=f"{prefix}-sandbox-{account_id}",
+                                      expire_after_days=SANDBOX_EXPIRY_DAYS)
+        self.sandbox.bucket.force_destroy = True  # the reset must be able to empty it
+        self.experiments_role = IamRole(
+            self, "experiments_role", name=f"{prefix}-experiments",
+            description="Assumed from the management account (with MFA) to run experiments",
+            assume_role_policy=policies.to_json(policies.trust_account(management_account_id)))
+        IamRolePolicyAttachment(self, "experiments_power_user",
+                                role=self.experiments_role.name, policy_arn=EXPERIMENTS_POLICY)

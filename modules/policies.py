@@ -1,0 +1,109 @@
+"""The one place IAM policy documents are built, from plain Python structures.
+
+Pure Python (no cdktf), so helpers such as the state bootstrap use the same statements.
+Values may hold Terraform tokens; they pass through JSON encoding unchanged. IAM policy variables
+are written `$${aws:username}`: Terraform reads `${...}` as its own interpolation.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Iterable
+
+VERSION = "2012-10-17"
+
+
+def statement(sid: str, effect: str = "Allow", *, actions: Iterable[str] | None = None,
+              not_actions: Iterable[str] | None = None,
+              resources: Iterable[str] | str | None = "*",
+              principal: dict | str | None = None, condition: dict | None = None) -> dict:
+    result: dict = {"Sid": sid, "Effect": effect}
+    if principal is not None:
+        result["Principal"] = principal
+    if actions is not None:
+        result["Action"] = sorted(actions)
+    if not_actions is not None:
+        result["NotAction"] = sorted(not_actions)
+    if resources is not None:  # trust policies name no resource
+        result["Resource"] = resources if isinstance(resources, str) else list(resources)
+    if condition:
+        result["Condition"] = condition
+    return result
+
+
+def document(*statements: dict) -> dict:
+    sids = [s["Sid"] for s in statements]
+    if len(sids) != len(set(sids)):
+        raise ValueError(f"duplicate statement ids in policy: {sids}")
+    return {"Version": VERSION, "Statement": list(statements)}
+
+
+def to_json(policy: dict) -> str:
+    return json.dumps(policy, indent=2)
+
+
+def deny_insecure_transport(bucket_arn: str) -> dict:
+    return statement("DenyInsecureTransport", "Deny", actions=["s3:*"],
+                     resources=[bucket_arn, f"{bucket_arn}/*"], principal="*",
+                     condition={"Bool": {"aws:SecureTransport": "false"}})
+
+
+_OWN_USER = "arn:aws:iam::*:user/$${aws:username}"
+# What a user without MFA may still do: set up their own MFA device and password.
+_ALLOWED_WITHOUT_MFA = [
+    "iam:ChangePassword", "iam:CreateVirtualMFADevice", "iam:EnableMFADevice",
+    "iam:GetAccountPasswordPolicy", "iam:GetMFADevice", "iam:GetUser", "iam:ListMFADevices",
+    "iam:ListVirtualMFADevices", "iam:ResyncMFADevice", "sts:GetSessionToken",
+]
+
+
+def force_mfa() -> dict:
+    """AWS's documented self-service MFA policy: everything is denied until MFA is present."""
+    return document(
+        statement("AllowViewAccountInfo",
+                  actions=["iam:GetAccountPasswordPolicy", "iam:ListVirtualMFADevices"]),
+        statement("AllowManageOwnPasswords", actions=["iam:ChangePassword", "iam:GetUser"],
+                  resources=[_OWN_USER]),
+        statement("AllowManageOwnVirtualMFADevice", actions=["iam:CreateVirtualMFADevice"],
+                  resources=["arn:aws:iam::*:mfa/*"]),
+        statement("AllowManageOwnUserMFA",
+                  actions=["iam:DeactivateMFADevice", "iam:EnableMFADevice", "iam:GetMFADevice",
+                           "iam:ListMFADevices", "iam:ResyncMFADevice"],
+                  resources=[_OWN_USER]),
+        statement("DenyAllExceptListedIfNoMFA", "Deny", not_actions=_ALLOWED_WITHOUT_MFA,
+                  condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}),
+    )
+
+
+def assume_member_roles(role_arns: Iterable[str]) -> dict:
+    return document(statement(
+        "AssumeMemberAccountRolesWithMfa", actions=["sts:AssumeRole"], resources=list(role_arns),
+        condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}}))
+
+
+def cloudtrail_writes(bucket_arn: str, trail_arn: str, organization_id: str,
+                      management_account_id: str) -> list[dict]:
+    """Statements letting the organization trail write the org's and the management account's
+    log files (the bucket policy also needs the TLS deny)."""
+    service = {"Service": "cloudtrail.amazonaws.com"}
+    source = {"StringEquals": {"aws:SourceArn": trail_arn}}
+    written = {"StringEquals": {"aws:SourceArn": trail_arn,
+                                "s3:x-amz-acl": "bucket-owner-full-control"}}
+    return [
+        statement("AWSCloudTrailAclCheck", actions=["s3:GetBucketAcl"], resources=[bucket_arn],
+                  principal=service, condition=source),
+        statement("AWSCloudTrailWriteManagementAccount", actions=["s3:PutObject"],
+                  resources=[f"{bucket_arn}/AWSLogs/{management_account_id}/*"],
+                  principal=service, condition=written),
+        statement("AWSCloudTrailWriteOrganization", actions=["s3:PutObject"],
+                  resources=[f"{bucket_arn}/AWSLogs/{organization_id}/*"],
+                  principal=service, condition=written),
+    ]
+
+
+def trust_account(account_id: str, *, require_mfa: bool = True) -> dict:
+    """Trust policy letting principals of `account_id` assume a role, with MFA by default."""
+    condition = {"Bool": {"aws:MultiFactorAuthPresent": "true"}} if require_mfa else None
+    return document(statement(
+        "TrustAccountPrincipals", actions=["sts:AssumeRole"], resources=None,
+        principal={"AWS": f"arn:aws:iam::{account_id}:root"}, condition=condition))

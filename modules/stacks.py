@@ -1,0 +1,70 @@
+"""Stacks wire constructs together: one management stack, one stack per member account."""
+
+from __future__ import annotations
+
+from cdktf import Fn, TerraformOutput, TerraformStack
+from constructs import Construct
+
+from modules import aws_settings
+from modules.audit_trail import AuditTrail
+from modules.identity import Identity
+from modules.member_baseline import MemberBaseline
+from modules.organization import Organization
+from scripts.config import MANAGEMENT_STACK, Config, MemberAccount
+from scripts.workspaces import (
+    OUTPUT_MANAGEMENT_ACCOUNT_ID,
+    OUTPUT_MEMBER_ACCOUNT_IDS,
+    OUTPUT_MEMBER_ROLE_ARNS,
+)
+
+
+class ManagementStack(TerraformStack):
+    """Runs with management-account credentials. Nothing experimental goes here."""
+
+    def __init__(self, scope: Construct, config: Config):
+        super().__init__(scope, MANAGEMENT_STACK)
+        aws_settings.aws_provider(self, config, MANAGEMENT_STACK)
+        aws_settings.s3_backend(self, config, MANAGEMENT_STACK)
+
+        org = Organization(self, "organization", config=config)
+        identity = Identity(self, "identity", config=config,
+                            member_role_arns=list(org.role_arns.values()))
+        audit = AuditTrail(self, "audit", config=config, organization_id=org.organization.id,
+                           depends_on=[org.organization])
+
+        outputs = {
+            "organization_id": org.organization.id,
+            OUTPUT_MANAGEMENT_ACCOUNT_ID: org.organization.master_account_id,
+            OUTPUT_MEMBER_ACCOUNT_IDS: {name: a.id for name, a in org.accounts.items()},
+            OUTPUT_MEMBER_ROLE_ARNS: org.role_arns,
+            "trail_arn": audit.trail.arn,
+            "trail_bucket": audit.log_bucket.bucket.id,
+            "administrators_group": identity.administrators.name,
+            "cross_account_group": identity.cross_account.name,
+        }
+        for name, value in outputs.items():
+            TerraformOutput(self, name, value=value)
+
+
+class MemberAccountStack(TerraformStack):
+    """A member account's workspace, applied by assuming its role from management credentials.
+
+    The account id comes from the management workspace's outputs; the provider refuses to act
+    in any other account.
+    """
+
+    def __init__(self, scope: Construct, config: Config, account: MemberAccount):
+        super().__init__(scope, account.name)
+        management = aws_settings.remote_state(self, config, MANAGEMENT_STACK)
+        account_id = Fn.lookup(management.get(OUTPUT_MEMBER_ACCOUNT_IDS), account.name)
+        role_arn = Fn.lookup(management.get(OUTPUT_MEMBER_ROLE_ARNS), account.name)
+        aws_settings.aws_provider(self, config, account.name, assume_role_arn=role_arn,
+                                  allowed_account_ids=[account_id])
+        aws_settings.s3_backend(self, config, account.name)
+
+        baseline = MemberBaseline(
+            self, "baseline", config=config, account=account,
+            management_account_id=management.get_string(OUTPUT_MANAGEMENT_ACCOUNT_ID))
+        TerraformOutput(self, "account_id", value=account_id)
+        TerraformOutput(self, "sandbox_bucket", value=baseline.sandbox.bucket.id)
+        TerraformOutput(self, "experiments_role_arn", value=baseline.experiments_role.arn)

@@ -1,0 +1,1 @@
+"""Helpers: configuration, terraform runner, AWS sessions, emulator and the user-facing commands."""

@@ -1,0 +1,64 @@
+"""The one place boto3 sessions are built, for real AWS or the emulator, and identity is asked.
+
+For an emulator environment the helper supplies fixed fake credentials and endpoint URLs, so
+real credentials from the user's shell never reach the emulator.
+"""
+
+from __future__ import annotations
+
+import os
+
+import boto3
+from botocore.config import Config as BotoConfig
+
+from scripts.config import Config
+
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+# Variables that would carry a user's real identity into a process talking to the emulator.
+_REAL_IDENTITY_VARIABLES = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+                            "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE")
+
+
+def process_environment(config: Config, base: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for a subprocess (terraform) acting as the management account."""
+    env = dict(os.environ if base is None else base)
+    env["AWS_REGION"] = env["AWS_DEFAULT_REGION"] = config.region
+    if config.emulator:
+        for name in _REAL_IDENTITY_VARIABLES:
+            env.pop(name, None)
+        env.update(FAKE_CREDENTIALS)
+    return env
+
+
+def session(config: Config) -> boto3.Session:
+    """A session with the management account's credentials (fake ones for the emulator)."""
+    if config.emulator:
+        return boto3.Session(aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                             aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+                             region_name=config.region)
+    return boto3.Session(region_name=config.region)
+
+
+def client(config: Config, service: str, boto_session: boto3.Session | None = None):
+    """A client for `service`; pointed at the emulator in an emulator environment."""
+    boto_session = boto_session or session(config)
+    if config.emulator:
+        return boto_session.client(service, endpoint_url=config.emulator.endpoint_url,
+                                   config=BotoConfig(s3={"addressing_style": "path"},
+                                                     retries={"max_attempts": 2}))
+    return boto_session.client(service)
+
+
+def account_id(config: Config, boto_session: boto3.Session | None = None) -> str:
+    """Which account do these credentials land in?"""
+    return client(config, "sts", boto_session).get_caller_identity()["Account"]
+
+
+def assume_role(config: Config, role_arn: str, session_name: str) -> boto3.Session:
+    """A session in another account, from the management credentials."""
+    credentials = client(config, "sts").assume_role(
+        RoleArn=role_arn, RoleSessionName=session_name)["Credentials"]
+    return boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
+                         aws_secret_access_key=credentials["SecretAccessKey"],
+                         aws_session_token=credentials["SessionToken"],
+                         region_name=config.region)

@@ -1,0 +1,302 @@
+"""Load and validate `environments/<name>.toml` into frozen, typed objects.
+
+Every problem in a file is collected and reported at once, each naming the file, the key and
+what is expected, so a user fixes their file in one pass.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import botocore.session
+
+ENVIRONMENTS_DIR = Path(__file__).resolve().parent.parent / "environments"
+DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
+MANAGEMENT_STACK = "management"
+# Overrides the port of the emulator endpoint, so a second emulator can run beside the first.
+EMULATOR_PORT_VARIABLE = "LOCAL_AWS_PORT"
+
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+_ACCOUNT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+_NAME_PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,19}$")
+_IAM_NAME = re.compile(r"^[A-Za-z0-9+=,.@_-]{1,64}$")
+_BUCKET_CHARS = re.compile(r"^[a-z0-9.-]+$")
+_TRAIL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$")
+
+
+@dataclass(frozen=True)
+class MemberAccount:
+    name: str
+    email: str
+    role_name: str
+
+
+@dataclass(frozen=True)
+class Trail:
+    name: str
+    bucket: str
+    retention_days: int
+
+
+@dataclass(frozen=True)
+class Emulator:
+    """Endpoint settings of a local AWS emulator; absent for real AWS."""
+
+    endpoint_url: str
+
+    @property
+    def port(self) -> int:
+        return urlsplit(self.endpoint_url).port or 80
+
+
+@dataclass(frozen=True)
+class Config:
+    env_name: str
+    source: Path
+    region: str
+    name_prefix: str
+    management_email: str
+    state_bucket: str
+    admin_users: tuple[str, ...]
+    accounts: tuple[MemberAccount, ...]
+    trail: Trail
+    tags: tuple[tuple[str, str], ...]
+    emulator: Emulator | None = None
+
+    def account(self, name: str) -> MemberAccount:
+        for account in self.accounts:
+            if account.name == name:
+                return account
+        known = ", ".join(a.name for a in self.accounts)
+        raise KeyError(f"no member account named {name!r} in {self.source.name} (known: {known})")
+
+    @property
+    def stack_names(self) -> tuple[str, ...]:
+        """Workspaces in apply order: management first, then one per member account."""
+        return (MANAGEMENT_STACK, *(a.name for a in self.accounts))
+
+    def state_key(self, stack: str) -> str:
+        return f"{stack}/terraform.tfstate"
+
+
+@dataclass
+class ConfigError(Exception):
+    source: Path
+    problems: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        lines = [f"{self.source}: {len(self.problems)} problem(s) in the environment file:"]
+        lines += [f"  - {problem}" for problem in self.problems]
+        return "\n".join(lines)
+
+
+def environment_path(env_name: str) -> Path:
+    return ENVIRONMENTS_DIR / f"{env_name}.toml"
+
+
+def load(env: str | Path) -> Config:
+    """Load an environment by name (`example`) or by path to its TOML file."""
+    path = Path(env) if str(env).endswith(".toml") else environment_path(str(env))
+    if not path.is_file():
+        available = ", ".join(sorted(p.stem for p in ENVIRONMENTS_DIR.glob("*.toml")))
+        raise ConfigError(path, [f"file not found (environments available: {available})"])
+    try:
+        raw = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(path, [f"not valid TOML: {error}"]) from None
+    return _Validator(path).config(raw)
+
+
+class _Validator:
+    """Reads a raw TOML dict; records each problem and carries on with a placeholder."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.problems: list[str] = []
+
+    def problem(self, key: str, expected: str, got: object = None) -> None:
+        suffix = f", got {got!r}" if got is not None else ""
+        self.problems.append(f"key '{key}': expected {expected}{suffix}")
+
+    def table(self, raw: object, key: str) -> dict:
+        if not isinstance(raw, dict):
+            self.problem(key, "a table", raw)
+            return {}
+        return raw
+
+    def known_keys(self, table: dict, prefix: str, required: set[str], optional: set[str]) -> None:
+        for missing in sorted(required - table.keys()):
+            self.problems.append(f"key '{prefix}{missing}': missing (required)")
+        for unknown in sorted(table.keys() - required - optional):
+            allowed = ", ".join(sorted(required | optional))
+            self.problems.append(f"key '{prefix}{unknown}': unknown key (allowed here: {allowed})")
+
+    def string(self, table: dict, key: str, full_key: str, pattern: re.Pattern | None = None,
+               expected: str = "a string", default: str | None = None) -> str:
+        value = table.get(key, default)
+        if value is None:
+            return ""  # reported as missing by known_keys
+        if not isinstance(value, str):
+            self.problem(full_key, f"a string ({expected})", value)
+            return ""
+        if pattern is not None and not pattern.match(value):
+            self.problem(full_key, expected, value)
+        return value
+
+    def email(self, table: dict, key: str, full_key: str) -> str:
+        value = self.string(table, key, full_key, _EMAIL, "an email address like name@example.com")
+        if len(value) > 64:
+            self.problem(full_key, "an email address of at most 64 characters (AWS limit)", value)
+        return value
+
+    def bucket(self, table: dict, key: str, full_key: str) -> str:
+        value = self.string(table, key, full_key)
+        if not value:
+            return value
+        reasons = []
+        if not 3 <= len(value) <= 63:
+            reasons.append(f"3 to 63 characters (has {len(value)})")
+        if not _BUCKET_CHARS.match(value):
+            reasons.append("only lowercase letters, digits, dots and hyphens")
+        if not (value[0].isalnum() and value[-1].isalnum()):
+            reasons.append("to begin and end with a letter or digit")
+        if ".." in value:
+            reasons.append("no two adjacent dots")
+        if _is_ip_address(value):
+            reasons.append("not formatted like an IP address")
+        if value.startswith(("xn--", "sthree-")) or value.endswith(("-s3alias", "--ol-s3")):
+            reasons.append("none of the prefixes/suffixes S3 reserves (xn--, sthree-, -s3alias, --ol-s3)")
+        if reasons:
+            self.problem(full_key, "a valid S3 bucket name: " + "; ".join(reasons), value)
+        return value
+
+    def config(self, raw: dict) -> Config:
+        self.known_keys(raw, "", {"region", "name_prefix", "management", "state", "admins",
+                                  "accounts", "trail"}, {"tags", "emulator"})
+        region = self.string(raw, "region", "region")
+        if region and region not in _known_regions():
+            self.problem("region", "an AWS region such as eu-west-1 or us-east-1", region)
+        name_prefix = self.string(raw, "name_prefix", "name_prefix", _NAME_PREFIX,
+                                  "2-20 lowercase letters, digits or hyphens, starting with a letter")
+
+        management = self.table(raw.get("management", {}), "management")
+        self.known_keys(management, "management.", {"email"}, set())
+        management_email = self.email(management, "email", "management.email")
+
+        state = self.table(raw.get("state", {}), "state")
+        self.known_keys(state, "state.", {"bucket"}, set())
+        state_bucket = self.bucket(state, "bucket", "state.bucket")
+
+        admins = self.table(raw.get("admins", {}), "admins")
+        self.known_keys(admins, "admins.", {"users"}, set())
+        admin_users = self.admin_users(admins.get("users"))
+
+        accounts = self.accounts(raw.get("accounts", {}))
+        self.unique_emails(management_email, accounts)
+
+        trail = self.trail(raw.get("trail", {}))
+        tags = self.tags(raw.get("tags", {}))
+        emulator = self.emulator(raw["emulator"]) if "emulator" in raw else None
+
+        if self.problems:
+            raise ConfigError(self.path, self.problems)
+        return Config(env_name=self.path.stem, source=self.path, region=region,
+                      name_prefix=name_prefix, management_email=management_email,
+                      state_bucket=state_bucket, admin_users=admin_users, accounts=accounts,
+                      trail=trail, tags=tags, emulator=emulator)
+
+    def admin_users(self, users: object) -> tuple[str, ...]:
+        if users is None:
+            return ()  # reported as missing by known_keys
+        if not isinstance(users, list):
+            self.problem("admins.users", "a list of IAM user names", users)
+            return ()
+        if not users:
+            self.problem("admins.users", "at least one admin user name", users)
+        for index, user in enumerate(users):
+            if not isinstance(user, str) or not _IAM_NAME.match(user):
+                self.problem(f"admins.users[{index}]",
+                             "an IAM user name (1-64 of letters, digits and +=,.@_-)", user)
+        return tuple(users)
+
+    def accounts(self, raw: object) -> tuple[MemberAccount, ...]:
+        table = self.table(raw, "accounts")
+        if "dev" not in table:
+            self.problems.append("key 'accounts.dev': missing (the development account is required)")
+        accounts = []
+        for name, entry in table.items():
+            prefix = f"accounts.{name}"
+            if not _ACCOUNT_NAME.match(name) or name == MANAGEMENT_STACK:
+                self.problem(prefix, "an account name of 1-20 lowercase letters, digits or hyphens, "
+                             f"starting with a letter, other than '{MANAGEMENT_STACK}'", name)
+            entry = self.table(entry, prefix)
+            self.known_keys(entry, prefix + ".", {"email"}, {"role_name"})
+            email = self.email(entry, "email", f"{prefix}.email")
+            role_name = self.string(entry, "role_name", f"{prefix}.role_name", _IAM_NAME,
+                                    "an IAM role name (1-64 of letters, digits and +=,.@_-)",
+                                    default=DEFAULT_ROLE_NAME)
+            accounts.append(MemberAccount(name=name, email=email, role_name=role_name))
+        return tuple(accounts)
+
+    def unique_emails(self, management_email: str, accounts: tuple[MemberAccount, ...]) -> None:
+        seen = {management_email.lower(): "management.email"} if management_email else {}
+        for account in accounts:
+            key = f"accounts.{account.name}.email"
+            if account.email and account.email.lower() in seen:
+                self.problem(key, f"an email not already used by '{seen[account.email.lower()]}' "
+                             "(every AWS account needs its own)", account.email)
+            seen.setdefault(account.email.lower(), key)
+
+    def trail(self, raw: object) -> Trail:
+        table = self.table(raw, "trail")
+        self.known_keys(table, "trail.", {"name", "bucket", "retention_days"}, set())
+        name = self.string(table, "name", "trail.name", _TRAIL_NAME,
+                           "a trail name of 3-128 letters, digits, '.', '_' or '-'")
+        bucket = self.bucket(table, "bucket", "trail.bucket")
+        retention = table.get("retention_days", 0)
+        if isinstance(retention, bool) or not isinstance(retention, int) or retention <= 0:
+            self.problem("trail.retention_days", "a positive whole number of days", retention)
+        return Trail(name=name, bucket=bucket, retention_days=retention)
+
+    def tags(self, raw: object) -> tuple[tuple[str, str], ...]:
+        table = self.table(raw, "tags")
+        for key, value in table.items():
+            if not isinstance(value, str):
+                self.problem(f"tags.{key}", "a string tag value", value)
+        return tuple(sorted((k, v) for k, v in table.items() if isinstance(v, str)))
+
+    def emulator(self, raw: object) -> Emulator:
+        table = self.table(raw, "emulator")
+        self.known_keys(table, "emulator.", {"endpoint_url"}, set())
+        url = self.string(table, "endpoint_url", "emulator.endpoint_url")
+        parts = urlsplit(url)
+        if url and (parts.scheme not in ("http", "https") or parts.hostname not in
+                    ("127.0.0.1", "localhost", "::1")):
+            self.problem("emulator.endpoint_url",
+                         "an http URL on this machine, such as http://127.0.0.1:4566", url)
+        override = os.environ.get(EMULATOR_PORT_VARIABLE)
+        if url and override:
+            if not override.isdigit() or not 0 < int(override) < 65536:
+                self.problems.append(f"environment variable {EMULATOR_PORT_VARIABLE}: expected "
+                                     f"a port number, got {override!r}")
+            else:
+                url = urlunsplit(parts._replace(netloc=f"{parts.hostname}:{override}"))
+        return Emulator(endpoint_url=url)
+
+
+def _is_ip_address(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _known_regions() -> frozenset[str]:
+    return frozenset(botocore.session.get_session().get_available_regions("ec2"))

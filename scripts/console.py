@@ -1,0 +1,40 @@
+"""What a person reads: numbered steps with elapsed times, and errors that say what to do next."""
+
+from __future__ import annotations
+
+import sys
+import time
+from contextlib import contextmanager
+
+
+class UserError(Exception):
+    """A failure explained in plain words; the CLI prints it without a traceback."""
+
+
+class Steps:
+    """Prints `[2/5] applying management…` and how long each step took."""
+
+    def __init__(self, total: int, out=sys.stdout):
+        self.total = total
+        self.number = 0
+        self.started = time.monotonic()
+        self.out = out
+        self.timings: list[tuple[str, float]] = []
+
+    @contextmanager
+    def step(self, title: str):
+        self.number += 1
+        print(f"[{self.number}/{self.total}] {title}…", file=self.out, flush=True)
+        began = time.monotonic()
+        yield
+        elapsed = time.monotonic() - began
+        self.timings.append((title, elapsed))
+        print(f"      done in {elapsed:.1f}s", file=self.out, flush=True)
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+
+def say(message: str = "") -> None:
+    print(message, flush=True)

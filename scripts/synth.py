@@ -1,0 +1,76 @@
+"""Synthesize the stacks only when an input changed, and never leave a broken cdktf.out behind.
+
+One synth costs ~15-40 s (jsii starts Node and loads the AWS bindings), so a hash of everything
+it reads is kept beside the output; the new output is written to a temporary directory and
+swapped in only when synth succeeded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from scripts.config import Config
+from scripts.console import UserError, say
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT_DIR = ROOT / "cdktf.out"
+HASH_FILE_NAME = ".inputs.sha256"
+# Everything main.py imports from this repository, plus what pins the bindings.
+_INPUT_GLOBS = ("main.py", "cdktf.json", "requirements.txt", "modules/**/*.py", "scripts/config.py",
+                "scripts/workspaces.py")
+
+
+def input_hash(config: Config) -> str:
+    digest = hashlib.sha256()
+    digest.update(repr(config).encode())  # resolved values, including environment overrides
+    digest.update(config.source.read_bytes())
+    for pattern in _INPUT_GLOBS:
+        for path in sorted(ROOT.glob(pattern)):
+            digest.update(str(path.relative_to(ROOT)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def stacks_dir(out_dir: Path = OUT_DIR) -> Path:
+    return out_dir / "stacks"
+
+
+def synth(config: Config, out_dir: Path = OUT_DIR, *, force: bool = False) -> bool:
+    """Synthesize `config` into `out_dir`; returns False when it was already up to date."""
+    wanted = input_hash(config)
+    hash_file = out_dir / HASH_FILE_NAME
+    if not force and hash_file.is_file() and hash_file.read_text() == wanted:
+        say(f"Synth up to date for '{config.env_name}' ({out_dir.name}/ unchanged).")
+        return False
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    try:
+        env = dict(os.environ, FOUNDATION_ENV=str(config.source), CDKTF_OUTDIR=str(staging),
+                   JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1")
+        result = subprocess.run([sys.executable, str(ROOT / "main.py")], cwd=ROOT, env=env,
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            raise UserError(f"Synth of '{config.env_name}' failed; {out_dir.name}/ was left as it "
+                            f"was.\n{result.stderr.strip()[-3000:]}")
+        (staging / HASH_FILE_NAME).write_text(wanted)
+        _swap_in(staging, out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    say(f"Synthesized '{config.env_name}' into {out_dir.name}/stacks/: "
+        + ", ".join(sorted(p.name for p in stacks_dir(out_dir).iterdir())))
+    return True
+
+
+def _swap_in(staging: Path, out_dir: Path) -> None:
+    previous = out_dir.with_name(out_dir.name + ".previous")
+    shutil.rmtree(previous, ignore_errors=True)
+    if out_dir.exists():
+        out_dir.rename(previous)
+    staging.rename(out_dir)
+    shutil.rmtree(previous, ignore_errors=True)
