@@ -1,0 +1,60 @@
+"""Shared fixtures. Synthesis costs ~15-40 s, so each environment is synthesized once per session
+(in this process: jsii's Node runtime starts once and serves every later synth)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from scripts import config as config_module
+
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--snapshot-update", action="store_true",
+                     help="rewrite tests/snapshots/ from the current synth (review the diff)")
+
+
+@pytest.fixture(scope="session")
+def synthesize(tmp_path_factory):
+    """synthesize(config) -> directory holding stacks/<name>/cdk.tf.json; cached per config."""
+    from main import build_app  # imports cdktf; only tests that synthesize pay for it
+
+    cache: dict = {}
+
+    def run(config: config_module.Config) -> Path:
+        if config not in cache:
+            outdir = tmp_path_factory.mktemp(f"synth-{config.env_name}")
+            build_app(config, outdir).synth()
+            cache[config] = outdir
+        return cache[config]
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def example_config():
+    return config_module.load("example")
+
+
+@pytest.fixture(scope="session")
+def example_stacks(synthesize, example_config) -> dict[str, dict]:
+    """The example environment's synthesized stacks, parsed: {stack name: JSON}."""
+    stacks = synthesize(example_config) / "stacks"
+    return {d.name: json.loads((d / "cdk.tf.json").read_text()) for d in sorted(stacks.iterdir())}
+
+
+def resources(stack: dict, resource_type: str) -> list[dict]:
+    return list(stack.get("resource", {}).get(resource_type, {}).values())
+
+
+def terraform_or_skip() -> str:
+    binary = shutil.which("terraform")
+    if binary is None:
+        pytest.skip("terraform CLI not on PATH: install Terraform >= 1.10 to run this test")
+    return binary
