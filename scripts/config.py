@@ -6,6 +6,7 @@ what is expected, so a user fixes their file in one pass.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import re
@@ -143,7 +144,8 @@ class _Validator:
         if value is None:
             return ""  # reported as missing by known_keys
         if not isinstance(value, str):
-            self.problem(full_key, f"a string ({expected})", value)
+            self.problem(full_key, expected if expected.startswith("a string") else
+                         f"a string ({expected})", value)
             return ""
         if pattern is not None and not pattern.match(value):
             self.problem(full_key, expected, value)
@@ -259,8 +261,9 @@ class _Validator:
         name = self.string(table, "name", "trail.name", _TRAIL_NAME,
                            "a trail name of 3-128 letters, digits, '.', '_' or '-'")
         bucket = self.bucket(table, "bucket", "trail.bucket")
-        retention = table.get("retention_days", 0)
-        if isinstance(retention, bool) or not isinstance(retention, int) or retention <= 0:
+        retention = table.get("retention_days")  # None: reported as missing by known_keys
+        if retention is not None and (isinstance(retention, bool) or not isinstance(retention, int)
+                                      or retention <= 0):
             self.problem("trail.retention_days", "a positive whole number of days", retention)
         return Trail(name=name, bucket=bucket, retention_days=retention)
 
@@ -298,5 +301,6 @@ def _is_ip_address(value: str) -> bool:
     return True
 
 
+@functools.cache  # botocore reads its endpoint data (~0.3 s) on every call
 def _known_regions() -> frozenset[str]:
     return frozenset(botocore.session.get_session().get_available_regions("ec2"))

@@ -1,0 +1,246 @@
+"""Config validation: every mistake in an environment file is reported, all at once, with the
+file, the key and what is expected. Each case edits a copy of environments/example.toml."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from scripts import config as config_module
+from scripts.config import DEFAULT_ROLE_NAME, EMULATOR_PORT_VARIABLE, ConfigError, MemberAccount, load
+
+EXAMPLE = config_module.environment_path("example")
+
+# Lines of environments/example.toml that the cases edit.
+REGION = 'region = "eu-west-1"'
+NAME_PREFIX = 'name_prefix = "acme"'
+MANAGEMENT_EMAIL = 'email = "aws-root@example.com"'
+STATE_BUCKET = 'bucket = "acme-terraform-state-example"'
+TRAIL_BUCKET = 'bucket = "acme-cloudtrail-logs-example"'
+USERS = 'users = ["alice"]'
+DEV_TABLE = "[accounts.dev]"
+DEV_EMAIL = 'email = "aws-dev@example.com"'
+DEV_ROLE = 'role_name = "OrganizationAccountAccessRole"'
+RETENTION = "retention_days = 365"
+TRAIL_TABLE = "[trail]"
+OWNER_TAG = 'owner = "alice"'
+
+TOP_LEVEL_KEYS = "accounts, admins, emulator, management, name_prefix, region, state, tags, trail"
+EMAIL = "an email address like name@example.com"
+IAM_ROLE = "an IAM role name (1-64 of letters, digits and +=,.@_-)"
+ACCOUNT_NAME = ("an account name of 1-20 lowercase letters, digits or hyphens, starting with a "
+                "letter, other than 'management'")
+RETENTION_DAYS = "a positive whole number of days"
+BUCKET = "a valid S3 bucket name: "
+
+
+def write_env(directory: Path, *edits: tuple[str, str], source: Path = EXAMPLE) -> Path:
+    """A copy of `source` in `directory` with each (old, new) edit applied exactly once."""
+    text = source.read_text()
+    for old, new in edits:
+        assert text.count(old) == 1, f"test setup: {old!r} should occur once in {source.name}"
+        text = text.replace(old, new)
+    path = directory / source.name
+    path.write_text(text)
+    return path
+
+
+def add_account(name: str, email: str) -> tuple[str, str]:
+    """An edit adding [accounts.<name>] before the [trail] table."""
+    return TRAIL_TABLE, f'[accounts.{name}]\nemail = "{email}"\n\n{TRAIL_TABLE}'
+
+
+def assert_problems(path: Path, *problems: str) -> None:
+    """load(path) fails, and the message names the file and lists exactly `problems`."""
+    with pytest.raises(ConfigError) as caught:
+        load(path)
+    expected = [f"{path}: {len(problems)} problem(s) in the environment file:",
+                *(f"  - {problem}" for problem in problems)]
+    assert str(caught.value).splitlines() == expected
+
+
+def invalid(key: str, expected: str, got: str) -> str:
+    return f"key '{key}': expected {expected}, got {got}"
+
+
+CASES = {
+    # missing keys and tables
+    "missing-region": ([(REGION, "")], ["key 'region': missing (required)"]),
+    "missing-retention": ([(RETENTION, "")], ["key 'trail.retention_days': missing (required)"]),
+    "missing-dev-account": ([(DEV_TABLE, "[accounts.sandbox]")],
+                            ["key 'accounts.dev': missing (the development account is required)"]),
+    # unknown keys: a typo names both the missing key and the unknown one with what is allowed
+    "typo-top-level": ([(REGION, 'regoin = "eu-west-1"')],
+                       ["key 'region': missing (required)",
+                        f"key 'regoin': unknown key (allowed here: {TOP_LEVEL_KEYS})"]),
+    "typo-trail": ([(RETENTION, "retension_days = 365")],
+                   ["key 'trail.retention_days': missing (required)",
+                    "key 'trail.retension_days': unknown key "
+                    "(allowed here: bucket, name, retention_days)"]),
+    "typo-account": ([(DEV_ROLE, 'rolename = "Admin"')],
+                     ["key 'accounts.dev.rolename': unknown key (allowed here: email, role_name)"]),
+    # emails
+    **{f"email-{bad}": ([(DEV_EMAIL, f'email = "{bad}"')],
+                        [invalid("accounts.dev.email", EMAIL, repr(bad))])
+       for bad in ("aws-dev.example.com", "aws-dev@example", "aws dev@example.com", "@example.com")},
+    "email-too-long": ([(DEV_EMAIL, f'email = "{"a" * 53}@example.com"')],
+                       [invalid("accounts.dev.email", "an email address of at most 64 characters "
+                                "(AWS limit)", repr("a" * 53 + "@example.com"))]),
+    "email-shared-with-management": (
+        [(DEV_EMAIL, 'email = "AWS-Root@Example.com"')],
+        [invalid("accounts.dev.email", "an email not already used by 'management.email' "
+                 "(every AWS account needs its own)", "'AWS-Root@Example.com'")]),
+    "email-shared-between-members": (
+        [add_account("test", "aws-dev@example.com")],
+        [invalid("accounts.test.email", "an email not already used by 'accounts.dev.email' "
+                 "(every AWS account needs its own)", "'aws-dev@example.com'")]),
+    # S3 bucket names
+    **{f"bucket-{case}": ([(STATE_BUCKET, f'bucket = "{name}"')],
+                          [invalid("state.bucket", BUCKET + reason, repr(name))])
+       for case, name, reason in [
+           ("too-short", "ab", "3 to 63 characters (has 2)"),
+           ("too-long", "a" * 64, "3 to 63 characters (has 64)"),
+           ("underscore", "acme_state", "only lowercase letters, digits, dots and hyphens"),
+           ("uppercase", "Acme-State", "only lowercase letters, digits, dots and hyphens"),
+           ("ip-like", "192.168.1.1", "not formatted like an IP address"),
+           ("leading-hyphen", "-acme-state", "to begin and end with a letter or digit"),
+           ("adjacent-dots", "acme..state", "no two adjacent dots"),
+           ("reserved-prefix", "xn--acme", "none of the prefixes/suffixes S3 reserves "
+                                           "(xn--, sthree-, -s3alias, --ol-s3)"),
+       ]},
+    "bucket-several-reasons": (
+        [(TRAIL_BUCKET, 'bucket = "Logs_"')],
+        [invalid("trail.bucket", BUCKET + "only lowercase letters, digits, dots and hyphens; "
+                 "to begin and end with a letter or digit", "'Logs_'")]),
+    # region, admins, account names, retention, role names
+    **{f"region-{bad}": ([(REGION, f'region = "{bad}"')],
+                         [invalid("region", "an AWS region such as eu-west-1 or us-east-1",
+                                  repr(bad))])
+       for bad in ("eu-west-9", "EU-WEST-1", "ireland")},
+    "admins-empty": ([(USERS, "users = []")],
+                     [invalid("admins.users", "at least one admin user name", "[]")]),
+    "admins-bad-name": ([(USERS, 'users = ["alice", "bob smith"]')],
+                        [invalid("admins.users[1]", "an IAM user name (1-64 of letters, digits "
+                                 "and +=,.@_-)", "'bob smith'")]),
+    **{f"account-name-{name}": ([add_account(name, "aws-other@example.com")],
+                                [invalid(f"accounts.{name}", ACCOUNT_NAME, repr(name))])
+       for name in ("Test", "my_test", "1test", "management", "a" * 21)},
+    **{f"retention-{case}": ([(RETENTION, f"retention_days = {toml}")],
+                             [invalid("trail.retention_days", RETENTION_DAYS, got)])
+       for case, toml, got in [("string", '"365"', "'365'"), ("negative", "-1", "-1"),
+                               ("zero", "0", "0"), ("fraction", "36.5", "36.5"),
+                               ("boolean", "true", "True")]},
+    **{f"role-name-{case}": ([(DEV_ROLE, f'role_name = "{name}"')],
+                             [invalid("accounts.dev.role_name", IAM_ROLE, repr(name))])
+       for case, name in [("slash-and-space", "Org Access/Role"), ("empty", ""),
+                          ("too-long", "r" * 65)]},
+    # values of the wrong type
+    "type-name-prefix": ([(NAME_PREFIX, "name_prefix = 42")],
+                         [invalid("name_prefix", "a string (2-20 lowercase letters, digits or "
+                                  "hyphens, starting with a letter)", "42")]),
+    "type-region": ([(REGION, "region = 5")], [invalid("region", "a string", "5")]),
+    "type-email": ([(MANAGEMENT_EMAIL, 'email = ["aws-root@example.com"]')],
+                   [invalid("management.email", f"a string ({EMAIL})",
+                            "['aws-root@example.com']")]),
+    "type-users": ([(USERS, 'users = "alice"')],
+                   [invalid("admins.users", "a list of IAM user names", "'alice'")]),
+    "type-tag": ([(OWNER_TAG, "owner = 1")], [invalid("tags.owner", "a string tag value", "1")]),
+    "type-account-table": (
+        [(f"{DEV_TABLE}\n{DEV_EMAIL}\n{DEV_ROLE}", '[accounts]\ndev = "aws-dev@example.com"')],
+        [invalid("accounts.dev", "a table", "'aws-dev@example.com'"),
+         "key 'accounts.dev.email': missing (required)"]),
+}
+
+
+@pytest.mark.parametrize(("edits", "problems"), CASES.values(), ids=CASES.keys())
+def test_invalid_file_names_file_key_and_expectation(tmp_path, edits, problems):
+    assert_problems(write_env(tmp_path, *edits), *problems)
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    path = write_env(tmp_path, (REGION, 'region = "mars-1"'), (STATE_BUCKET, 'bucket = "UP"'),
+                     (USERS, "users = []"), (DEV_EMAIL, 'email = "not-an-email"'),
+                     (DEV_ROLE, 'role = "Admin"'), (RETENTION, "retention_days = -5"))
+    assert_problems(
+        path,
+        invalid("region", "an AWS region such as eu-west-1 or us-east-1", "'mars-1'"),
+        invalid("state.bucket", BUCKET + "3 to 63 characters (has 2); only lowercase letters, "
+                "digits, dots and hyphens", "'UP'"),
+        invalid("admins.users", "at least one admin user name", "[]"),
+        "key 'accounts.dev.role': unknown key (allowed here: email, role_name)",
+        invalid("accounts.dev.email", EMAIL, "'not-an-email'"),
+        invalid("trail.retention_days", RETENTION_DAYS, "-5"))
+
+
+def test_unreadable_files_are_reported_with_their_path(tmp_path):
+    broken = write_env(tmp_path, (REGION, "region = "))
+    with pytest.raises(ConfigError) as caught:
+        load(broken)
+    assert str(caught.value).startswith(f"{broken}: 1 problem(s)")
+    assert caught.value.problems[0].startswith("not valid TOML: ")
+
+    with pytest.raises(ConfigError) as caught:
+        load("no-such-environment")
+    [problem] = caught.value.problems
+    assert caught.value.source.name == "no-such-environment.toml"
+    assert problem.startswith("file not found (environments available: ")
+    assert {"example", "local"} <= set(problem.split(": ", 1)[1].rstrip(")").split(", "))
+
+
+def test_valid_file_loads_into_typed_values(tmp_path):
+    config = load(write_env(tmp_path))
+    assert (config.env_name, config.source) == ("example", tmp_path / "example.toml")
+    assert (config.region, config.name_prefix) == ("eu-west-1", "acme")
+    assert config.management_email == "aws-root@example.com"
+    assert config.state_bucket == "acme-terraform-state-example"
+    assert config.admin_users == ("alice",)
+    assert config.accounts == (MemberAccount("dev", "aws-dev@example.com", DEFAULT_ROLE_NAME),)
+    assert (config.trail.name, config.trail.bucket, config.trail.retention_days) == (
+        "organization-trail", "acme-cloudtrail-logs-example", 365)
+    assert config.tags == (("owner", "alice"),)
+    assert config.emulator is None
+    assert config.stack_names == ("management", "dev")
+    assert config.state_key("dev") == "dev/terraform.tfstate"
+    with pytest.raises(AttributeError):  # frozen: code cannot change a loaded value
+        config.region = "us-east-1"
+
+
+def test_added_account_gives_a_second_member_and_workspace(tmp_path):
+    config = load(write_env(tmp_path, add_account("test", "aws-test@example.com")))
+    assert [a.name for a in config.accounts] == ["dev", "test"]
+    assert config.account("test") == MemberAccount("test", "aws-test@example.com",
+                                                   DEFAULT_ROLE_NAME)
+    assert config.stack_names == ("management", "dev", "test")
+    with pytest.raises(KeyError, match="no member account named 'prod'.*known: dev, test"):
+        config.account("prod")
+
+
+def emulator_env(tmp_path: Path) -> Path:
+    return write_env(tmp_path, source=config_module.environment_path("local"))
+
+
+def test_emulator_port_variable_overrides_the_endpoint_port(tmp_path, monkeypatch):
+    path = emulator_env(tmp_path)
+    monkeypatch.delenv(EMULATOR_PORT_VARIABLE, raising=False)
+    configured = urlsplit(load(path).emulator.endpoint_url)
+
+    monkeypatch.setenv(EMULATOR_PORT_VARIABLE, "4599")
+    emulator = load(path).emulator
+    assert emulator.port == 4599 != configured.port
+    assert emulator.endpoint_url == configured._replace(
+        netloc=f"{configured.hostname}:4599").geturl()
+
+
+def test_emulator_port_variable_does_not_touch_real_environments(tmp_path, monkeypatch):
+    monkeypatch.setenv(EMULATOR_PORT_VARIABLE, "4599")
+    assert load(write_env(tmp_path)).emulator is None
+
+
+@pytest.mark.parametrize("port", ["abc", "0", "70000", "-1"])
+def test_emulator_port_variable_must_be_a_port(tmp_path, monkeypatch, port):
+    monkeypatch.setenv(EMULATOR_PORT_VARIABLE, port)
+    path = emulator_env(tmp_path)
+    assert_problems(path, f"environment variable {EMULATOR_PORT_VARIABLE}: expected a port "
+                          f"number, got {port!r}")
