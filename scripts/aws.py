@@ -12,6 +12,7 @@ import boto3
 from botocore.config import Config as BotoConfig
 
 from scripts.config import Config
+from scripts.local_aws import CA_BUNDLE
 
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 # Variables that would carry a user's real identity into a process talking to the emulator.
@@ -27,6 +28,7 @@ def process_environment(config: Config, base: dict[str, str] | None = None) -> d
         for name in _REAL_IDENTITY_VARIABLES:
             env.pop(name, None)
         env.update(FAKE_CREDENTIALS)
+        env["AWS_CA_BUNDLE"] = str(CA_BUNDLE)  # the emulator's own TLS certificate
     return env
 
 
@@ -44,7 +46,7 @@ def client(config: Config, service: str, boto_session: boto3.Session | None = No
     boto_session = boto_session or session(config)
     if config.emulator:
         return boto_session.client(service, endpoint_url=config.emulator.endpoint_url,
-                                   config=BotoConfig(s3={"addressing_style": "path"},
+                                   verify=str(CA_BUNDLE), config=BotoConfig(s3={"addressing_style": "path"},
                                                      retries={"max_attempts": 2}))
     return boto_session.client(service)
 

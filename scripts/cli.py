@@ -8,10 +8,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+from scripts import bootstrap, local_aws
 from scripts import config as config_module
+from scripts import profiles, root_steps
 from scripts.config import MANAGEMENT_STACK, Config, ConfigError
 from scripts.console import UserError, say
 from scripts.synth import synth
@@ -62,11 +65,49 @@ def command_validate(config: Config, args) -> None:
         say(f"{stack}: configuration is valid")
 
 
+def command_bootstrap(config: Config, args) -> None:
+    bootstrap.bootstrap(config)
+
+
+def command_local_up(config: Config, args) -> None:
+    local_aws.start(config)
+
+
+def command_local_down(config: Config, args) -> None:
+    local_aws.stop(config)
+
+
 COMMANDS = {
     "synth": (command_synth, "synthesize the stacks (skipped when no input changed)"),
     "plan": (command_plan, "terraform plan the stacks, management first"),
     "apply": (command_apply, "terraform apply the stacks, management first"),
     "validate": (command_validate, "terraform validate the stacks with the real provider"),
+    "bootstrap": (command_bootstrap, "create or complete the hardened Terraform state bucket"),
+    "local-up": (command_local_up, "start the local AWS emulator in the background"),
+    "local-down": (command_local_down, "stop the local AWS emulator"),
+    "root-steps": (root_steps.command, "the manual root-user steps, one at a time (or --print)"),
+    "root-verify": (root_steps.command_verify, "check what the API can see of the root-user steps"),
+    "profiles": (profiles.command, "print AWS CLI profiles for every account (--write installs)"),
+}
+
+# Options only some commands take: {command: ((flags...), argparse keyword arguments)}.
+COMMAND_OPTIONS = {
+    "root-steps": (
+        (("--print",), dict(action="store_true", dest="print_checklist",
+                            default=os.environ.get("PRINT") == "1",
+                            help="write the checklist as Markdown and HTML files (also PRINT=1)")),
+        (("--verify",), dict(action="store_true", help="check the steps through the API")),
+    ),
+    "profiles": (
+        (("--write",), dict(action="store_true", default=os.environ.get("WRITE") == "1",
+                            help="install into the AWS CLI config file, after a backup "
+                                 "(also WRITE=1)")),
+        (("--config-file",), dict(type=Path, default=None,
+                                  help="AWS CLI config file (default: $AWS_CONFIG_FILE or "
+                                       "~/.aws/config)")),
+        (("--admin",), dict(default=None, help="admin user whose MFA device the profiles use "
+                                               "(default: the first admin)")),
+    ),
 }
 
 
@@ -83,6 +124,8 @@ def parser() -> argparse.ArgumentParser:
                              default=os.environ.get("AUTO_APPROVE") == "1",
                              help="do not ask for confirmation (also AUTO_APPROVE=1)")
         command.add_argument("--force", action="store_true", help="synthesize even if up to date")
+        for flags, options in COMMAND_OPTIONS.get(name, ()):
+            command.add_argument(*flags, **options)
     return root
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import math
 import os
 import re
 import tomllib
@@ -30,12 +31,21 @@ _IAM_NAME = re.compile(r"^[A-Za-z0-9+=,.@_-]{1,64}$")
 _BUCKET_CHARS = re.compile(r"^[a-z0-9.-]+$")
 _TRAIL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$")
 
+# Defaults for environment files written before [guardrails] and [budgets] existed.
+DEFAULT_ORGANIZATION_BUDGET_USD = 20
+DEFAULT_ACCOUNT_BUDGET_USD = 10
+DEFAULT_BUDGET_THRESHOLDS = (50, 80, 100)
+# AWS allows 10 notifications per budget; each threshold takes two (ACTUAL and FORECASTED).
+MAX_BUDGET_THRESHOLDS = 5
+MAX_THRESHOLD_PERCENT = 1000
+
 
 @dataclass(frozen=True)
 class MemberAccount:
     name: str
     email: str
     role_name: str
+    monthly_budget_usd: float = DEFAULT_ACCOUNT_BUDGET_USD
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,25 @@ class Trail:
     name: str
     bucket: str
     retention_days: int
+
+
+@dataclass(frozen=True)
+class Guardrails:
+    """Service control policies on every member account, and centralized root access."""
+
+    deny_leave_organization: bool = True
+    protect_audit_trail: bool = True
+    deny_member_root: bool = True
+    centralize_root_access: bool = True
+    allowed_regions: tuple[str, ...] = ()  # empty: no region restriction
+
+
+@dataclass(frozen=True)
+class Budgets:
+    """The organization's monthly cost budget; each member account has its own amount."""
+
+    organization_monthly_usd: float = DEFAULT_ORGANIZATION_BUDGET_USD
+    thresholds_percent: tuple[float, ...] = DEFAULT_BUDGET_THRESHOLDS
 
 
 @dataclass(frozen=True)
@@ -69,6 +98,8 @@ class Config:
     trail: Trail
     tags: tuple[tuple[str, str], ...]
     emulator: Emulator | None = None
+    guardrails: Guardrails = Guardrails()
+    budgets: Budgets = Budgets()
 
     def account(self, name: str) -> MemberAccount:
         for account in self.accounts:
@@ -180,7 +211,8 @@ class _Validator:
 
     def config(self, raw: dict) -> Config:
         self.known_keys(raw, "", {"region", "name_prefix", "management", "state", "admins",
-                                  "accounts", "trail"}, {"tags", "emulator"})
+                                  "accounts", "trail"}, {"tags", "emulator", "guardrails",
+                                                         "budgets"})
         region = self.string(raw, "region", "region")
         if region and region not in _known_regions():
             self.problem("region", "an AWS region such as eu-west-1 or us-east-1", region)
@@ -199,19 +231,22 @@ class _Validator:
         self.known_keys(admins, "admins.", {"users"}, set())
         admin_users = self.admin_users(admins.get("users"))
 
-        accounts = self.accounts(raw.get("accounts", {}))
+        budgets, budget_bound = self.budgets(raw.get("budgets", {}))
+        accounts = self.accounts(raw.get("accounts", {}), budget_bound)
         self.unique_emails(management_email, accounts)
 
         trail = self.trail(raw.get("trail", {}))
         tags = self.tags(raw.get("tags", {}))
         emulator = self.emulator(raw["emulator"]) if "emulator" in raw else None
+        guardrails = self.guardrails(raw.get("guardrails", {}), region)
 
         if self.problems:
             raise ConfigError(self.path, self.problems)
         return Config(env_name=self.path.stem, source=self.path, region=region,
                       name_prefix=name_prefix, management_email=management_email,
                       state_bucket=state_bucket, admin_users=admin_users, accounts=accounts,
-                      trail=trail, tags=tags, emulator=emulator)
+                      trail=trail, tags=tags, emulator=emulator, guardrails=guardrails,
+                      budgets=budgets)
 
     def admin_users(self, users: object) -> tuple[str, ...]:
         if users is None:
@@ -227,7 +262,7 @@ class _Validator:
                              "an IAM user name (1-64 of letters, digits and +=,.@_-)", user)
         return tuple(users)
 
-    def accounts(self, raw: object) -> tuple[MemberAccount, ...]:
+    def accounts(self, raw: object, organization_budget: float) -> tuple[MemberAccount, ...]:
         table = self.table(raw, "accounts")
         if "dev" not in table:
             self.problems.append("key 'accounts.dev': missing (the development account is required)")
@@ -238,12 +273,15 @@ class _Validator:
                 self.problem(prefix, "an account name of 1-20 lowercase letters, digits or hyphens, "
                              f"starting with a letter, other than '{MANAGEMENT_STACK}'", name)
             entry = self.table(entry, prefix)
-            self.known_keys(entry, prefix + ".", {"email"}, {"role_name"})
+            self.known_keys(entry, prefix + ".", {"email"}, {"role_name", "monthly_budget_usd"})
             email = self.email(entry, "email", f"{prefix}.email")
             role_name = self.string(entry, "role_name", f"{prefix}.role_name", _IAM_NAME,
                                     "an IAM role name (1-64 of letters, digits and +=,.@_-)",
                                     default=DEFAULT_ROLE_NAME)
-            accounts.append(MemberAccount(name=name, email=email, role_name=role_name))
+            budget = self.account_budget(entry, f"{prefix}.monthly_budget_usd",
+                                         organization_budget)
+            accounts.append(MemberAccount(name=name, email=email, role_name=role_name,
+                                          monthly_budget_usd=budget))
         return tuple(accounts)
 
     def unique_emails(self, management_email: str, accounts: tuple[MemberAccount, ...]) -> None:
@@ -274,15 +312,98 @@ class _Validator:
                 self.problem(f"tags.{key}", "a string tag value", value)
         return tuple(sorted((k, v) for k, v in table.items() if isinstance(v, str)))
 
+    def boolean(self, table: dict, key: str, full_key: str, default: bool) -> bool:
+        value = table.get(key, default)
+        if not isinstance(value, bool):
+            self.problem(full_key, "true or false", value)
+            return default
+        return value
+
+    def amount(self, table: dict, key: str, full_key: str, default: float) -> float:
+        """A positive amount of US dollars, such as 20 or 12.5."""
+        value = table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value) or value <= 0:
+            self.problem(full_key, "a positive amount of US dollars, such as 20 or 12.5", value)
+            return default
+        return value
+
+    def guardrails(self, raw: object, region: str) -> Guardrails:
+        table = self.table(raw, "guardrails")
+        switches = ("deny_leave_organization", "protect_audit_trail", "deny_member_root",
+                    "centralize_root_access")
+        self.known_keys(table, "guardrails.", set(), {*switches, "allowed_regions"})
+        values = {name: self.boolean(table, name, f"guardrails.{name}", True) for name in switches}
+        return Guardrails(**values, allowed_regions=self.allowed_regions(
+            table.get("allowed_regions", []), region))
+
+    def allowed_regions(self, regions: object, home_region: str) -> tuple[str, ...]:
+        key = "guardrails.allowed_regions"
+        if not isinstance(regions, list):
+            self.problem(key, "a list of AWS regions such as [\"eu-west-1\", \"us-east-1\"] "
+                         "(an empty list allows every region)", regions)
+            return ()
+        known = _known_regions()
+        for index, region in enumerate(regions):
+            if not isinstance(region, str) or region not in known:
+                self.problem(f"{key}[{index}]", "an AWS region such as eu-west-1 or us-east-1",
+                             region)
+            elif regions.index(region) != index:
+                self.problem(f"{key}[{index}]", "each region once", region)
+        if regions and home_region in known and home_region not in regions:
+            self.problem(key, f"a list that includes the home region '{home_region}' (the "
+                         "trail, the state bucket and the member workspaces live there)", regions)
+        return tuple(r for r in regions if isinstance(r, str))
+
+    def account_budget(self, entry: dict, full_key: str, organization_budget: float) -> float:
+        """A member account's monthly budget: at most the organization's; by default the smaller
+        of the two defaults."""
+        if "monthly_budget_usd" not in entry:
+            return min(DEFAULT_ACCOUNT_BUDGET_USD, organization_budget)  # never inf: a default
+        budget = self.amount(entry, "monthly_budget_usd", full_key, DEFAULT_ACCOUNT_BUDGET_USD)
+        if budget > organization_budget:
+            self.problem(full_key, "an amount no larger than budgets.organization_monthly_usd "
+                         f"({organization_budget:g})", budget)
+        return budget
+
+    def budgets(self, raw: object) -> tuple[Budgets, float]:
+        """The budgets, and the bound for member budgets (none while the total is invalid)."""
+        table = self.table(raw, "budgets")
+        self.known_keys(table, "budgets.", set(),
+                        {"organization_monthly_usd", "thresholds_percent"})
+        problems_before = len(self.problems)
+        total = self.amount(table, "organization_monthly_usd", "budgets.organization_monthly_usd",
+                            DEFAULT_ORGANIZATION_BUDGET_USD)
+        bound = total if len(self.problems) == problems_before else math.inf
+        thresholds = self.thresholds(table.get("thresholds_percent",
+                                               list(DEFAULT_BUDGET_THRESHOLDS)))
+        return Budgets(organization_monthly_usd=total, thresholds_percent=thresholds), bound
+
+    def thresholds(self, thresholds: object) -> tuple[float, ...]:
+        key = "budgets.thresholds_percent"
+        if not isinstance(thresholds, list) or not 1 <= len(thresholds) <= MAX_BUDGET_THRESHOLDS:
+            self.problem(key, f"a list of 1 to {MAX_BUDGET_THRESHOLDS} percentages of the budget, "
+                         "such as [50, 80, 100] (AWS allows 10 notifications per budget: an "
+                         "actual and a forecasted one per threshold)", thresholds)
+            return DEFAULT_BUDGET_THRESHOLDS
+        for index, percent in enumerate(thresholds):
+            if isinstance(percent, bool) or not isinstance(percent, (int, float)) \
+                    or not math.isfinite(percent) or not 0 < percent <= MAX_THRESHOLD_PERCENT:
+                self.problem(f"{key}[{index}]",
+                             f"a percentage above 0 and at most {MAX_THRESHOLD_PERCENT}", percent)
+            elif thresholds.index(percent) != index:
+                self.problem(f"{key}[{index}]", "each threshold once", percent)
+        return tuple(thresholds)
+
     def emulator(self, raw: object) -> Emulator:
         table = self.table(raw, "emulator")
         self.known_keys(table, "emulator.", {"endpoint_url"}, set())
         url = self.string(table, "endpoint_url", "emulator.endpoint_url")
         parts = urlsplit(url)
-        if url and (parts.scheme not in ("http", "https") or parts.hostname not in
+        if url and (parts.scheme != "https" or parts.hostname not in
                     ("127.0.0.1", "localhost", "::1")):
             self.problem("emulator.endpoint_url",
-                         "an http URL on this machine, such as http://127.0.0.1:4566", url)
+                         "an https URL on this machine, such as https://127.0.0.1:4566", url)
         override = os.environ.get(EMULATOR_PORT_VARIABLE)
         if url and override:
             if not override.isdigit() or not 0 < int(override) < 65536:

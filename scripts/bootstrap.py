@@ -1,0 +1,140 @@
+"""Create the Terraform state bucket before the first `terraform init` (`make bootstrap`).
+
+Idempotent: every hardening setting is checked and only what is missing is applied. A bucket
+that belongs to someone else, or that exists without versioning (state history would be lost),
+is refused rather than adopted.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Callable
+
+from botocore.exceptions import ClientError
+
+from modules import policies
+from scripts import aws
+from scripts.config import Config
+from scripts.console import UserError, say
+
+NONCURRENT_STATE_VERSION_DAYS = 90
+_PUBLIC_ACCESS_BLOCK = {"BlockPublicAcls": True, "IgnorePublicAcls": True,
+                        "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
+_ENCRYPTION = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+                          "BucketKeyEnabled": True}]}
+_LIFECYCLE = {"Rules": [{
+    "ID": "expire-old-state-versions", "Status": "Enabled", "Filter": {},
+    "NoncurrentVersionExpiration": {"NoncurrentDays": NONCURRENT_STATE_VERSION_DAYS},
+    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7}}]}
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    in_place: Callable[[object, str], bool]
+    apply: Callable[[object, str], None]
+
+
+def _read(call: Callable[[], dict], missing_codes: tuple[str, ...]) -> dict | None:
+    try:
+        return call()
+    except ClientError as error:
+        if error.response["Error"]["Code"] in missing_codes:
+            return None
+        raise
+
+
+def _tls_policy(bucket: str) -> str:
+    return json.dumps(policies.document(policies.deny_insecure_transport(f"arn:aws:s3:::{bucket}")))
+
+
+def _has_tls_deny(s3, bucket: str) -> bool:
+    found = _read(lambda: s3.get_bucket_policy(Bucket=bucket), ("NoSuchBucketPolicy",))
+    wanted = json.loads(_tls_policy(bucket))["Statement"][0]
+    return bool(found) and wanted in json.loads(found["Policy"])["Statement"]
+
+
+def _lifecycle_in_place(s3, bucket: str) -> bool:
+    found = _read(lambda: s3.get_bucket_lifecycle_configuration(Bucket=bucket),
+                  ("NoSuchLifecycleConfiguration",))
+    return bool(found) and any("NoncurrentVersionExpiration" in rule and rule["Status"] == "Enabled"
+                               for rule in found["Rules"])
+
+
+def _encryption_in_place(s3, bucket: str) -> bool:
+    found = _read(lambda: s3.get_bucket_encryption(Bucket=bucket),
+                  ("ServerSideEncryptionConfigurationNotFoundError",))
+    return bool(found and found["ServerSideEncryptionConfiguration"]["Rules"])
+
+
+SETTINGS = (
+    Setting("versioning",
+            lambda s3, b: s3.get_bucket_versioning(Bucket=b).get("Status") == "Enabled",
+            lambda s3, b: s3.put_bucket_versioning(
+                Bucket=b, VersioningConfiguration={"Status": "Enabled"})),
+    Setting("default encryption", _encryption_in_place,
+            lambda s3, b: s3.put_bucket_encryption(
+                Bucket=b, ServerSideEncryptionConfiguration=_ENCRYPTION)),
+    Setting("public access block",
+            lambda s3, b: (_read(lambda: s3.get_public_access_block(Bucket=b),
+                                 ("NoSuchPublicAccessBlockConfiguration",)) or {}
+                           ).get("PublicAccessBlockConfiguration") == _PUBLIC_ACCESS_BLOCK,
+            lambda s3, b: s3.put_public_access_block(
+                Bucket=b, PublicAccessBlockConfiguration=_PUBLIC_ACCESS_BLOCK)),
+    Setting("object ownership BucketOwnerEnforced",
+            lambda s3, b: (_read(lambda: s3.get_bucket_ownership_controls(Bucket=b),
+                                 ("OwnershipControlsNotFoundError",)) or {}
+                           ).get("OwnershipControls", {}).get("Rules", [{}])[0]
+            .get("ObjectOwnership") == "BucketOwnerEnforced",
+            lambda s3, b: s3.put_bucket_ownership_controls(
+                Bucket=b, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})),
+    Setting("bucket policy denying non-TLS requests", _has_tls_deny,
+            lambda s3, b: s3.put_bucket_policy(Bucket=b, Policy=_tls_policy(b))),
+    Setting("lifecycle expiring old state versions", _lifecycle_in_place,
+            lambda s3, b: s3.put_bucket_lifecycle_configuration(
+                Bucket=b, LifecycleConfiguration=_LIFECYCLE)),
+)
+
+
+def bootstrap(config: Config) -> list[str]:
+    """Create or complete the state bucket; returns the settings it applied (empty: nothing)."""
+    s3 = aws.client(config, "s3")
+    bucket = config.state_bucket
+    status = _bucket_status(s3, bucket)
+    if status == "foreign":
+        raise UserError(f"State bucket '{bucket}' exists but is not in this account (access "
+                        f"denied). Bucket names are global: choose another `state.bucket` in "
+                        f"{config.source.name}.")
+    if status == "ours" and s3.get_bucket_versioning(Bucket=bucket).get("Status") != "Enabled":
+        raise UserError(f"Bucket '{bucket}' exists without versioning, so it cannot hold state "
+                        "safely (an overwrite would lose history). Enable versioning on it "
+                        f"yourself if it is meant for state, or choose another `state.bucket`.")
+    if status == "missing":
+        location = ({} if config.region == "us-east-1"
+                    else {"CreateBucketConfiguration": {"LocationConstraint": config.region}})
+        s3.create_bucket(Bucket=bucket, **location)
+        say(f"Created state bucket '{bucket}' in {config.region}.")
+    applied = []
+    for setting in SETTINGS:
+        if not setting.in_place(s3, bucket):
+            setting.apply(s3, bucket)
+            applied.append(setting.name)
+    if applied:
+        say(f"State bucket '{bucket}': applied " + ", ".join(applied) + ".")
+    else:
+        say(f"State bucket '{bucket}' already in place: every setting as required, nothing changed.")
+    return applied
+
+
+def _bucket_status(s3, bucket: str) -> str:
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        if code in ("404", "NoSuchBucket", "NotFound"):
+            return "missing"
+        if code in ("403", "AccessDenied", "Forbidden"):
+            return "foreign"
+        raise
+    return "ours"

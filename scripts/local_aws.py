@@ -1,0 +1,176 @@
+"""The embedded local AWS: moto's server on 127.0.0.1, run in the background with a pid file.
+
+`python -m scripts.local_aws serve --port N` is the server process itself (moto plus the few
+extensions in scripts/moto_extensions.py); `start`/`stop` manage it for `make local-up/down`.
+State lives as long as the server process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import ipaddress
+import os
+import ssl
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from scripts.config import Config
+from scripts.console import UserError, say
+from scripts.synth import ROOT
+
+STATE_DIR = ROOT / ".local-aws"
+CA_BUNDLE = STATE_DIR / "tls" / "certificate.pem"
+TLS_KEY = STATE_DIR / "tls" / "key.pem"
+SERVE_MODULE = "scripts.local_aws"
+START_TIMEOUT_SECONDS = 60
+# Terraform attaches AWS managed policies (AdministratorAccess, Billing); moto loads them only
+# when asked.
+SERVER_ENVIRONMENT = {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
+
+
+def _pid_file(port: int) -> Path:
+    return STATE_DIR / f"moto-{port}.pid"
+
+
+def log_file(port: int) -> Path:
+    return STATE_DIR / f"moto-{port}.log"
+
+
+def _emulator_port(config: Config) -> int:
+    if not config.emulator:
+        raise UserError(f"Environment '{config.env_name}' is real AWS (no [emulator] section); "
+                        "the local emulator is for ENV=local.")
+    return config.emulator.port
+
+
+def answers(port: int) -> bool:
+    if not CA_BUNDLE.is_file():
+        return False
+    context = ssl.create_default_context(cafile=str(CA_BUNDLE))
+    try:
+        with urllib.request.urlopen(f"https://127.0.0.1:{port}/moto-api/", timeout=2,
+                                    context=context) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _running_pid(port: int) -> int | None:
+    """The pid from our pid file, if that process is alive and is our server."""
+    try:
+        pid = int(_pid_file(port).read_text())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except (OSError, ValueError):
+        return None
+    return pid if SERVE_MODULE in cmdline else None
+
+
+def start(config: Config) -> None:
+    port = _emulator_port(config)
+    if _running_pid(port) and answers(port):
+        say(f"Local AWS already running on 127.0.0.1:{port} (log: {log_file(port)}).")
+        return
+    if answers(port):
+        raise UserError(f"Something else already answers on 127.0.0.1:{port}. Stop it, or pick "
+                        "another port with LOCAL_AWS_PORT=<port>.")
+    ensure_certificate()
+    with open(log_file(port), "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", SERVE_MODULE, "serve", "--port", str(port)], cwd=ROOT,
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            env={**os.environ, **SERVER_ENVIRONMENT}, start_new_session=True)
+    _pid_file(port).write_text(str(process.pid))
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while not answers(port):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            _pid_file(port).unlink(missing_ok=True)
+            raise UserError(f"Local AWS did not start on 127.0.0.1:{port}; see {log_file(port)}.")
+        time.sleep(0.2)
+    say(f"Local AWS running on 127.0.0.1:{port} (pid {process.pid}, log: {log_file(port)}).")
+
+
+def stop(config: Config) -> None:
+    port = _emulator_port(config)
+    pid = _running_pid(port)
+    if pid is None:
+        _pid_file(port).unlink(missing_ok=True)
+        say(f"Local AWS is not running on port {port}; nothing to stop.")
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if Path(f"/proc/{pid}").exists():
+        os.kill(pid, signal.SIGKILL)
+    _pid_file(port).unlink(missing_ok=True)
+    say(f"Local AWS on port {port} stopped (pid {pid}); its state is gone.")
+
+
+def ensure_certificate() -> None:
+    """A self-signed certificate for 127.0.0.1/localhost, made once and shared by every port.
+
+    The emulator speaks TLS so that the buckets' deny-non-TLS policies hold for real; clients
+    trust this certificate through AWS_CA_BUNDLE (set by scripts/aws.py), nothing else."""
+    if CA_BUNDLE.is_file() and TLS_KEY.is_file():
+        return
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "local-aws emulator")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=365))
+        .add_extension(x509.SubjectAlternativeName([
+            x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256()))
+    CA_BUNDLE.parent.mkdir(parents=True, exist_ok=True)
+    TLS_KEY.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                          serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+    TLS_KEY.chmod(0o600)
+    CA_BUNDLE.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+
+
+def serve(port: int) -> None:
+    """Run moto's server over TLS in this process until SIGTERM or SIGINT."""
+    os.environ.update(SERVER_ENVIRONMENT)
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    from scripts import moto_extensions
+
+    moto_extensions.install()
+    ensure_certificate()
+    server = make_server("127.0.0.1", port, DomainDispatcherApplication(create_backend_app),
+                         threaded=True, request_handler=MotoRequestHandler,
+                         ssl_context=(str(CA_BUNDLE), str(TLS_KEY)))
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    print(f"moto server listening on https://127.0.0.1:{port}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="Serve the local AWS emulator.")
+    parser.add_argument("command", choices=["serve"])
+    parser.add_argument("--port", type=int, required=True)
+    serve(parser.parse_args().port)
