@@ -58,3 +58,42 @@ def terraform_or_skip() -> str:
     if binary is None:
         pytest.skip("terraform CLI not on PATH: install Terraform >= 1.10 to run this test")
     return binary
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    """A fresh local AWS (moto server over TLS) on a free port for this session; yields the
+    `local` environment's config pointed at it."""
+    from scripts import local_aws
+
+    terraform_or_skip()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(config_module.EMULATOR_PORT_VARIABLE, str(free_port()))
+        config = config_module.load("local")
+        local_aws.start(config)
+        try:
+            yield config
+        finally:
+            local_aws.stop(config)
+
+
+@pytest.fixture(scope="session")
+def foundation(emulator, synthesize):
+    """The local foundation applied on the session's emulator: state bucket, management, then
+    every member workspace. Yields (config, stacks directory)."""
+    from scripts.bootstrap import bootstrap
+    from scripts.terraform import Terraform
+
+    stacks = synthesize(emulator) / "stacks"
+    bootstrap(emulator)
+    for stack in emulator.stack_names:
+        Terraform(emulator, stack, stacks=stacks).apply(auto_approve=True)
+    return emulator, stacks
