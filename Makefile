@@ -46,3 +46,13 @@ snapshot-update: install ## rewrite the committed snapshots of environments/exam
 
 clean: ## remove synthesized output and terraform working files (not the .venv)
 	rm -rf cdktf.out cdktf.out.previous .terraform-cli .pytest_cache
+
+.PHONY: root-steps root-verify profiles
+root-steps: install ## walk through the manual root-user steps for ENV, resumable (PRINT=1: as files)
+	$(CLI) root-steps --env $(ENV)
+
+root-verify: install ## check root MFA/keys, admin MFA/passwords, billing access, trails for ENV
+	$(CLI) root-verify --env $(ENV)
+
+profiles: install ## print AWS CLI profiles for ENV's accounts (WRITE=1: into ~/.aws/config)
+	$(CLI) profiles --env $(ENV)

@@ -1,0 +1,401 @@
+"""The manual steps a new AWS payer account needs before (and beside) Terraform: `make root-steps`.
+
+Three ways to use it:
+- interactive (default): one step at a time, each confirmed by the user; progress is kept in
+  `.root-steps/<env>.json` so an interrupted walk (Ctrl-C, end of input, `q`) resumes where it
+  stopped;
+- `--print` (`PRINT=1`): the whole checklist as Markdown and HTML files in `.root-steps/`;
+- `--verify` (`make root-verify`): checks what the API can see with the current credentials and
+  prints a pass/fail table.
+
+Verify decisions:
+- A check the credentials or the endpoint cannot run (access denied, an API an emulator does not
+  implement) is reported as CANNOT CHECK with the reason, never as a pass. Such rows are counted
+  and listed separately and do not by themselves make the exit status non-zero: verify may run
+  with narrower credentials than an admin's, and failing on what it could not look at would
+  train people to ignore it. Only FAIL rows exit non-zero.
+- Billing access is probed with a Budgets read (DescribeBudgets is free; a Cost Explorer call
+  costs USD 0.01). A denial counts as FAIL when the caller is one of the environment's admin
+  users (their access is what is being checked), else as CANNOT CHECK.
+- Trails are read with DescribeTrails in the home region, with the credentials given (normally
+  the management account): any trail that is not an organization trail is a FAIL row, because it
+  records the organization trail's events again and is charged for it. Single-region trails whose
+  home is another region are not visible there.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from dataclasses import dataclass
+from functools import cached_property, partial
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Callable
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from scripts import aws
+from scripts.config import Config
+from scripts.console import UserError, say
+from scripts.templates import render
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+STATE_DIR = REPO_ROOT / ".root-steps"
+ACCOUNT_ID_PLACEHOLDER = "<management account id>"
+MIN_PASSWORD_LENGTH = 14
+PASSWORD_REUSE_PREVENTION = 24
+CONSOLE = "https://console.aws.amazon.com"
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str  # names the template and the entry in the progress file
+    title: str
+
+
+# AWS's recommended order for a new payer account.
+STEPS = (
+    Step("root-email", "Use a group email address for the root user"),
+    Step("root-password", "Give the root user a strong password"),
+    Step("root-mfa", "Turn on MFA for the root user"),
+    Step("root-access-keys", "Delete the root user's access keys"),
+    Step("billing-access", "Let IAM users and roles see billing information"),
+    Step("admin-console", "Give each admin user a console password and MFA"),
+    Step("stop-using-root", "Store the root password safely and stop using root"),
+    Step("organization-trail", "Keep one organization trail, no account-level trails"),
+)
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+def reachable_account_id(config: Config) -> str | None:
+    """The account the current credentials land in, or None when STS cannot be asked."""
+    try:
+        return aws.account_id(config)
+    except (BotoCoreError, ClientError):
+        return None
+
+
+def signin_url(account_id: str) -> str:
+    return f"https://{account_id}.signin.aws.amazon.com/console"
+
+
+def console_pages(region: str) -> SimpleNamespace:
+    return SimpleNamespace(
+        root_signin="https://signin.aws.amazon.com/console",
+        root_security_credentials=f"{CONSOLE}/iam/home#/security_credentials",
+        account_settings=f"{CONSOLE}/billing/home#/account",
+        password_policy=f"{CONSOLE}/iam/home#/account_settings",
+        iam_user=lambda name: f"{CONSOLE}/iam/home#/users/details/{name}"
+                              "?section=security_credentials",
+        cloudtrail_trails=f"{CONSOLE}/cloudtrail/home?region={region}#/trails",
+    )
+
+
+def template_context(config: Config, account_id: str | None) -> dict:
+    account_id = account_id or ACCOUNT_ID_PLACEHOLDER
+    return dict(env=config.env_name, account_id=account_id, signin_url=signin_url(account_id),
+                management_email=config.management_email, members=config.accounts,
+                admins=config.admin_users, trail=config.trail, region=config.region,
+                console=console_pages(config.region))
+
+
+def rendered_steps(context: dict) -> list[SimpleNamespace]:
+    return [SimpleNamespace(key=step.key, title=step.title,
+                            body=render(f"root_steps/{step.key}.md.j2", **context).strip())
+            for step in STEPS]
+
+
+def write_checklist(config: Config, account_id: str | None, state_dir: Path) -> list[Path]:
+    """The whole checklist as `<env>.md` and `<env>.html` in `state_dir`; returns both paths."""
+    context = template_context(config, account_id)
+    steps = rendered_steps(context)
+    intro = render("root_steps/intro.md.j2", **context).strip()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for suffix in ("md", "html"):
+        path = state_dir / f"{config.env_name}.{suffix}"
+        path.write_text(render(f"root_steps.{suffix}.j2", steps=steps, intro=intro, **context))
+        written.append(path)
+    return written
+
+
+# --- interactive walk ----------------------------------------------------------------------
+
+def progress_path(config: Config, state_dir: Path) -> Path:
+    return state_dir / f"{config.env_name}.json"
+
+
+def load_progress(path: Path) -> list[str]:
+    if not path.is_file():
+        return []
+    try:
+        return list(json.loads(path.read_text())["done"])
+    except (ValueError, KeyError, TypeError):
+        raise UserError(f"{path} is not a progress file this tool wrote; delete it to start "
+                        "the root-user steps over.") from None
+
+
+def save_progress(path: Path, done: list[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"done": done}, indent=2) + "\n")
+
+
+def _for_terminal(markdown: str, width: int = 96) -> str:
+    """Wrap each paragraph or bullet of a step, indented under its heading."""
+    return "\n".join(
+        textwrap.fill(line, width, initial_indent="  ", break_long_words=False,
+                      break_on_hyphens=False,
+                      subsequent_indent="    " if line.startswith("- ") else "  ")
+        for line in markdown.splitlines())
+
+
+def _confirmed(number: int) -> bool:
+    """Ask until the user says the step is done (True) or wants to stop (False)."""
+    while True:
+        answer = input(f"  Step {number} done? [Enter/y = done, q = stop for now] ").strip().lower()
+        if answer in ("", "y", "yes", "done"):
+            return True
+        if answer in ("q", "quit"):
+            return False
+        say("  Please answer Enter or y when the step is done, or q to stop here.")
+
+
+def walk(config: Config, account_id: str | None, state_dir: Path) -> None:
+    """Show each step not done yet, one at a time; remember each confirmation at once."""
+    path = progress_path(config, state_dir)
+    done = load_progress(path)
+    context = template_context(config, account_id)
+    steps = rendered_steps(context)
+    remaining = [number for number, step in enumerate(steps, start=1) if step.key not in done]
+    if not remaining:
+        say(f"All {len(steps)} root-user steps are marked done in {path} (delete it to start "
+            f"over). Check them: make root-verify ENV={config.env_name}")
+        return
+    say(f"Root-user steps for '{config.env_name}' (account {context['account_id']}): "
+        f"{len(steps) - len(remaining)} of {len(steps)} done; progress is kept in {path}.")
+    for position, number in enumerate(remaining):
+        step = steps[number - 1]
+        say(f"\n[{number}/{len(steps)}] {step.title}\n")
+        say(_for_terminal(step.body) + "\n")
+        try:
+            confirmed = _confirmed(number)
+        except (EOFError, KeyboardInterrupt):
+            confirmed = False
+            say()
+        if not confirmed:
+            say(f"Stopped at step {number}: {len(steps) - len(remaining) + position} of "
+                f"{len(steps)} done, saved in {path}. Resume with: "
+                f"make root-steps ENV={config.env_name}")
+            return
+        done.append(step.key)
+        save_progress(path, done)
+    say(f"\nAll {len(steps)} steps done. Check what the API can see: "
+        f"make root-verify ENV={config.env_name}")
+
+
+# --- verify --------------------------------------------------------------------------------
+
+PASS, FAIL, CANNOT_CHECK = "PASS", "FAIL", "CANNOT CHECK"
+_DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
+                 "UnauthorizedAccess"}
+# Codes of an API the endpoint does not implement; an emulator answering HTTP 500/501 without
+# an AWS error body yields the bare status as the code.
+_UNIMPLEMENTED_CODES = {"NotImplemented", "InvalidAction", "UnknownOperationException",
+                        "500", "501"}
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str
+    detail: str = ""
+
+
+def _result(name: str, passed: bool, detail: str) -> Check:
+    return Check(name, PASS if passed else FAIL, detail)
+
+
+def _is_denied(error: ClientError) -> bool:
+    return (error.response["Error"]["Code"] in _DENIED_CODES
+            or error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 403)
+
+
+def _short_message(error: ClientError) -> str:
+    """The error's message, taken out of an XML/HTML body when an emulator sends one."""
+    message = error.response["Error"].get("Message", "")
+    inner = re.search(r"<Message>(.*?)</Message>", message, re.DOTALL)
+    text = inner.group(1) if inner else re.sub(r"<[^>]+>", " ", message)
+    return textwrap.shorten(text, 160)
+
+
+def _cannot_check_reason(error: Exception) -> str | None:
+    """Why a probe could not run, or None when the error is not of that kind."""
+    if isinstance(error, NotImplementedError):
+        return f"the endpoint does not implement this API ({error})"
+    if isinstance(error, ClientError):
+        if _is_denied(error):
+            return (f"access denied to {error.operation_name} with these credentials "
+                    f"({_short_message(error)})")
+        code = error.response["Error"]["Code"]
+        if code in _UNIMPLEMENTED_CODES:
+            return f"the endpoint does not implement {error.operation_name} (error {code})"
+    return None
+
+
+def _run(name: str, probe: Callable[[str], list[Check]]) -> list[Check]:
+    try:
+        return probe(name)
+    except (ClientError, NotImplementedError) as error:
+        reason = _cannot_check_reason(error)
+        if reason is None:
+            raise
+        return [Check(name, CANNOT_CHECK, reason)]
+
+
+def _missing(call: Callable[[], dict]) -> dict | None:
+    """The response of `call`, or None when IAM says the entity does not exist."""
+    try:
+        return call()
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "NoSuchEntity":
+            return None
+        raise
+
+
+@dataclass(frozen=True)
+class _Verifier:
+    """One probe per check; each takes the row name and returns its row(s)."""
+    config: Config
+    boto_session: boto3.Session
+    account_id: str
+    caller_arn: str
+
+    def client(self, service: str):
+        return aws.client(self.config, service, self.boto_session)
+
+    @cached_property
+    def iam(self):
+        return self.client("iam")
+
+    @property
+    def pages(self) -> SimpleNamespace:
+        return console_pages(self.config.region)
+
+    def root_user(self, name: str) -> list[Check]:
+        summary = self.iam.get_account_summary()["SummaryMap"]
+        page = self.pages.root_security_credentials
+        mfa = summary.get("AccountMFAEnabled") == 1
+        keys = summary.get("AccountAccessKeysPresent") == 1
+        return [_result(f"{name}: MFA enabled", mfa, "" if mfa else f"assign MFA at {page}"),
+                _result(f"{name}: no access keys", not keys,
+                        f"root has access keys: delete them at {page}" if keys else "")]
+
+    def admin_password(self, name: str, user: str) -> list[Check]:
+        profile = _missing(lambda: self.iam.get_login_profile(UserName=user))
+        return [_result(name, profile is not None,
+                        "" if profile else f"no console password: {self.pages.iam_user(user)}")]
+
+    def admin_mfa(self, name: str, user: str) -> list[Check]:
+        listed = _missing(lambda: self.iam.list_mfa_devices(UserName=user))
+        if listed is None:
+            return [Check(name, FAIL, f"user {user} does not exist: run "
+                          f"`make apply ENV={self.config.env_name} STACK=management`")]
+        serials = [device["SerialNumber"] for device in listed["MFADevices"]]
+        return [_result(name, bool(serials), ", ".join(serials) if serials
+                        else f"no MFA device: {self.pages.iam_user(user)}")]
+
+    def billing_access(self, name: str) -> list[Check]:
+        try:
+            self.client("budgets").describe_budgets(AccountId=self.account_id, MaxResults=1)
+        except ClientError as error:
+            if _is_denied(error) and self.caller_is_admin:
+                return [Check(name, FAIL, f"denied for admin {self.caller_arn}: as root, activate "
+                              "IAM user and role access to Billing information at "
+                              f"{self.pages.account_settings}")]
+            raise
+        return [Check(name, PASS, f"read succeeded as {self.caller_arn}")]
+
+    @property
+    def caller_is_admin(self) -> bool:
+        return any(self.caller_arn.endswith(f":user/{user}") for user in self.config.admin_users)
+
+    def password_policy(self, name: str) -> list[Check]:
+        found = _missing(self.iam.get_account_password_policy)
+        if found is None:
+            return [Check(name, FAIL, f"none set: set one at {self.pages.password_policy}")]
+        length = found["PasswordPolicy"].get("MinimumPasswordLength", 0)
+        reuse = found["PasswordPolicy"].get("PasswordReusePrevention", 0)
+        problems = []
+        if length < MIN_PASSWORD_LENGTH:
+            problems.append(f"minimum length {length} (want >= {MIN_PASSWORD_LENGTH})")
+        if reuse < PASSWORD_REUSE_PREVENTION:
+            problems.append(f"reuse prevention {reuse} (want {PASSWORD_REUSE_PREVENTION})")
+        if problems:
+            return [Check(name, FAIL,
+                          f"{'; '.join(problems)}: fix at {self.pages.password_policy}")]
+        return [Check(name, PASS, f"minimum length {length}, remembers the last {reuse}")]
+
+    def trails(self, name: str) -> list[Check]:
+        trails = self.client("cloudtrail").describe_trails()["trailList"]
+        account_level = [trail for trail in trails if not trail.get("IsOrganizationTrail")]
+        if not account_level:
+            organization = ", ".join(trail["Name"] for trail in trails) or "none yet"
+            return [Check(name, PASS, f"none; organization trails: {organization}")]
+        return [Check(f"account-level trail {trail['Name']}", FAIL,
+                      "costs money: records the organization trail's events again "
+                      f"(home region {trail.get('HomeRegion', '?')}); delete it")
+                for trail in account_level]
+
+
+def verify(config: Config) -> list[Check]:
+    """Run every check with the current credentials; each row PASS, FAIL or CANNOT CHECK."""
+    boto_session = aws.session(config)  # one session: its clients share the loaded API models
+    identity = aws.client(config, "sts", boto_session).get_caller_identity()
+    verifier = _Verifier(config, boto_session, identity["Account"], identity["Arn"])
+    probes = [("root user", verifier.root_user)]
+    for user in config.admin_users:
+        probes += [(f"admin {user}: console password", partial(verifier.admin_password, user=user)),
+                   (f"admin {user}: MFA device", partial(verifier.admin_mfa, user=user))]
+    probes += [("billing access (Budgets read)", verifier.billing_access),
+               ("account password policy", verifier.password_policy),
+               ("account-level trails", verifier.trails)]
+    say(f"Verifying root-user steps for '{config.env_name}': account {identity['Account']}, "
+        f"as {identity['Arn']}")
+    return [check for name, probe in probes for check in _run(name, probe)]
+
+
+def report(config: Config, checks: list[Check]) -> None:
+    """Print the table and a summary; raise UserError when any check failed."""
+    width = max(len(check.name) for check in checks)
+    say(f"\n  {'STATUS':<12}  {'CHECK':<{width}}  DETAIL")
+    for check in checks:
+        say(f"  {check.status:<12}  {check.name:<{width}}  {check.detail}".rstrip())
+    counts = {status: sum(check.status == status for check in checks)
+              for status in (PASS, FAIL, CANNOT_CHECK)}
+    say(f"\n{counts[PASS]} passed, {counts[FAIL]} failed, {counts[CANNOT_CHECK]} cannot check.")
+    if counts[CANNOT_CHECK]:
+        say("CANNOT CHECK rows are not failures: check them by hand, or run again with an "
+            "admin's credentials.")
+    if counts[FAIL]:
+        raise UserError(f"{counts[FAIL]} check(s) failed. Follow the steps: "
+                        f"make root-steps ENV={config.env_name}")
+
+
+# --- command -------------------------------------------------------------------------------
+
+def command(config: Config, args) -> None:
+    if args.verify:
+        report(config, verify(config))
+    elif args.print_checklist:
+        paths = write_checklist(config, reachable_account_id(config), STATE_DIR)
+        say("Wrote the root-user checklist:\n" + "\n".join(f"  {path}" for path in paths))
+    else:
+        walk(config, reachable_account_id(config), STATE_DIR)
+
+
+def command_verify(config: Config, args) -> None:
+    report(config, verify(config))

@@ -1,0 +1,313 @@
+"""Root-user steps: the rendered checklist, the resumable walk, and `--verify` against moto."""
+
+from __future__ import annotations
+
+import builtins
+import json
+
+import boto3
+import pytest
+from markupsafe import escape
+from botocore.exceptions import ClientError, NoCredentialsError
+from moto import mock_aws
+from moto.budgets.responses import BudgetsResponse
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.authorization import enable_iam_authentication
+from moto.iam.models import iam_backends
+
+from scripts import aws, cli, root_steps
+from scripts.root_steps import CANNOT_CHECK, FAIL, PASS, STEPS, Check
+
+ADMIN = "alice"  # the admin user of environments/example.toml
+ORGANIZATION_TRAIL = "organization-trail"
+
+
+@pytest.fixture
+def fake_credentials(monkeypatch):
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+
+
+@pytest.fixture
+def mocked(fake_credentials):
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def root_state(mocked, monkeypatch):
+    """Sets the root user's MFA / access-key state that IAM GetAccountSummary reports.
+
+    moto hard-codes AccountMFAEnabled and AccountAccessKeysPresent to 0 in its AccountSummary
+    (there is no API to give the root user MFA or keys), so the test sets the two attributes of
+    this account's summary object: the narrowest internal that decides those two values.
+    """
+    summary = iam_backends[DEFAULT_ACCOUNT_ID]["global"].account_summary
+
+    def set_state(*, mfa: bool, access_keys: bool) -> None:
+        monkeypatch.setattr(summary, "_account_mfa_enabled", int(mfa))
+        monkeypatch.setattr(summary, "_account_access_keys_present", int(access_keys))
+
+    return set_state
+
+
+def make_admin(iam, user: str, *, password: bool = True, mfa: bool = True) -> None:
+    iam.create_user(UserName=user)
+    if password:
+        iam.create_login_profile(UserName=user, Password="a-Long-enough-passw0rd!")
+    if mfa:
+        serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=user)["VirtualMFADevice"]
+        iam.enable_mfa_device(UserName=user, SerialNumber=serial["SerialNumber"],
+                              AuthenticationCode1="123456", AuthenticationCode2="654321")
+
+
+def add_trail(config, name: str, *, organization: bool) -> None:
+    s3 = boto3.client("s3", region_name=config.region)
+    if config.trail.bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
+        s3.create_bucket(Bucket=config.trail.bucket,
+                         CreateBucketConfiguration={"LocationConstraint": config.region})
+    boto3.client("cloudtrail", region_name=config.region).create_trail(
+        Name=name, S3BucketName=config.trail.bucket, IsMultiRegionTrail=True,
+        IsOrganizationTrail=organization)
+
+
+@pytest.fixture
+def compliant_account(root_state, example_config):
+    """Every step done: root MFA and no keys, admin with password and MFA, strong policy, org trail."""
+    root_state(mfa=True, access_keys=False)
+    iam = boto3.client("iam")
+    make_admin(iam, ADMIN)
+    iam.update_account_password_policy(MinimumPasswordLength=14, PasswordReusePrevention=24)
+    add_trail(example_config, ORGANIZATION_TRAIL, organization=True)
+    return iam
+
+
+def run_verify(config, monkeypatch) -> tuple[dict[str, Check], int]:
+    """`python -m scripts.cli root-verify` once: its rows by name, and its exit code."""
+    rows: list[Check] = []
+    real_verify = root_steps.verify
+    monkeypatch.setattr(root_steps, "verify", lambda c: rows.extend(real_verify(c)) or rows)
+    exit_code = cli.main(["root-verify", "--env", config.env_name])
+    return {check.name: check for check in rows}, exit_code
+
+
+def failing(rows: dict[str, Check]) -> set[str]:
+    return {name for name, check in rows.items() if check.status == FAIL}
+
+
+# --- verify --------------------------------------------------------------------------------
+
+def test_verify_passes_on_a_compliant_account(compliant_account, example_config, monkeypatch,
+                                              capsys):
+    rows, exit_code = run_verify(example_config, monkeypatch)
+    assert {check.status for check in rows.values()} == {PASS}
+    assert exit_code == 0
+    assert "0 failed, 0 cannot check" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("mfa, access_keys, expected", [
+    (False, False, {"root user: MFA enabled"}),
+    (True, True, {"root user: no access keys"}),
+    (False, True, {"root user: MFA enabled", "root user: no access keys"}),
+])
+def test_root_without_mfa_or_with_access_keys_fails(compliant_account, root_state, example_config,
+                                                     monkeypatch, capsys, mfa, access_keys,
+                                                     expected):
+    root_state(mfa=mfa, access_keys=access_keys)
+    rows, exit_code = run_verify(example_config, monkeypatch)
+    assert failing(rows) == expected
+    assert exit_code == 1
+    captured = capsys.readouterr()
+    assert f"{len(expected)} check(s) failed" in captured.err
+    assert "Traceback" not in captured.err
+
+
+@pytest.mark.parametrize("password, mfa", [(False, True), (True, False), (False, False)])
+def test_admin_without_password_or_mfa_fails(root_state, example_config, monkeypatch,
+                                             password, mfa):
+    root_state(mfa=True, access_keys=False)
+    make_admin(boto3.client("iam"), ADMIN, password=password, mfa=mfa)
+    rows, exit_code = run_verify(example_config, monkeypatch)
+    assert rows[f"admin {ADMIN}: console password"].status == (PASS if password else FAIL)
+    assert rows[f"admin {ADMIN}: MFA device"].status == (PASS if mfa else FAIL)
+    assert exit_code == 1
+
+
+def test_admin_mfa_row_names_the_device(compliant_account, example_config):
+    rows = {check.name: check for check in root_steps.verify(example_config)}
+    assert rows[f"admin {ADMIN}: MFA device"].detail == \
+        f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:mfa/{ADMIN}"
+
+
+def test_account_level_trail_is_a_cost_failure(compliant_account, example_config, monkeypatch):
+    add_trail(example_config, "my-extra-trail", organization=False)
+    rows, exit_code = run_verify(example_config, monkeypatch)
+    assert failing(rows) == {"account-level trail my-extra-trail"}
+    assert "costs money" in rows["account-level trail my-extra-trail"].detail
+    assert exit_code == 1
+
+
+@pytest.mark.parametrize("policy, problem", [
+    (None, "none set"),
+    ({"MinimumPasswordLength": 8, "PasswordReusePrevention": 24}, "minimum length 8"),
+    ({"MinimumPasswordLength": 14}, "reuse prevention 0"),
+])
+def test_weak_or_missing_password_policy_fails(compliant_account, example_config, policy, problem):
+    compliant_account.delete_account_password_policy()
+    if policy:
+        compliant_account.update_account_password_policy(**policy)
+    rows = {check.name: check for check in root_steps.verify(example_config)}
+    assert rows["account password policy"].status == FAIL
+    assert problem in rows["account password policy"].detail
+
+
+def use_credentials_of(iam, monkeypatch, user: str, allowed_actions: list[str]) -> None:
+    """From now on the helpers act as `user`, allowed only `allowed_actions` (moto enforces it
+    inside `enable_iam_authentication`)."""
+    iam.put_user_policy(UserName=user, PolicyName="limited", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": allowed_actions, "Resource": "*"}]}))
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
+
+
+READ_ALL_BUT_BILLING = ["sts:GetCallerIdentity", "iam:Get*", "iam:List*", "cloudtrail:Describe*"]
+BILLING_ROW = "billing access (Budgets read)"
+
+
+def test_denied_api_is_cannot_check_not_a_failure(compliant_account, example_config, monkeypatch,
+                                                   capsys):
+    compliant_account.create_user(UserName="auditor")
+    use_credentials_of(compliant_account, monkeypatch, "auditor", READ_ALL_BUT_BILLING)
+    with enable_iam_authentication():
+        rows, exit_code = run_verify(example_config, monkeypatch)
+    assert rows[BILLING_ROW].status == CANNOT_CHECK
+    assert "access denied to DescribeBudgets" in rows[BILLING_ROW].detail
+    assert {check.status for name, check in rows.items() if name != BILLING_ROW} == {PASS}
+    assert exit_code == 0  # visible and counted apart, but not a failure on its own
+    out = capsys.readouterr().out
+    assert "CANNOT CHECK" in out and "1 cannot check" in out
+
+
+def test_billing_denied_to_an_admin_is_a_failure(compliant_account, example_config, monkeypatch):
+    use_credentials_of(compliant_account, monkeypatch, ADMIN, READ_ALL_BUT_BILLING)
+    with enable_iam_authentication():
+        rows, exit_code = run_verify(example_config, monkeypatch)
+    assert failing(rows) == {BILLING_ROW}
+    assert "https://console.aws.amazon.com/billing/home#/account" in rows[BILLING_ROW].detail
+    assert exit_code == 1
+
+
+def test_unimplemented_api_is_cannot_check(compliant_account, example_config, monkeypatch):
+    # Without its handler, moto answers DescribeBudgets as it answers any API it lacks.
+    monkeypatch.delattr(BudgetsResponse, "describe_budgets")
+    rows, exit_code = run_verify(example_config, monkeypatch)
+    assert rows[BILLING_ROW].status == CANNOT_CHECK
+    assert "does not implement" in rows[BILLING_ROW].detail
+    assert exit_code == 0
+
+
+def test_emulator_without_an_api_is_cannot_check():
+    # A moto server answers an unknown action with a bare HTTP 500 page; botocore's code is "500".
+    error = ClientError({"Error": {"Code": "500", "Message": "<html>Internal Server Error</html>"},
+                         "ResponseMetadata": {"HTTPStatusCode": 500}}, "GetAccountSummary")
+    assert "does not implement GetAccountSummary" in root_steps._cannot_check_reason(error)
+
+
+# --- checklist -----------------------------------------------------------------------------
+
+def test_checklist_files_hold_the_environment_values(mocked, example_config, tmp_path, capsys):
+    account_id = root_steps.reachable_account_id(example_config)
+    assert account_id == DEFAULT_ACCOUNT_ID
+    markdown, html = root_steps.write_checklist(example_config, account_id, tmp_path)
+    assert (markdown.name, html.name) == ("example.md", "example.html")
+    signin = f"https://{DEFAULT_ACCOUNT_ID}.signin.aws.amazon.com/console"
+    for text, quote in ((markdown.read_text(), str), (html.read_text(), escape)):
+        for expected in (example_config.management_email, example_config.account("dev").email,
+                         DEFAULT_ACCOUNT_ID, signin, ADMIN, ORGANIZATION_TRAIL,
+                         "https://console.aws.amazon.com/iam/home#/security_credentials",
+                         "https://console.aws.amazon.com/billing/home#/account",
+                         f"https://console.aws.amazon.com/iam/home#/users/details/{ADMIN}"):
+            assert expected in text
+        for step in STEPS:
+            assert quote(step.title) in text
+    assert f'<a href="{signin}">' in html.read_text()
+    assert f"mfa/{ADMIN}" in markdown.read_text()
+
+
+def test_checklist_uses_a_placeholder_without_credentials(example_config, monkeypatch, tmp_path):
+    def no_credentials(config):
+        raise NoCredentialsError()
+
+    monkeypatch.setattr(aws, "account_id", no_credentials)
+    account_id = root_steps.reachable_account_id(example_config)
+    assert account_id is None
+    markdown, html = root_steps.write_checklist(example_config, account_id, tmp_path)
+    assert "https://<management account id>.signin.aws.amazon.com/console" in markdown.read_text()
+    assert "&lt;management account id&gt;" in html.read_text()
+    assert 'href="https://&lt;' not in html.read_text()  # no link to a URL with a placeholder
+
+
+def test_print_command_says_where_it_wrote(example_config, monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(root_steps, "reachable_account_id", lambda config: None)
+    monkeypatch.setattr(root_steps, "STATE_DIR", tmp_path)
+    assert cli.main(["root-steps", "--env", "example", "--print"]) == 0
+    out = capsys.readouterr().out
+    assert str(tmp_path / "example.md") in out and str(tmp_path / "example.html") in out
+
+
+# --- interactive walk ----------------------------------------------------------------------
+
+def scripted_input(monkeypatch, answers: list) -> list[str]:
+    """Replace input(): each answer is returned in turn, or raised if it is an exception."""
+    prompts: list[str] = []
+
+    def fake_input(prompt: str = "") -> str:
+        prompts.append(prompt)
+        answer = answers.pop(0)
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
+
+    monkeypatch.setattr(builtins, "input", fake_input)
+    return prompts
+
+
+@pytest.mark.parametrize("interruption", [EOFError(), KeyboardInterrupt()])
+def test_interrupted_walk_resumes_at_the_next_step(example_config, monkeypatch, tmp_path, capsys,
+                                                   interruption):
+    scripted_input(monkeypatch, ["", "y", interruption])
+    root_steps.walk(example_config, "123456789012", tmp_path)
+    out = capsys.readouterr().out
+    assert "Stopped at step 3: 2 of 8 done" in out
+    assert "Resume with: make root-steps ENV=example" in out
+    saved = json.loads((tmp_path / "example.json").read_text())
+    assert saved["done"] == [STEPS[0].key, STEPS[1].key]
+
+    prompts = scripted_input(monkeypatch, ["y"] * (len(STEPS) - 2))
+    root_steps.walk(example_config, "123456789012", tmp_path)
+    out = capsys.readouterr().out
+    assert prompts[0].strip().startswith("Step 3 done?")
+    assert f"[3/8] {STEPS[2].title}" in out and "[2/8]" not in out
+    assert "All 8 steps done" in out
+    assert json.loads((tmp_path / "example.json").read_text())["done"] == [s.key for s in STEPS]
+
+
+def test_walk_asks_again_on_an_unclear_answer_and_stops_on_q(example_config, monkeypatch, tmp_path,
+                                                            capsys):
+    prompts = scripted_input(monkeypatch, ["maybe", "q"])
+    root_steps.walk(example_config, None, tmp_path)
+    assert len(prompts) == 2 and all("Step 1 done?" in prompt for prompt in prompts)
+    assert "Stopped at step 1: 0 of 8 done" in capsys.readouterr().out
+    assert not (tmp_path / "example.json").exists()
+
+
+def test_finished_walk_says_so(example_config, monkeypatch, tmp_path, capsys):
+    root_steps.save_progress(tmp_path / "example.json", [step.key for step in STEPS])
+    scripted_input(monkeypatch, [])
+    root_steps.walk(example_config, None, tmp_path)
+    assert "All 8 root-user steps are marked done" in capsys.readouterr().out
