@@ -24,7 +24,7 @@ from typing import Callable, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 
 from scripts import workspaces
-from scripts.config import MANAGEMENT_STACK, Config
+from scripts.config import MANAGEMENT_STACK, Config, MemberAccount
 from scripts.console import UserError, say
 from scripts.root_steps import ACCOUNT_ID_PLACEHOLDER, reachable_account_id
 from scripts.templates import render
@@ -60,7 +60,7 @@ def markers(config: Config) -> tuple[str, str]:
             "edits inside are replaced", f"# <<< {label}")
 
 
-def _member_profile(config: Config, account, management_profile: str) -> SimpleNamespace:
+def _member_profile(config: Config, account: MemberAccount) -> SimpleNamespace:
     found = _unless_unavailable(lambda: workspaces.member_account(config, account.name))
     if found:
         role_arn, note = found[1], None
@@ -88,8 +88,7 @@ def snippet(config: Config, admin: str | None = None) -> str:
                   region=config.region, management_profile=management_profile,
                   management_note=management_note,
                   mfa_serial=f"arn:aws:iam::{account_id or ACCOUNT_ID_PLACEHOLDER}:mfa/{admin}",
-                  members=[_member_profile(config, account, management_profile)
-                           for account in config.accounts])
+                  members=[_member_profile(config, account) for account in config.accounts])
 
 
 def _sections(text: str) -> set[str]:

@@ -170,15 +170,15 @@ def walk(config: Config, account_id: str | None, state_dir: Path) -> None:
     done = load_progress(path)
     context = template_context(config, account_id)
     steps = rendered_steps(context)
-    remaining = [number for number, step in enumerate(steps, start=1) if step.key not in done]
-    if not remaining:
+    pending = [(number, step) for number, step in enumerate(steps, start=1)
+               if step.key not in done]
+    if not pending:
         say(f"All {len(steps)} root-user steps are marked done in {path} (delete it to start "
             f"over). Check them: make root-verify ENV={config.env_name}")
         return
     say(f"Root-user steps for '{config.env_name}' (account {context['account_id']}): "
-        f"{len(steps) - len(remaining)} of {len(steps)} done; progress is kept in {path}.")
-    for position, number in enumerate(remaining):
-        step = steps[number - 1]
+        f"{len(steps) - len(pending)} of {len(steps)} done; progress is kept in {path}.")
+    for number, step in pending:
         say(f"\n[{number}/{len(steps)}] {step.title}\n")
         say(_for_terminal(step.body) + "\n")
         try:
@@ -187,9 +187,9 @@ def walk(config: Config, account_id: str | None, state_dir: Path) -> None:
             confirmed = False
             say()
         if not confirmed:
-            say(f"Stopped at step {number}: {len(steps) - len(remaining) + position} of "
-                f"{len(steps)} done, saved in {path}. Resume with: "
-                f"make root-steps ENV={config.env_name}")
+            finished = sum(each.key in done for each in steps)
+            say(f"Stopped at step {number}: {finished} of {len(steps)} done, saved in {path}. "
+                f"Resume with: make root-steps ENV={config.env_name}")
             return
         done.append(step.key)
         save_progress(path, done)
@@ -294,19 +294,18 @@ class _Verifier:
                 _result(f"{name}: no access keys", not keys,
                         f"root has access keys: delete them at {page}" if keys else "")]
 
-    def admin_password(self, name: str, user: str) -> list[Check]:
-        profile = _missing(lambda: self.iam.get_login_profile(UserName=user))
-        return [_result(name, profile is not None,
-                        "" if profile else f"no console password: {self.pages.iam_user(user)}")]
-
-    def admin_mfa(self, name: str, user: str) -> list[Check]:
-        listed = _missing(lambda: self.iam.list_mfa_devices(UserName=user))
-        if listed is None:
+    def admin_user(self, name: str, user: str) -> list[Check]:
+        if _missing(lambda: self.iam.get_user(UserName=user)) is None:
             return [Check(name, FAIL, f"user {user} does not exist: run "
                           f"`make apply ENV={self.config.env_name} STACK=management`")]
-        serials = [device["SerialNumber"] for device in listed["MFADevices"]]
-        return [_result(name, bool(serials), ", ".join(serials) if serials
-                        else f"no MFA device: {self.pages.iam_user(user)}")]
+        page = self.pages.iam_user(user)
+        password = _missing(lambda: self.iam.get_login_profile(UserName=user)) is not None
+        serials = [device["SerialNumber"]
+                   for device in self.iam.list_mfa_devices(UserName=user)["MFADevices"]]
+        return [_result(f"{name}: console password", password,
+                        "" if password else f"none: set one at {page}"),
+                _result(f"{name}: MFA device", bool(serials),
+                        ", ".join(serials) or f"none: assign one at {page}")]
 
     def billing_access(self, name: str) -> list[Check]:
         try:
@@ -357,9 +356,8 @@ def verify(config: Config) -> list[Check]:
     identity = aws.client(config, "sts", boto_session).get_caller_identity()
     verifier = _Verifier(config, boto_session, identity["Account"], identity["Arn"])
     probes = [("root user", verifier.root_user)]
-    for user in config.admin_users:
-        probes += [(f"admin {user}: console password", partial(verifier.admin_password, user=user)),
-                   (f"admin {user}: MFA device", partial(verifier.admin_mfa, user=user))]
+    probes += [(f"admin {user}", partial(verifier.admin_user, user=user))
+               for user in config.admin_users]
     probes += [("billing access (Budgets read)", verifier.billing_access),
                ("account password policy", verifier.password_policy),
                ("account-level trails", verifier.trails)]

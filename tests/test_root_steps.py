@@ -76,7 +76,7 @@ def add_trail(config, name: str, *, organization: bool) -> None:
 
 @pytest.fixture
 def compliant_account(root_state, example_config):
-    """Every step done: root MFA and no keys, admin with password and MFA, strong policy, org trail."""
+    """Every step done: root MFA, no root keys, admin password and MFA, strong policy, org trail."""
     root_state(mfa=True, access_keys=False)
     iam = boto3.client("iam")
     make_admin(iam, ADMIN)
@@ -134,6 +134,13 @@ def test_admin_without_password_or_mfa_fails(root_state, example_config, monkeyp
     assert rows[f"admin {ADMIN}: console password"].status == (PASS if password else FAIL)
     assert rows[f"admin {ADMIN}: MFA device"].status == (PASS if mfa else FAIL)
     assert exit_code == 1
+
+
+def test_admin_missing_is_one_failure_that_names_the_apply(root_state, example_config):
+    root_state(mfa=True, access_keys=False)
+    rows = {check.name: check for check in root_steps.verify(example_config)}
+    assert rows[f"admin {ADMIN}"].status == FAIL
+    assert "make apply ENV=example STACK=management" in rows[f"admin {ADMIN}"].detail
 
 
 def test_admin_mfa_row_names_the_device(compliant_account, example_config):
