@@ -1,0 +1,271 @@
+"""The synth wrapper (scripts/synth.py): synthesizes only when an input changed, and a failed
+synth never replaces or damages the previous output.
+
+One real synth runs as a subprocess (the way `make synth` runs it); the other cases replace the
+subprocess with main.py run in this process, or with a stand-in that writes stacks, so the swap
+and skip logic is exercised without another ~35 s synth each.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import io
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from scripts import synth as synth_module
+from scripts.config import EMULATOR_PORT_VARIABLE, ConfigError, environment_path, load
+from scripts.console import UserError
+from scripts.synth import HASH_FILE_NAME, ROOT, input_hash, synth
+
+STATE_BUCKET = 'bucket = "acme-terraform-state-example"'
+OUR_STATE_BUCKET = "synth-cache-test-state"  # proves the subprocess read our file
+RETENTION = "retention_days = 365"
+
+
+def env_copy(directory: Path, *edits: tuple[str, str], source: Path | None = None) -> Path:
+    text = (source or environment_path("example")).read_text()
+    for old, new in edits:
+        assert text.count(old) == 1, f"test setup: {old!r} should occur once"
+        text = text.replace(old, new)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "example.toml"
+    path.write_text(text)
+    return path
+
+
+def tree(directory: Path) -> dict[str, bytes | None]:
+    """Every file (its bytes) and directory (None) under `directory`."""
+    return {str(p.relative_to(directory)): (p.read_bytes() if p.is_file() else None)
+            for p in sorted(directory.rglob("*"))}
+
+
+def leftovers(out_dir: Path) -> list[Path]:
+    """Staging or previous-output directories a synth may leave beside `out_dir`."""
+    return [*out_dir.parent.glob(f".{out_dir.name}-*"),
+            *out_dir.parent.glob(f"{out_dir.name}.previous")]
+
+
+def stand_in(stacks: dict[str, str], returncode: int = 0, stderr: str = ""):
+    """A subprocess.run replacement that writes `stacks` where main.py would; records calls."""
+    calls: list[dict] = []
+
+    def run(command, *, env, **kwargs):
+        calls.append(env)
+        for name, text in stacks.items():
+            stack_dir = Path(env["CDKTF_OUTDIR"]) / "stacks" / name
+            stack_dir.mkdir(parents=True)
+            (stack_dir / "cdk.tf.json").write_text(text)
+        return subprocess.CompletedProcess(command, returncode, "", stderr)
+
+    return run, calls
+
+
+@pytest.fixture(scope="module")
+def synthesized(tmp_path_factory):
+    """(config, out_dir): one real synth of an example copy, through the subprocess."""
+    directory = tmp_path_factory.mktemp("synth-cache")
+    config = load(env_copy(directory / "env", (STATE_BUCKET, f'bucket = "{OUR_STATE_BUCKET}"')))
+    out_dir = directory / "cdktf.out"
+    assert synth(config, out_dir) is True
+    return config, out_dir
+
+
+@pytest.fixture
+def previous_output(synthesized, tmp_path):
+    """A private copy of the real synth output, for tests that try to change it."""
+    config, out_dir = synthesized
+    copy = tmp_path / "cdktf.out"
+    shutil.copytree(out_dir, copy)
+    return config, copy
+
+
+# --- the real synth --------------------------------------------------------------------------
+
+def test_synth_writes_every_stack_and_the_input_hash(synthesized):
+    config, out_dir = synthesized
+    stacks = out_dir / "stacks"
+    assert sorted(p.name for p in stacks.iterdir()) == sorted(config.stack_names)
+    for name in config.stack_names:
+        backend = json.loads((stacks / name / "cdk.tf.json").read_text())["terraform"]["backend"]
+        assert backend["s3"]["bucket"] == OUR_STATE_BUCKET
+    assert (out_dir / HASH_FILE_NAME).read_text() == input_hash(config)
+    assert leftovers(out_dir) == []
+
+
+def test_unchanged_inputs_are_not_synthesized_again(synthesized, monkeypatch):
+    config, out_dir = synthesized
+    run, calls = stand_in({})
+    monkeypatch.setattr(synth_module.subprocess, "run", run)
+    before = tree(out_dir)
+    assert synth(config, out_dir) is False
+    assert synth(load(config.source), out_dir) is False  # loading again changes nothing
+    assert calls == [] and tree(out_dir) == before
+
+
+# --- failures leave the previous output byte for byte ----------------------------------------
+
+def test_bad_env_file_is_refused_before_synth(previous_output, tmp_path):
+    config, out_dir = previous_output
+    before = tree(out_dir)
+    bad = env_copy(tmp_path / "bad", (RETENTION, "retention_days = -1"), source=config.source)
+    with pytest.raises(ConfigError) as caught:
+        load(bad)
+    assert caught.value.problems == [
+        "key 'trail.retention_days': expected a positive whole number of days, got -1"]
+    assert tree(out_dir) == before
+
+
+def test_env_file_broken_after_loading_fails_synth_and_keeps_output(previous_output, tmp_path,
+                                                                     monkeypatch):
+    """main.py itself refuses the file (run here in-process instead of as a subprocess)."""
+    import main
+
+    config, out_dir = previous_output
+    config = load(env_copy(tmp_path / "env", source=config.source))
+    config.source.write_text(config.source.read_text().replace(RETENTION, "retention_days = -1"))
+
+    def main_in_process(command, *, env, **kwargs):
+        assert command[-1] == str(ROOT / "main.py")
+        monkeypatch.setenv(main.ENV_VARIABLE, env[main.ENV_VARIABLE])
+        monkeypatch.setenv("CDKTF_OUTDIR", env["CDKTF_OUTDIR"])
+        stderr = io.StringIO()
+        with contextlib.redirect_stderr(stderr):
+            code = main.main()
+        return subprocess.CompletedProcess(command, code, "", stderr.getvalue())
+
+    monkeypatch.setattr(synth_module.subprocess, "run", main_in_process)
+    before = tree(out_dir)
+    with pytest.raises(UserError) as caught:
+        synth(config, out_dir)
+    message = str(caught.value)
+    assert message.startswith(f"Synth of 'example' failed; {out_dir.name}/ was left as it was.")
+    assert f"{config.source}: 1 problem(s)" in message and "trail.retention_days" in message
+    assert tree(out_dir) == before
+    assert leftovers(out_dir) == []
+
+
+def test_failed_synth_never_leaves_partial_output(previous_output, monkeypatch):
+    config, out_dir = previous_output
+    run, calls = stand_in({"management": '{"half": '}, returncode=1, stderr="jsii crashed")
+    monkeypatch.setattr(synth_module.subprocess, "run", run)
+    before = tree(out_dir)
+    with pytest.raises(UserError, match="(?s)left as it was.*jsii crashed"):
+        synth(config, out_dir, force=True)
+    assert len(calls) == 1
+    assert tree(out_dir) == before
+    assert leftovers(out_dir) == []
+
+
+# --- success swaps the whole output; the hash decides the next run ---------------------------
+
+def test_new_output_replaces_the_old_and_later_runs_follow_the_hash(previous_output, monkeypatch):
+    config, out_dir = previous_output
+    run, calls = stand_in({"management": '{"new": true}'})
+    monkeypatch.setattr(synth_module.subprocess, "run", run)
+
+    assert synth(config, out_dir, force=True) is True
+    assert tree(out_dir) == {HASH_FILE_NAME: input_hash(config).encode(), "stacks": None,
+                             "stacks/management": None,
+                             "stacks/management/cdk.tf.json": b'{"new": true}'}
+    assert leftovers(out_dir) == []
+    assert calls[0]["FOUNDATION_ENV"] == str(config.source)
+
+    assert synth(config, out_dir) is False and len(calls) == 1
+    config.source.write_text(config.source.read_text().replace(RETENTION, "retention_days = 30"))
+    assert synth(load(config.source), out_dir) is True and len(calls) == 2
+
+
+# --- input_hash --------------------------------------------------------------------------------
+
+def test_input_hash_is_stable_for_unchanged_inputs(tmp_path):
+    config = load(env_copy(tmp_path))
+    assert input_hash(config) == input_hash(config) == input_hash(load(config.source))
+
+
+def test_input_hash_follows_the_env_file_and_resolved_values(tmp_path, monkeypatch):
+    config = load(env_copy(tmp_path))
+    changed = load(env_copy(tmp_path / "changed", (RETENTION, "retention_days = 30")))
+    assert input_hash(changed) != input_hash(config)
+
+    local = env_copy(tmp_path / "local", source=environment_path("local"))
+    monkeypatch.setenv(EMULATOR_PORT_VARIABLE, "4601")
+    first = input_hash(load(local))
+    monkeypatch.setenv(EMULATOR_PORT_VARIABLE, "4602")  # same file, another endpoint
+    assert input_hash(load(local)) != first
+
+
+@pytest.fixture
+def fake_root(tmp_path, monkeypatch) -> Path:
+    """A copy of the repository's synth inputs, used by input_hash in place of the real one."""
+    root = tmp_path / "repo"
+    for pattern in synth_module._INPUT_GLOBS:
+        for path in ROOT.glob(pattern):
+            target = root / path.relative_to(ROOT)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+    monkeypatch.setattr(synth_module, "ROOT", root)
+    return root
+
+
+def append(path: Path) -> None:
+    path.write_text(path.read_text() + "\n# edited\n")
+
+
+def add_test_file(root: Path) -> None:
+    (root / "tests").mkdir()
+    (root / "tests" / "test_x.py").write_text("")
+
+
+@pytest.mark.parametrize(("change", "changes_hash"), [
+    (lambda root: append(root / "modules" / "organization.py"), True),
+    (lambda root: (root / "modules" / "new_construct.py").write_text("X = 1\n"), True),
+    (lambda root: (root / "modules" / "hardened_bucket.py").unlink(), True),
+    (lambda root: append(root / "scripts" / "config.py"), True),
+    (lambda root: append(root / "main.py"), True),
+    (lambda root: (root / "README.md").write_text("# docs\n"), False),
+    (add_test_file, False),
+], ids=["module-edited", "module-added", "module-removed", "config-loader-edited",
+        "main-edited", "readme-added", "test-added"])
+def test_input_hash_follows_the_code_that_builds_the_stacks(tmp_path, fake_root, change,
+                                                           changes_hash):
+    config = load(env_copy(tmp_path / "env"))
+    before = input_hash(config)
+    change(fake_root)
+    assert (input_hash(config) != before) is changes_hash
+
+
+def test_fake_root_hashes_like_the_repository(tmp_path, fake_root, monkeypatch):
+    """The copy above is faithful: same files, hashed by their path relative to the root."""
+    config = load(env_copy(tmp_path / "env"))
+    copied = input_hash(config)
+    monkeypatch.setattr(synth_module, "ROOT", ROOT)
+    assert input_hash(config) == copied
+
+
+def _repository_imports(path: Path) -> set[Path]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                 [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+        for name in names:
+            module = ROOT / (name.replace(".", "/") + ".py")
+            package = ROOT / name.replace(".", "/") / "__init__.py"
+            found |= {p for p in (module, package) if p.is_file()}
+    return found
+
+
+def test_code_imported_by_main_and_the_constructs_is_hashed():
+    """A helper module that main.py or a construct imports shapes the output: a change to it
+    must trigger a new synth."""
+    builders = [ROOT / "main.py", *sorted((ROOT / "modules").glob("**/*.py"))]
+    hashed = {p for pattern in synth_module._INPUT_GLOBS for p in ROOT.glob(pattern)}
+    imported = set().union(*(_repository_imports(p) for p in builders))
+    missing = sorted(str(p.relative_to(ROOT)) for p in imported - hashed
+                     if p.name != "__init__.py")
+    assert missing == [], f"imported while building the stacks but not in input_hash: {missing}"
