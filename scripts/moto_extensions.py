@@ -71,7 +71,92 @@ def evaluate_bucket_policy_conditions() -> None:
     FakeBucket.get_permission = get_permission
 
 
-EXTENSIONS = [evaluate_bucket_policy_conditions]
+def budget_notification_subscribers() -> None:
+    """Budgets DescribeSubscribersForNotification, which moto lacks; without it the provider
+    retries forever after creating a budget notification."""
+    from moto.budgets.exceptions import NotFoundException
+    from moto.budgets.responses import BudgetsResponse
+
+    def describe_subscribers_for_notification(response) -> str:
+        budget_name = response._get_param("BudgetName")
+        wanted = _notification_identity(response._get_param("Notification"))
+        budgets = response.backend.budgets[response._get_param("AccountId")]
+        if budget_name not in budgets:
+            raise NotFoundException(f"Unable to get budget: {budget_name} - the budget doesn't exist.")
+        for notification in budgets[budget_name].notifications:
+            if _notification_identity(notification.details) == wanted:
+                return json.dumps({"Subscribers": notification.subscribers})
+        raise NotFoundException("Unable to find the notification for budget " + budget_name)
+
+    BudgetsResponse.describe_subscribers_for_notification = describe_subscribers_for_notification
+
+
+def _notification_identity(notification: dict) -> tuple:
+    return (notification["NotificationType"], notification["ComparisonOperator"],
+            float(notification["Threshold"]), notification.get("ThresholdType", "PERCENTAGE"))
+
+
+IAM_SERVICE_PRINCIPAL = "iam.amazonaws.com"
+ROOT_FEATURES = ("RootCredentialsManagement", "RootSessions")
+
+
+def iam_trusted_access() -> None:
+    """Organizations accepts iam.amazonaws.com for trusted access, as AWS does since centralized
+    root access (Nov 2024); moto's list of trusted services predates it."""
+    from moto.organizations.models import FakeServiceAccess
+
+    if IAM_SERVICE_PRINCIPAL not in FakeServiceAccess.TRUSTED_SERVICES:
+        FakeServiceAccess.TRUSTED_SERVICES.append(IAM_SERVICE_PRINCIPAL)
+
+
+def iam_organizations_features() -> None:
+    """IAM's centralized root access for member accounts: Enable/Disable
+    OrganizationsRootCredentialsManagement and OrganizationsRootSessions, and
+    ListOrganizationsFeatures. As in AWS, they need an organization with IAM trusted access."""
+    from moto.core.responses import ActionResult
+    from moto.iam.exceptions import IAMException
+    from moto.iam.responses import IamResponse
+    from moto.organizations.models import organizations_backends
+
+    class ServiceAccessNotEnabled(IAMException):
+        code = "ServiceAccessNotEnabledException"
+
+    enabled: dict[str, set[str]] = {}  # management account id -> enabled features
+
+    def organization(response):
+        backend = organizations_backends[response.current_account][response.partition]
+        principals = [s["ServicePrincipal"] for s in backend.services]
+        if backend.org is None or IAM_SERVICE_PRINCIPAL not in principals:
+            raise ServiceAccessNotEnabled(
+                "The request failed because IAM trusted access is not enabled in AWS Organizations.")
+        return backend.org
+
+    def setter(feature: str, enable: bool):
+        def action(response):
+            org = organization(response)
+            features = enabled.setdefault(response.current_account, set())
+            (features.add if enable else features.discard)(feature)
+            result = {"OrganizationId": org.id, "EnabledFeatures": sorted(features)}
+            return ActionResult(result)
+        return action
+
+    def list_organizations_features(response):
+        org = organization(response)
+        return ActionResult({"OrganizationId": org.id,
+                             "EnabledFeatures": sorted(enabled.get(response.current_account, ()))})
+
+    for feature in ROOT_FEATURES:
+        setattr(IamResponse, f"enable_organizations_{_snake(feature)}", setter(feature, True))
+        setattr(IamResponse, f"disable_organizations_{_snake(feature)}", setter(feature, False))
+    IamResponse.list_organizations_features = list_organizations_features
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+
+
+EXTENSIONS = [evaluate_bucket_policy_conditions, budget_notification_subscribers,
+              iam_trusted_access, iam_organizations_features]
 
 
 def install() -> None:

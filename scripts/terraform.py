@@ -72,7 +72,9 @@ def cli_environment(config: Config) -> dict[str, str]:
 class Terraform:
     """Plain terraform in one synthesized stack's directory."""
 
-    def __init__(self, config: Config, stack: str, stacks: Path | None = None):
+    def __init__(self, config: Config, stack: str, stacks: Path | None = None,
+                 log: Path | None = None):
+        """`log`: append terraform's output to this file instead of the terminal."""
         self.config = config
         self.stack = stack
         self.dir = (stacks or stacks_dir()) / stack
@@ -81,16 +83,27 @@ class Terraform:
                             f"run `make synth ENV={config.env_name}` first.")
         self.binary = terraform_binary()
         self.env = cli_environment(config)
+        self.log = log
         self._initialized_backend: bool | None = None
 
     def run(self, *args: str, capture: bool = False,
             check: bool = True) -> subprocess.CompletedProcess:
-        result = subprocess.run([self.binary, *args], cwd=self.dir, env=self.env, text=True,
-                                capture_output=capture)
+        command = [self.binary, *args]
+        if capture or self.log is None:
+            result = subprocess.run(command, cwd=self.dir, env=self.env, text=True,
+                                    capture_output=capture)
+            detail = result.stderr.strip() if capture else ""
+        else:
+            self.log.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.log, "a") as log:
+                log.write(f"\n$ terraform {' '.join(args)}   # stack {self.stack}\n")
+                log.flush()
+                result = subprocess.run([*command, "-no-color"], cwd=self.dir, env=self.env,
+                                        text=True, stdout=log, stderr=subprocess.STDOUT)
+            detail = "\n".join(self.log.read_text().splitlines()[-15:]) + f"\n(full log: {self.log})"
         if check and result.returncode != 0:
-            detail = f"\n{result.stderr.strip()}" if capture else ""
             raise UserError(f"`terraform {args[0]}` failed in stack '{self.stack}' "
-                            f"(exit {result.returncode}).{detail}")
+                            f"(exit {result.returncode}).\n{detail}".rstrip())
         return result
 
     def init(self, *, backend: bool = True) -> None:

@@ -1,0 +1,61 @@
+"""`make demo`: the whole foundation on the embedded local AWS, end to end.
+
+emulator up → state bucket → synth → apply management → apply each member account → a second
+plan of every workspace that must show no change → summary. Every step converges, so running it
+again is safe; the emulator is left running for exploration.
+"""
+
+from __future__ import annotations
+
+from scripts import bootstrap, local_aws
+from scripts.config import MANAGEMENT_STACK, Config
+from scripts.console import Steps, UserError, say
+from scripts.synth import ROOT, synth
+from scripts.terraform import PLAN_NO_CHANGES, Terraform
+from scripts.workspaces import state_outputs
+
+LOG_DIR = ROOT / ".local-aws" / "logs"
+
+
+def run(config: Config) -> None:
+    if not config.emulator:
+        raise UserError(f"`make demo` runs on the local emulator; '{config.env_name}' is real AWS. "
+                        f"Use `make plan ENV={config.env_name}` and `make apply` instead.")
+    members = [account.name for account in config.accounts]
+    steps = Steps(total=5 + len(members))
+    log = LOG_DIR / f"{config.env_name}-terraform.log"
+    log.unlink(missing_ok=True)
+    with steps.step(f"starting the local AWS emulator ({config.emulator.endpoint_url})"):
+        local_aws.start(config)
+    with steps.step(f"bootstrapping the state bucket '{config.state_bucket}'"):
+        bootstrap.bootstrap(config)
+    with steps.step(f"synthesizing the '{config.env_name}' stacks"):
+        synth(config)
+    workspaces = {stack: Terraform(config, stack, log=log) for stack in config.stack_names}
+    for stack, terraform in workspaces.items():
+        with steps.step(f"applying {stack}"):
+            terraform.apply(auto_approve=True)
+    with steps.step("planning every workspace again: nothing may change"):
+        for stack, terraform in workspaces.items():
+            if terraform.plan(detailed_exitcode=True) != PLAN_NO_CHANGES:
+                raise UserError(f"The second plan of '{stack}' wants changes: the stacks do not "
+                                f"converge. See {log}.")
+            say(f"      {stack}: no changes")
+    _summary(config, steps, log)
+
+
+def _summary(config: Config, steps: Steps, log) -> None:
+    outputs = state_outputs(config, MANAGEMENT_STACK)
+    say(f"\nThe foundation is up on the local emulator in {steps.elapsed:.0f}s.")
+    say(f"  organization        {outputs['organization_id']}")
+    say(f"  management account  {outputs['management_account_id']}")
+    for name, account_id in outputs["member_account_ids"].items():
+        say(f"  {name + ' account':<19} {account_id}")
+        say(f"  {'  role to assume':<19} {outputs['member_role_arns'][name]}")
+    say(f"  organization trail  {outputs['trail_arn']}")
+    say(f"  trail log bucket    s3://{outputs['trail_bucket']}")
+    say(f"  terraform state     s3://{config.state_bucket}/<workspace>/terraform.tfstate "
+        f"({', '.join(config.stack_names)})")
+    say(f"  terraform output    {log}")
+    say(f"\nThe emulator keeps running at {config.emulator.endpoint_url} for exploration; "
+        f"its state lives as long as it does.\nStop it with `make local-down`.")

@@ -1,0 +1,174 @@
+"""End to end on the session's emulator: real terraform and the real provider against moto.
+
+The `foundation` fixture bootstraps the state bucket and applies management, then dev.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+
+import pytest
+
+from scripts import aws, bootstrap
+from scripts.config import MANAGEMENT_STACK
+from scripts.console import UserError
+from scripts.terraform import PLAN_NO_CHANGES, Terraform
+from scripts.workspaces import member_account, read_state, state_outputs
+
+pytestmark = pytest.mark.emulator
+
+
+def test_second_plan_changes_nothing(foundation):
+    config, stacks = foundation
+    for stack in config.stack_names:
+        assert Terraform(config, stack, stacks=stacks).plan(detailed_exitcode=True) == \
+            PLAN_NO_CHANGES, stack
+
+
+def test_organization_and_member_account(foundation):
+    config, _ = foundation
+    organizations = aws.client(config, "organizations")
+    organization = organizations.describe_organization()["Organization"]
+    assert organization["FeatureSet"] == "ALL"
+    outputs = state_outputs(config, MANAGEMENT_STACK)
+    assert outputs["organization_id"] == organization["Id"]
+    accounts = {a["Id"]: a for a in organizations.list_accounts()["Accounts"]}
+    dev = accounts[outputs["member_account_ids"]["dev"]]
+    assert dev["Email"] == config.account("dev").email
+    assert "cloudtrail.amazonaws.com" in [
+        p["ServicePrincipal"]
+        for p in organizations.list_aws_service_access_for_organization()["EnabledServicePrincipals"]]
+
+
+def test_identity_groups_and_policies(foundation):
+    config, _ = foundation
+    iam = aws.client(config, "iam")
+    attached = {p["PolicyArn"] for p in
+                iam.list_attached_group_policies(GroupName="Administrators")["AttachedPolicies"]}
+    assert {"arn:aws:iam::aws:policy/AdministratorAccess",
+            "arn:aws:iam::aws:policy/job-function/Billing"} <= attached
+    force_mfa = next(arn for arn in attached if arn.endswith(f"/{config.name_prefix}-force-mfa"))
+    version = iam.get_policy(PolicyArn=force_mfa)["Policy"]["DefaultVersionId"]
+    document = iam.get_policy_version(PolicyArn=force_mfa, VersionId=version)["PolicyVersion"]
+    deny = next(s for s in _statements(document["Document"]) if s["Effect"] == "Deny")
+    assert deny["Condition"] == {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}
+
+    group = f"{config.name_prefix}-member-account-access"
+    members = {u["UserName"] for u in iam.get_group(GroupName=group)["Users"]}
+    assert members == set(config.admin_users)
+    name = iam.list_group_policies(GroupName=group)["PolicyNames"][0]
+    statement, = _statements(iam.get_group_policy(GroupName=group, PolicyName=name)["PolicyDocument"])
+    _, role_arn = member_account(config, "dev")
+    assert statement["Action"] == ["sts:AssumeRole"] and statement["Resource"] == [role_arn]
+    assert statement["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+
+
+def test_organization_trail_and_hardened_log_bucket(foundation):
+    config, _ = foundation
+    trail, = [t for t in aws.client(config, "cloudtrail").describe_trails()["trailList"]
+              if t["Name"] == config.trail.name]
+    assert trail["IsOrganizationTrail"] and trail["IsMultiRegionTrail"]
+    assert trail["LogFileValidationEnabled"] and trail["IncludeGlobalServiceEvents"]
+    assert trail["S3BucketName"] == config.trail.bucket
+    _assert_hardened(config, config.trail.bucket)
+    s3 = aws.client(config, "s3")
+    rule, = s3.get_bucket_lifecycle_configuration(Bucket=config.trail.bucket)["Rules"]
+    assert rule["Expiration"]["Days"] == config.trail.retention_days
+    policy = json.loads(s3.get_bucket_policy(Bucket=config.trail.bucket)["Policy"])
+    org_id = state_outputs(config, MANAGEMENT_STACK)["organization_id"]
+    written = [s["Resource"] for s in policy["Statement"] if s["Action"] == ["s3:PutObject"]]
+    assert [f"arn:aws:s3:::{config.trail.bucket}/AWSLogs/{org_id}/*"] in written
+
+
+def test_state_objects_under_distinct_keys_and_no_lock_left(foundation):
+    config, _ = foundation
+    keys = [o["Key"] for o in
+            aws.client(config, "s3").list_objects_v2(Bucket=config.state_bucket)["Contents"]]
+    assert sorted(keys) == sorted(config.state_key(stack) for stack in config.stack_names)
+    _assert_hardened(config, config.state_bucket)
+
+
+def test_member_provider_lands_in_member_account(foundation):
+    config, stacks = foundation
+    dev_id, role_arn = member_account(config, "dev")
+    outputs = Terraform(config, "dev", stacks=stacks).outputs()
+    assert outputs["account_id"] == dev_id
+    # The sandbox bucket is named after the caller identity the dev provider sees.
+    assert outputs["sandbox_bucket"].endswith(f"-{dev_id}")
+    dev_session = aws.assume_role(config, role_arn, "lifecycle-test")
+    assert aws.account_id(config, dev_session) == dev_id != aws.account_id(config)
+    dev_buckets = {b["Name"] for b in aws.client(config, "s3", dev_session).list_buckets()["Buckets"]}
+    assert outputs["sandbox_bucket"] in dev_buckets
+
+
+def test_held_lock_fails_a_second_apply_and_leaves_state_unchanged(foundation):
+    config, stacks = foundation
+    terraform = Terraform(config, "dev", stacks=stacks)
+    terraform.init()
+    before = read_state(config, "dev")
+    lock_key = f"{config.state_key('dev')}.tflock"
+    bucket, = json.loads((terraform.dir / "cdk.tf.json").read_text())["resource"]["aws_s3_bucket"]
+    # An interactive apply holds the state lock while it waits for its "yes".
+    holder = subprocess.Popen(
+        [terraform.binary, "apply", f"-replace=aws_s3_bucket.{bucket}"],
+        cwd=terraform.dir, env=terraform.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
+    try:
+        _wait_for_object(config, lock_key)
+        second = terraform.run("apply", "-auto-approve", "-input=false", "-lock-timeout=1s",
+                               capture=True, check=False)
+        assert second.returncode != 0
+        assert "Error acquiring the state lock" in second.stderr
+    finally:
+        holder.communicate("no\n", timeout=120)
+    assert read_state(config, "dev") == before
+    assert not _object_exists(config, lock_key)
+
+
+def test_bootstrap_again_changes_nothing(foundation):
+    config, _ = foundation
+    assert bootstrap.bootstrap(config) == []
+
+
+def test_bootstrap_refuses_an_unversioned_bucket(emulator):
+    import dataclasses
+
+    config = dataclasses.replace(emulator, state_bucket="someone-elses-plain-bucket")
+    aws.client(config, "s3").create_bucket(Bucket=config.state_bucket)
+    with pytest.raises(UserError, match="exists without versioning"):
+        bootstrap.bootstrap(config)
+
+
+def _assert_hardened(config, bucket: str) -> None:
+    s3 = aws.client(config, "s3")
+    assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True, "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    assert s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"] == [
+        {"ObjectOwnership": "BucketOwnerEnforced"}]
+    policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+    assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+               for s in policy["Statement"])
+
+
+def _statements(document) -> list[dict]:
+    if isinstance(document, str):
+        from urllib.parse import unquote
+        document = json.loads(unquote(document))
+    return document["Statement"]
+
+
+def _object_exists(config, key: str) -> bool:
+    listed = aws.client(config, "s3").list_objects_v2(Bucket=config.state_bucket, Prefix=key)
+    return listed.get("KeyCount", 0) > 0
+
+
+def _wait_for_object(config, key: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not _object_exists(config, key):
+        assert time.monotonic() < deadline, f"no lock object {key} appeared"
+        time.sleep(0.5)

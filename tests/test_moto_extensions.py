@@ -1,0 +1,103 @@
+"""The emulator's extensions to moto, each against the AWS behaviour it supplies."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from flask import Flask
+from moto.iam.access_control import PermissionResult
+from moto.s3.models import FakeBucket
+
+from modules import policies
+from scripts import moto_extensions
+
+BUCKET_ARN = "arn:aws:s3:::state"
+
+
+@pytest.mark.parametrize(("condition", "context", "holds"), [
+    ({"Bool": {"aws:SecureTransport": "false"}}, {"aws:SecureTransport": "false"}, True),
+    ({"Bool": {"aws:SecureTransport": "false"}}, {"aws:SecureTransport": "true"}, False),
+    ({"Bool": {"aws:SecureTransport": "false"}}, {}, False),
+    ({"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}, {}, True),
+    ({"StringEquals": {"aws:SourceArn": ["a", "b"]}}, {"aws:SourceArn": "b"}, True),
+    ({"StringLike": {"aws:PrincipalArn": "arn:aws:iam::*:root"}},
+     {"aws:PrincipalArn": "arn:aws:iam::1:root"}, True),
+    ({"NumericLessThan": {"s3:max-keys": "10"}}, {"s3:max-keys": "5"}, False),  # unknown operator
+])
+def test_condition_holds(condition, context, holds):
+    assert moto_extensions.condition_holds(condition, context) is holds
+
+
+@pytest.fixture
+def tls_only_bucket():
+    moto_extensions.evaluate_bucket_policy_conditions()
+    bucket = FakeBucket("state", account_id="123456789012", region_name="us-east-1")
+    bucket.policy = json.dumps(policies.document(
+        policies.deny_insecure_transport(BUCKET_ARN))).encode()
+    return bucket
+
+
+@pytest.mark.parametrize(("scheme", "expected"), [
+    ("https", PermissionResult.NEUTRAL),
+    ("http", PermissionResult.DENIED),
+])
+def test_tls_deny_applies_only_to_plain_http(tls_only_bucket, scheme, expected):
+    with Flask(__name__).test_request_context(base_url=f"{scheme}://127.0.0.1:4566"):
+        assert tls_only_bucket.get_permission("s3:PutObject", f"{BUCKET_ARN}/key") == expected
+
+
+def test_unconditional_deny_still_denies(tls_only_bucket):
+    tls_only_bucket.policy = json.dumps(policies.document(policies.statement(
+        "DenyAll", "Deny", actions=["s3:*"], resources=[f"{BUCKET_ARN}/*"], principal="*")))
+    assert tls_only_bucket.get_permission("s3:GetObject", f"{BUCKET_ARN}/k") == \
+        PermissionResult.DENIED
+
+
+@pytest.fixture
+def mocked_aws(monkeypatch):
+    import boto3
+    from moto import mock_aws
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
+    moto_extensions.install()
+    with mock_aws():
+        yield lambda service: boto3.client(service, region_name="us-east-1")
+
+
+def test_budget_notification_subscribers(mocked_aws):
+    budgets = mocked_aws("budgets")
+    notification = {"NotificationType": "FORECASTED", "ComparisonOperator": "GREATER_THAN",
+                    "Threshold": 80, "ThresholdType": "PERCENTAGE"}
+    subscribers = [{"SubscriptionType": "EMAIL", "Address": "aws-dev@example.com"}]
+    budgets.create_budget(
+        AccountId="123456789012",
+        Budget={"BudgetName": "dev", "BudgetLimit": {"Amount": "5", "Unit": "USD"},
+                "TimeUnit": "MONTHLY", "BudgetType": "COST"},
+        NotificationsWithSubscribers=[{"Notification": notification, "Subscribers": subscribers}])
+    found = budgets.describe_subscribers_for_notification(
+        AccountId="123456789012", BudgetName="dev", Notification={**notification, "Threshold": 80.0})
+    assert found["Subscribers"] == subscribers
+    with pytest.raises(budgets.exceptions.NotFoundException):
+        budgets.describe_subscribers_for_notification(
+            AccountId="123456789012", BudgetName="dev",
+            Notification={**notification, "NotificationType": "ACTUAL"})
+
+
+def test_iam_organizations_features_need_iam_trusted_access(mocked_aws):
+    organizations, iam = mocked_aws("organizations"), mocked_aws("iam")
+    organizations.create_organization(FeatureSet="ALL")
+    with pytest.raises(iam.exceptions.ClientError, match="ServiceAccessNotEnabledException"):
+        iam.enable_organizations_root_sessions()
+
+    organizations.enable_aws_service_access(ServicePrincipal=moto_extensions.IAM_SERVICE_PRINCIPAL)
+    iam.enable_organizations_root_credentials_management()
+    enabled = iam.enable_organizations_root_sessions()
+    assert enabled["EnabledFeatures"] == ["RootCredentialsManagement", "RootSessions"]
+    listed = iam.list_organizations_features()
+    assert listed["OrganizationId"] == organizations.describe_organization()["Organization"]["Id"]
+    assert iam.disable_organizations_root_sessions()["EnabledFeatures"] == \
+        ["RootCredentialsManagement"]
+    assert iam.list_organizations_features()["EnabledFeatures"] == ["RootCredentialsManagement"]
