@@ -9,7 +9,15 @@ from constructs import Construct
 
 from scripts.config import Config
 
-TRUSTED_SERVICES = ["cloudtrail.amazonaws.com"]
+# Services trusted to act across the organization: the organization trail and the org-wide
+# IAM Access Analyzer always; IAM too when centralized root access is on.
+TRUSTED_SERVICES = ["access-analyzer.amazonaws.com", "cloudtrail.amazonaws.com"]
+ROOT_ACCESS_SERVICE = "iam.amazonaws.com"
+
+
+def trusted_services(config: Config) -> list[str]:
+    extra = [ROOT_ACCESS_SERVICE] if config.guardrails.centralize_root_access else []
+    return sorted(TRUSTED_SERVICES + extra)
 
 
 class Organization(Construct):
@@ -19,7 +27,7 @@ class Organization(Construct):
         super().__init__(scope, id)
         self.organization = OrganizationsOrganization(
             self, "organization", feature_set="ALL",
-            aws_service_access_principals=TRUSTED_SERVICES,
+            aws_service_access_principals=trusted_services(config),
             enabled_policy_types=["SERVICE_CONTROL_POLICY"])
         self.accounts: dict[str, OrganizationsAccount] = {}
         self.role_arns: dict[str, str] = {}

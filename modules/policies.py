@@ -107,3 +107,93 @@ def trust_account(account_id: str, *, require_mfa: bool = True) -> dict:
     return document(statement(
         "TrustAccountPrincipals", actions=["sts:AssumeRole"], resources=None,
         principal={"AWS": f"arn:aws:iam::{account_id}:root"}, condition=condition))
+
+
+# --- Service control policies ---------------------------------------------------------------------
+# SCPs only ever deny here: the AWS-managed FullAWSAccess policy stays attached and allows.
+
+SCP_MAX_CHARACTERS = 5120  # AWS Organizations quota for one SCP document, whitespace included
+ROOT_USER_ARN_PATTERN = "arn:aws:iam::*:root"
+# Present only in sessions started with sts:AssumeRoot (centralized root access) from the
+# management account; "Null: true" means "not such a session".
+NOT_A_ROOT_SESSION = {"Null": {"aws:AssumedRoot": "true"}}
+# Actions of global services (single endpoint, mostly in us-east-1) and account-wide reads that a
+# region deny must not block: AWS's documented region-deny example plus the billing consoles.
+GLOBAL_SERVICE_ACTIONS = (
+    "a4b:*", "access-analyzer:*", "account:*", "acm:*", "aws-marketplace-management:*",
+    "aws-marketplace:*", "aws-portal:*", "billing:*", "budgets:*", "ce:*", "chime:*",
+    "cloudfront:*", "config:*", "cur:*", "directconnect:*", "ec2:DescribeRegions",
+    "ec2:DescribeTransitGateways", "ec2:DescribeVpnGateways", "fms:*", "freetier:*",
+    "globalaccelerator:*", "health:*", "iam:*", "importexport:*", "invoicing:*", "kms:*",
+    "mobileanalytics:*", "networkmanager:*", "organizations:*", "payments:*", "pricing:*",
+    "route53-recovery-cluster:*", "route53-recovery-control-config:*",
+    "route53-recovery-readiness:*", "route53:*", "route53domains:*", "s3:GetAccountPublic*",
+    "s3:ListAllMyBuckets", "s3:ListMultiRegionAccessPoints", "s3:PutAccountPublic*", "shield:*",
+    "sts:*", "support:*", "tax:*", "trustedadvisor:*", "waf-regional:*", "waf:*", "wafv2:*",
+    "wellarchitected:*",
+)
+TRAIL_TAMPERING_ACTIONS = (
+    "cloudtrail:DeleteTrail", "cloudtrail:PutEventSelectors", "cloudtrail:PutInsightSelectors",
+    "cloudtrail:StopLogging", "cloudtrail:UpdateTrail",
+)
+LOG_BUCKET_TAMPERING_ACTIONS = (
+    "s3:DeleteBucket", "s3:DeleteBucketPolicy", "s3:PutBucketAcl",
+    "s3:PutBucketObjectLockConfiguration", "s3:PutBucketOwnershipControls", "s3:PutBucketPolicy",
+    "s3:PutBucketPublicAccessBlock", "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration",
+    "s3:PutLifecycleConfiguration",
+)
+LOG_OBJECT_TAMPERING_ACTIONS = ("s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectAcl")
+
+
+def to_compact_json(policy: dict) -> str:
+    """JSON without whitespace, for documents with a tight size quota such as SCPs."""
+    return json.dumps(policy, separators=(",", ":"))
+
+
+def deny_leave_organization() -> dict:
+    return statement("DenyLeaveOrganization", "Deny", actions=["organizations:LeaveOrganization"])
+
+
+def protect_trail(trail_arn: str, log_bucket_arn: str) -> list[dict]:
+    """No member principal may stop, change or delete the organization trail or its logs."""
+    return [
+        statement("ProtectAuditTrail", "Deny", actions=TRAIL_TAMPERING_ACTIONS,
+                  resources=[trail_arn]),
+        statement("ProtectAuditLogBucket", "Deny", actions=LOG_BUCKET_TAMPERING_ACTIONS,
+                  resources=[log_bucket_arn]),
+        statement("ProtectAuditLogs", "Deny", actions=LOG_OBJECT_TAMPERING_ACTIONS,
+                  resources=[f"{log_bucket_arn}/*"]),
+    ]
+
+
+def deny_member_root() -> dict:
+    """Nothing may be done as a member account's root user, except in a root session that the
+    management account started with sts:AssumeRoot (centralized root access, AWS task policies)."""
+    return statement("DenyMemberRootUser", "Deny", actions=["*"],
+                     condition={"ArnLike": {"aws:PrincipalArn": ROOT_USER_ARN_PATTERN},
+                                **NOT_A_ROOT_SESSION})
+
+
+def deny_outside_regions(regions: Iterable[str]) -> dict:
+    """AWS's region deny: regional actions only in `regions`; global services stay usable.
+    Root sessions are exempt so a locked resource can still be unlocked wherever it is."""
+    return statement("DenyOutsideAllowedRegions", "Deny", not_actions=GLOBAL_SERVICE_ACTIONS,
+                     condition={"StringNotEquals": {"aws:RequestedRegion": sorted(regions)},
+                                **NOT_A_ROOT_SESSION})
+
+
+def guardrails_scp(*, deny_leave: bool, deny_root: bool, allowed_regions: Iterable[str] = (),
+                   trail_arn: str | None = None, log_bucket_arn: str | None = None) -> dict | None:
+    """The member accounts' SCP from the switched-on guardrails; None when none is on.
+    The trail is protected when both ARNs are given; no regions means no region deny."""
+    statements = []
+    if deny_leave:
+        statements.append(deny_leave_organization())
+    if trail_arn and log_bucket_arn:
+        statements += protect_trail(trail_arn, log_bucket_arn)
+    if deny_root:
+        statements.append(deny_member_root())
+    regions = list(allowed_regions)
+    if regions:
+        statements.append(deny_outside_regions(regions))
+    return document(*statements) if statements else None

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from cdktf import Fn, TerraformOutput, TerraformStack
+from cdktf import Aspects, Fn, TerraformOutput, TerraformStack
 from constructs import Construct
 
 from modules import aws_settings
+from modules.account_hygiene import AccountHygiene
 from modules.audit_trail import AuditTrail
+from modules.budgets import Budgets
+from modules.guardrails import Guardrails, ScanExceptions
 from modules.identity import Identity
 from modules.member_baseline import MemberBaseline
 from modules.organization import Organization
@@ -31,6 +34,12 @@ class ManagementStack(TerraformStack):
                             member_role_arns=list(org.role_arns.values()))
         audit = AuditTrail(self, "audit", config=config, organization_id=org.organization.id,
                            depends_on=[org.organization])
+        Guardrails(self, "guardrails", config=config, organization=org,
+                   trail_arn=audit.trail.arn, log_bucket_arn=audit.log_bucket.bucket.arn)
+        Budgets(self, "budgets", config=config,
+                account_ids={name: account.id for name, account in org.accounts.items()})
+        AccountHygiene(self, "hygiene", config=config, organization=org.organization)
+        Aspects.of(self).add(ScanExceptions())
 
         outputs = {
             "organization_id": org.organization.id,
@@ -65,6 +74,7 @@ class MemberAccountStack(TerraformStack):
         baseline = MemberBaseline(
             self, "baseline", config=config, account=account,
             management_account_id=management.get_string(OUTPUT_MANAGEMENT_ACCOUNT_ID))
+        Aspects.of(self).add(ScanExceptions())
         TerraformOutput(self, "account_id", value=account_id)
         TerraformOutput(self, "sandbox_bucket", value=baseline.sandbox.bucket.id)
         TerraformOutput(self, "experiments_role_arn", value=baseline.experiments_role.arn)
