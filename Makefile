@@ -5,6 +5,8 @@ STACK ?= all
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
+# The security scanners (checkov, parliament) live apart: their dependencies clash with cdktf's.
+SCAN_VENV := .venv-scan
 CLI := $(PY) -m scripts.cli
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
@@ -38,8 +40,24 @@ apply: install ## terraform apply STACK (default all, management first) for ENV
 validate: install ## terraform validate every stack of ENV with the real provider
 	$(CLI) validate --env $(ENV) --stack $(STACK)
 
-test: install ## run the whole test suite (config, synth, snapshots, terraform, emulator)
+test: install scan-install ## run the whole test suite (config, synth, snapshots, terraform, emulator, security scan)
 	$(PY) -m pytest -q tests
+
+.PHONY: scan-install scan-lock security-scan
+scan-install: $(SCAN_VENV)/.installed ## install the pinned security scanners (checkov, parliament) into .venv-scan
+
+$(SCAN_VENV)/.installed: requirements-scan.txt
+	$(PYTHON) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-scan.txt
+	touch $@
+
+scan-lock: ## re-pin requirements-scan.txt from requirements-scan.in (on purpose only)
+	$(PYTHON) -m venv .venv-scan-lock && .venv-scan-lock/bin/pip install --quiet -r requirements-scan.in
+	{ echo "# Generated from requirements-scan.in by 'make scan-lock'; installed into .venv-scan by 'make scan-install'."; \
+	  .venv-scan-lock/bin/pip freeze; } > requirements-scan.txt && rm -rf .venv-scan-lock
+
+security-scan: install scan-install ## checkov and parliament over the example stacks (inline skips: docs/guardrails.md)
+	$(PY) -m pytest -q tests/test_security_scan.py
 
 snapshot-update: install ## rewrite the committed snapshots of environments/example.toml
 	$(PY) -m pytest -q tests/test_snapshots.py --snapshot-update
