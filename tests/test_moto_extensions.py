@@ -101,3 +101,29 @@ def test_iam_organizations_features_need_iam_trusted_access(mocked_aws):
     assert iam.disable_organizations_root_sessions()["EnabledFeatures"] == \
         ["RootCredentialsManagement"]
     assert iam.list_organizations_features()["EnabledFeatures"] == ["RootCredentialsManagement"]
+
+
+def test_budget_tags(mocked_aws):
+    budgets = mocked_aws("budgets")
+    arn = "arn:aws:budgets::123456789012:budget/dev"
+    budgets.tag_resource(ResourceARN=arn, ResourceTags=[{"Key": "workspace", "Value": "dev"},
+                                                        {"Key": "owner", "Value": "me"}])
+    budgets.untag_resource(ResourceARN=arn, ResourceTagKeys=["owner"])
+    assert budgets.list_tags_for_resource(ResourceARN=arn)["ResourceTags"] == [
+        {"Key": "workspace", "Value": "dev"}]
+
+
+def test_access_analyzer_lifecycle(mocked_aws):
+    analyzer = mocked_aws("accessanalyzer")
+    arn = analyzer.create_analyzer(analyzerName="org", type="ORGANIZATION",
+                                   tags={"managed-by": "x"})["arn"]
+    found = analyzer.get_analyzer(analyzerName="org")["analyzer"]
+    assert (found["arn"], found["type"], found["status"]) == (arn, "ORGANIZATION", "ACTIVE")
+    analyzer.tag_resource(resourceArn=arn, tags={"workspace": "management"})
+    analyzer.untag_resource(resourceArn=arn, tagKeys=["managed-by"])
+    assert analyzer.list_tags_for_resource(resourceArn=arn)["tags"] == {"workspace": "management"}
+    with pytest.raises(analyzer.exceptions.ConflictException):
+        analyzer.create_analyzer(analyzerName="org", type="ORGANIZATION")
+    analyzer.delete_analyzer(analyzerName="org")
+    with pytest.raises(analyzer.exceptions.ResourceNotFoundException):
+        analyzer.get_analyzer(analyzerName="org")
