@@ -156,8 +156,8 @@ def _snake(name: str) -> str:
 
 
 def budget_tags() -> None:
-    """Budgets TagResource, UntagResource and ListTagsForResource, which moto lacks; the
-    provider reads a budget's tags after creating it and retries until it can."""
+    """Budget tags (CreateBudget's ResourceTags, TagResource, UntagResource,
+    ListTagsForResource), which moto lacks; the provider reads them back after every apply."""
     from moto.budgets.responses import BudgetsResponse
 
     tags: dict[str, dict[str, str]] = {}  # budget ARN -> tags
@@ -178,6 +178,17 @@ def budget_tags() -> None:
         found = tags.get(response._get_param("ResourceARN"), {})
         return json.dumps({"ResourceTags": [{"Key": k, "Value": v} for k, v in found.items()]})
 
+    create_budget = BudgetsResponse.create_budget
+
+    def create_budget_with_tags(response) -> str:
+        """CreateBudget's ResourceTags, which moto ignores, become the new budget's tags."""
+        result = create_budget(response)
+        arn = (f"arn:aws:budgets::{response._get_param('AccountId')}:budget/"
+               f"{response._get_param('Budget')['BudgetName']}")
+        tags[arn] = {t["Key"]: t["Value"] for t in response._get_param("ResourceTags", [])}
+        return result
+
+    BudgetsResponse.create_budget = create_budget_with_tags
     BudgetsResponse.tag_resource = tag_resource
     BudgetsResponse.untag_resource = untag_resource
     BudgetsResponse.list_tags_for_resource = list_tags_for_resource

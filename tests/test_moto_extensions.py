@@ -106,9 +106,16 @@ def test_iam_organizations_features_need_iam_trusted_access(mocked_aws):
 def test_budget_tags(mocked_aws):
     budgets = mocked_aws("budgets")
     arn = "arn:aws:budgets::123456789012:budget/dev"
+    budgets.create_budget(
+        AccountId="123456789012",
+        Budget={"BudgetName": "dev", "BudgetLimit": {"Amount": "5", "Unit": "USD"},
+                "TimeUnit": "MONTHLY", "BudgetType": "COST"},
+        ResourceTags=[{"Key": "environment", "Value": "local"}])
+    assert budgets.list_tags_for_resource(ResourceARN=arn)["ResourceTags"] == [
+        {"Key": "environment", "Value": "local"}]
     budgets.tag_resource(ResourceARN=arn, ResourceTags=[{"Key": "workspace", "Value": "dev"},
                                                         {"Key": "owner", "Value": "me"}])
-    budgets.untag_resource(ResourceARN=arn, ResourceTagKeys=["owner"])
+    budgets.untag_resource(ResourceARN=arn, ResourceTagKeys=["owner", "environment"])
     assert budgets.list_tags_for_resource(ResourceARN=arn)["ResourceTags"] == [
         {"Key": "workspace", "Value": "dev"}]
 
