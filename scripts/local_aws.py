@@ -72,6 +72,21 @@ def _running_pid(port: int) -> int | None:
     return pid if SERVE_MODULE in cmdline else None
 
 
+def _alive(pid: int) -> bool:
+    """Running, and not a zombie waiting for its parent (a test session that started it)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    if state == "Z":
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        return False
+    return True
+
+
 def start(config: Config) -> None:
     port = _emulator_port(config)
     if _running_pid(port) and answers(port):
@@ -106,9 +121,9 @@ def stop(config: Config) -> None:
         return
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + 10
-    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+    while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    if Path(f"/proc/{pid}").exists():
+    if _alive(pid):
         os.kill(pid, signal.SIGKILL)
     _pid_file(port).unlink(missing_ok=True)
     say(f"Local AWS on port {port} stopped (pid {pid}); its state is gone.")
