@@ -3,7 +3,8 @@ security scan's documented exceptions.
 
 The SCP is attached to each member account, never to the management account (SCPs cannot
 restrict it anyway) nor to the organization root. Its deny-root statement exempts root sessions
-started with sts:AssumeRoot, which is how centralized root access works; see docs/guardrails.md.
+started with sts:AssumeRoot, which is how centralized root access works; see the README,
+"Guardrails and cost".
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class Guardrails(Construct):
             self.policy = OrganizationsPolicy(
                 self, "member_accounts_scp", name=f"{config.name_prefix}-guardrails",
                 type="SERVICE_CONTROL_POLICY",
-                description="Guardrails of every member account (see docs/guardrails.md)",
+                description="Guardrails of every member account (see the README)",
                 content=policies.to_compact_json(document),
                 depends_on=[organization.organization])
             for name, account in organization.accounts.items():

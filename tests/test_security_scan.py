@@ -1,7 +1,7 @@
 """Security scan of every synthesized stack of the example environment:
 
 - checkov (terraform_json): no failed check, except those skipped inline on the resource with a
-  reason (modules/guardrails.py SCAN_EXCEPTIONS, listed in docs/guardrails.md);
+  reason (modules/guardrails.py SCAN_EXCEPTIONS, listed in README.md);
 - parliament: every IAM policy the stacks write (identity, bucket, trust and service control
   policies) has no finding above LOW.
 
@@ -27,7 +27,7 @@ from modules.guardrails import SCAN_EXCEPTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 SCAN_BIN = ROOT / ".venv-scan" / "bin"
-DOCS = ROOT / "docs" / "guardrails.md"
+DOCS = ROOT / "README.md"
 SKIP = re.compile(r"checkov:skip=(?P<id>[A-Za-z0-9_]+):(?P<reason>[^\"\n]*)")
 UNIQUE_ID = re.compile(r'"uniqueId": "(?P<id>[^"]+)"')
 # Environment variables that would send checkov to its platform.
