@@ -21,6 +21,11 @@ Verify decisions:
   the management account): any trail that is not an organization trail is a FAIL row, because it
   records the organization trail's events again and is charged for it. Single-region trails whose
   home is another region are not visible there.
+- Centralized root access is read with IAM ListOrganizationsFeatures. Each member account's root
+  credentials are read in a root session (sts:AssumeRoot with the AWS task policy
+  IAMAuditRootUserCredentials, which can only read them): its IAM calls without a user name
+  answer for the root user. Member ids come from the management workspace state; an account it
+  has not created yet, or an endpoint without AssumeRoot (the emulator), is CANNOT CHECK.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from typing import Callable
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from scripts import aws
+from scripts import aws, workspaces
 from scripts.config import Config
 from scripts.console import UserError, say
 from scripts.templates import render
@@ -48,6 +53,10 @@ ACCOUNT_ID_PLACEHOLDER = "<management account id>"
 MIN_PASSWORD_LENGTH = 14
 PASSWORD_REUSE_PREVENTION = 24
 CONSOLE = "https://console.aws.amazon.com"
+# The IAM features modules/guardrails.py enables for centralized root access.
+ROOT_ACCESS_FEATURES = ("RootCredentialsManagement", "RootSessions")
+ROOT_TASK_POLICY = "arn:aws:iam::aws:policy/root-task/"
+AUDIT_ROOT_CREDENTIALS = ROOT_TASK_POLICY + "IAMAuditRootUserCredentials"
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,8 @@ STEPS = (
     Step("billing-access", "Let IAM users and roles see billing information"),
     Step("admin-console", "Give each admin user a console password and MFA"),
     Step("stop-using-root", "Store the root password safely and stop using root"),
+    Step("member-root-credentials",
+         "Remove member accounts' root credentials (centralized root access)"),
     Step("organization-trail", "Keep one organization trail, no account-level trails"),
 )
 
@@ -79,6 +90,23 @@ def reachable_account_id(config: Config) -> str | None:
         return None
 
 
+def member_account_id(config: Config, name: str) -> str | None:
+    """A member account's id from the management workspace state; None until it is created."""
+    try:
+        return workspaces.member_account(config, name)[0]
+    except UserError:
+        return None
+
+
+def member_ids(config: Config) -> dict[str, str]:
+    """The member account ids the management state knows, by name; none if it cannot be read."""
+    try:
+        ids = {account.name: member_account_id(config, account.name) for account in config.accounts}
+    except (BotoCoreError, ClientError):
+        return {}
+    return {name: account_id for name, account_id in ids.items() if account_id}
+
+
 def signin_url(account_id: str) -> str:
     return f"https://{account_id}.signin.aws.amazon.com/console"
 
@@ -89,17 +117,21 @@ def console_pages(region: str) -> SimpleNamespace:
         root_security_credentials=f"{CONSOLE}/iam/home#/security_credentials",
         account_settings=f"{CONSOLE}/billing/home#/account",
         password_policy=f"{CONSOLE}/iam/home#/account_settings",
+        root_access_management=f"{CONSOLE}/iam/home#/root-access-management",
         iam_user=lambda name: f"{CONSOLE}/iam/home#/users/details/{name}"
                               "?section=security_credentials",
         cloudtrail_trails=f"{CONSOLE}/cloudtrail/home?region={region}#/trails",
     )
 
 
-def template_context(config: Config, account_id: str | None) -> dict:
+def template_context(config: Config, account_id: str | None,
+                     known_member_ids: dict[str, str] | None = None) -> dict:
     account_id = account_id or ACCOUNT_ID_PLACEHOLDER
     return dict(env=config.env_name, account_id=account_id, signin_url=signin_url(account_id),
                 management_email=config.management_email, members=config.accounts,
-                admins=config.admin_users, trail=config.trail, region=config.region,
+                member_ids=known_member_ids or {}, admins=config.admin_users,
+                trail=config.trail, region=config.region, guardrails=config.guardrails,
+                audit_root_policy=AUDIT_ROOT_CREDENTIALS, root_task_policy=ROOT_TASK_POLICY,
                 console=console_pages(config.region))
 
 
@@ -109,9 +141,10 @@ def rendered_steps(context: dict) -> list[SimpleNamespace]:
             for step in STEPS]
 
 
-def write_checklist(config: Config, account_id: str | None, state_dir: Path) -> list[Path]:
+def write_checklist(config: Config, account_id: str | None, state_dir: Path,
+                    known_member_ids: dict[str, str] | None = None) -> list[Path]:
     """The whole checklist as `<env>.md` and `<env>.html` in `state_dir`; returns both paths."""
-    context = template_context(config, account_id)
+    context = template_context(config, account_id, known_member_ids)
     steps = rendered_steps(context)
     intro = render("root_steps/intro.md.j2", **context).strip()
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -164,11 +197,12 @@ def _confirmed(number: int) -> bool:
         say("  Please answer Enter or y when the step is done, or q to stop here.")
 
 
-def walk(config: Config, account_id: str | None, state_dir: Path) -> None:
+def walk(config: Config, account_id: str | None, state_dir: Path,
+         known_member_ids: dict[str, str] | None = None) -> None:
     """Show each step not done yet, one at a time; remember each confirmation at once."""
     path = progress_path(config, state_dir)
     done = load_progress(path)
-    context = template_context(config, account_id)
+    context = template_context(config, account_id, known_member_ids)
     steps = rendered_steps(context)
     pending = [(number, step) for number, step in enumerate(steps, start=1)
                if step.key not in done]
@@ -206,6 +240,9 @@ _DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation
 # an AWS error body yields the bare status as the code.
 _UNIMPLEMENTED_CODES = {"NotImplemented", "InvalidAction", "UnknownOperationException",
                         "500", "501"}
+# ListOrganizationsFeatures' answers when these credentials manage no organization.
+_NO_ORGANIZATION_CODES = {"OrganizationNotFoundException", "AWSOrganizationsNotInUseException",
+                          "AccountNotManagementOrDelegatedAdministratorException"}
 
 
 @dataclass(frozen=True)
@@ -264,6 +301,31 @@ def _missing(call: Callable[[], dict]) -> dict | None:
         if error.response["Error"]["Code"] == "NoSuchEntity":
             return None
         raise
+
+
+def _root_session(config: Config, boto_session: boto3.Session, account_id: str,
+                  task_policy_arn: str) -> boto3.Session:
+    """A root session in a member account (sts:AssumeRoot from the management account), allowed
+    only what the AWS task policy allows, for at most 15 minutes."""
+    credentials = aws.client(config, "sts", boto_session).assume_root(
+        TargetPrincipal=account_id, TaskPolicyArn={"arn": task_policy_arn})["Credentials"]
+    return boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
+                         aws_secret_access_key=credentials["SecretAccessKey"],
+                         aws_session_token=credentials["SessionToken"],
+                         region_name=config.region)
+
+
+def _root_credentials(iam) -> list[str]:
+    """What the root user still has, seen through a root session's IAM client (calls without a
+    user name answer for the root user)."""
+    remaining = ["a password"] if _missing(iam.get_login_profile) is not None else []
+    remaining += [f"access key {key['AccessKeyId']}"
+                  for key in iam.list_access_keys()["AccessKeyMetadata"]]
+    remaining += [f"MFA device {device['SerialNumber']}"
+                  for device in iam.list_mfa_devices()["MFADevices"]]
+    remaining += [f"signing certificate {certificate['CertificateId']}"
+                  for certificate in iam.list_signing_certificates()["Certificates"]]
+    return remaining
 
 
 @dataclass(frozen=True)
@@ -325,7 +387,8 @@ class _Verifier:
     def password_policy(self, name: str) -> list[Check]:
         found = _missing(self.iam.get_account_password_policy)
         if found is None:
-            return [Check(name, FAIL, f"none set: set one at {self.pages.password_policy}")]
+            return [Check(name, FAIL, f"none set: run {self.apply_management} (it sets the CIS "
+                          "policy)")]
         length = found["PasswordPolicy"].get("MinimumPasswordLength", 0)
         reuse = found["PasswordPolicy"].get("PasswordReusePrevention", 0)
         problems = []
@@ -334,9 +397,52 @@ class _Verifier:
         if reuse < PASSWORD_REUSE_PREVENTION:
             problems.append(f"reuse prevention {reuse} (want {PASSWORD_REUSE_PREVENTION})")
         if problems:
-            return [Check(name, FAIL,
-                          f"{'; '.join(problems)}: fix at {self.pages.password_policy}")]
+            return [Check(name, FAIL, f"{'; '.join(problems)}: run {self.apply_management} to "
+                          "restore the CIS policy")]
         return [Check(name, PASS, f"minimum length {length}, remembers the last {reuse}")]
+
+    @property
+    def apply_management(self) -> str:
+        return f"`make apply ENV={self.config.env_name} STACK=management`"
+
+    def root_access(self, name: str) -> list[Check]:
+        fix = (f"run {self.apply_management}" if self.config.guardrails.centralize_root_access
+               else f"set guardrails.centralize_root_access = true in {self.config.source.name}, "
+                    f"then run {self.apply_management}")
+        try:
+            enabled = self.iam.list_organizations_features()["EnabledFeatures"]
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            if code == "ServiceAccessNotEnabledException":
+                return [Check(name, FAIL, f"IAM trusted access is not enabled in the "
+                              f"organization: {fix}")]
+            if code in _NO_ORGANIZATION_CODES:
+                return [Check(name, CANNOT_CHECK, "these credentials manage no organization "
+                              f"({code}): use the management account's")]
+            raise
+        missing = [feature for feature in ROOT_ACCESS_FEATURES if feature not in enabled]
+        if missing:
+            return [Check(name, FAIL, f"{', '.join(missing)} not enabled: {fix}")]
+        return [Check(name, PASS, f"{' and '.join(ROOT_ACCESS_FEATURES)} enabled")]
+
+    def member_root(self, name: str, account: str) -> list[Check]:
+        account_id = member_account_id(self.config, account)
+        if account_id is None:
+            return [Check(name, CANNOT_CHECK, "account id unknown: the management workspace "
+                          f"has not created it yet ({self.apply_management})")]
+        try:
+            session = _root_session(self.config, self.boto_session, account_id,
+                                    AUDIT_ROOT_CREDENTIALS)
+        except ClientError as error:
+            reason = _cannot_check_reason(error) or _short_message(error)
+            return [Check(name, CANNOT_CHECK, f"no root session in {account_id}: {reason}")]
+        remaining = _root_credentials(aws.client(self.config, "iam", session))
+        if not remaining:
+            return [Check(name, PASS, f"{account_id}: no root password, keys, MFA devices or "
+                          "certificates")]
+        return [Check(name, FAIL, f"{account_id} root still has {', '.join(remaining)}: delete "
+                      f"them at {self.pages.root_access_management} (Delete root user "
+                      f"credentials), or see `make root-steps ENV={self.config.env_name}`")]
 
     def trails(self, name: str) -> list[Check]:
         trails = self.client("cloudtrail").describe_trails()["trailList"]
@@ -360,7 +466,11 @@ def verify(config: Config) -> list[Check]:
                for user in config.admin_users]
     probes += [("billing access (Budgets read)", verifier.billing_access),
                ("account password policy", verifier.password_policy),
-               ("account-level trails", verifier.trails)]
+               ("account-level trails", verifier.trails),
+               ("centralized root access", verifier.root_access)]
+    probes += [(f"member {account.name}: root credentials",
+                partial(verifier.member_root, account=account.name))
+               for account in config.accounts]
     say(f"Verifying root-user steps for '{config.env_name}': account {identity['Account']}, "
         f"as {identity['Arn']}")
     return [check for name, probe in probes for check in _run(name, probe)]
@@ -388,11 +498,14 @@ def report(config: Config, checks: list[Check]) -> None:
 def command(config: Config, args) -> None:
     if args.verify:
         report(config, verify(config))
-    elif args.print_checklist:
-        paths = write_checklist(config, reachable_account_id(config), STATE_DIR)
+        return
+    account_id = reachable_account_id(config)
+    known_member_ids = member_ids(config) if account_id else {}  # no credentials: no state read
+    if args.print_checklist:
+        paths = write_checklist(config, account_id, STATE_DIR, known_member_ids)
         say("Wrote the root-user checklist:\n" + "\n".join(f"  {path}" for path in paths))
     else:
-        walk(config, reachable_account_id(config), STATE_DIR)
+        walk(config, account_id, STATE_DIR, known_member_ids)
 
 
 def command_verify(config: Config, args) -> None:

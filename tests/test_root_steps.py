@@ -3,23 +3,33 @@
 from __future__ import annotations
 
 import builtins
+import datetime
 import json
 
 import boto3
 import pytest
 from markupsafe import escape
 from botocore.exceptions import ClientError, NoCredentialsError
+from botocore.stub import Stubber
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from moto import mock_aws
 from moto.budgets.responses import BudgetsResponse
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.authorization import enable_iam_authentication
 from moto.iam.models import iam_backends
 
-from scripts import aws, cli, root_steps
+from scripts import aws, cli, moto_extensions, root_steps, workspaces
+from scripts.config import MANAGEMENT_STACK
 from scripts.root_steps import CANNOT_CHECK, FAIL, PASS, STEPS, Check
 
 ADMIN = "alice"  # the admin user of environments/example.toml
 ORGANIZATION_TRAIL = "organization-trail"
+ROOT_ACCESS_ROW = "centralized root access"
+DEV_ROOT_ROW = "member dev: root credentials"
+ROOT_STAND_IN = "root-stand-in"
 
 
 @pytest.fixture
@@ -33,6 +43,9 @@ def fake_credentials(monkeypatch):
 
 @pytest.fixture
 def mocked(fake_credentials):
+    # IAM's organization features (centralized root access) come from the project's moto
+    # extensions; installed in every test, so no verify row depends on which test ran first.
+    moto_extensions.install()
     with mock_aws():
         yield
 
@@ -56,6 +69,10 @@ def root_state(mocked, monkeypatch):
 
 def make_admin(iam, user: str, *, password: bool = True, mfa: bool = True) -> None:
     iam.create_user(UserName=user)
+    give_credentials(iam, user, password=password, mfa=mfa)
+
+
+def give_credentials(iam, user: str, *, password: bool = True, mfa: bool = True) -> None:
     if password:
         iam.create_login_profile(UserName=user, Password="a-Long-enough-passw0rd!")
     if mfa:
@@ -75,13 +92,74 @@ def add_trail(config, name: str, *, organization: bool) -> None:
 
 
 @pytest.fixture
-def compliant_account(root_state, example_config):
-    """Every step done: root MFA, no root keys, admin password and MFA, strong policy, org trail."""
+def organization(mocked, example_config) -> dict[str, str]:
+    """An organization with IAM trusted access, the example's member accounts, and the state of
+    an applied management workspace naming them; returns the member ids by account name."""
+    organizations = boto3.client("organizations")
+    organizations.create_organization(FeatureSet="ALL")
+    organizations.enable_aws_service_access(ServicePrincipal="iam.amazonaws.com")
+    ids = {account.name: organizations.create_account(
+               AccountName=account.name, Email=account.email)["CreateAccountStatus"]["AccountId"]
+           for account in example_config.accounts}
+    outputs = {workspaces.OUTPUT_MEMBER_ACCOUNT_IDS: ids,
+               workspaces.OUTPUT_MEMBER_ROLE_ARNS: {
+                   name: f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole"
+                   for name, account_id in ids.items()}}
+    s3 = boto3.client("s3", region_name=example_config.region)
+    s3.create_bucket(Bucket=example_config.state_bucket,
+                     CreateBucketConfiguration={"LocationConstraint": example_config.region})
+    s3.put_object(Bucket=example_config.state_bucket,
+                  Key=example_config.state_key(MANAGEMENT_STACK), Body=json.dumps(
+                      {"outputs": {name: {"value": value} for name, value in outputs.items()}}))
+    return ids
+
+
+@pytest.fixture
+def member_root(organization, example_config, monkeypatch):
+    """The dev account's root user, as a root session would see it; returns its IAM client.
+
+    moto has no sts:AssumeRoot, so `root_steps._root_session` (the one function that starts a
+    root session) is replaced by a real moto session in the member account, from sts:AssumeRole
+    into the OrganizationAccountAccessRole that organizations.create_account made there (given
+    full access, as AWS gives it). moto has no root user either: IAM calls without a
+    user name look up a user named None (ListAccessKeys: the owner of the caller's key), so that
+    account's IAM backend answers them for a stand-in user the test gives credentials to.
+    """
+    account_id = organization["dev"]
+    role = f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole"
+    session = aws.assume_role(example_config, role, "root-steps-test")
+    iam = session.client("iam")
+    iam.put_role_policy(RoleName="OrganizationAccountAccessRole", PolicyName="admin",
+                        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+                            {"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    iam.create_user(UserName=ROOT_STAND_IN)
+
+    def root_session(config, boto_session, target, task_policy_arn):
+        assert (target, task_policy_arn) == (account_id, root_steps.AUDIT_ROOT_CREDENTIALS)
+        return session
+
+    monkeypatch.setattr(root_steps, "_root_session", root_session)
+    backend = iam_backends[account_id]["global"]
+    get_user = backend.get_user
+    # Undone before moto resets its backends (`monkeypatch` outlives the mock).
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(backend, "get_user", lambda name: get_user(name or ROOT_STAND_IN))
+        patch.setattr(backend, "get_access_key_last_used",
+                      lambda access_key_id: {"user_name": None, "last_used": None})
+        yield iam
+
+
+@pytest.fixture
+def compliant_account(root_state, example_config, member_root):
+    """Every step done: root MFA, no root keys, admin password and MFA, strong policy, org trail,
+    centralized root access, member accounts without root credentials."""
     root_state(mfa=True, access_keys=False)
     iam = boto3.client("iam")
     make_admin(iam, ADMIN)
     iam.update_account_password_policy(MinimumPasswordLength=14, PasswordReusePrevention=24)
     add_trail(example_config, ORGANIZATION_TRAIL, organization=True)
+    iam.enable_organizations_root_credentials_management()
+    iam.enable_organizations_root_sessions()
     return iam
 
 
@@ -104,6 +182,7 @@ def test_verify_passes_on_a_compliant_account(compliant_account, example_config,
                                               capsys):
     rows, exit_code = run_verify(example_config, monkeypatch)
     assert {check.status for check in rows.values()} == {PASS}
+    assert {ROOT_ACCESS_ROW, DEV_ROOT_ROW} <= rows.keys()
     assert exit_code == 0
     assert "0 failed, 0 cannot check" in capsys.readouterr().out
 
@@ -182,7 +261,9 @@ def use_credentials_of(iam, monkeypatch, user: str, allowed_actions: list[str]) 
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
 
 
-READ_ALL_BUT_BILLING = ["sts:GetCallerIdentity", "iam:Get*", "iam:List*", "cloudtrail:Describe*"]
+# s3:GetObject: the member account ids come from the management workspace's state.
+READ_ALL_BUT_BILLING = ["sts:GetCallerIdentity", "iam:Get*", "iam:List*", "cloudtrail:Describe*",
+                        "s3:GetObject"]
 BILLING_ROW = "billing access (Budgets read)"
 
 
@@ -218,6 +299,79 @@ def test_unimplemented_api_is_cannot_check(compliant_account, example_config, mo
     assert exit_code == 0
 
 
+# --- centralized root access --------------------------------------------------------------
+
+@pytest.mark.parametrize("enabled, missing", [
+    ((), "RootCredentialsManagement, RootSessions"),
+    (("root_credentials_management",), "RootSessions"),
+    (("root_sessions",), "RootCredentialsManagement"),
+])
+def test_root_access_features_not_all_enabled_fail(organization, example_config, enabled,
+                                                   missing):
+    iam = boto3.client("iam")
+    for feature in enabled:
+        getattr(iam, f"enable_organizations_{feature}")()
+    rows = {check.name: check for check in root_steps.verify(example_config)}
+    assert rows[ROOT_ACCESS_ROW].status == FAIL
+    assert rows[ROOT_ACCESS_ROW].detail == \
+        f"{missing} not enabled: run `make apply ENV=example STACK=management`"
+
+
+def test_root_access_without_iam_trusted_access_fails(compliant_account, example_config):
+    boto3.client("organizations").disable_aws_service_access(ServicePrincipal="iam.amazonaws.com")
+    rows = {check.name: check for check in root_steps.verify(example_config)}
+    assert rows[ROOT_ACCESS_ROW].status == FAIL
+    assert "IAM trusted access is not enabled" in rows[ROOT_ACCESS_ROW].detail
+
+
+def test_root_access_without_an_organization_is_cannot_check(mocked, example_config):
+    # moto's extension answers ServiceAccessNotEnabled when there is no organization; AWS answers
+    # with an organization error, given here by botocore's Stubber.
+    verifier = root_steps._Verifier(example_config, boto3.Session(), DEFAULT_ACCOUNT_ID, "arn")
+    with Stubber(verifier.iam) as stub:
+        stub.add_client_error("list_organizations_features", "OrganizationNotFoundException")
+        [row] = root_steps._run(ROOT_ACCESS_ROW, verifier.root_access)
+    assert row.status == CANNOT_CHECK and "manage no organization" in row.detail
+
+
+def test_member_root_credentials_fail_and_are_listed(compliant_account, member_root,
+                                                    example_config, monkeypatch):
+    give_credentials(member_root, ROOT_STAND_IN)  # a password and an MFA device
+    key = member_root.create_access_key(UserName=ROOT_STAND_IN)["AccessKey"]["AccessKeyId"]
+    member_root.upload_signing_certificate(UserName=ROOT_STAND_IN, CertificateBody=certificate())
+    rows, exit_code = run_verify(example_config, monkeypatch)
+    assert failing(rows) == {DEV_ROOT_ROW}
+    detail = rows[DEV_ROOT_ROW].detail
+    for remaining in ("a password", f"access key {key}", f"mfa/{ROOT_STAND_IN}",
+                      "signing certificate", "root-access-management"):
+        assert remaining in detail
+    assert exit_code == 1
+
+
+def test_member_root_without_assume_root_is_cannot_check(organization, example_config):
+    # moto has no sts:AssumeRoot: as on the emulator, the row cannot be checked.
+    rows = {check.name: check for check in root_steps.verify(example_config)}
+    assert rows[DEV_ROOT_ROW].status == CANNOT_CHECK
+    assert "does not implement" in rows[DEV_ROOT_ROW].detail
+
+
+def test_member_root_of_an_account_not_created_yet_is_cannot_check(mocked, example_config):
+    rows = {check.name: check for check in root_steps.verify(example_config)}
+    assert rows[DEV_ROOT_ROW].status == CANNOT_CHECK
+    assert "make apply ENV=example STACK=management" in rows[DEV_ROOT_ROW].detail
+
+
+def certificate() -> str:
+    """A self-signed PEM certificate: moto checks a signing certificate's body."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "root")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(1).not_valid_before(now)
+            .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
 def test_emulator_without_an_api_is_cannot_check():
     # A moto server answers an unknown action with a bare HTTP 500 page; botocore's code is "500".
     error = ClientError({"Error": {"Code": "500", "Message": "<html>Internal Server Error</html>"},
@@ -227,15 +381,20 @@ def test_emulator_without_an_api_is_cannot_check():
 
 # --- checklist -----------------------------------------------------------------------------
 
-def test_checklist_files_hold_the_environment_values(mocked, example_config, tmp_path, capsys):
+def test_checklist_files_hold_the_environment_values(organization, example_config, tmp_path,
+                                                     capsys):
     account_id = root_steps.reachable_account_id(example_config)
     assert account_id == DEFAULT_ACCOUNT_ID
-    markdown, html = root_steps.write_checklist(example_config, account_id, tmp_path)
+    member_ids = root_steps.member_ids(example_config)
+    assert member_ids == organization
+    markdown, html = root_steps.write_checklist(example_config, account_id, tmp_path, member_ids)
     assert (markdown.name, html.name) == ("example.md", "example.html")
     signin = f"https://{DEFAULT_ACCOUNT_ID}.signin.aws.amazon.com/console"
     for text, quote in ((markdown.read_text(), str), (html.read_text(), escape)):
         for expected in (example_config.management_email, example_config.account("dev").email,
                          DEFAULT_ACCOUNT_ID, signin, ADMIN, ORGANIZATION_TRAIL,
+                         "dev", organization["dev"], root_steps.AUDIT_ROOT_CREDENTIALS,
+                         "https://console.aws.amazon.com/iam/home#/root-access-management",
                          "https://console.aws.amazon.com/iam/home#/security_credentials",
                          "https://console.aws.amazon.com/billing/home#/account",
                          f"https://console.aws.amazon.com/iam/home#/users/details/{ADMIN}"):
@@ -256,6 +415,8 @@ def test_checklist_uses_a_placeholder_without_credentials(example_config, monkey
     markdown, html = root_steps.write_checklist(example_config, account_id, tmp_path)
     assert "https://<management account id>.signin.aws.amazon.com/console" in markdown.read_text()
     assert "&lt;management account id&gt;" in html.read_text()
+    assert "`dev`: account **<id: after the management apply>**, root email aws-dev@example.com" \
+        in markdown.read_text()
     assert 'href="https://&lt;' not in html.read_text()  # no link to a URL with a placeholder
 
 
@@ -290,7 +451,7 @@ def test_interrupted_walk_resumes_at_the_next_step(example_config, monkeypatch, 
     scripted_input(monkeypatch, ["", "y", interruption])
     root_steps.walk(example_config, "123456789012", tmp_path)
     out = capsys.readouterr().out
-    assert "Stopped at step 3: 2 of 8 done" in out
+    assert f"Stopped at step 3: 2 of {len(STEPS)} done" in out
     assert "Resume with: make root-steps ENV=example" in out
     saved = json.loads((tmp_path / "example.json").read_text())
     assert saved["done"] == [STEPS[0].key, STEPS[1].key]
@@ -299,8 +460,8 @@ def test_interrupted_walk_resumes_at_the_next_step(example_config, monkeypatch, 
     root_steps.walk(example_config, "123456789012", tmp_path)
     out = capsys.readouterr().out
     assert prompts[0].strip().startswith("Step 3 done?")
-    assert f"[3/8] {STEPS[2].title}" in out and "[2/8]" not in out
-    assert "All 8 steps done" in out
+    assert f"[3/{len(STEPS)}] {STEPS[2].title}" in out and f"[2/{len(STEPS)}]" not in out
+    assert f"All {len(STEPS)} steps done" in out
     assert json.loads((tmp_path / "example.json").read_text())["done"] == [s.key for s in STEPS]
 
 
@@ -309,7 +470,7 @@ def test_walk_asks_again_on_an_unclear_answer_and_stops_on_q(example_config, mon
     prompts = scripted_input(monkeypatch, ["maybe", "q"])
     root_steps.walk(example_config, None, tmp_path)
     assert len(prompts) == 2 and all("Step 1 done?" in prompt for prompt in prompts)
-    assert "Stopped at step 1: 0 of 8 done" in capsys.readouterr().out
+    assert f"Stopped at step 1: 0 of {len(STEPS)} done" in capsys.readouterr().out
     assert not (tmp_path / "example.json").exists()
 
 
@@ -317,4 +478,4 @@ def test_finished_walk_says_so(example_config, monkeypatch, tmp_path, capsys):
     root_steps.save_progress(tmp_path / "example.json", [step.key for step in STEPS])
     scripted_input(monkeypatch, [])
     root_steps.walk(example_config, None, tmp_path)
-    assert "All 8 root-user steps are marked done" in capsys.readouterr().out
+    assert f"All {len(STEPS)} root-user steps are marked done" in capsys.readouterr().out
