@@ -15,6 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from scripts import bootstrap, local_aws
 from scripts import config as config_module
 from scripts import profiles, root_steps
+from scripts import dev_workspace
 from scripts.config import MANAGEMENT_STACK, Config, ConfigError
 from scripts.console import UserError, say
 from scripts.synth import synth
@@ -88,10 +89,20 @@ COMMANDS = {
     "root-steps": (root_steps.command, "the manual root-user steps, one at a time (or --print)"),
     "root-verify": (root_steps.command_verify, "check what the API can see of the root-user steps"),
     "profiles": (profiles.command, "print AWS CLI profiles for every account (--write installs)"),
+    "dev-destroy": (dev_workspace.command_destroy,
+                    "destroy a member account's workspace (--account, default dev), guarded"),
+    "dev-recreate": (dev_workspace.command_recreate,
+                     "destroy, apply and clean-plan a member account's workspace, timed"),
 }
 
 # Options only some commands take: {command: ((flags...), argparse keyword arguments)}.
+# The member account the dev-workspace loop acts on (ACCOUNT=<name> in the environment too).
+ACCOUNT_OPTION = (("--account",), dict(default=os.environ.get("ACCOUNT", "dev"),
+                                        help="member account whose workspace to destroy "
+                                             "(default: dev; never management)"))
 COMMAND_OPTIONS = {
+    "dev-destroy": (ACCOUNT_OPTION,),
+    "dev-recreate": (ACCOUNT_OPTION,),
     "root-steps": (
         (("--print",), dict(action="store_true", dest="print_checklist",
                             default=os.environ.get("PRINT") == "1",

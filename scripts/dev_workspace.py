@@ -1,0 +1,260 @@
+"""A safe destroy/recreate loop for a member account's workspace (dev by default).
+
+`destroy` asks the guard (scripts/guard.py) first, then the person (they type the member account
+id; `auto_approve` skips that for CI), runs `terraform destroy` on that member stack only, and
+verifies afterwards that the member state holds no resources and that the management state
+object is byte-for-byte unchanged. It then lists what still exists in the member account outside
+Terraform — listing only, nothing is deleted (a `--sweep` may come later).
+
+`recreate` is destroy + apply + a clean `plan -detailed-exitcode`, with every phase timed;
+`make demo` and tests call it as `recreate(config, "dev", stacks, auto_approve=True, log=...)`
+(`stacks=None`: synthesize into cdktf.out first; `log`: terraform's output to a file).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from scripts import aws, guard, workspaces
+from scripts.config import DEFAULT_ROLE_NAME, MANAGEMENT_STACK, Config
+from scripts.console import Steps, UserError, say
+from scripts.synth import stacks_dir, synth
+from scripts.terraform import PLAN_NO_CHANGES, Terraform
+
+DESTROY_STEPS = 4  # guard, destroy, verify, leftovers
+RECREATE_STEPS = DESTROY_STEPS + 2  # apply, plan
+SWEEP_NOTE = "listing only, nothing was deleted; a --sweep option may come later"
+
+
+class Aborted(UserError):
+    """The person did not confirm; nothing was changed."""
+
+
+@dataclass
+class Leftovers:
+    """What the member account still holds outside Terraform, and what could not be listed."""
+
+    found: dict[str, list[str]] = field(default_factory=dict)
+    unlisted: dict[str, str] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        lines = [f"{what}: {', '.join(items) if items else 'none'}"
+                 for what, items in self.found.items()]
+        lines += [f"could not list {what} ({reason})" for what, reason in self.unlisted.items()]
+        return lines
+
+
+@dataclass
+class Result:
+    account_name: str
+    account_id: str
+    timings: list[tuple[str, float]]
+    leftovers: Leftovers
+    plan_exit_code: int | None = None
+
+
+def destroy(config: Config, account_name: str = "dev", stacks: Path | None = None, *,
+            auto_approve: bool = False, steps: Steps | None = None,
+            log: Path | None = None) -> Result:
+    """Guard, confirm, destroy the member workspace, verify both states, list leftovers.
+    `log`: append terraform's output to this file instead of the terminal."""
+    stacks = _stacks(config, stacks)
+    steps = steps or Steps(DESTROY_STEPS)
+    with steps.step(f"checking that only the '{account_name}' account can be affected"):
+        target = guard.member_destroy_guard(config, account_name, stacks)
+    doomed = managed_resources(workspaces.read_state(config, account_name))
+    say(f"      Workspace '{account_name}' (account {target.account_id}) holds {len(doomed)} "
+        f"resource(s){'; every one will be destroyed:' if doomed else '; nothing to destroy.'}")
+    for address in doomed:
+        say(f"        - {address}")
+    confirm(target, auto_approve)
+
+    management_before = workspaces.read_state(config, MANAGEMENT_STACK)
+    terraform = Terraform(config, account_name, stacks=stacks, log=log)
+    with steps.step(f"destroying workspace '{account_name}' (account {target.account_id})"):
+        terraform.destroy(auto_approve=True)  # confirmed above: the typed account id or --yes
+    with steps.step("verifying: member state empty, management state unchanged"):
+        verify_destroyed(config, account_name, management_before)
+    with steps.step(f"listing what remains in account {target.account_id} outside Terraform"):
+        leftovers = list_leftovers(config, target.session)
+        say(f"      In {config.region} (IAM and S3 are global) — {SWEEP_NOTE}:")
+        for line in leftovers.lines():
+            say(f"        {line}")
+    return Result(account_name, target.account_id, steps.timings, leftovers)
+
+
+def recreate(config: Config, account_name: str = "dev", stacks: Path | None = None, *,
+             auto_approve: bool = True, log: Path | None = None) -> Result:
+    """One full cycle: destroy (guarded), apply, and a plan that must show no changes; the
+    management state object must come out of it byte-for-byte unchanged."""
+    stacks = _stacks(config, stacks)
+    steps = Steps(RECREATE_STEPS)
+    management_before = workspaces.read_state(config, MANAGEMENT_STACK)
+    result = destroy(config, account_name, stacks, auto_approve=auto_approve, steps=steps,
+                     log=log)
+    result.plan_exit_code = rebuild(config, account_name, stacks, steps=steps, log=log)
+    if workspaces.read_state(config, MANAGEMENT_STACK) != management_before:
+        raise UserError(f"FAILED: the management state object changed during the recreate of "
+                        f"'{account_name}'. Inspect s3://{config.state_bucket}/"
+                        f"{config.state_key(MANAGEMENT_STACK)} (its versions) before going on.")
+    result.timings = steps.timings
+    summary(result, steps)
+    return result
+
+
+def rebuild(config: Config, account_name: str, stacks: Path, *,
+            steps: Steps | None = None, log: Path | None = None) -> int:
+    """Apply the member workspace, then require `plan -detailed-exitcode` to show no changes."""
+    steps = steps or Steps(2)
+    terraform = Terraform(config, account_name, stacks=stacks, log=log)
+    with steps.step(f"applying workspace '{account_name}'"):
+        terraform.apply(auto_approve=True)
+    with steps.step("planning: expecting no changes (-detailed-exitcode)"):
+        exit_code = terraform.plan(detailed_exitcode=True)
+    if exit_code != PLAN_NO_CHANGES:
+        raise UserError(f"FAILED: the plan of '{account_name}' right after apply still shows "
+                        "changes (exit 2): the workspace does not converge. Run `make plan "
+                        f"ENV={config.env_name} STACK={account_name}` to see them.")
+    return exit_code
+
+
+def confirm(target: guard.Target, auto_approve: bool) -> None:
+    """The person types the member account id; anything else aborts with nothing changed."""
+    if auto_approve:
+        say(f"      Confirmation skipped (--yes / AUTO_APPROVE=1): destroying account "
+            f"{target.account_id}.")
+        return
+    try:
+        answer = input(f"Destroy every resource of workspace '{target.account_name}' in account "
+                       f"{target.account_id}? Type the account id to confirm: ")
+    except EOFError:
+        answer = ""
+    if answer.strip() != target.account_id:
+        raise Aborted(f"Confirmation did not match {target.account_id}; nothing was changed. "
+                      "Type the account id exactly, or pass --yes (AUTO_APPROVE=1) in CI.")
+
+
+def verify_destroyed(config: Config, account_name: str, management_before: bytes | None) -> None:
+    """Both after-destroy checks, reported together and loudly."""
+    failures = []
+    remaining = managed_resources(workspaces.read_state(config, account_name))
+    if remaining:
+        failures.append(f"the '{account_name}' state still holds {len(remaining)} resource(s): "
+                        + ", ".join(remaining))
+    else:
+        say(f"      pass   the '{account_name}' state holds no resources")
+    if workspaces.read_state(config, MANAGEMENT_STACK) != management_before:
+        failures.append(f"the management state object s3://{config.state_bucket}/"
+                        f"{config.state_key(MANAGEMENT_STACK)} changed during the destroy")
+    else:
+        say("      pass   the management state object is byte-for-byte unchanged")
+    if failures:
+        for failure in failures:
+            say(f"      FAILED {failure}")
+        raise UserError("FAILED after destroy:\n" + "\n".join(f"  - {f}" for f in failures))
+
+
+def managed_resources(raw_state: bytes | None) -> list[str]:
+    """Addresses of the managed resources a raw state object holds."""
+    if raw_state is None:
+        return []
+    resources = json.loads(raw_state).get("resources", [])
+    return [f"{r.get('module', '') + '.' if r.get('module') else ''}{r['type']}.{r['name']}"
+            for r in resources if r.get("mode") == "managed"]
+
+
+def list_leftovers(config: Config, session: boto3.Session) -> Leftovers:
+    """What the member account holds, as seen from `session` (the member role): listing only."""
+    leftovers = Leftovers()
+    listings = {
+        "tagged resources (Resource Groups Tagging API)": _tagged_resources,
+        "S3 buckets": _buckets,
+        f"IAM roles (other than service-linked and {DEFAULT_ROLE_NAME})": _roles,
+        "EC2 instances": _instances,
+        "VPCs other than the default": _vpcs,
+    }
+    for what, listing in listings.items():
+        try:
+            leftovers.found[what] = listing(config, session)
+        except (ClientError, BotoCoreError) as error:
+            leftovers.unlisted[what] = str(error)
+    return leftovers
+
+
+def _pages(config: Config, session: boto3.Session, service: str, operation: str, key: str,
+           **kwargs) -> list[dict]:
+    paginator = aws.client(config, service, session).get_paginator(operation)
+    return [item for page in paginator.paginate(**kwargs) for item in page.get(key, [])]
+
+
+def _tagged_resources(config: Config, session: boto3.Session) -> list[str]:
+    return [r["ResourceARN"] for r in
+            _pages(config, session, "resourcegroupstaggingapi", "get_resources",
+                   "ResourceTagMappingList")]
+
+
+def _buckets(config: Config, session: boto3.Session) -> list[str]:
+    return [b["Name"] for b in aws.client(config, "s3", session).list_buckets()["Buckets"]]
+
+
+def _roles(config: Config, session: boto3.Session) -> list[str]:
+    return [r["RoleName"] for r in _pages(config, session, "iam", "list_roles", "Roles")
+            if not r["Path"].startswith("/aws-service-role/")
+            and r["RoleName"] != DEFAULT_ROLE_NAME]
+
+
+def _instances(config: Config, session: boto3.Session) -> list[str]:
+    reservations = _pages(config, session, "ec2", "describe_instances", "Reservations")
+    return [f"{i['InstanceId']} ({i['State']['Name']})" for r in reservations
+            for i in r["Instances"] if i["State"]["Name"] != "terminated"]
+
+
+def _vpcs(config: Config, session: boto3.Session) -> list[str]:
+    return [v["VpcId"] for v in _pages(config, session, "ec2", "describe_vpcs", "Vpcs")
+            if not v.get("IsDefault")]
+
+
+def summary(result: Result, steps: Steps) -> None:
+    say(f"Summary: workspace '{result.account_name}' (account {result.account_id}) recreated "
+        f"in {steps.elapsed:.1f}s; plan after apply: no changes; management state unchanged.")
+    for title, seconds in result.timings:
+        say(f"  {seconds:7.1f}s  {title}")
+    outside = sum(len(items) for items in result.leftovers.found.values())
+    unlisted = len(result.leftovers.unlisted)
+    say(f"  outside Terraform: {outside} item(s) found"
+        + (f", {unlisted} listing(s) failed" if unlisted else "") + f" ({SWEEP_NOTE})")
+
+
+def _stacks(config: Config, stacks: Path | None) -> Path:
+    if stacks is not None:
+        return stacks
+    synth(config)
+    return stacks_dir()
+
+
+def _account(args) -> str:
+    """The account the loop acts on: --account; a --stack naming another one is a mistake."""
+    if args.stack not in ("all", args.account):
+        raise UserError(f"dev-destroy/dev-recreate take --account (ACCOUNT=), not --stack: "
+                        f"got --stack {args.stack} and --account {args.account}.")
+    return args.account
+
+
+def command_destroy(config: Config, args) -> None:
+    steps = Steps(DESTROY_STEPS)
+    result = destroy(config, _account(args), auto_approve=args.yes, steps=steps)
+    outside = sum(len(items) for items in result.leftovers.found.values())
+    say(f"Summary: workspace '{result.account_name}' (account {result.account_id}) destroyed in "
+        f"{steps.elapsed:.1f}s; its state is empty; management state unchanged; {outside} "
+        f"item(s) remain outside Terraform ({SWEEP_NOTE}). Rebuild: `make dev-recreate "
+        f"ENV={config.env_name} ACCOUNT={result.account_name}` or `make apply "
+        f"ENV={config.env_name} STACK={result.account_name}`.")
+
+
+def command_recreate(config: Config, args) -> None:
+    recreate(config, _account(args), auto_approve=args.yes)

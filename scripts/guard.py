@@ -1,0 +1,204 @@
+"""The one guard every destructive helper asks first: all refusal rules in one visible place.
+
+`member_destroy_guard` decides whether a member account's workspace may be destroyed. It runs
+every check, prints each as pass/refuse in plain words, and raises `Refused` listing every
+reason — never just the first — so a person sees the whole picture at once (as aws-nuke does).
+
+The rules, in order:
+  1. the stack is a member account of the environment, not the management stack;
+  2. the member's state key is not the management workspace's key (config and synthesized backend);
+  3. the management workspace is applied, and its outputs name the member account;
+  4. terraform will act through the member's role, and that role does not land in the
+     management account (asked of STS, not assumed from names);
+  5. the assumed identity is in exactly the member account the management outputs name.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from scripts import aws, workspaces
+from scripts.config import MANAGEMENT_STACK, Config
+from scripts.console import UserError, say
+
+SESSION_NAME = "dev-workspace-guard"
+
+REASON_MANAGEMENT_STACK = "the management stack would be affected"
+REASON_NOT_MEMBER = "the stack is not a member account of this environment"
+REASON_SAME_STATE_KEY = "the member state key equals the management key"
+REASON_NOT_APPLIED = "the management workspace is not applied (no outputs)"
+REASON_NOT_NAMED = "the management outputs do not name this member account"
+REASON_MANAGEMENT_CREDENTIALS = ("the credentials used for destruction land in the management "
+                                 "account")
+REASON_WRONG_ACCOUNT = "the assumed identity's account is not the expected member account"
+
+
+class Refused(UserError):
+    """The guard refused; `reasons` holds every refusal reason in plain words."""
+
+    def __init__(self, account_name: str, reasons: list[str]):
+        self.reasons = reasons
+        listed = "\n".join(f"  - {reason}" for reason in reasons)
+        super().__init__(f"Refusing to destroy the '{account_name}' workspace; nothing was "
+                         f"changed. {len(reasons)} reason(s):\n{listed}")
+
+
+@dataclass
+class Target:
+    """What the guard verified: the member account and a session inside it."""
+
+    account_name: str
+    account_id: str
+    role_arn: str
+    management_account_id: str
+    session: boto3.Session = field(repr=False)
+
+
+@dataclass
+class _Checks:
+    results: list[tuple[str, bool, str]] = field(default_factory=list)
+
+    def record(self, title: str, passed: bool, detail: str) -> None:
+        self.results.append((title, passed, detail))
+        say(f"      {'pass  ' if passed else 'REFUSE'} {title}: {detail}")
+
+    @property
+    def reasons(self) -> list[str]:
+        return [f"{title} ({detail})" for title, passed, detail in self.results if not passed]
+
+
+def member_destroy_guard(config: Config, account_name: str,
+                         stacks: Path | None = None) -> Target:
+    """Check every refusal rule for destroying `account_name`'s workspace; raise `Refused` with
+    all reasons, or return the verified target (account id, role and a session in it)."""
+    checks = _Checks()
+    stack = _synthesized(stacks, account_name)
+
+    # 1. Never the management stack; only a member account the environment file names.
+    members = [a.name for a in config.accounts]
+    if account_name == MANAGEMENT_STACK:
+        checks.record(REASON_MANAGEMENT_STACK, False, f"'{account_name}' is the management stack")
+    elif account_name not in members:
+        checks.record(REASON_NOT_MEMBER, False, f"'{account_name}' is not among "
+                      f"{', '.join(members)} in {config.source.name}")
+    else:
+        checks.record("not the management stack", True,
+                      f"'{account_name}' is a member account workspace")
+
+    # 2. Never the management state key, neither in the config nor in the synthesized backend.
+    management_keys = {config.state_key(MANAGEMENT_STACK),
+                       _backend_key(_synthesized(stacks, MANAGEMENT_STACK))} - {None}
+    member_keys = {config.state_key(account_name), _backend_key(stack)} - {None}
+    shared = sorted(member_keys & management_keys)
+    checks.record(REASON_SAME_STATE_KEY if shared else "own state key", not shared,
+                  f"both use {', '.join(shared)}" if shared else
+                  f"{', '.join(sorted(member_keys))} is not {', '.join(sorted(management_keys))}")
+
+    # 3. The management workspace is applied and names the member account.
+    outputs = workspaces.state_outputs(config, MANAGEMENT_STACK)
+    account_id = outputs.get(workspaces.OUTPUT_MEMBER_ACCOUNT_IDS, {}).get(account_name)
+    role_arn = outputs.get(workspaces.OUTPUT_MEMBER_ROLE_ARNS, {}).get(account_name)
+    management_id = outputs.get(workspaces.OUTPUT_MANAGEMENT_ACCOUNT_ID)
+    applied = bool(outputs and account_id and role_arn and management_id)
+    where = f"s3://{config.state_bucket}/{config.state_key(MANAGEMENT_STACK)}"
+    if not outputs:
+        checks.record(REASON_NOT_APPLIED, False, f"{where} has no outputs: run `make apply "
+                      f"ENV={config.env_name} STACK={MANAGEMENT_STACK}` first")
+    elif not applied:
+        checks.record(REASON_NOT_NAMED, False, f"{where} has no account id, role ARN or "
+                      f"management account id for '{account_name}'")
+    else:
+        checks.record("management workspace applied", True,
+                      f"{where} names account {account_id} and role {role_arn}")
+
+    # 4 and 5. Who terraform will be, asked of STS: terraform starts from the management
+    # credentials and assumes the role the management outputs name (see the synthesized provider).
+    session = None
+    if not applied:
+        unverifiable = f"cannot be verified without the management outputs for '{account_name}'"
+        checks.record(REASON_MANAGEMENT_CREDENTIALS, False, unverifiable)
+        checks.record(REASON_WRONG_ACCOUNT, False, unverifiable)
+    else:
+        session, assumed_id, problem = _assume(config, role_arn)
+        management_ids = sorted({management_id, _caller_account(config)} - {None})
+        problem = problem or _provider_problem(stack, account_name)
+        if problem:
+            checks.record(REASON_MANAGEMENT_CREDENTIALS, False, problem)
+        elif assumed_id in management_ids:
+            checks.record(REASON_MANAGEMENT_CREDENTIALS, False,
+                          f"assuming {role_arn} lands in account {assumed_id}, which is the "
+                          f"management account")
+        else:
+            checks.record("destroying identity is not the management account", True,
+                          f"assuming {role_arn} lands in {assumed_id}; management is "
+                          f"{', '.join(management_ids)}")
+        role_account = role_arn.split(":")[4] if role_arn.count(":") >= 5 else "?"
+        if assumed_id is None:
+            checks.record(REASON_WRONG_ACCOUNT, False, "STS could not be asked (see above)")
+        elif assumed_id != account_id or role_account != account_id:
+            checks.record(REASON_WRONG_ACCOUNT, False,
+                          f"STS says {assumed_id}, the role ARN names {role_account}, the "
+                          f"management outputs name {account_id} for '{account_name}'")
+        else:
+            checks.record("assumed identity is the member account", True,
+                          f"STS says {assumed_id}, as the management outputs name")
+
+    if checks.reasons:
+        raise Refused(account_name, checks.reasons)
+    return Target(account_name=account_name, account_id=account_id, role_arn=role_arn,
+                  management_account_id=management_id, session=session)
+
+
+def _assume(config: Config, role_arn: str) -> tuple[boto3.Session | None, str | None, str | None]:
+    """(session, its account per STS, problem) for the role terraform will assume."""
+    try:
+        session = aws.assume_role(config, role_arn, SESSION_NAME)
+        return session, aws.account_id(config, session), None
+    except (ClientError, BotoCoreError) as error:
+        return None, None, f"could not assume {role_arn} and ask STS who it is ({error})"
+
+
+def _caller_account(config: Config) -> str | None:
+    try:
+        return aws.account_id(config)
+    except (ClientError, BotoCoreError):
+        return None
+
+
+def _synthesized(stacks: Path | None, stack: str) -> dict | None:
+    if stacks is None:
+        return None
+    path = stacks / stack / "cdk.tf.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def _backend_key(stack: dict | None) -> str | None:
+    if stack is None:
+        return None
+    return stack.get("terraform", {}).get("backend", {}).get("s3", {}).get("key")
+
+
+def _provider_problem(stack: dict | None, account_name: str) -> str | None:
+    """Why terraform might not act through the member role, judged from the synthesized stack
+    (None when it will, or when no synthesized stack was given to look at)."""
+    if stack is None:
+        return None
+    providers = stack.get("provider", {}).get("aws", [])
+    if not providers:
+        return f"the synthesized stack '{account_name}' has no aws provider to inspect"
+    for provider in providers:
+        role = (provider.get("assume_role") or [{}])[0].get("role_arn", "")
+        allowed = " ".join(provider.get("allowed_account_ids") or [])
+        if workspaces.OUTPUT_MEMBER_ROLE_ARNS not in role:
+            return (f"a provider of stack '{account_name}' ({provider.get('alias', 'default')}) "
+                    "assumes no member role, so terraform would act with the management "
+                    "credentials")
+        if workspaces.OUTPUT_MEMBER_ACCOUNT_IDS not in allowed:
+            return (f"a provider of stack '{account_name}' ({provider.get('alias', 'default')}) "
+                    "is not pinned to the member account id (allowed_account_ids)")
+    return None
