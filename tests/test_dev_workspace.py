@@ -1,0 +1,262 @@
+"""The dev destroy/recreate loop on the session's emulator: every refusal of the guard, a wrong
+confirmation, the leftover listing, and three real destroy → apply → clean-plan cycles.
+
+Refusals are provoked with real setups, not mocks: a second state bucket holding a tweaked copy
+of the management state (so STS really answers for the role it names), a config whose state key
+is shared, a stacks directory whose member provider assumes no role.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import time
+
+import pytest
+
+from scripts import aws, dev_workspace, guard, workspaces
+from scripts.config import MANAGEMENT_STACK, Config, Emulator
+from tests.conftest import free_port
+
+ACCOUNT = "dev"
+FOREIGN_ACCOUNT_ID = "210987654321"  # not the management account, not dev
+
+
+def states(config: Config) -> tuple[bytes | None, bytes | None]:
+    return (workspaces.read_state(config, MANAGEMENT_STACK),
+            workspaces.read_state(config, ACCOUNT))
+
+
+@pytest.fixture
+def with_management_outputs(foundation):
+    """with_management_outputs(bucket, change) -> the same environment reading its state from
+    `bucket`, which holds the real management state with its outputs passed through
+    `change(outputs)`. The bucket is removed afterwards."""
+    config, _ = foundation
+    s3 = aws.client(config, "s3")
+    created = []
+
+    def make(bucket: str, change) -> Config:
+        state = json.loads(workspaces.read_state(config, MANAGEMENT_STACK))
+        change(state["outputs"])
+        s3.create_bucket(Bucket=bucket)
+        created.append(bucket)
+        s3.put_object(Bucket=bucket, Key=config.state_key(MANAGEMENT_STACK),
+                      Body=json.dumps(state).encode())
+        return dataclasses.replace(config, state_bucket=bucket)
+
+    yield make
+    for bucket in created:
+        s3.delete_object(Bucket=bucket, Key=config.state_key(MANAGEMENT_STACK))
+        s3.delete_bucket(Bucket=bucket)
+
+
+def refusal(config: Config, stacks, account: str = ACCOUNT) -> list[str]:
+    """Every refusal reason the guard gives; the states must be exactly as before."""
+    before = states(config)
+    with pytest.raises(guard.Refused) as refused:
+        dev_workspace.destroy(config, account, stacks, auto_approve=True)
+    assert states(config) == before
+    return refused.value.reasons
+
+
+def reasons_starting(reasons: list[str], reason: str) -> list[str]:
+    return [r for r in reasons if r.startswith(reason)]
+
+
+@pytest.mark.emulator
+def test_refuses_the_management_stack(foundation, capsys):
+    config, stacks = foundation
+    reasons = refusal(config, stacks, MANAGEMENT_STACK)
+    assert reasons_starting(reasons, guard.REASON_MANAGEMENT_STACK)
+    assert reasons_starting(reasons, guard.REASON_SAME_STATE_KEY)
+    printed = capsys.readouterr().out
+    assert f"REFUSE {guard.REASON_MANAGEMENT_STACK}: 'management' is the management stack" \
+        in printed
+
+
+@pytest.mark.emulator
+def test_refuses_when_the_role_lands_in_the_management_account(foundation,
+                                                               with_management_outputs, capsys):
+    config, stacks = foundation
+    management_id = workspaces.state_outputs(config, MANAGEMENT_STACK)["management_account_id"]
+
+    def role_in_management(outputs):
+        outputs["member_role_arns"]["value"][ACCOUNT] = \
+            f"arn:aws:iam::{management_id}:role/OrganizationAccountAccessRole"
+
+    tweaked = with_management_outputs("guard-role-in-management", role_in_management)
+    reasons = refusal(tweaked, stacks)
+    # Every reason at once: the landing account is management, and not the member account.
+    assert reasons_starting(reasons, guard.REASON_MANAGEMENT_CREDENTIALS)
+    assert reasons_starting(reasons, guard.REASON_WRONG_ACCOUNT)
+    assert f"lands in account {management_id}, which is the management account" \
+        in capsys.readouterr().out
+
+
+@pytest.mark.emulator
+def test_refuses_when_terraform_would_not_assume_the_member_role(foundation, tmp_path):
+    config, stacks = foundation
+    copied = tmp_path / "stacks"
+    for stack in config.stack_names:
+        shutil.copytree(stacks / stack, copied / stack,
+                        ignore=shutil.ignore_patterns(".terraform*"))
+    member = json.loads((copied / ACCOUNT / "cdk.tf.json").read_text())
+    del member["provider"]["aws"][0]["assume_role"]
+    (copied / ACCOUNT / "cdk.tf.json").write_text(json.dumps(member))
+    reasons = refusal(config, copied)
+    assert [r for r in reasons if r.startswith(guard.REASON_MANAGEMENT_CREDENTIALS)
+            and "act with the management credentials" in r]
+    assert not reasons_starting(reasons, guard.REASON_WRONG_ACCOUNT)
+
+
+@pytest.mark.emulator
+def test_refuses_when_the_assumed_identity_is_another_account(foundation, with_management_outputs,
+                                                              capsys):
+    config, stacks = foundation
+
+    def other_account(outputs):
+        outputs["member_account_ids"]["value"][ACCOUNT] = FOREIGN_ACCOUNT_ID
+
+    tweaked = with_management_outputs("guard-wrong-account", other_account)
+    reasons = refusal(tweaked, stacks)
+    assert reasons_starting(reasons, guard.REASON_WRONG_ACCOUNT)
+    assert not reasons_starting(reasons, guard.REASON_MANAGEMENT_CREDENTIALS)
+    assert f"the management outputs name {FOREIGN_ACCOUNT_ID}" in capsys.readouterr().out
+
+
+@pytest.mark.emulator
+def test_refuses_when_the_management_workspace_is_not_applied(foundation):
+    config, stacks = foundation
+    unapplied = dataclasses.replace(config, state_bucket="guard-no-management-state")
+    reasons = refusal(unapplied, stacks)
+    assert reasons_starting(reasons, guard.REASON_NOT_APPLIED)
+    # What depends on the outputs is refused too, never passed unchecked.
+    assert reasons_starting(reasons, guard.REASON_MANAGEMENT_CREDENTIALS)
+    assert reasons_starting(reasons, guard.REASON_WRONG_ACCOUNT)
+
+
+class OneKeyForAll(Config):
+    """A plausible refactoring slip: every workspace's state at the management key."""
+
+    def state_key(self, stack: str) -> str:
+        return Config.state_key(self, MANAGEMENT_STACK)
+
+
+@pytest.mark.emulator
+def test_refuses_a_member_state_key_equal_to_the_management_key(foundation):
+    config, stacks = foundation
+    # dataclasses.replace keeps the class, so the override needs a subclass built field by field.
+    shared = OneKeyForAll(**{f.name: getattr(config, f.name) for f in dataclasses.fields(config)})
+    reasons = refusal(shared, stacks)
+    assert reasons_starting(reasons, guard.REASON_SAME_STATE_KEY)
+    assert len(reasons) == 1  # everything else about the real setup is fine
+
+
+@pytest.mark.emulator
+@pytest.mark.parametrize("answer", ["000000000000", "yes", EOFError])
+def test_a_wrong_confirmation_aborts_with_nothing_changed(foundation, monkeypatch, capsys, answer):
+    config, stacks = foundation
+
+    def typed(prompt):
+        if answer is EOFError:
+            raise EOFError
+        return answer
+
+    monkeypatch.setattr("builtins.input", typed)
+    before = states(config)
+    with pytest.raises(dev_workspace.Aborted, match="nothing was changed"):
+        dev_workspace.destroy(config, ACCOUNT, stacks, auto_approve=False)
+    assert states(config) == before
+    assert dev_workspace.managed_resources(before[1])  # dev really was applied
+    # The person saw what would go before being asked.
+    printed = capsys.readouterr().out
+    assert "every one will be destroyed:" in printed
+    assert "- aws_s3_bucket." in printed
+
+
+def test_the_loop_takes_an_account_not_a_stack(capsys):
+    from scripts import cli
+
+    assert cli.main(["dev-destroy", "--stack", MANAGEMENT_STACK, "--yes"]) == 1
+    assert "take --account (ACCOUNT=), not --stack" in capsys.readouterr().err
+
+
+def test_an_unreachable_api_is_reported_not_hidden():
+    from scripts import config as config_module
+
+    dead = dataclasses.replace(config_module.load("local"),
+                               emulator=Emulator(f"https://127.0.0.1:{free_port()}"))
+    leftovers = dev_workspace.list_leftovers(dead, aws.session(dead))
+    assert not leftovers.found
+    assert len(leftovers.unlisted) == 5
+    assert all(line.startswith("could not list ") and "(" in line for line in leftovers.lines())
+
+
+@pytest.mark.emulator
+def test_three_destroy_recreate_cycles(foundation, monkeypatch, capsys):
+    """Cycle 1 step by step (typed confirmation, states checked from outside, console leftovers
+    listed), cycles 2 and 3 through `recreate` as `make demo` calls it."""
+    config, stacks = foundation
+    management_before = workspaces.read_state(config, MANAGEMENT_STACK)
+    account_id, role_arn = workspaces.member_account(config, ACCOUNT)
+    member = aws.assume_role(config, role_arn, "test-console-user")
+    s3, iam = aws.client(config, "s3", member), aws.client(config, "iam", member)
+    leftover_bucket, leftover_role = f"console-made-{account_id}", "console-made-role"
+    timings = []
+
+    # Cycle 1: a person types the account id; things made "in the console" must be listed.
+    started = time.monotonic()
+    s3.create_bucket(Bucket=leftover_bucket)
+    s3.put_bucket_tagging(Bucket=leftover_bucket,
+                          Tagging={"TagSet": [{"Key": "made-by", "Value": "hand"}]})
+    iam.create_role(RoleName=leftover_role, AssumeRolePolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                 "Principal": {"AWS": account_id}}]}))
+    try:
+        prompts = []
+        monkeypatch.setattr("builtins.input", lambda prompt: prompts.append(prompt) or account_id)
+        result = dev_workspace.destroy(config, ACCOUNT, stacks, auto_approve=False)
+        assert result.account_id == account_id
+        assert len(prompts) == 1 and account_id in prompts[0]
+        assert dev_workspace.managed_resources(workspaces.read_state(config, ACCOUNT)) == []
+        assert workspaces.read_state(config, MANAGEMENT_STACK) == management_before
+        found = result.leftovers.found
+        assert found["S3 buckets"] == [leftover_bucket]  # the sandbox bucket is gone
+        assert f"arn:aws:s3:::{leftover_bucket}" in found[
+            "tagged resources (Resource Groups Tagging API)"]
+        roles = found["IAM roles (other than service-linked and OrganizationAccountAccessRole)"]
+        assert roles == [leftover_role]  # the experiments role is gone
+        assert not result.leftovers.unlisted, result.leftovers.unlisted
+        printed = capsys.readouterr().out
+        assert f"S3 buckets: {leftover_bucket}" in printed
+        assert "nothing was deleted; a --sweep option may come later" in printed
+    finally:
+        s3.delete_bucket(Bucket=leftover_bucket)
+        iam.delete_role(RoleName=leftover_role)
+    assert dev_workspace.rebuild(config, ACCOUNT, stacks) == 0
+    assert workspaces.read_state(config, MANAGEMENT_STACK) == management_before
+    timings.append(time.monotonic() - started)
+
+    # Cycles 2 and 3: the one-call loop.
+    for _ in range(2):
+        started = time.monotonic()
+        result = dev_workspace.recreate(config, ACCOUNT, stacks, auto_approve=True)
+        timings.append(time.monotonic() - started)
+        assert result.plan_exit_code == 0
+        assert [title for title, _ in result.timings] == [
+            "checking that only the 'dev' account can be affected",
+            f"destroying workspace 'dev' (account {account_id})",
+            "verifying: member state empty, management state unchanged",
+            f"listing what remains in account {account_id} outside Terraform",
+            "applying workspace 'dev'", "planning: expecting no changes (-detailed-exitcode)"]
+        assert not any(result.leftovers.found.values())
+        assert workspaces.read_state(config, MANAGEMENT_STACK) == management_before
+        assert "recreated in" in capsys.readouterr().out
+
+    # Left as found: dev applied.
+    assert dev_workspace.managed_resources(workspaces.read_state(config, ACCOUNT))
+    with capsys.disabled():
+        print(f"\n  dev destroy/recreate cycles: "
+              + ", ".join(f"{seconds:.0f}s" for seconds in timings))
