@@ -11,7 +11,8 @@ CLI := $(PY) -m scripts.cli
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock synth plan apply validate test snapshot-update clean
+.PHONY: help install lock synth plan apply validate test snapshot-update clean demo local-up \
+	local-down bootstrap benchmark
 
 help: ## list every target
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -56,11 +57,26 @@ scan-lock: ## re-pin requirements-scan.txt from requirements-scan.in (on purpose
 	{ echo "# Generated from requirements-scan.in by 'make scan-lock'; installed into .venv-scan by 'make scan-install'."; \
 	  .venv-scan-lock/bin/pip freeze; } > requirements-scan.txt && rm -rf .venv-scan-lock
 
-security-scan: install scan-install ## checkov and parliament over the example stacks (inline skips: docs/guardrails.md)
+security-scan: install scan-install ## checkov and parliament over the example stacks (inline skips: README)
 	$(PY) -m pytest -q tests/test_security_scan.py
 
 snapshot-update: install ## rewrite the committed snapshots of environments/example.toml
 	$(PY) -m pytest -q tests/test_snapshots.py --snapshot-update
+
+demo: install ## the main job: the whole foundation on the local emulator, checked and summarized
+	$(CLI) demo --env $(ENV)
+
+local-up: install ## start the local AWS emulator (moto over TLS; port 4566 or LOCAL_AWS_PORT)
+	$(CLI) local-up --env $(ENV)
+
+local-down: install ## stop the local AWS emulator and forget its state
+	$(CLI) local-down --env $(ENV)
+
+bootstrap: install ## create or complete the hardened Terraform state bucket for ENV
+	$(CLI) bootstrap --env $(ENV)
+
+benchmark: install ## print what synthesis costs (cold, cached, in-process) in time and memory
+	$(PY) -m benchmarks.synth $(ENV)
 
 clean: ## remove synthesized output and terraform working files (not the .venv)
 	rm -rf cdktf.out cdktf.out.previous .terraform-cli .pytest_cache
@@ -69,7 +85,7 @@ clean: ## remove synthesized output and terraform working files (not the .venv)
 root-steps: install ## walk through the manual root-user steps for ENV, resumable (PRINT=1: as files)
 	$(CLI) root-steps --env $(ENV)
 
-root-verify: install ## check root MFA/keys, admin MFA/passwords, billing access, trails for ENV
+root-verify: install ## check root MFA/keys, admin MFA/passwords, billing, trails, member root credentials
 	$(CLI) root-verify --env $(ENV)
 
 profiles: install ## print AWS CLI profiles for ENV's accounts (WRITE=1: into ~/.aws/config)

@@ -12,10 +12,8 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from scripts import bootstrap, local_aws
+from scripts import bootstrap, demo, dev_workspace, local_aws, profiles, root_steps
 from scripts import config as config_module
-from scripts import profiles, root_steps
-from scripts import dev_workspace
 from scripts.config import MANAGEMENT_STACK, Config, ConfigError
 from scripts.console import UserError, say
 from scripts.synth import synth
@@ -78,6 +76,10 @@ def command_local_down(config: Config, args) -> None:
     local_aws.stop(config)
 
 
+def command_demo(config: Config, args) -> None:
+    demo.run(config)
+
+
 COMMANDS = {
     "synth": (command_synth, "synthesize the stacks (skipped when no input changed)"),
     "plan": (command_plan, "terraform plan the stacks, management first"),
@@ -86,6 +88,7 @@ COMMANDS = {
     "bootstrap": (command_bootstrap, "create or complete the hardened Terraform state bucket"),
     "local-up": (command_local_up, "start the local AWS emulator in the background"),
     "local-down": (command_local_down, "stop the local AWS emulator"),
+    "demo": (command_demo, "the whole foundation on the local emulator, end to end"),
     "root-steps": (root_steps.command, "the manual root-user steps, one at a time (or --print)"),
     "root-verify": (root_steps.command_verify, "check what the API can see of the root-user steps"),
     "profiles": (profiles.command, "print AWS CLI profiles for every account (--write installs)"),

@@ -1,28 +1,29 @@
 """`make demo`: the whole foundation on the embedded local AWS, end to end.
 
 emulator up → state bucket → synth → apply management → apply each member account → a second
-plan of every workspace that must show no change → summary. Every step converges, so running it
+plan of every workspace that must show no change → one guarded destroy/recreate cycle of the
+dev workspace → summary. Every step converges, so running it
 again is safe; the emulator is left running for exploration.
 """
 
 from __future__ import annotations
 
-from scripts import bootstrap, local_aws
+from scripts import bootstrap, dev_workspace, local_aws
 from scripts.config import MANAGEMENT_STACK, Config
 from scripts.console import Steps, UserError, say
-from scripts.synth import ROOT, synth
+from scripts.synth import ROOT, stacks_dir, synth
 from scripts.terraform import PLAN_NO_CHANGES, Terraform
 from scripts.workspaces import state_outputs
 
 LOG_DIR = ROOT / ".local-aws" / "logs"
+DEV_ACCOUNT = "dev"  # every environment has it (scripts/config.py requires it)
 
 
 def run(config: Config) -> None:
     if not config.emulator:
         raise UserError(f"`make demo` runs on the local emulator; '{config.env_name}' is real AWS. "
                         f"Use `make plan ENV={config.env_name}` and `make apply` instead.")
-    members = [account.name for account in config.accounts]
-    steps = Steps(total=5 + len(members))
+    steps = Steps(total=5 + len(config.stack_names))
     log = LOG_DIR / f"{config.env_name}-terraform.log"
     log.unlink(missing_ok=True)
     with steps.step(f"starting the local AWS emulator ({config.emulator.endpoint_url})"):
@@ -41,6 +42,8 @@ def run(config: Config) -> None:
                 raise UserError(f"The second plan of '{stack}' wants changes: the stacks do not "
                                 f"converge. See {log}.")
             say(f"      {stack}: no changes")
+    with steps.step(f"tearing down and rebuilding the '{DEV_ACCOUNT}' workspace once"):
+        dev_workspace.recreate(config, DEV_ACCOUNT, stacks_dir(), auto_approve=True, log=log)
     _summary(config, steps, log)
 
 
@@ -57,5 +60,6 @@ def _summary(config: Config, steps: Steps, log) -> None:
     say(f"  terraform state     s3://{config.state_bucket}/<workspace>/terraform.tfstate "
         f"({', '.join(config.stack_names)})")
     say(f"  terraform output    {log}")
-    say(f"\nThe emulator keeps running at {config.emulator.endpoint_url} for exploration; "
+    say(f"\nTear down and rebuild dev again: `make dev-recreate ENV={config.env_name}`.")
+    say(f"The emulator keeps running at {config.emulator.endpoint_url} for exploration; "
         f"its state lives as long as it does.\nStop it with `make local-down`.")
