@@ -23,9 +23,8 @@ from constructs import Construct, IConstruct
 
 from modules import policies
 from modules.organization import Organization
-from scripts.config import Config
+from scripts.config import ROOT_ACCESS_FEATURES, Config
 
-ROOT_ACCESS_FEATURES = ["RootCredentialsManagement", "RootSessions"]
 # Stands in for the management account id when the SCP's final size is estimated.
 _PLACEHOLDER_ACCOUNT_ID = "123456789012"
 
@@ -59,7 +58,7 @@ class Guardrails(Construct):
         if settings.centralize_root_access:
             # Needs trusted access for iam.amazonaws.com, which Organization enables.
             self.root_access = IamOrganizationsFeatures(
-                self, "root_access", enabled_features=ROOT_ACCESS_FEATURES,
+                self, "root_access", enabled_features=list(ROOT_ACCESS_FEATURES),
                 depends_on=[organization.organization])
 
     @staticmethod

@@ -20,6 +20,8 @@ import botocore.session
 
 ENVIRONMENTS_DIR = Path(__file__).resolve().parent.parent / "environments"
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
+# IAM's centralized root access for member accounts: what the stacks enable and helpers check.
+ROOT_ACCESS_FEATURES = ("RootCredentialsManagement", "RootSessions")
 MANAGEMENT_STACK = "management"
 # Overrides the port of the emulator endpoint, so a second emulator can run beside the first.
 EMULATOR_PORT_VARIABLE = "LOCAL_AWS_PORT"

@@ -10,6 +10,8 @@ from __future__ import annotations
 import fnmatch
 import json
 
+from scripts.config import ROOT_ACCESS_FEATURES
+
 
 def _request_is_secure() -> bool:
     """Whether the request being served came over TLS (in-process mocks count as TLS)."""
@@ -97,7 +99,6 @@ def _notification_identity(notification: dict) -> tuple:
 
 
 IAM_SERVICE_PRINCIPAL = "iam.amazonaws.com"
-ROOT_FEATURES = ("RootCredentialsManagement", "RootSessions")
 
 
 def iam_trusted_access() -> None:
@@ -145,7 +146,7 @@ def iam_organizations_features() -> None:
         return ActionResult({"OrganizationId": org.id,
                              "EnabledFeatures": sorted(enabled.get(response.current_account, ()))})
 
-    for feature in ROOT_FEATURES:
+    for feature in ROOT_ACCESS_FEATURES:
         setattr(IamResponse, f"enable_organizations_{_snake(feature)}", setter(feature, True))
         setattr(IamResponse, f"disable_organizations_{_snake(feature)}", setter(feature, False))
     IamResponse.list_organizations_features = list_organizations_features

@@ -43,7 +43,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from scripts import aws, workspaces
-from scripts.config import Config
+from scripts.config import ROOT_ACCESS_FEATURES, Config
 from scripts.console import UserError, say
 from scripts.templates import render
 
@@ -53,8 +53,6 @@ ACCOUNT_ID_PLACEHOLDER = "<management account id>"
 MIN_PASSWORD_LENGTH = 14
 PASSWORD_REUSE_PREVENTION = 24
 CONSOLE = "https://console.aws.amazon.com"
-# The IAM features modules/guardrails.py enables for centralized root access.
-ROOT_ACCESS_FEATURES = ("RootCredentialsManagement", "RootSessions")
 ROOT_TASK_POLICY = "arn:aws:iam::aws:policy/root-task/"
 AUDIT_ROOT_CREDENTIALS = ROOT_TASK_POLICY + "IAMAuditRootUserCredentials"
 

@@ -49,6 +49,16 @@ def example_stacks(synthesize, example_config) -> dict[str, dict]:
     return {d.name: json.loads((d / "cdk.tf.json").read_text()) for d in sorted(stacks.iterdir())}
 
 
+@pytest.fixture
+def fake_aws_credentials(monkeypatch):
+    """Fixed fake credentials for in-process moto; nothing of the user's identity leaks in."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+
+
 def resources(stack: dict, resource_type: str) -> list[dict]:
     return list(stack.get("resource", {}).get(resource_type, {}).values())
 

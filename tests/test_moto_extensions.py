@@ -55,13 +55,10 @@ def test_unconditional_deny_still_denies(tls_only_bucket):
 
 
 @pytest.fixture
-def mocked_aws(monkeypatch):
+def mocked_aws(fake_aws_credentials):
     import boto3
     from moto import mock_aws
 
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(name, value)
     moto_extensions.install()
     with mock_aws():
         yield lambda service: boto3.client(service, region_name="us-east-1")

@@ -25,11 +25,7 @@ USER_PROFILES = "[default]\nregion = us-east-1\n\n[profile personal]\nregion = e
 
 
 @pytest.fixture
-def mocked(monkeypatch):
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+def mocked(fake_aws_credentials):
     with mock_aws():
         yield
 
