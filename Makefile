@@ -93,12 +93,12 @@ profiles: install ## print AWS CLI profiles for ENV's accounts (WRITE=1: into ~/
 
 # The dev-workspace loop: a member account (ACCOUNT, default dev) is torn down and rebuilt as
 # often as wanted; the guard in scripts/guard.py refuses anything that could touch management.
-# AUTO_APPROVE=1 passes --yes (no typed confirmation), for CI.
+# AUTO_APPROVE=1 skips the typed confirmation for member accounts (CI); the CLI reads it, and
+# never lets it approve the management stack.
 ACCOUNT ?= dev
-YES_FLAG = $(if $(filter 1,$(AUTO_APPROVE)),--yes)
 .PHONY: dev-destroy dev-recreate
 dev-destroy: install ## destroy ACCOUNT's workspace (default dev) after the guard and a typed account id
-	$(CLI) dev-destroy --env $(ENV) --account $(ACCOUNT) $(YES_FLAG)
+	$(CLI) dev-destroy --env $(ENV) --account $(ACCOUNT)
 
 dev-recreate: install ## destroy, re-apply and clean-plan ACCOUNT's workspace (default dev), timed
-	$(CLI) dev-recreate --env $(ENV) --account $(ACCOUNT) $(YES_FLAG)
+	$(CLI) dev-recreate --env $(ENV) --account $(ACCOUNT)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from cdktf import App
 
+from foundation.config import Config, ConfigError, load
 from modules.stacks import ManagementStack, MemberAccountStack
-from scripts.config import Config, ConfigError, load
 
 ENV_VARIABLE = "FOUNDATION_ENV"
 DEFAULT_ENV = "local"

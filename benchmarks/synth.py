@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from scripts import config as config_module
+from foundation import config as config_module
 from scripts.synth import synth
 
 
@@ -31,7 +31,9 @@ def main(env: str) -> None:
         cached = timed(lambda: synth(config, out))
 
         began = time.perf_counter()
-        from main import build_app  # the in-process path: jsii's Node runtime starts once
+        from main import (
+            build_app,  # the in-process path: jsii's Node runtime starts once
+        )
         load = time.perf_counter() - began
         first = timed(lambda: build_app(config, Path(scratch) / "warm-1").synth())
         second = timed(lambda: build_app(config, Path(scratch) / "warm-2").synth())

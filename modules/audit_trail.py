@@ -6,9 +6,9 @@ from cdktf_cdktf_provider_aws.cloudtrail import Cloudtrail
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from constructs import Construct
 
-from modules import policies
+from foundation import policies
+from foundation.config import Config
 from modules.hardened_bucket import HardenedBucket
-from scripts.config import Config
 
 
 class AuditTrail(Construct):

@@ -15,17 +15,12 @@ from cdktf_cdktf_provider_aws.provider import (
 )
 from constructs import Construct
 
-from scripts.config import Config
+from foundation.config import Config
+from foundation.contract import MANAGED_BY
 
-MANAGED_BY = "cdktf-aws-foundation"
 # Every service the stacks call; each gets the emulator endpoint in an emulator environment.
 SERVICES = ("accessanalyzer", "budgets", "cloudtrail", "iam", "organizations", "s3", "sts")
 BACKEND_SERVICES = ("iam", "s3", "sts")
-
-
-def default_tags(config: Config, workspace: str) -> dict[str, str]:
-    return {**dict(config.tags), "managed-by": MANAGED_BY, "workspace": workspace,
-            "environment": config.env_name}
 
 
 def aws_provider(stack: TerraformStack, config: Config, workspace: str, *,
@@ -41,7 +36,7 @@ def aws_provider(stack: TerraformStack, config: Config, workspace: str, *,
                                          session_name=f"{MANAGED_BY}-{workspace}")] \
         if assume_role_arn else None
     return AwsProvider(stack, "aws", region=config.region,
-                       default_tags=[AwsProviderDefaultTags(tags=default_tags(config, workspace))],
+                       default_tags=[AwsProviderDefaultTags(tags=config.workspace_tags(workspace))],
                        assume_role=assume_role, allowed_account_ids=allowed_account_ids,
                        **emulator)
 

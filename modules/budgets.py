@@ -16,7 +16,7 @@ from cdktf_cdktf_provider_aws.budgets_budget import (
 )
 from constructs import Construct
 
-from scripts.config import Config
+from foundation.config import Config
 
 NOTIFICATION_TYPES = ("FORECASTED", "ACTUAL")
 

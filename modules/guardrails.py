@@ -21,9 +21,10 @@ from cdktf_cdktf_provider_aws.organizations_policy_attachment import (
 )
 from constructs import Construct, IConstruct
 
-from modules import policies
+from foundation import policies
+from foundation.config import Config
+from foundation.contract import ROOT_ACCESS_FEATURES
 from modules.organization import Organization
-from scripts.config import ROOT_ACCESS_FEATURES, Config
 
 # Stands in for the management account id when the SCP's final size is estimated.
 _PLACEHOLDER_ACCOUNT_ID = "123456789012"

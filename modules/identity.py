@@ -7,16 +7,18 @@ from __future__ import annotations
 
 from cdktf_cdktf_provider_aws.iam_group import IamGroup
 from cdktf_cdktf_provider_aws.iam_group_policy import IamGroupPolicy
-from cdktf_cdktf_provider_aws.iam_group_policy_attachment import IamGroupPolicyAttachment
+from cdktf_cdktf_provider_aws.iam_group_policy_attachment import (
+    IamGroupPolicyAttachment,
+)
 from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 from cdktf_cdktf_provider_aws.iam_user import IamUser
 from cdktf_cdktf_provider_aws.iam_user_group_membership import IamUserGroupMembership
 from constructs import Construct
 
-from modules import policies
-from scripts.config import Config
+from foundation import policies
+from foundation.config import Config
+from foundation.contract import ADMINISTRATORS_GROUP
 
-ADMINISTRATORS_GROUP = "Administrators"
 ADMINISTRATOR_POLICIES = {
     "administrator_access": "arn:aws:iam::aws:policy/AdministratorAccess",
     "billing": "arn:aws:iam::aws:policy/job-function/Billing",

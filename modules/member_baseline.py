@@ -10,9 +10,9 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from constructs import Construct
 
-from modules import policies
+from foundation import policies
+from foundation.config import Config, MemberAccount
 from modules.hardened_bucket import HardenedBucket
-from scripts.config import Config, MemberAccount
 
 EXPERIMENTS_POLICY = "arn:aws:iam::aws:policy/PowerUserAccess"
 SANDBOX_EXPIRY_DAYS = 30

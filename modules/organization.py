@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.organizations_account import OrganizationsAccount
-from cdktf_cdktf_provider_aws.organizations_organization import OrganizationsOrganization
+from cdktf_cdktf_provider_aws.organizations_organization import (
+    OrganizationsOrganization,
+)
 from constructs import Construct
 
-from scripts.config import Config
+from foundation.config import Config
 
 # Services trusted to act across the organization: the organization trail and the org-wide
 # IAM Access Analyzer always; IAM too when centralized root access is on.

@@ -5,6 +5,9 @@ from __future__ import annotations
 from cdktf import Aspects, Fn, TerraformOutput, TerraformStack
 from constructs import Construct
 
+from foundation import contract
+from foundation.config import Config, MemberAccount
+from foundation.contract import MANAGEMENT_STACK
 from modules import aws_settings
 from modules.account_hygiene import AccountHygiene
 from modules.audit_trail import AuditTrail
@@ -13,12 +16,6 @@ from modules.guardrails import Guardrails, ScanExceptions
 from modules.identity import Identity
 from modules.member_baseline import MemberBaseline
 from modules.organization import Organization
-from scripts.config import MANAGEMENT_STACK, Config, MemberAccount
-from scripts.workspaces import (
-    OUTPUT_MANAGEMENT_ACCOUNT_ID,
-    OUTPUT_MEMBER_ACCOUNT_IDS,
-    OUTPUT_MEMBER_ROLE_ARNS,
-)
 
 
 class ManagementStack(TerraformStack):
@@ -42,14 +39,14 @@ class ManagementStack(TerraformStack):
         Aspects.of(self).add(ScanExceptions())
 
         outputs = {
-            "organization_id": org.organization.id,
-            OUTPUT_MANAGEMENT_ACCOUNT_ID: org.organization.master_account_id,
-            OUTPUT_MEMBER_ACCOUNT_IDS: {name: a.id for name, a in org.accounts.items()},
-            OUTPUT_MEMBER_ROLE_ARNS: org.role_arns,
-            "trail_arn": audit.trail.arn,
-            "trail_bucket": audit.log_bucket.bucket.id,
-            "administrators_group": identity.administrators.name,
-            "cross_account_group": identity.cross_account.name,
+            contract.OUTPUT_ORGANIZATION_ID: org.organization.id,
+            contract.OUTPUT_MANAGEMENT_ACCOUNT_ID: org.organization.master_account_id,
+            contract.OUTPUT_MEMBER_ACCOUNT_IDS: {name: a.id for name, a in org.accounts.items()},
+            contract.OUTPUT_MEMBER_ROLE_ARNS: org.role_arns,
+            contract.OUTPUT_TRAIL_ARN: audit.trail.arn,
+            contract.OUTPUT_TRAIL_BUCKET: audit.log_bucket.bucket.id,
+            contract.OUTPUT_ADMINISTRATORS_GROUP: identity.administrators.name,
+            contract.OUTPUT_CROSS_ACCOUNT_GROUP: identity.cross_account.name,
         }
         for name, value in outputs.items():
             TerraformOutput(self, name, value=value)
@@ -65,16 +62,17 @@ class MemberAccountStack(TerraformStack):
     def __init__(self, scope: Construct, config: Config, account: MemberAccount):
         super().__init__(scope, account.name)
         management = aws_settings.remote_state(self, config, MANAGEMENT_STACK)
-        account_id = Fn.lookup(management.get(OUTPUT_MEMBER_ACCOUNT_IDS), account.name)
-        role_arn = Fn.lookup(management.get(OUTPUT_MEMBER_ROLE_ARNS), account.name)
+        account_id = Fn.lookup(management.get(contract.OUTPUT_MEMBER_ACCOUNT_IDS), account.name)
+        role_arn = Fn.lookup(management.get(contract.OUTPUT_MEMBER_ROLE_ARNS), account.name)
         aws_settings.aws_provider(self, config, account.name, assume_role_arn=role_arn,
                                   allowed_account_ids=[account_id])
         aws_settings.s3_backend(self, config, account.name)
 
         baseline = MemberBaseline(
             self, "baseline", config=config, account=account,
-            management_account_id=management.get_string(OUTPUT_MANAGEMENT_ACCOUNT_ID))
+            management_account_id=management.get_string(contract.OUTPUT_MANAGEMENT_ACCOUNT_ID))
         Aspects.of(self).add(ScanExceptions())
-        TerraformOutput(self, "account_id", value=account_id)
-        TerraformOutput(self, "sandbox_bucket", value=baseline.sandbox.bucket.id)
-        TerraformOutput(self, "experiments_role_arn", value=baseline.experiments_role.arn)
+        TerraformOutput(self, contract.OUTPUT_ACCOUNT_ID, value=account_id)
+        TerraformOutput(self, contract.OUTPUT_SANDBOX_BUCKET, value=baseline.sandbox.bucket.id)
+        TerraformOutput(self, contract.OUTPUT_EXPERIMENTS_ROLE_ARN,
+                        value=baseline.experiments_role.arn)

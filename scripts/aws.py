@@ -10,8 +10,9 @@ import os
 
 import boto3
 from botocore.config import Config as BotoConfig
+from botocore.exceptions import BotoCoreError, ClientError
 
-from scripts.config import Config
+from foundation.config import Config
 from scripts.local_aws import CA_BUNDLE
 
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -56,11 +57,32 @@ def account_id(config: Config, boto_session: boto3.Session | None = None) -> str
     return client(config, "sts", boto_session).get_caller_identity()["Account"]
 
 
-def assume_role(config: Config, role_arn: str, session_name: str) -> boto3.Session:
-    """A session in another account, from the management credentials."""
-    credentials = client(config, "sts").assume_role(
-        RoleArn=role_arn, RoleSessionName=session_name)["Credentials"]
+def caller_account_or_none(config: Config,
+                           boto_session: boto3.Session | None = None) -> str | None:
+    """The account these credentials land in, or None when STS cannot be asked."""
+    try:
+        return account_id(config, boto_session)
+    except (BotoCoreError, ClientError):
+        return None
+
+
+def session_from_credentials(config: Config, credentials: dict) -> boto3.Session:
+    """A session from the temporary credentials STS hands out (AssumeRole, AssumeRoot)."""
     return boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
                          aws_secret_access_key=credentials["SecretAccessKey"],
                          aws_session_token=credentials["SessionToken"],
                          region_name=config.region)
+
+
+def assume_role(config: Config, role_arn: str, session_name: str) -> boto3.Session:
+    """A session in another account, from the management credentials."""
+    return session_from_credentials(config, client(config, "sts").assume_role(
+        RoleArn=role_arn, RoleSessionName=session_name)["Credentials"])
+
+
+def assume_root(config: Config, account_id: str, task_policy_arn: str,
+                boto_session: boto3.Session | None = None) -> boto3.Session:
+    """A root session in a member account (sts:AssumeRoot from the management account), allowed
+    only what the AWS task policy allows, for at most 15 minutes."""
+    return session_from_credentials(config, client(config, "sts", boto_session).assume_root(
+        TargetPrincipal=account_id, TaskPolicyArn={"arn": task_policy_arn})["Credentials"])

@@ -13,9 +13,9 @@ from typing import Callable
 
 from botocore.exceptions import ClientError
 
-from modules import policies
+from foundation import policies
+from foundation.config import Config
 from scripts import aws
-from scripts.config import Config
 from scripts.console import UserError, say
 
 NONCURRENT_STATE_VERSION_DAYS = 90

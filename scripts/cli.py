@@ -1,6 +1,8 @@
 """Command line for every helper: `python -m scripts.cli <command> --env <name>`.
 
-The Makefile is the usual front; this module turns known failures into plain messages.
+The only place that reads arguments: each command declares the flags it uses and calls domain
+functions with typed values. The Makefile is the usual front; known failures become plain
+messages here, never tracebacks.
 """
 
 from __future__ import annotations
@@ -8,20 +10,34 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from scripts import bootstrap, demo, dev_workspace, local_aws, profiles, root_steps
-from scripts import config as config_module
-from scripts.config import MANAGEMENT_STACK, Config, ConfigError
-from scripts.console import UserError, say
+from foundation import config as config_module
+from foundation.config import Config, ConfigError
+from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
+from scripts import (
+    bootstrap,
+    demo,
+    dev_workspace,
+    guard,
+    local_aws,
+    profiles,
+    root_steps,
+    root_verify,
+)
+from scripts.console import Steps, UserError, say
 from scripts.synth import synth
 from scripts.terraform import Terraform
 from scripts.workspaces import member_account
 
 ALL_STACKS = "all"
 
+
+# --- what the commands do, with typed arguments -------------------------------------------------
 
 def selected_stacks(config: Config, stack: str) -> tuple[str, ...]:
     if stack == ALL_STACKS:
@@ -37,117 +53,170 @@ def require_management_first(config: Config, stack: str) -> None:
         member_account(config, stack)
 
 
-def command_synth(config: Config, args) -> None:
-    synth(config, force=args.force)
-
-
-def command_plan(config: Config, args) -> None:
+def plan(config: Config, stack: str) -> None:
     synth(config)
-    for stack in selected_stacks(config, args.stack):
-        say(f"== terraform plan: {stack} ({config.env_name})")
-        require_management_first(config, stack)
-        Terraform(config, stack).plan()
+    for name in selected_stacks(config, stack):
+        say(f"== terraform plan: {name} ({config.env_name})")
+        require_management_first(config, name)
+        Terraform(config, name).plan()
 
 
-def command_apply(config: Config, args) -> None:
+def apply(config: Config, stack: str, *, yes: bool) -> None:
+    stacks = selected_stacks(config, stack)
+    approved = {name: guard.approved_without_asking(name, yes=yes) for name in stacks}
+    for name in stacks:  # before anything runs: a refusal must not leave half an apply behind
+        if not approved[name]:
+            can_ask_at_the_terminal(name)
     synth(config)
-    for stack in selected_stacks(config, args.stack):
-        say(f"== terraform apply: {stack} ({config.env_name})")
-        require_management_first(config, stack)
-        Terraform(config, stack).apply(auto_approve=args.yes)
+    for name in stacks:
+        say(f"== terraform apply: {name} ({config.env_name})")
+        require_management_first(config, name)
+        Terraform(config, name).apply(auto_approve=approved[name])
 
 
-def command_validate(config: Config, args) -> None:
+def can_ask_at_the_terminal(stack: str) -> None:
+    """Terraform asks the person for "yes"; without a terminal nobody can answer, so refuse."""
+    if not sys.stdin.isatty():
+        raise UserError(f"The {stack} stack needs a confirmation and there is no terminal to "
+                        f"ask; nothing was changed. Run it from a terminal, or pass --yes "
+                        f"explicitly: python -m scripts.cli apply --env <env> --stack {stack} "
+                        "--yes")
+    if os.environ.get(guard.AUTO_APPROVE_VARIABLE) == "1":
+        say(f"{guard.AUTO_APPROVE_VARIABLE}=1 does not approve the {stack} stack: terraform "
+            "asks below (or pass --yes on the command line).")
+
+
+def validate(config: Config, stack: str) -> None:
     synth(config)
-    for stack in selected_stacks(config, args.stack):
-        Terraform(config, stack).validate()
-        say(f"{stack}: configuration is valid")
+    for name in selected_stacks(config, stack):
+        Terraform(config, name).validate()
+        say(f"{name}: configuration is valid")
 
 
-def command_bootstrap(config: Config, args) -> None:
-    bootstrap.bootstrap(config)
+def root_steps_walk(config: Config, *, print_checklist: bool) -> None:
+    account_id, known_member_ids = root_steps.checklist_context(config)
+    if print_checklist:
+        paths = root_steps.write_checklist(config, account_id, root_steps.STATE_DIR,
+                                           known_member_ids)
+        say("Wrote the root-user checklist:\n" + "\n".join(f"  {path}" for path in paths))
+    else:
+        root_steps.walk(config, account_id, root_steps.STATE_DIR, known_member_ids)
 
 
-def command_local_up(config: Config, args) -> None:
-    local_aws.start(config)
+def dev_destroy(config: Config, account: str, *, yes: bool) -> None:
+    steps = Steps(dev_workspace.DESTROY_STEPS)
+    result = dev_workspace.destroy(config, account, steps=steps,
+                                   auto_approve=guard.approved_without_asking(account, yes=yes))
+    dev_workspace.destroy_summary(config, result, steps)
 
 
-def command_local_down(config: Config, args) -> None:
-    local_aws.stop(config)
+def dev_recreate(config: Config, account: str, *, yes: bool) -> None:
+    dev_workspace.recreate(config, account,
+                           auto_approve=guard.approved_without_asking(account, yes=yes))
 
 
-def command_demo(config: Config, args) -> None:
-    demo.run(config)
+# --- the flags, one declaration each ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Flag:
+    flags: tuple[str, ...]
+    options: dict = field(default_factory=dict)
+
+
+STACK = Flag(("--stack",), dict(default=ALL_STACKS,
+                                help="management, a member account name, or all (default)"))
+YES = Flag(("--yes",), dict(action="store_true",
+                            help="do not ask for confirmation; for a member account "
+                                 f"{guard.AUTO_APPROVE_VARIABLE}=1 does the same, for the "
+                                 "management stack only this flag does"))
+ACCOUNT = Flag(("--account",), dict(default=os.environ.get("ACCOUNT", DEV_ACCOUNT),
+                                    help=f"member account (default: {DEV_ACCOUNT}, or ACCOUNT=; "
+                                         "never management)"))
+
+
+@dataclass(frozen=True)
+class Command:
+    help: str
+    run: Callable[..., None]
+    flags: tuple[Flag, ...] = ()
+    needs_environment: bool = True
 
 
 COMMANDS = {
-    "synth": (command_synth, "synthesize the stacks (skipped when no input changed)"),
-    "plan": (command_plan, "terraform plan the stacks, management first"),
-    "apply": (command_apply, "terraform apply the stacks, management first"),
-    "validate": (command_validate, "terraform validate the stacks with the real provider"),
-    "bootstrap": (command_bootstrap, "create or complete the hardened Terraform state bucket"),
-    "local-up": (command_local_up, "start the local AWS emulator in the background"),
-    "local-down": (command_local_down, "stop the local AWS emulator"),
-    "demo": (command_demo, "the whole foundation on the local emulator, end to end"),
-    "root-steps": (root_steps.command, "the manual root-user steps, one at a time (or --print)"),
-    "root-verify": (root_steps.command_verify, "check what the API can see of the root-user steps"),
-    "profiles": (profiles.command, "print AWS CLI profiles for every account (--write installs)"),
-    "dev-destroy": (dev_workspace.command_destroy,
-                    "destroy a member account's workspace (--account, default dev), guarded"),
-    "dev-recreate": (dev_workspace.command_recreate,
-                     "destroy, apply and clean-plan a member account's workspace, timed"),
-}
-
-# Options only some commands take: {command: ((flags...), argparse keyword arguments)}.
-# The member account the dev-workspace loop acts on (ACCOUNT=<name> in the environment too).
-ACCOUNT_OPTION = (("--account",), dict(default=os.environ.get("ACCOUNT", "dev"),
-                                        help="member account whose workspace to destroy "
-                                             "(default: dev; never management)"))
-COMMAND_OPTIONS = {
-    "dev-destroy": (ACCOUNT_OPTION,),
-    "dev-recreate": (ACCOUNT_OPTION,),
-    "root-steps": (
-        (("--print",), dict(action="store_true", dest="print_checklist",
-                            default=os.environ.get("PRINT") == "1",
-                            help="write the checklist as Markdown and HTML files (also PRINT=1)")),
-        (("--verify",), dict(action="store_true", help="check the steps through the API")),
-    ),
-    "profiles": (
-        (("--write",), dict(action="store_true", default=os.environ.get("WRITE") == "1",
-                            help="install into the AWS CLI config file, after a backup "
-                                 "(also WRITE=1)")),
-        (("--config-file",), dict(type=Path, default=None,
-                                  help="AWS CLI config file (default: $AWS_CONFIG_FILE or "
-                                       "~/.aws/config)")),
-        (("--admin",), dict(default=None, help="admin user whose MFA device the profiles use "
-                                               "(default: the first admin)")),
-    ),
+    "synth": Command(
+        "synthesize the stacks (skipped when no input changed)",
+        lambda config, args: synth(config, force=args.force),
+        (Flag(("--force",), dict(action="store_true", help="synthesize even if up to date")),)),
+    "plan": Command("terraform plan the stacks, management first",
+                    lambda config, args: plan(config, args.stack), (STACK,)),
+    "apply": Command("terraform apply the stacks, management first",
+                     lambda config, args: apply(config, args.stack, yes=args.yes), (STACK, YES)),
+    "validate": Command("terraform validate the stacks with the real provider",
+                        lambda config, args: validate(config, args.stack), (STACK,)),
+    "bootstrap": Command("create or complete the hardened Terraform state bucket",
+                         lambda config, args: bootstrap.bootstrap(config)),
+    "local-up": Command("start the local AWS emulator in the background",
+                        lambda config, args: local_aws.start(config)),
+    "local-down": Command("stop the local AWS emulator",
+                          lambda config, args: local_aws.stop(config)),
+    "local-serve": Command(
+        "serve the local AWS emulator in the foreground (local-up runs this in the background)",
+        lambda config, args: local_aws.serve(args.port),
+        (Flag(("--port",), dict(type=int, required=True, help="port on 127.0.0.1")),),
+        needs_environment=False),
+    "demo": Command("the whole foundation on the local emulator, end to end",
+                    lambda config, args: demo.run(config)),
+    "root-steps": Command(
+        "the manual root-user steps, one at a time (or --print)",
+        lambda config, args: root_steps_walk(config, print_checklist=args.print_checklist),
+        (Flag(("--print",), dict(action="store_true", dest="print_checklist",
+                                 default=os.environ.get("PRINT") == "1",
+                                 help="write the checklist as Markdown and HTML files "
+                                      "(also PRINT=1)")),)),
+    "root-verify": Command("check what the API can see of the root-user steps",
+                           lambda config, args: root_verify.report(config,
+                                                                   root_verify.verify(config))),
+    "profiles": Command(
+        "print AWS CLI profiles for every account (--write installs)",
+        lambda config, args: profiles.show(
+            config, args.admin,
+            (args.config_file or profiles.default_config_file()) if args.write else None),
+        (Flag(("--write",), dict(action="store_true", default=os.environ.get("WRITE") == "1",
+                                 help="install into the AWS CLI config file, after a backup "
+                                      "(also WRITE=1)")),
+         Flag(("--config-file",), dict(type=Path, default=None,
+                                       help="AWS CLI config file (default: $AWS_CONFIG_FILE or "
+                                            "~/.aws/config)")),
+         Flag(("--admin",), dict(default=None, help="admin user whose MFA device the profiles "
+                                                    "use (default: the first admin)")))),
+    "dev-destroy": Command(
+        "destroy a member account's workspace (--account, default dev), guarded",
+        lambda config, args: dev_destroy(config, args.account, yes=args.yes), (ACCOUNT, YES)),
+    "dev-recreate": Command(
+        "destroy, apply and clean-plan a member account's workspace, timed",
+        lambda config, args: dev_recreate(config, args.account, yes=args.yes), (ACCOUNT, YES)),
 }
 
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m scripts.cli", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
-    for name, (_, help_text) in COMMANDS.items():
-        command = commands.add_parser(name, help=help_text)
-        command.add_argument("--env", default=os.environ.get("ENV", "local"),
+    for name, command in COMMANDS.items():
+        sub = commands.add_parser(name, help=command.help, description=command.help)
+        if command.needs_environment:
+            sub.add_argument("--env", default=os.environ.get("ENV", "local"),
                              help="environment name under environments/ (default: local)")
-        command.add_argument("--stack", default=ALL_STACKS,
-                             help="management, a member account name, or all (default)")
-        command.add_argument("--yes", action="store_true",
-                             default=os.environ.get("AUTO_APPROVE") == "1",
-                             help="do not ask for confirmation (also AUTO_APPROVE=1)")
-        command.add_argument("--force", action="store_true", help="synthesize even if up to date")
-        for flags, options in COMMAND_OPTIONS.get(name, ()):
-            command.add_argument(*flags, **options)
+        for flag in command.flags:
+            sub.add_argument(*flag.flags, **flag.options)
     return root
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    handler, _ = COMMANDS[args.command]
+    command = COMMANDS[args.command]
     try:
-        handler(config_module.load(args.env), args)
+        config = config_module.load(args.env) if command.needs_environment else None
+        command.run(config, args)
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2

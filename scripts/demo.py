@@ -8,15 +8,17 @@ again is safe; the emulator is left running for exploration.
 
 from __future__ import annotations
 
+from foundation import contract
+from foundation.config import Config
+from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
+from foundation.paths import LOCAL_AWS_DIR
 from scripts import bootstrap, dev_workspace, local_aws
-from scripts.config import MANAGEMENT_STACK, Config
 from scripts.console import Steps, UserError, say
-from scripts.synth import ROOT, stacks_dir, synth
+from scripts.synth import stacks_dir, synth
 from scripts.terraform import PLAN_NO_CHANGES, Terraform
 from scripts.workspaces import state_outputs
 
-LOG_DIR = ROOT / ".local-aws" / "logs"
-DEV_ACCOUNT = "dev"  # every environment has it (scripts/config.py requires it)
+LOG_DIR = LOCAL_AWS_DIR / "logs"
 
 
 def run(config: Config) -> None:
@@ -50,13 +52,13 @@ def run(config: Config) -> None:
 def _summary(config: Config, steps: Steps, log) -> None:
     outputs = state_outputs(config, MANAGEMENT_STACK)
     say(f"\nThe foundation is up on the local emulator in {steps.elapsed:.0f}s.")
-    say(f"  organization        {outputs['organization_id']}")
-    say(f"  management account  {outputs['management_account_id']}")
-    for name, account_id in outputs["member_account_ids"].items():
+    say(f"  organization        {outputs[contract.OUTPUT_ORGANIZATION_ID]}")
+    say(f"  management account  {outputs[contract.OUTPUT_MANAGEMENT_ACCOUNT_ID]}")
+    for name, account_id in outputs[contract.OUTPUT_MEMBER_ACCOUNT_IDS].items():
         say(f"  {name + ' account':<19} {account_id}")
-        say(f"  {'  role to assume':<19} {outputs['member_role_arns'][name]}")
-    say(f"  organization trail  {outputs['trail_arn']}")
-    say(f"  trail log bucket    s3://{outputs['trail_bucket']}")
+        say(f"  {'  role to assume':<19} {outputs[contract.OUTPUT_MEMBER_ROLE_ARNS][name]}")
+    say(f"  organization trail  {outputs[contract.OUTPUT_TRAIL_ARN]}")
+    say(f"  trail log bucket    s3://{outputs[contract.OUTPUT_TRAIL_BUCKET]}")
     say(f"  terraform state     s3://{config.state_bucket}/<workspace>/terraform.tfstate "
         f"({', '.join(config.stack_names)})")
     say(f"  terraform output    {log}")

@@ -7,8 +7,9 @@ object is byte-for-byte unchanged. It then lists what still exists in the member
 Terraform — listing only, nothing is deleted (a `--sweep` may come later).
 
 `recreate` is destroy + apply + a clean `plan -detailed-exitcode`, with every phase timed;
-`make demo` and tests call it as `recreate(config, "dev", stacks, auto_approve=True, log=...)`
-(`stacks=None`: synthesize into cdktf.out first; `log`: terraform's output to a file).
+`make demo` and tests call it as
+`recreate(config, DEV_ACCOUNT, stacks, auto_approve=True, log=...)` (`stacks=None`: synthesize
+into cdktf.out first; `log`: terraform's output to a file).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from pathlib import Path
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from foundation.config import Config
+from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
 from scripts import aws, guard, workspaces
-from scripts.config import DEFAULT_ROLE_NAME, MANAGEMENT_STACK, Config
 from scripts.console import Steps, UserError, say
 from scripts.synth import stacks_dir, synth
 from scripts.terraform import PLAN_NO_CHANGES, Terraform
@@ -58,7 +60,7 @@ class Result:
     plan_exit_code: int | None = None
 
 
-def destroy(config: Config, account_name: str = "dev", stacks: Path | None = None, *,
+def destroy(config: Config, account_name: str = DEV_ACCOUNT, stacks: Path | None = None, *,
             auto_approve: bool = False, steps: Steps | None = None,
             log: Path | None = None) -> Result:
     """Guard, confirm, destroy the member workspace, verify both states, list leftovers.
@@ -81,14 +83,14 @@ def destroy(config: Config, account_name: str = "dev", stacks: Path | None = Non
     with steps.step("verifying: member state empty, management state unchanged"):
         verify_destroyed(config, account_name, management_before)
     with steps.step(f"listing what remains in account {target.account_id} outside Terraform"):
-        leftovers = list_leftovers(config, target.session)
+        leftovers = list_leftovers(config, target.session, config.account(account_name).role_name)
         say(f"      In {config.region} (IAM and S3 are global) — {SWEEP_NOTE}:")
         for line in leftovers.lines():
             say(f"        {line}")
     return Result(account_name, target.account_id, steps.timings, leftovers)
 
 
-def recreate(config: Config, account_name: str = "dev", stacks: Path | None = None, *,
+def recreate(config: Config, account_name: str = DEV_ACCOUNT, stacks: Path | None = None, *,
              auto_approve: bool = True, log: Path | None = None) -> Result:
     """One full cycle: destroy (guarded), apply, and a plan that must show no changes; the
     management state object must come out of it byte-for-byte unchanged."""
@@ -168,13 +170,15 @@ def managed_resources(raw_state: bytes | None) -> list[str]:
             for r in resources if r.get("mode") == "managed"]
 
 
-def list_leftovers(config: Config, session: boto3.Session) -> Leftovers:
-    """What the member account holds, as seen from `session` (the member role): listing only."""
+def list_leftovers(config: Config, session: boto3.Session, access_role: str) -> Leftovers:
+    """What the member account holds, as seen from `session` (the member role `access_role`):
+    listing only."""
     leftovers = Leftovers()
     listings = {
         "tagged resources (Resource Groups Tagging API)": _tagged_resources,
         "S3 buckets": _buckets,
-        f"IAM roles (other than service-linked and {DEFAULT_ROLE_NAME})": _roles,
+        f"IAM roles (other than service-linked and {access_role})":
+            lambda config, session: _roles(config, session, access_role),
         "EC2 instances": _instances,
         "VPCs other than the default": _vpcs,
     }
@@ -202,10 +206,9 @@ def _buckets(config: Config, session: boto3.Session) -> list[str]:
     return [b["Name"] for b in aws.client(config, "s3", session).list_buckets()["Buckets"]]
 
 
-def _roles(config: Config, session: boto3.Session) -> list[str]:
+def _roles(config: Config, session: boto3.Session, access_role: str) -> list[str]:
     return [r["RoleName"] for r in _pages(config, session, "iam", "list_roles", "Roles")
-            if not r["Path"].startswith("/aws-service-role/")
-            and r["RoleName"] != DEFAULT_ROLE_NAME]
+            if not r["Path"].startswith("/aws-service-role/") and r["RoleName"] != access_role]
 
 
 def _instances(config: Config, session: boto3.Session) -> list[str]:
@@ -237,24 +240,10 @@ def _stacks(config: Config, stacks: Path | None) -> Path:
     return stacks_dir()
 
 
-def _account(args) -> str:
-    """The account the loop acts on: --account; a --stack naming another one is a mistake."""
-    if args.stack not in ("all", args.account):
-        raise UserError(f"dev-destroy/dev-recreate take --account (ACCOUNT=), not --stack: "
-                        f"got --stack {args.stack} and --account {args.account}.")
-    return args.account
-
-
-def command_destroy(config: Config, args) -> None:
-    steps = Steps(DESTROY_STEPS)
-    result = destroy(config, _account(args), auto_approve=args.yes, steps=steps)
+def destroy_summary(config: Config, result: Result, steps: Steps) -> None:
     outside = sum(len(items) for items in result.leftovers.found.values())
     say(f"Summary: workspace '{result.account_name}' (account {result.account_id}) destroyed in "
         f"{steps.elapsed:.1f}s; its state is empty; management state unchanged; {outside} "
         f"item(s) remain outside Terraform ({SWEEP_NOTE}). Rebuild: `make dev-recreate "
         f"ENV={config.env_name} ACCOUNT={result.account_name}` or `make apply "
         f"ENV={config.env_name} STACK={result.account_name}`.")
-
-
-def command_recreate(config: Config, args) -> None:
-    recreate(config, _account(args), auto_approve=args.yes)

@@ -1,5 +1,10 @@
 """The one guard every destructive helper asks first: all refusal rules in one visible place.
 
+`approved_without_asking` is the approval rule for every change terraform or a helper makes:
+the management stack is never approved by an environment variable — only by an explicit `--yes`
+on that command line, or by the person at the terminal — while a member account's workspace is
+also approved by AUTO_APPROVE=1 (the dev loop in CI).
+
 `member_destroy_guard` decides whether a member account's workspace may be destroyed. It runs
 every check, prints each as pass/refuse in plain words, and raises `Refused` listing every
 reason — never just the first — so a person sees the whole picture at once (as aws-nuke does).
@@ -16,16 +21,24 @@ The rules, in order:
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from foundation.config import Config
+from foundation.contract import (
+    MANAGEMENT_STACK,
+    OUTPUT_MANAGEMENT_ACCOUNT_ID,
+    OUTPUT_MEMBER_ACCOUNT_IDS,
+    OUTPUT_MEMBER_ROLE_ARNS,
+)
 from scripts import aws, workspaces
-from scripts.config import MANAGEMENT_STACK, Config
 from scripts.console import UserError, say
 
+AUTO_APPROVE_VARIABLE = "AUTO_APPROVE"
 SESSION_NAME = "dev-workspace-guard"
 
 REASON_MANAGEMENT_STACK = "the management stack would be affected"
@@ -36,6 +49,20 @@ REASON_NOT_NAMED = "the management outputs do not name this member account"
 REASON_MANAGEMENT_CREDENTIALS = ("the credentials used for destruction land in the management "
                                  "account")
 REASON_WRONG_ACCOUNT = "the assumed identity's account is not the expected member account"
+
+
+def approved_without_asking(stack: str, *, yes: bool,
+                            environ: dict[str, str] | None = None) -> bool:
+    """Whether a change to `stack` goes ahead without asking the person at the terminal.
+
+    `yes` is an explicit `--yes` on this command line. AUTO_APPROVE=1 in the environment counts
+    for member accounts only: exported once for the dev loop, it must never change the
+    organization without a prompt."""
+    if yes:
+        return True
+    if stack == MANAGEMENT_STACK:
+        return False
+    return (os.environ if environ is None else environ).get(AUTO_APPROVE_VARIABLE) == "1"
 
 
 class Refused(UserError):
@@ -101,9 +128,9 @@ def member_destroy_guard(config: Config, account_name: str,
 
     # 3. The management workspace is applied and names the member account.
     outputs = workspaces.state_outputs(config, MANAGEMENT_STACK)
-    account_id = outputs.get(workspaces.OUTPUT_MEMBER_ACCOUNT_IDS, {}).get(account_name)
-    role_arn = outputs.get(workspaces.OUTPUT_MEMBER_ROLE_ARNS, {}).get(account_name)
-    management_id = outputs.get(workspaces.OUTPUT_MANAGEMENT_ACCOUNT_ID)
+    account_id = outputs.get(OUTPUT_MEMBER_ACCOUNT_IDS, {}).get(account_name)
+    role_arn = outputs.get(OUTPUT_MEMBER_ROLE_ARNS, {}).get(account_name)
+    management_id = outputs.get(OUTPUT_MANAGEMENT_ACCOUNT_ID)
     applied = bool(outputs and account_id and role_arn and management_id)
     where = f"s3://{config.state_bucket}/{config.state_key(MANAGEMENT_STACK)}"
     if not outputs:
@@ -125,7 +152,7 @@ def member_destroy_guard(config: Config, account_name: str,
         checks.record(REASON_WRONG_ACCOUNT, False, unverifiable)
     else:
         session, assumed_id, problem = _assume(config, role_arn)
-        management_ids = sorted({management_id, _caller_account(config)} - {None})
+        management_ids = sorted({management_id, aws.caller_account_or_none(config)} - {None})
         problem = problem or _provider_problem(stack, account_name)
         if problem:
             checks.record(REASON_MANAGEMENT_CREDENTIALS, False, problem)
@@ -163,13 +190,6 @@ def _assume(config: Config, role_arn: str) -> tuple[boto3.Session | None, str | 
         return None, None, f"could not assume {role_arn} and ask STS who it is ({error})"
 
 
-def _caller_account(config: Config) -> str | None:
-    try:
-        return aws.account_id(config)
-    except (ClientError, BotoCoreError):
-        return None
-
-
 def _synthesized(stacks: Path | None, stack: str) -> dict | None:
     if stacks is None:
         return None
@@ -194,11 +214,11 @@ def _provider_problem(stack: dict | None, account_name: str) -> str | None:
     for provider in providers:
         role = (provider.get("assume_role") or [{}])[0].get("role_arn", "")
         allowed = " ".join(provider.get("allowed_account_ids") or [])
-        if workspaces.OUTPUT_MEMBER_ROLE_ARNS not in role:
+        if OUTPUT_MEMBER_ROLE_ARNS not in role:
             return (f"a provider of stack '{account_name}' ({provider.get('alias', 'default')}) "
                     "assumes no member role, so terraform would act with the management "
                     "credentials")
-        if workspaces.OUTPUT_MEMBER_ACCOUNT_IDS not in allowed:
+        if OUTPUT_MEMBER_ACCOUNT_IDS not in allowed:
             return (f"a provider of stack '{account_name}' ({provider.get('alias', 'default')}) "
                     "is not pinned to the member account id (allowed_account_ids)")
     return None

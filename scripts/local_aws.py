@@ -1,18 +1,17 @@
 """The embedded local AWS: moto's server on 127.0.0.1, run in the background with a pid file.
 
-`python -m scripts.local_aws serve --port N` is the server process itself (moto plus the few
+`python -m scripts.cli local-serve --port N` is the server process itself (moto plus the few
 extensions in scripts/moto_extensions.py); `start`/`stop` manage it for `make local-up/down`.
 State lives as long as the server process.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import ipaddress
 import os
-import ssl
 import signal
+import ssl
 import subprocess
 import sys
 import threading
@@ -21,14 +20,14 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from scripts.config import Config
+from foundation.config import Config
+from foundation.paths import LOCAL_AWS_DIR, REPO_ROOT
 from scripts.console import UserError, say
-from scripts.synth import ROOT
 
-STATE_DIR = ROOT / ".local-aws"
+STATE_DIR = LOCAL_AWS_DIR
 CA_BUNDLE = STATE_DIR / "tls" / "certificate.pem"
 TLS_KEY = STATE_DIR / "tls" / "key.pem"
-SERVE_MODULE = "scripts.local_aws"
+SERVE_COMMAND = ("-m", "scripts.cli", "local-serve")
 START_TIMEOUT_SECONDS = 60
 # Terraform attaches AWS managed policies (AdministratorAccess, Billing); moto loads them only
 # when asked.
@@ -69,7 +68,7 @@ def _running_pid(port: int) -> int | None:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
     except (OSError, ValueError):
         return None
-    return pid if SERVE_MODULE in cmdline else None
+    return pid if SERVE_COMMAND[-1] in cmdline.split("\0") else None
 
 
 def _alive(pid: int) -> bool:
@@ -98,7 +97,7 @@ def start(config: Config) -> None:
     ensure_certificate()
     with open(log_file(port), "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", SERVE_MODULE, "serve", "--port", str(port)], cwd=ROOT,
+            [sys.executable, *SERVE_COMMAND, "--port", str(port)], cwd=REPO_ROOT,
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             env={**os.environ, **SERVER_ENVIRONMENT}, start_new_session=True)
     _pid_file(port).write_text(str(process.pid))
@@ -183,9 +182,3 @@ def serve(port: int) -> None:
     print(f"moto server listening on https://127.0.0.1:{port}", flush=True)
     server.serve_forever()
 
-
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description="Serve the local AWS emulator.")
-    parser.add_argument("command", choices=["serve"])
-    parser.add_argument("--port", type=int, required=True)
-    serve(parser.parse_args().port)

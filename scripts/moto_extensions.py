@@ -10,7 +10,7 @@ from __future__ import annotations
 import fnmatch
 import json
 
-from scripts.config import ROOT_ACCESS_FEATURES
+from foundation.contract import ROOT_ACCESS_FEATURES
 
 
 def _request_is_secure() -> bool:

@@ -23,13 +23,16 @@ from typing import Callable, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from scripts import workspaces
-from scripts.config import MANAGEMENT_STACK, Config, MemberAccount
+from foundation.config import Config, MemberAccount
+from foundation.contract import (
+    MANAGED_BY,
+    MANAGEMENT_STACK,
+    OUTPUT_MANAGEMENT_ACCOUNT_ID,
+)
+from scripts import aws, workspaces
 from scripts.console import UserError, say
-from scripts.root_steps import ACCOUNT_ID_PLACEHOLDER, reachable_account_id
-from scripts.templates import render
+from scripts.templates import ACCOUNT_ID_PLACEHOLDER, render
 
-MANAGED_BY = "cdktf-aws-foundation"
 T = TypeVar("T")
 
 
@@ -47,7 +50,7 @@ def _unless_unavailable(lookup: Callable[[], T]) -> T | None:
 
 def management_account_id(config: Config) -> str | None:
     outputs = _unless_unavailable(lambda: workspaces.state_outputs(config, MANAGEMENT_STACK)) or {}
-    return outputs.get(workspaces.OUTPUT_MANAGEMENT_ACCOUNT_ID) or reachable_account_id(config)
+    return outputs.get(OUTPUT_MANAGEMENT_ACCOUNT_ID) or aws.caller_account_or_none(config)
 
 
 def profile_name(config: Config, account: str) -> str:
@@ -124,11 +127,12 @@ def write(config: Config, block: str, path: Path) -> None:
     say(f"Wrote the profiles of '{config.env_name}' into {path}")
 
 
-def command(config: Config, args) -> None:
-    block = snippet(config, args.admin)
+def show(config: Config, admin: str | None = None, write_to: Path | None = None) -> None:
+    """Print the profiles; with `write_to`, install them into that AWS CLI config file too."""
+    block = snippet(config, admin)
     print(block, end="")
-    if args.write:
-        write(config, block, args.config_file or default_config_file())
+    if write_to is not None:
+        write(config, block, write_to)
         if "# Replace <" in block:
             say("Some account ids are placeholders (see the '# Replace' comments): run this "
                 "again once `make apply` has created the accounts.")

@@ -15,15 +15,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from scripts.config import Config
+from foundation.config import Config
+from foundation.paths import OUT_DIR, REPO_ROOT
 from scripts.console import UserError, say
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT_DIR = ROOT / "cdktf.out"
 HASH_FILE_NAME = ".inputs.sha256"
 # Everything main.py imports from this repository, plus what pins the bindings.
-_INPUT_GLOBS = ("main.py", "cdktf.json", "requirements.txt", "modules/**/*.py", "scripts/config.py",
-                "scripts/workspaces.py")
+_INPUT_GLOBS = ("main.py", "cdktf.json", "requirements.txt", "modules/**/*.py",
+                "foundation/**/*.py")
 
 
 def input_hash(config: Config) -> str:
@@ -31,8 +30,8 @@ def input_hash(config: Config) -> str:
     digest.update(repr(config).encode())  # resolved values, including environment overrides
     digest.update(config.source.read_bytes())
     for pattern in _INPUT_GLOBS:
-        for path in sorted(ROOT.glob(pattern)):
-            digest.update(str(path.relative_to(ROOT)).encode())
+        for path in sorted(REPO_ROOT.glob(pattern)):
+            digest.update(str(path.relative_to(REPO_ROOT)).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -53,8 +52,8 @@ def synth(config: Config, out_dir: Path = OUT_DIR, *, force: bool = False) -> bo
     try:
         env = dict(os.environ, FOUNDATION_ENV=str(config.source), CDKTF_OUTDIR=str(staging),
                    JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1")
-        result = subprocess.run([sys.executable, str(ROOT / "main.py")], cwd=ROOT, env=env,
-                                capture_output=True, text=True)
+        result = subprocess.run([sys.executable, str(REPO_ROOT / "main.py")], cwd=REPO_ROOT,
+                                env=env, capture_output=True, text=True)
         if result.returncode != 0:
             raise UserError(f"Synth of '{config.env_name}' failed; {out_dir.name}/ was left as it "
                             f"was.\n{result.stderr.strip()[-3000:]}")

@@ -11,10 +11,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from foundation.config import Config
+from foundation.paths import TERRAFORM_CLI_DIR
 from scripts import aws
-from scripts.config import Config
 from scripts.console import UserError
-from scripts.synth import ROOT, stacks_dir
+from scripts.synth import stacks_dir
 
 MINIMUM_VERSION = (1, 10)  # S3 native state locking (use_lockfile)
 MIRROR_VARIABLE = "TF_PROVIDER_MIRROR"
@@ -22,7 +23,7 @@ MIRROR_VARIABLE = "TF_PROVIDER_MIRROR"
 # and no Terraform CLI config of the user's own exists.
 KNOWN_MIRRORS = (Path("/opt/tf-plugins"),)
 MIRRORED_PROVIDER = "registry.terraform.io/hashicorp/aws"
-CLI_CONFIG = ROOT / ".terraform-cli" / "provider-mirror.tfrc"
+CLI_CONFIG = TERRAFORM_CLI_DIR / "provider-mirror.tfrc"
 
 PLAN_NO_CHANGES, PLAN_HAS_CHANGES = 0, 2
 

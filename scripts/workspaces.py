@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import json
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
+from foundation.config import Config
+from foundation.contract import (
+    MANAGEMENT_STACK,
+    OUTPUT_MEMBER_ACCOUNT_IDS,
+    OUTPUT_MEMBER_ROLE_ARNS,
+)
 from scripts import aws
-from scripts.config import MANAGEMENT_STACK, Config
 from scripts.console import UserError
-
-# Outputs of the management workspace that member workspaces and helpers read.
-OUTPUT_MANAGEMENT_ACCOUNT_ID = "management_account_id"
-OUTPUT_MEMBER_ACCOUNT_IDS = "member_account_ids"
-OUTPUT_MEMBER_ROLE_ARNS = "member_role_arns"
 
 
 def read_state(config: Config, stack: str) -> bytes | None:
@@ -47,3 +47,20 @@ def member_account(config: Config, account_name: str) -> tuple[str, str]:
             f"workspace cannot be planned: run `make apply ENV={config.env_name} "
             f"STACK={MANAGEMENT_STACK}` first.")
     return account_id, role_arn
+
+
+def member_account_id(config: Config, account_name: str) -> str | None:
+    """A member account's id from the management workspace state; None until it is created."""
+    try:
+        return member_account(config, account_name)[0]
+    except UserError:
+        return None
+
+
+def known_member_ids(config: Config) -> dict[str, str]:
+    """The member account ids the management state knows, by name; none if it cannot be read."""
+    try:
+        ids = {account.name: member_account_id(config, account.name) for account in config.accounts}
+    except (BotoCoreError, ClientError):
+        return {}
+    return {name: account_id for name, account_id in ids.items() if account_id}

@@ -1,23 +1,42 @@
-"""Shared fixtures. Synthesis costs ~15-40 s, so each environment is synthesized once per session
-(in this process: jsii's Node runtime starts once and serves every later synth)."""
+"""Shared fixtures (shared helpers: tests/helpers.py). Synthesis costs ~15-40 s, so each
+environment is synthesized once per session (in this process: jsii's Node runtime starts once
+and serves every later synth).
+
+A test that uses the emulator (directly or through `foundation`) is marked `emulator` here, from
+the fixtures it asks for, so no test module repeats the marker and none can forget it."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-from scripts import config as config_module
+from foundation import config as config_module
+from foundation.contract import (
+    DEFAULT_ROLE_NAME,
+    MANAGEMENT_STACK,
+    OUTPUT_MEMBER_ACCOUNT_IDS,
+    OUTPUT_MEMBER_ROLE_ARNS,
+)
+from tests.helpers import free_port, terraform_or_skip
 
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+
+
+EMULATOR_FIXTURES = {"emulator", "foundation"}
 
 
 def pytest_addoption(parser):
     parser.addoption("--snapshot-update", action="store_true",
                      help="rewrite tests/snapshots/ from the current synth (review the diff)")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if EMULATOR_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.emulator)
 
 
 @pytest.fixture(scope="session")
@@ -59,23 +78,47 @@ def fake_aws_credentials(monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
 
 
-def resources(stack: dict, resource_type: str) -> list[dict]:
-    return list(stack.get("resource", {}).get(resource_type, {}).values())
+@pytest.fixture
+def mocked_aws(fake_aws_credentials):
+    """In-process moto with the project's extensions (installed in every test, so no result
+    depends on which test ran first); yields a client factory."""
+    import boto3
+    from moto import mock_aws
+
+    from scripts import moto_extensions
+
+    moto_extensions.install()
+    with mock_aws():
+        yield lambda service, region="us-east-1": boto3.client(service, region_name=region)
 
 
-def terraform_or_skip() -> str:
-    binary = shutil.which("terraform")
-    if binary is None:
-        pytest.skip("terraform CLI not on PATH: install Terraform >= 1.10 to run this test")
-    return binary
+@pytest.fixture
+def mocked_example(mocked_aws, example_config, monkeypatch):
+    """In-process moto, with clients defaulting to the example environment's home region."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", example_config.region)
+    return mocked_aws
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+@pytest.fixture
+def moto_organization(mocked_example, example_config) -> dict[str, str]:
+    """An organization with IAM trusted access, the example's member accounts, and the state of
+    an applied management workspace naming them; returns the member ids by account name."""
+    organizations = mocked_example("organizations")
+    organizations.create_organization(FeatureSet="ALL")
+    organizations.enable_aws_service_access(ServicePrincipal="iam.amazonaws.com")
+    ids = {account.name: organizations.create_account(
+               AccountName=account.name, Email=account.email)["CreateAccountStatus"]["AccountId"]
+           for account in example_config.accounts}
+    outputs = {OUTPUT_MEMBER_ACCOUNT_IDS: ids,
+               OUTPUT_MEMBER_ROLE_ARNS: {name: f"arn:aws:iam::{account_id}:role/{DEFAULT_ROLE_NAME}"
+                                         for name, account_id in ids.items()}}
+    s3 = mocked_example("s3", example_config.region)
+    s3.create_bucket(Bucket=example_config.state_bucket,
+                     CreateBucketConfiguration={"LocationConstraint": example_config.region})
+    s3.put_object(Bucket=example_config.state_bucket,
+                  Key=example_config.state_key(MANAGEMENT_STACK), Body=json.dumps(
+                      {"outputs": {name: {"value": value} for name, value in outputs.items()}}))
+    return ids
 
 
 @pytest.fixture(scope="session")

@@ -1,18 +1,28 @@
 """Config validation: every mistake in an environment file is reported, all at once, with the
-file, the key and what is expected. Each case edits a copy of environments/example.toml."""
+file, the key and what is expected, and a valid file loads into typed values (with safe defaults
+for optional sections). Each case edits a copy of environments/example.toml."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from scripts import config as config_module
-from scripts.config import DEFAULT_ROLE_NAME, EMULATOR_PORT_VARIABLE, ConfigError, MemberAccount, load
-
-EXAMPLE = config_module.environment_path("example")
+from foundation import config as config_module
+from foundation.config import (
+    DEFAULT_ACCOUNT_BUDGET_USD,
+    EMULATOR_PORT_VARIABLE,
+    Budgets,
+    ConfigError,
+    Guardrails,
+    MemberAccount,
+    load,
+)
+from foundation.contract import DEFAULT_ROLE_NAME
+from tests.helpers import EXAMPLE, write_env
 
 # Lines of environments/example.toml that the cases edit.
 REGION = 'region = "eu-west-1"'
@@ -34,17 +44,6 @@ ACCOUNT_NAME = ("an account name of 1-20 lowercase letters, digits or hyphens, s
                 "letter, other than 'management'")
 RETENTION_DAYS = "a positive whole number of days"
 BUCKET = "a valid S3 bucket name: "
-
-
-def write_env(directory: Path, *edits: tuple[str, str], source: Path = EXAMPLE) -> Path:
-    """A copy of `source` in `directory` with each (old, new) edit applied exactly once."""
-    text = source.read_text()
-    for old, new in edits:
-        assert text.count(old) == 1, f"test setup: {old!r} should occur once in {source.name}"
-        text = text.replace(old, new)
-    path = directory / source.name
-    path.write_text(text)
-    return path
 
 
 def add_account(name: str, email: str) -> tuple[str, str]:
@@ -262,3 +261,138 @@ def test_emulator_port_variable_must_be_a_port(tmp_path, monkeypatch, port):
     path = emulator_env(tmp_path)
     assert_problems(path, f"environment variable {EMULATOR_PORT_VARIABLE}: expected a port "
                           f"number, got {port!r}")
+
+
+# --- guardrails and budgets ----------------------------------------------------------------
+
+ALLOWED_REGIONS = 'allowed_regions = ["eu-west-1", "us-east-1"]'
+DENY_ROOT = "deny_member_root = true"
+ORGANIZATION_BUDGET = "organization_monthly_usd = 20"
+THRESHOLDS = "thresholds_percent = [50, 80, 100]"
+DEV_BUDGET = "# monthly_budget_usd = 10"
+GUARDRAIL_KEYS = ("allowed_regions, centralize_root_access, deny_leave_organization, "
+                  "deny_member_root, protect_audit_trail")
+AN_AMOUNT = "a positive amount of US dollars, such as 20 or 12.5"
+A_REGION = "an AWS region such as eu-west-1 or us-east-1"
+THRESHOLD_LIST = ("a list of 1 to 5 percentages of the budget, such as [50, 80, 100] (AWS allows "
+                  "10 notifications per budget: an actual and a forecasted one per threshold)")
+
+
+def without_sections(*names: str) -> str:
+    """example.toml without the [name] tables (each runs up to the next blank line + table)."""
+    text = EXAMPLE.read_text()
+    for name in names:
+        text = re.sub(rf"(?ms)^(#[^\n]*\n)*\[{name}\]\n.*?(?=^\n*(#[^\n]*\n)*\[)", "", text)
+        assert f"[{name}]" not in text
+    return text
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load(path)
+    assert str(caught.value).startswith(f"{path}: ")
+    return caught.value.problems
+
+
+def test_example_turns_every_guardrail_on(example_config):
+    assert example_config.guardrails == Guardrails(allowed_regions=("eu-west-1", "us-east-1"))
+    assert example_config.budgets == Budgets(organization_monthly_usd=20,
+                                             thresholds_percent=(50, 80, 100))
+
+
+def test_files_without_the_new_sections_load_with_safe_defaults(tmp_path):
+    path = tmp_path / "example.toml"
+    path.write_text(without_sections("guardrails", "budgets"))
+    config = load(path)
+    assert config.guardrails == Guardrails()
+    assert config.guardrails.deny_member_root and config.guardrails.allowed_regions == ()
+    assert config.budgets == Budgets()
+    assert config.account("dev").monthly_budget_usd == DEFAULT_ACCOUNT_BUDGET_USD
+
+
+def test_member_budget_is_read_and_defaults_to_at_most_the_organization_budget(tmp_path):
+    config = load(write_env(tmp_path, (DEV_BUDGET, "monthly_budget_usd = 7.5")))
+    assert config.account("dev").monthly_budget_usd == 7.5
+    small = load(write_env(tmp_path, (ORGANIZATION_BUDGET, "organization_monthly_usd = 4")))
+    assert small.account("dev").monthly_budget_usd == 4
+
+
+def test_thresholds_above_100_percent_are_allowed(tmp_path):
+    config = load(write_env(tmp_path, (THRESHOLDS, "thresholds_percent = [80, 100, 150]")))
+    assert config.budgets.thresholds_percent == (80, 100, 150)
+
+
+INVALID = {
+    "switch-not-bool": ([(DENY_ROOT, 'deny_member_root = "yes"')],
+                        ["key 'guardrails.deny_member_root': expected true or false, got 'yes'"]),
+    "switch-typo": ([(DENY_ROOT, "deny_root = true")],
+                    [f"key 'guardrails.deny_root': unknown key (allowed here: {GUARDRAIL_KEYS})"]),
+    "regions-not-list": (
+        [(ALLOWED_REGIONS, 'allowed_regions = "eu-west-1"')],
+        ["key 'guardrails.allowed_regions': expected a list of AWS regions such as "
+         "[\"eu-west-1\", \"us-east-1\"] (an empty list allows every region), got 'eu-west-1'"]),
+    "region-unknown": ([(ALLOWED_REGIONS, 'allowed_regions = ["eu-west-1", "mars-1"]')],
+                       [f"key 'guardrails.allowed_regions[1]': expected {A_REGION}, got 'mars-1'"]),
+    "region-twice": ([(ALLOWED_REGIONS, 'allowed_regions = ["eu-west-1", "eu-west-1"]')],
+                     ["key 'guardrails.allowed_regions[1]': expected each region once, "
+                      "got 'eu-west-1'"]),
+    "home-region-missing": (
+        [(ALLOWED_REGIONS, 'allowed_regions = ["us-east-1"]')],
+        ["key 'guardrails.allowed_regions': expected a list that includes the home region "
+         "'eu-west-1' (the trail, the state bucket and the member workspaces live there), "
+         "got ['us-east-1']"]),
+    **{f"amount-{name}": ([(ORGANIZATION_BUDGET, f"organization_monthly_usd = {value}")],
+                          [f"key 'budgets.organization_monthly_usd': expected {AN_AMOUNT}, "
+                           f"got {shown}"])
+       for name, value, shown in [("zero", "0", "0"), ("negative", "-5", "-5"),
+                                  ("text", '"20"', "'20'"), ("bool", "true", "True"),
+                                  ("infinite", "inf", "inf")]},
+    **{f"thresholds-{name}": ([(THRESHOLDS, f"thresholds_percent = {value}")],
+                              [f"key 'budgets.thresholds_percent': expected {THRESHOLD_LIST}, "
+                               f"got {shown}"])
+       for name, value, shown in [("empty", "[]", "[]"),
+                                  ("too-many", "[10, 20, 30, 40, 50, 60]",
+                                   "[10, 20, 30, 40, 50, 60]"),
+                                  ("not-list", "80", "80")]},
+    **{f"threshold-{name}": ([(THRESHOLDS, f"thresholds_percent = [50, {value}]")],
+                             [f"key 'budgets.thresholds_percent[1]': expected {expected}, "
+                              f"got {shown}"])
+       for name, value, shown, expected in [
+           ("zero", "0", "0", "a percentage above 0 and at most 1000"),
+           ("too-high", "1001", "1001", "a percentage above 0 and at most 1000"),
+           ("text", '"80"', "'80'", "a percentage above 0 and at most 1000"),
+           ("twice", "50", "50", "each threshold once")]},
+    "budgets-typo": ([(THRESHOLDS, "thresholds = [50]")],
+                     ["key 'budgets.thresholds': unknown key (allowed here: "
+                      "organization_monthly_usd, thresholds_percent)"]),
+    "member-over-organization": (
+        [(DEV_BUDGET, "monthly_budget_usd = 30")],
+        ["key 'accounts.dev.monthly_budget_usd': expected an amount no larger than "
+         "budgets.organization_monthly_usd (20), got 30"]),
+    "member-amount": ([(DEV_BUDGET, 'monthly_budget_usd = "5"')],
+                      [f"key 'accounts.dev.monthly_budget_usd': expected {AN_AMOUNT}, got '5'"]),
+}
+
+
+@pytest.mark.parametrize("edits, expected", INVALID.values(), ids=INVALID.keys())
+def test_invalid_guardrail_and_budget_keys_name_key_and_expectation(tmp_path, edits, expected):
+    assert problems_of(write_env(tmp_path, *edits)) == expected
+
+
+def test_every_guardrail_and_budget_problem_is_reported_at_once(tmp_path):
+    path = write_env(tmp_path, (DENY_ROOT, "deny_member_root = 1"),
+                     (ALLOWED_REGIONS, 'allowed_regions = ["mars-1"]'),
+                     (ORGANIZATION_BUDGET, "organization_monthly_usd = -1"),
+                     (THRESHOLDS, "thresholds_percent = [0]"),
+                     (DEV_BUDGET, "monthly_budget_usd = 0"))
+    assert problems_of(path) == [
+        f"key 'budgets.organization_monthly_usd': expected {AN_AMOUNT}, got -1",
+        "key 'budgets.thresholds_percent[0]': expected a percentage above 0 and at most 1000, "
+        "got 0",
+        f"key 'accounts.dev.monthly_budget_usd': expected {AN_AMOUNT}, got 0",
+        "key 'guardrails.deny_member_root': expected true or false, got 1",
+        f"key 'guardrails.allowed_regions[0]': expected {A_REGION}, got 'mars-1'",
+        "key 'guardrails.allowed_regions': expected a list that includes the home region "
+        "'eu-west-1' (the trail, the state bucket and the member workspaces live there), "
+        "got ['mars-1']",
+    ]

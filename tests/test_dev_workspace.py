@@ -15,9 +15,10 @@ import time
 
 import pytest
 
+from foundation.config import Config, Emulator
+from foundation.contract import DEFAULT_ROLE_NAME, MANAGEMENT_STACK
 from scripts import aws, dev_workspace, guard, workspaces
-from scripts.config import MANAGEMENT_STACK, Config, Emulator
-from tests.conftest import free_port
+from tests.helpers import free_port
 
 ACCOUNT = "dev"
 FOREIGN_ACCOUNT_ID = "210987654321"  # not the management account, not dev
@@ -65,7 +66,6 @@ def reasons_starting(reasons: list[str], reason: str) -> list[str]:
     return [r for r in reasons if r.startswith(reason)]
 
 
-@pytest.mark.emulator
 def test_refuses_the_management_stack(foundation, capsys):
     config, stacks = foundation
     reasons = refusal(config, stacks, MANAGEMENT_STACK)
@@ -76,7 +76,6 @@ def test_refuses_the_management_stack(foundation, capsys):
         in printed
 
 
-@pytest.mark.emulator
 def test_refuses_when_the_role_lands_in_the_management_account(foundation,
                                                                with_management_outputs, capsys):
     config, stacks = foundation
@@ -95,7 +94,6 @@ def test_refuses_when_the_role_lands_in_the_management_account(foundation,
         in capsys.readouterr().out
 
 
-@pytest.mark.emulator
 def test_refuses_when_terraform_would_not_assume_the_member_role(foundation, tmp_path):
     config, stacks = foundation
     copied = tmp_path / "stacks"
@@ -111,7 +109,6 @@ def test_refuses_when_terraform_would_not_assume_the_member_role(foundation, tmp
     assert not reasons_starting(reasons, guard.REASON_WRONG_ACCOUNT)
 
 
-@pytest.mark.emulator
 def test_refuses_when_the_assumed_identity_is_another_account(foundation, with_management_outputs,
                                                               capsys):
     config, stacks = foundation
@@ -126,7 +123,6 @@ def test_refuses_when_the_assumed_identity_is_another_account(foundation, with_m
     assert f"the management outputs name {FOREIGN_ACCOUNT_ID}" in capsys.readouterr().out
 
 
-@pytest.mark.emulator
 def test_refuses_when_the_management_workspace_is_not_applied(foundation):
     config, stacks = foundation
     unapplied = dataclasses.replace(config, state_bucket="guard-no-management-state")
@@ -144,7 +140,6 @@ class OneKeyForAll(Config):
         return Config.state_key(self, MANAGEMENT_STACK)
 
 
-@pytest.mark.emulator
 def test_refuses_a_member_state_key_equal_to_the_management_key(foundation):
     config, stacks = foundation
     # dataclasses.replace keeps the class, so the override needs a subclass built field by field.
@@ -154,7 +149,6 @@ def test_refuses_a_member_state_key_equal_to_the_management_key(foundation):
     assert len(reasons) == 1  # everything else about the real setup is fine
 
 
-@pytest.mark.emulator
 @pytest.mark.parametrize("answer", ["000000000000", "yes", EOFError])
 def test_a_wrong_confirmation_aborts_with_nothing_changed(foundation, monkeypatch, capsys, answer):
     config, stacks = foundation
@@ -176,25 +170,17 @@ def test_a_wrong_confirmation_aborts_with_nothing_changed(foundation, monkeypatc
     assert "- aws_s3_bucket." in printed
 
 
-def test_the_loop_takes_an_account_not_a_stack(capsys):
-    from scripts import cli
-
-    assert cli.main(["dev-destroy", "--stack", MANAGEMENT_STACK, "--yes"]) == 1
-    assert "take --account (ACCOUNT=), not --stack" in capsys.readouterr().err
-
-
 def test_an_unreachable_api_is_reported_not_hidden():
-    from scripts import config as config_module
+    from foundation import config as config_module
 
     dead = dataclasses.replace(config_module.load("local"),
                                emulator=Emulator(f"https://127.0.0.1:{free_port()}"))
-    leftovers = dev_workspace.list_leftovers(dead, aws.session(dead))
+    leftovers = dev_workspace.list_leftovers(dead, aws.session(dead), DEFAULT_ROLE_NAME)
     assert not leftovers.found
     assert len(leftovers.unlisted) == 5
     assert all(line.startswith("could not list ") and "(" in line for line in leftovers.lines())
 
 
-@pytest.mark.emulator
 def test_three_destroy_recreate_cycles(foundation, monkeypatch, capsys):
     """Cycle 1 step by step (typed confirmation, states checked from outside, console leftovers
     listed), cycles 2 and 3 through `recreate` as `make demo` calls it."""
@@ -258,5 +244,5 @@ def test_three_destroy_recreate_cycles(foundation, monkeypatch, capsys):
     # Left as found: dev applied.
     assert dev_workspace.managed_resources(workspaces.read_state(config, ACCOUNT))
     with capsys.disabled():
-        print(f"\n  dev destroy/recreate cycles: "
+        print("\n  dev destroy/recreate cycles: "
               + ", ".join(f"{seconds:.0f}s" for seconds in timings))

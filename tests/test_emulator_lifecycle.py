@@ -11,13 +11,11 @@ import time
 
 import pytest
 
+from foundation.contract import MANAGEMENT_STACK
 from scripts import aws, bootstrap
-from scripts.config import MANAGEMENT_STACK
 from scripts.console import UserError
 from scripts.terraform import PLAN_NO_CHANGES, Terraform
 from scripts.workspaces import member_account, read_state, state_outputs
-
-pytestmark = pytest.mark.emulator
 
 
 def test_second_plan_changes_nothing(foundation):

@@ -9,7 +9,7 @@ from flask import Flask
 from moto.iam.access_control import PermissionResult
 from moto.s3.models import FakeBucket
 
-from modules import policies
+from foundation import policies
 from scripts import moto_extensions
 
 BUCKET_ARN = "arn:aws:s3:::state"
@@ -52,16 +52,6 @@ def test_unconditional_deny_still_denies(tls_only_bucket):
         "DenyAll", "Deny", actions=["s3:*"], resources=[f"{BUCKET_ARN}/*"], principal="*")))
     assert tls_only_bucket.get_permission("s3:GetObject", f"{BUCKET_ARN}/k") == \
         PermissionResult.DENIED
-
-
-@pytest.fixture
-def mocked_aws(fake_aws_credentials):
-    import boto3
-    from moto import mock_aws
-
-    moto_extensions.install()
-    with mock_aws():
-        yield lambda service: boto3.client(service, region_name="us-east-1")
 
 
 def test_budget_notification_subscribers(mocked_aws):

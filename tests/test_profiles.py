@@ -6,17 +6,16 @@ import json
 
 import boto3
 import pytest
-from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from scripts import cli, profiles
-from scripts.config import MANAGEMENT_STACK
-from scripts.console import UserError
-from scripts.workspaces import (
+from foundation.contract import (
+    MANAGEMENT_STACK,
     OUTPUT_MANAGEMENT_ACCOUNT_ID,
     OUTPUT_MEMBER_ACCOUNT_IDS,
     OUTPUT_MEMBER_ROLE_ARNS,
 )
+from scripts import cli, profiles
+from scripts.console import UserError
 
 MANAGEMENT_ID = "111111111111"
 DEV_ID = "222222222222"
@@ -25,13 +24,7 @@ USER_PROFILES = "[default]\nregion = us-east-1\n\n[profile personal]\nregion = e
 
 
 @pytest.fixture
-def mocked(fake_aws_credentials):
-    with mock_aws():
-        yield
-
-
-@pytest.fixture
-def applied_management(mocked, example_config):
+def applied_management(mocked_aws, example_config):
     """The state bucket holds a management workspace that created the dev account."""
     s3 = boto3.client("s3", region_name=example_config.region)
     s3.create_bucket(Bucket=example_config.state_bucket,
@@ -61,7 +54,7 @@ def test_profiles_use_the_management_workspace_outputs(applied_management, examp
     assert "Replace" not in snippet
 
 
-def test_profiles_without_management_outputs_use_placeholders(mocked, example_config):
+def test_profiles_without_management_outputs_use_placeholders(mocked_aws, example_config):
     snippet = profiles.snippet(example_config)
     assert profile_section(snippet, "acme-management")["mfa_serial"] == \
         f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:mfa/alice"  # from STS, the credentials' account

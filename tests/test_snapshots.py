@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts.config import load
-from scripts.synth import ROOT
+from foundation.config import load
+from foundation.paths import REPO_ROOT
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 STACKS = load("example").stack_names
@@ -38,7 +38,7 @@ def updating(request) -> bool:
 def test_stack_matches_its_snapshot(example_stacks, stack, updating):
     actual = render(example_stacks[stack])
     path = SNAPSHOTS / f"{stack}.json"
-    shown = path.relative_to(ROOT)
+    shown = path.relative_to(REPO_ROOT)
     if updating:
         SNAPSHOTS.mkdir(exist_ok=True)
         if not path.is_file() or path.read_text() != actual:
@@ -64,14 +64,15 @@ def test_no_snapshot_without_a_stack(example_stacks, updating):
             path.unlink()
         return
     assert not stale, (f"Snapshots of stacks that no longer exist: "
-                       f"{', '.join(str(p.relative_to(ROOT)) for p in stale)}. {REVIEW}")
+                       f"{', '.join(str(p.relative_to(REPO_ROOT)) for p in stale)}. {REVIEW}")
 
 
 def test_synthesized_json_holds_nothing_machine_or_time_specific(example_stacks, synthesize,
                                                                  example_config):
     """The snapshots must not change with the checkout path, the user or the time of synth."""
     text = "".join(render(stack) for stack in example_stacks.values())
-    for directory in {ROOT, Path.home(), Path(tempfile.gettempdir()), synthesize(example_config)}:
+    for directory in {REPO_ROOT, Path.home(), Path(tempfile.gettempdir()),
+                      synthesize(example_config)}:
         needle = f"{directory}/"
         assert needle not in text, f"synthesized JSON contains the local path {needle!r}"
     assert not re.search(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", text), "a timestamp in the JSON"

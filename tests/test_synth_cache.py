@@ -18,25 +18,21 @@ from pathlib import Path
 
 import pytest
 
+from foundation.config import (
+    EMULATOR_PORT_VARIABLE,
+    ConfigError,
+    environment_path,
+    load,
+)
+from foundation.paths import REPO_ROOT
 from scripts import synth as synth_module
-from scripts.config import EMULATOR_PORT_VARIABLE, ConfigError, environment_path, load
 from scripts.console import UserError
-from scripts.synth import HASH_FILE_NAME, ROOT, input_hash, synth
+from scripts.synth import HASH_FILE_NAME, input_hash, synth
+from tests.helpers import write_env
 
 STATE_BUCKET = 'bucket = "acme-terraform-state-example"'
 OUR_STATE_BUCKET = "synth-cache-test-state"  # proves the subprocess read our file
 RETENTION = "retention_days = 365"
-
-
-def env_copy(directory: Path, *edits: tuple[str, str], source: Path | None = None) -> Path:
-    text = (source or environment_path("example")).read_text()
-    for old, new in edits:
-        assert text.count(old) == 1, f"test setup: {old!r} should occur once"
-        text = text.replace(old, new)
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "example.toml"
-    path.write_text(text)
-    return path
 
 
 def tree(directory: Path) -> dict[str, bytes | None]:
@@ -70,7 +66,7 @@ def stand_in(stacks: dict[str, str], returncode: int = 0, stderr: str = ""):
 def synthesized(tmp_path_factory):
     """(config, out_dir): one real synth of an example copy, through the subprocess."""
     directory = tmp_path_factory.mktemp("synth-cache")
-    config = load(env_copy(directory / "env", (STATE_BUCKET, f'bucket = "{OUR_STATE_BUCKET}"')))
+    config = load(write_env(directory / "env", (STATE_BUCKET, f'bucket = "{OUR_STATE_BUCKET}"')))
     out_dir = directory / "cdktf.out"
     assert synth(config, out_dir) is True
     return config, out_dir
@@ -113,7 +109,7 @@ def test_unchanged_inputs_are_not_synthesized_again(synthesized, monkeypatch):
 def test_bad_env_file_is_refused_before_synth(previous_output, tmp_path):
     config, out_dir = previous_output
     before = tree(out_dir)
-    bad = env_copy(tmp_path / "bad", (RETENTION, "retention_days = -1"), source=config.source)
+    bad = write_env(tmp_path / "bad", (RETENTION, "retention_days = -1"), source=config.source)
     with pytest.raises(ConfigError) as caught:
         load(bad)
     assert caught.value.problems == [
@@ -127,11 +123,11 @@ def test_env_file_broken_after_loading_fails_synth_and_keeps_output(previous_out
     import main
 
     config, out_dir = previous_output
-    config = load(env_copy(tmp_path / "env", source=config.source))
+    config = load(write_env(tmp_path / "env", source=config.source))
     config.source.write_text(config.source.read_text().replace(RETENTION, "retention_days = -1"))
 
     def main_in_process(command, *, env, **kwargs):
-        assert command[-1] == str(ROOT / "main.py")
+        assert command[-1] == str(REPO_ROOT / "main.py")
         monkeypatch.setenv(main.ENV_VARIABLE, env[main.ENV_VARIABLE])
         monkeypatch.setenv("CDKTF_OUTDIR", env["CDKTF_OUTDIR"])
         stderr = io.StringIO()
@@ -184,16 +180,16 @@ def test_new_output_replaces_the_old_and_later_runs_follow_the_hash(previous_out
 # --- input_hash --------------------------------------------------------------------------------
 
 def test_input_hash_is_stable_for_unchanged_inputs(tmp_path):
-    config = load(env_copy(tmp_path))
+    config = load(write_env(tmp_path))
     assert input_hash(config) == input_hash(config) == input_hash(load(config.source))
 
 
 def test_input_hash_follows_the_env_file_and_resolved_values(tmp_path, monkeypatch):
-    config = load(env_copy(tmp_path))
-    changed = load(env_copy(tmp_path / "changed", (RETENTION, "retention_days = 30")))
+    config = load(write_env(tmp_path))
+    changed = load(write_env(tmp_path / "changed", (RETENTION, "retention_days = 30")))
     assert input_hash(changed) != input_hash(config)
 
-    local = env_copy(tmp_path / "local", source=environment_path("local"))
+    local = write_env(tmp_path / "local", source=environment_path("local"))
     monkeypatch.setenv(EMULATOR_PORT_VARIABLE, "4601")
     first = input_hash(load(local))
     monkeypatch.setenv(EMULATOR_PORT_VARIABLE, "4602")  # same file, another endpoint
@@ -205,11 +201,11 @@ def fake_root(tmp_path, monkeypatch) -> Path:
     """A copy of the repository's synth inputs, used by input_hash in place of the real one."""
     root = tmp_path / "repo"
     for pattern in synth_module._INPUT_GLOBS:
-        for path in ROOT.glob(pattern):
-            target = root / path.relative_to(ROOT)
+        for path in REPO_ROOT.glob(pattern):
+            target = root / path.relative_to(REPO_ROOT)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
-    monkeypatch.setattr(synth_module, "ROOT", root)
+    monkeypatch.setattr(synth_module, "REPO_ROOT", root)
     return root
 
 
@@ -226,7 +222,7 @@ def add_test_file(root: Path) -> None:
     (lambda root: append(root / "modules" / "organization.py"), True),
     (lambda root: (root / "modules" / "new_construct.py").write_text("X = 1\n"), True),
     (lambda root: (root / "modules" / "hardened_bucket.py").unlink(), True),
-    (lambda root: append(root / "scripts" / "config.py"), True),
+    (lambda root: append(root / "foundation" / "config.py"), True),
     (lambda root: append(root / "main.py"), True),
     (lambda root: (root / "README.md").write_text("# docs\n"), False),
     (add_test_file, False),
@@ -234,7 +230,7 @@ def add_test_file(root: Path) -> None:
         "main-edited", "readme-added", "test-added"])
 def test_input_hash_follows_the_code_that_builds_the_stacks(tmp_path, fake_root, change,
                                                            changes_hash):
-    config = load(env_copy(tmp_path / "env"))
+    config = load(write_env(tmp_path / "env"))
     before = input_hash(config)
     change(fake_root)
     assert (input_hash(config) != before) is changes_hash
@@ -242,9 +238,9 @@ def test_input_hash_follows_the_code_that_builds_the_stacks(tmp_path, fake_root,
 
 def test_fake_root_hashes_like_the_repository(tmp_path, fake_root, monkeypatch):
     """The copy above is faithful: same files, hashed by their path relative to the root."""
-    config = load(env_copy(tmp_path / "env"))
+    config = load(write_env(tmp_path / "env"))
     copied = input_hash(config)
-    monkeypatch.setattr(synth_module, "ROOT", ROOT)
+    monkeypatch.setattr(synth_module, "REPO_ROOT", REPO_ROOT)
     assert input_hash(config) == copied
 
 
@@ -254,8 +250,8 @@ def _repository_imports(path: Path) -> set[Path]:
         names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
                  [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
         for name in names:
-            module = ROOT / (name.replace(".", "/") + ".py")
-            package = ROOT / name.replace(".", "/") / "__init__.py"
+            module = REPO_ROOT / (name.replace(".", "/") + ".py")
+            package = REPO_ROOT / name.replace(".", "/") / "__init__.py"
             found |= {p for p in (module, package) if p.is_file()}
     return found
 
@@ -263,9 +259,9 @@ def _repository_imports(path: Path) -> set[Path]:
 def test_code_imported_by_main_and_the_constructs_is_hashed():
     """A helper module that main.py or a construct imports shapes the output: a change to it
     must trigger a new synth."""
-    builders = [ROOT / "main.py", *sorted((ROOT / "modules").glob("**/*.py"))]
-    hashed = {p for pattern in synth_module._INPUT_GLOBS for p in ROOT.glob(pattern)}
+    builders = [REPO_ROOT / "main.py", *sorted((REPO_ROOT / "modules").glob("**/*.py"))]
+    hashed = {p for pattern in synth_module._INPUT_GLOBS for p in REPO_ROOT.glob(pattern)}
     imported = set().union(*(_repository_imports(p) for p in builders))
-    missing = sorted(str(p.relative_to(ROOT)) for p in imported - hashed
+    missing = sorted(str(p.relative_to(REPO_ROOT)) for p in imported - hashed
                      if p.name != "__init__.py")
     assert missing == [], f"imported while building the stacks but not in input_hash: {missing}"

@@ -12,9 +12,9 @@ import json
 import pytest
 from cdktf import Testing as CdktfTesting
 
-from modules.aws_settings import MANAGED_BY
-from scripts.config import MANAGEMENT_STACK, load
-from conftest import resources
+from foundation.config import load
+from foundation.contract import MANAGED_BY, MANAGEMENT_STACK
+from tests.helpers import find, policy, ref, resources, the_one
 
 CLOUDTRAIL = {"Service": "cloudtrail.amazonaws.com"}
 MFA_ABSENT = {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}
@@ -31,32 +31,6 @@ SECRET_BEARING = ("aws_iam_access_key", "aws_iam_user_login_profile", "aws_iam_u
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-def ref(resource_type: str, key: str, attribute: str) -> str:
-    """The Terraform expression cdktf writes for `<type>.<key>.<attribute>`."""
-    return f"${{{resource_type}.{key}.{attribute}}}"
-
-
-def find(stack: dict, resource_type: str, **properties) -> list[tuple[str, dict]]:
-    return [(key, body) for key, body in stack.get("resource", {}).get(resource_type, {}).items()
-            if all(body.get(name) == value for name, value in properties.items())]
-
-
-def the_one(stack: dict, resource_type: str, **properties) -> tuple[str, dict]:
-    found = find(stack, resource_type, **properties)
-    assert len(found) == 1, f"expected one {resource_type} with {properties}, found {len(found)}"
-    return found[0]
-
-
-def policy(resource: dict, key: str = "policy") -> dict:
-    document = json.loads(resource[key])
-    assert document["Version"] == "2012-10-17"
-    return document
-
-
-def statements(document: dict) -> dict[str, dict]:
-    return {s["Sid"]: s for s in document["Statement"]}
-
 
 def as_list(value) -> list:
     return value if isinstance(value, list) else [value]

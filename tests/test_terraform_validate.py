@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import terraform_or_skip
-from scripts.config import MANAGEMENT_STACK, load
+from foundation.config import load
+from foundation.contract import MANAGEMENT_STACK
 from scripts.console import UserError
 from scripts.terraform import Terraform
+from tests.helpers import terraform_or_skip
 
 STACKS = load("example").stack_names
 

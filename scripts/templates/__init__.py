@@ -13,6 +13,8 @@ import jinja2
 from markupsafe import Markup, escape
 
 TEMPLATES_DIR = Path(__file__).resolve().parent
+# Stands in for the management account id where neither the state nor STS could tell it.
+ACCOUNT_ID_PLACEHOLDER = "<management account id>"
 
 # `code`, **bold**, or a link (a URL whose host is a <placeholder> stays text).
 _INLINE = re.compile(r"`([^`]+)`|\*\*([^*]+)\*\*|(https://[\w.-]+(?:/[^\s)<>]*)?)")

@@ -18,11 +18,17 @@ from urllib.parse import urlsplit, urlunsplit
 
 import botocore.session
 
-ENVIRONMENTS_DIR = Path(__file__).resolve().parent.parent / "environments"
-DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
-# IAM's centralized root access for member accounts: what the stacks enable and helpers check.
-ROOT_ACCESS_FEATURES = ("RootCredentialsManagement", "RootSessions")
-MANAGEMENT_STACK = "management"
+from foundation.contract import (
+    DEFAULT_ROLE_NAME,
+    DEV_ACCOUNT,
+    MANAGED_BY,
+    MANAGEMENT_STACK,
+    TAG_ENVIRONMENT,
+    TAG_MANAGED_BY,
+    TAG_WORKSPACE,
+)
+from foundation.paths import ENVIRONMENTS_DIR
+
 # Overrides the port of the emulator endpoint, so a second emulator can run beside the first.
 EMULATOR_PORT_VARIABLE = "LOCAL_AWS_PORT"
 
@@ -117,6 +123,11 @@ class Config:
 
     def state_key(self, stack: str) -> str:
         return f"{stack}/terraform.tfstate"
+
+    def workspace_tags(self, workspace: str) -> dict[str, str]:
+        """The tags every resource of `workspace` carries: the file's [tags] and ours."""
+        return {**dict(self.tags), TAG_MANAGED_BY: MANAGED_BY, TAG_WORKSPACE: workspace,
+                TAG_ENVIRONMENT: self.env_name}
 
 
 @dataclass
@@ -266,8 +277,9 @@ class _Validator:
 
     def accounts(self, raw: object, organization_budget: float) -> tuple[MemberAccount, ...]:
         table = self.table(raw, "accounts")
-        if "dev" not in table:
-            self.problems.append("key 'accounts.dev': missing (the development account is required)")
+        if DEV_ACCOUNT not in table:
+            self.problems.append(f"key 'accounts.{DEV_ACCOUNT}': missing (the development "
+                                 "account is required)")
         accounts = []
         for name, entry in table.items():
             prefix = f"accounts.{name}"

@@ -1,0 +1,60 @@
+"""The names the stacks (modules/) and the helpers (scripts/) agree on.
+
+A stack writes an output, a tag or a role under one of these names and a helper reads it back
+under the same one, so neither side spells them again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# --- workspaces ----------------------------------------------------------------------------------
+MANAGEMENT_STACK = "management"
+# The development member account every environment file must have.
+DEV_ACCOUNT = "dev"
+
+# --- outputs of the management workspace (read by member workspaces and helpers) ---------------
+OUTPUT_ORGANIZATION_ID = "organization_id"
+OUTPUT_MANAGEMENT_ACCOUNT_ID = "management_account_id"
+OUTPUT_MEMBER_ACCOUNT_IDS = "member_account_ids"
+OUTPUT_MEMBER_ROLE_ARNS = "member_role_arns"
+OUTPUT_TRAIL_ARN = "trail_arn"
+OUTPUT_TRAIL_BUCKET = "trail_bucket"
+OUTPUT_ADMINISTRATORS_GROUP = "administrators_group"
+OUTPUT_CROSS_ACCOUNT_GROUP = "cross_account_group"
+
+# --- outputs of a member account's workspace -----------------------------------------------------
+OUTPUT_ACCOUNT_ID = "account_id"
+OUTPUT_SANDBOX_BUCKET = "sandbox_bucket"
+OUTPUT_EXPERIMENTS_ROLE_ARN = "experiments_role_arn"
+
+# --- tags every resource carries (beside the environment file's [tags]) -------------------------
+MANAGED_BY = "cdktf-aws-foundation"
+TAG_MANAGED_BY = "managed-by"
+TAG_WORKSPACE = "workspace"
+TAG_ENVIRONMENT = "environment"
+
+# --- identity ------------------------------------------------------------------------------------
+# The role AWS Organizations creates in an account it creates, unless the file names another.
+DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
+ADMINISTRATORS_GROUP = "Administrators"
+# IAM's centralized root access for member accounts: what the stacks enable and helpers check.
+ROOT_ACCESS_FEATURES = ("RootCredentialsManagement", "RootSessions")
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    """An IAM account password policy; field names are the Terraform resource's arguments."""
+
+    minimum_password_length: int
+    password_reuse_prevention: int
+    require_lowercase_characters: bool = True
+    require_uppercase_characters: bool = True
+    require_numbers: bool = True
+    require_symbols: bool = True
+    allow_users_to_change_password: bool = True
+
+
+# CIS AWS Foundations Benchmark: at least 14 characters, no reuse of the last 24 passwords, and
+# no forced expiry (CIS 1.4+ and NIST SP 800-63B advise against periodic rotation).
+CIS_PASSWORD_POLICY = PasswordPolicy(minimum_password_length=14, password_reuse_prevention=24)

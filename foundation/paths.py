@@ -1,0 +1,16 @@
+"""Where things live in the repository; every module that needs a path takes it from here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENTS_DIR = REPO_ROOT / "environments"
+# Synthesized Terraform JSON: OUT_DIR/stacks/<stack>/cdk.tf.json (not committed).
+OUT_DIR = REPO_ROOT / "cdktf.out"
+# The local emulator's pid files, logs and TLS certificate; terraform logs of `make demo`.
+LOCAL_AWS_DIR = REPO_ROOT / ".local-aws"
+# Progress and printed checklists of `make root-steps`.
+ROOT_STEPS_DIR = REPO_ROOT / ".root-steps"
+# The Terraform CLI configuration the runner writes (provider mirror).
+TERRAFORM_CLI_DIR = REPO_ROOT / ".terraform-cli"

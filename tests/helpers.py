@@ -1,0 +1,81 @@
+"""Helpers the test modules share (fixtures live in conftest.py): environment-file copies,
+reading synthesized stacks, and the tools a test needs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+from foundation.config import environment_path
+
+EXAMPLE = environment_path("example")
+
+
+# --- environment files -----------------------------------------------------------------------
+
+def write_env(directory: Path, *edits: tuple[str, str], source: Path = EXAMPLE) -> Path:
+    """A copy of `source` in `directory` with each (old, new) edit applied exactly once."""
+    text = source.read_text()
+    for old, new in edits:
+        assert text.count(old) == 1, f"test setup: {old!r} should occur once in {source.name}"
+        text = text.replace(old, new)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / source.name
+    path.write_text(text)
+    return path
+
+
+# --- synthesized stacks ----------------------------------------------------------------------
+
+def ref(resource_type: str, key: str, attribute: str) -> str:
+    """The Terraform expression cdktf writes for `<type>.<key>.<attribute>`."""
+    return f"${{{resource_type}.{key}.{attribute}}}"
+
+
+def keyed(stack: dict, resource_type: str) -> dict[str, dict]:
+    """The stack's resources of one type, by their Terraform key."""
+    return stack.get("resource", {}).get(resource_type, {})
+
+
+def resources(stack: dict, resource_type: str) -> list[dict]:
+    return list(keyed(stack, resource_type).values())
+
+
+def find(stack: dict, resource_type: str, **properties) -> list[tuple[str, dict]]:
+    return [(key, body) for key, body in keyed(stack, resource_type).items()
+            if all(body.get(name) == value for name, value in properties.items())]
+
+
+def the_one(stack: dict, resource_type: str, **properties) -> tuple[str, dict]:
+    found = find(stack, resource_type, **properties)
+    assert len(found) == 1, f"expected one {resource_type} with {properties}, found {len(found)}"
+    return found[0]
+
+
+def policy(resource: dict, key: str = "policy") -> dict:
+    document = json.loads(resource[key])
+    assert document["Version"] == "2012-10-17"
+    return document
+
+
+def statements(document: dict) -> dict[str, dict]:
+    return {s["Sid"]: s for s in document["Statement"]}
+
+
+# --- tools -----------------------------------------------------------------------------------
+
+def terraform_or_skip() -> str:
+    binary = shutil.which("terraform")
+    if binary is None:
+        pytest.skip("terraform CLI not on PATH: install Terraform >= 1.10 to run this test")
+    return binary
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -1,0 +1,87 @@
+"""The command line: each command takes only the flags it uses, and the approval rule — the
+management stack is never approved by an environment variable."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
+from foundation.paths import REPO_ROOT
+from scripts import cli, guard
+
+
+@pytest.mark.parametrize("argv, flag", [
+    (["dev-destroy", "--stack", MANAGEMENT_STACK], "--stack"),
+    (["bootstrap", "--yes"], "--yes"),
+    (["plan", "--yes"], "--yes"),
+    (["root-verify", "--force"], "--force"),
+    (["local-up", "--account", DEV_ACCOUNT], "--account"),
+])
+def test_a_command_refuses_a_flag_it_does_not_use(argv, flag, capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli.main(argv)
+    assert exited.value.code == 2
+    assert f"unrecognized arguments: {flag}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("stack, yes, environ, approved", [
+    (MANAGEMENT_STACK, False, {}, False),
+    (MANAGEMENT_STACK, False, {guard.AUTO_APPROVE_VARIABLE: "1"}, False),
+    (MANAGEMENT_STACK, True, {}, True),
+    (DEV_ACCOUNT, False, {}, False),
+    (DEV_ACCOUNT, False, {guard.AUTO_APPROVE_VARIABLE: "1"}, True),
+    (DEV_ACCOUNT, False, {guard.AUTO_APPROVE_VARIABLE: "yes"}, False),
+    (DEV_ACCOUNT, True, {}, True),
+])
+def test_approval_rule(stack, yes, environ, approved):
+    assert guard.approved_without_asking(stack, yes=yes, environ=environ) is approved
+
+
+@pytest.fixture
+def recorded_applies(monkeypatch):
+    """cli.apply with synth, the state read and terraform replaced by a recorder: which stacks
+    would be applied, and whether each one without asking."""
+    applied: list[tuple[str, bool]] = []
+
+    class RecordingTerraform:
+        def __init__(self, config, stack):
+            self.stack = stack
+
+        def apply(self, *, auto_approve):
+            applied.append((self.stack, auto_approve))
+
+    monkeypatch.setattr(cli, "synth", lambda config: None)
+    monkeypatch.setattr(cli, "require_management_first", lambda config, stack: None)
+    monkeypatch.setattr(cli, "Terraform", RecordingTerraform)
+    return applied
+
+
+def test_auto_approve_asks_at_a_terminal_for_management_only(recorded_applies, monkeypatch,
+                                                             capsys):
+    monkeypatch.setenv(guard.AUTO_APPROVE_VARIABLE, "1")
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    assert cli.main(["apply", "--env", "local"]) == 0
+    assert recorded_applies == [(MANAGEMENT_STACK, False), (DEV_ACCOUNT, True)]
+    assert "AUTO_APPROVE=1 does not approve the management stack" in capsys.readouterr().out
+
+
+def test_an_explicit_yes_approves_management(recorded_applies, monkeypatch):
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    assert cli.main(["apply", "--env", "local", "--stack", MANAGEMENT_STACK, "--yes"]) == 0
+    assert recorded_applies == [(MANAGEMENT_STACK, True)]
+
+
+def test_make_apply_of_management_with_auto_approve_and_no_terminal_refuses():
+    """As a person would type it: nothing is synthesized, planned or applied."""
+    environment = {**os.environ, guard.AUTO_APPROVE_VARIABLE: "1"}
+    result = subprocess.run(["make", "--no-print-directory", "apply", "ENV=local",
+                             f"STACK={MANAGEMENT_STACK}"], cwd=REPO_ROOT, env=environment,
+                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert ("The management stack needs a confirmation and there is no terminal to ask; "
+            "nothing was changed.") in result.stderr
+    assert "--yes" in result.stderr
+    assert "terraform apply" not in result.stdout and "Synth" not in result.stdout
