@@ -7,7 +7,9 @@ before moto serves its first request.
 
 from __future__ import annotations
 
+import copy
 import fnmatch
+import functools
 import json
 
 from foundation.contract import ROOT_ACCESS_FEATURES
@@ -156,43 +158,371 @@ def _snake(name: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
 
 
+def _budget_arn(account_id: str, budget_name: str) -> str:
+    return f"arn:aws:budgets::{account_id}:budget/{budget_name}"
+
+
+def _budget_tags(response) -> dict[str, dict[str, str]]:
+    """Tags by budget or budget-action ARN, kept on moto's backend so that they reset with it."""
+    return response.backend.__dict__.setdefault("resource_tags", {})
+
+
 def budget_tags() -> None:
-    """Budget tags (CreateBudget's ResourceTags, TagResource, UntagResource,
+    """Budget and budget-action tags (CreateBudget's ResourceTags, TagResource, UntagResource,
     ListTagsForResource), which moto lacks; the provider reads them back after every apply."""
     from moto.budgets.responses import BudgetsResponse
-
-    tags: dict[str, dict[str, str]] = {}  # budget ARN -> tags
 
     def tag_resource(response) -> str:
         arn = response._get_param("ResourceARN")
         for tag in response._get_param("ResourceTags", []):
-            tags.setdefault(arn, {})[tag["Key"]] = tag["Value"]
+            _budget_tags(response).setdefault(arn, {})[tag["Key"]] = tag["Value"]
         return "{}"
 
     def untag_resource(response) -> str:
         arn = response._get_param("ResourceARN")
         for key in response._get_param("ResourceTagKeys", []):
-            tags.get(arn, {}).pop(key, None)
+            _budget_tags(response).get(arn, {}).pop(key, None)
         return "{}"
 
     def list_tags_for_resource(response) -> str:
-        found = tags.get(response._get_param("ResourceARN"), {})
+        found = _budget_tags(response).get(response._get_param("ResourceARN"), {})
         return json.dumps({"ResourceTags": [{"Key": k, "Value": v} for k, v in found.items()]})
 
-    create_budget = BudgetsResponse.create_budget
+    create_budget = _original(BudgetsResponse.create_budget)
 
+    @functools.wraps(create_budget)
     def create_budget_with_tags(response) -> str:
         """CreateBudget's ResourceTags, which moto ignores, become the new budget's tags."""
         result = create_budget(response)
-        arn = (f"arn:aws:budgets::{response._get_param('AccountId')}:budget/"
-               f"{response._get_param('Budget')['BudgetName']}")
-        tags[arn] = {t["Key"]: t["Value"] for t in response._get_param("ResourceTags", [])}
+        arn = _budget_arn(response._get_param("AccountId"),
+                          response._get_param("Budget")["BudgetName"])
+        _budget_tags(response)[arn] = _tag_map(response._get_param("ResourceTags", []))
         return result
 
     BudgetsResponse.create_budget = create_budget_with_tags
     BudgetsResponse.tag_resource = tag_resource
     BudgetsResponse.untag_resource = untag_resource
     BudgetsResponse.list_tags_for_resource = list_tags_for_resource
+
+
+def _original(method):
+    """The moto method under an earlier install()'s wrapper, so that wrappers never stack."""
+    return getattr(method, "__wrapped__", method)
+
+
+def _tag_map(tags: list[dict[str, str]]) -> dict[str, str]:
+    return {tag["Key"]: tag["Value"] for tag in tags}
+
+
+def _page(items: list, max_results: int | None, token: str | None) -> tuple[list, str | None]:
+    """One page of a listing, and the token of the next one (its position) if there is one."""
+    from moto.core.exceptions import InvalidNextTokenException
+
+    if token is not None and not token.isdigit():
+        raise InvalidNextTokenException()
+    start = int(token or 0)
+    end = start + max_results if max_results else len(items)
+    return items[start:end], str(end) if end < len(items) else None
+
+
+BUDGETS_SERVICE_PRINCIPAL = "budgets.amazonaws.com"
+_ACTION_DEFINITIONS = {"APPLY_IAM_POLICY": "IamActionDefinition",
+                       "APPLY_SCP_POLICY": "ScpActionDefinition",
+                       "RUN_SSM_DOCUMENTS": "SsmActionDefinition"}
+_ACTION_FIELDS = ("NotificationType", "ActionThreshold", "Definition", "ExecutionRoleArn",
+                  "ApprovalModel", "Subscribers")
+# ExecuteBudgetAction's ExecutionType -> (statuses it starts from, whether the policy is attached
+# (True), detached (False) or left alone (None), status on success, status on failure).
+_EXECUTIONS = {
+    "APPROVE_BUDGET_ACTION": ({"STANDBY", "PENDING"}, True, "EXECUTION_SUCCESS",
+                              "EXECUTION_FAILURE"),
+    "RETRY_BUDGET_ACTION": ({"EXECUTION_FAILURE"}, True, "EXECUTION_SUCCESS", "EXECUTION_FAILURE"),
+    "REVERSE_BUDGET_ACTION": ({"EXECUTION_SUCCESS", "REVERSE_FAILURE"}, False, "REVERSE_SUCCESS",
+                              "REVERSE_FAILURE"),
+    "RESET_BUDGET_ACTION": ({"REVERSE_SUCCESS", "EXECUTION_FAILURE", "RESET_FAILURE"}, None,
+                            "STANDBY", "RESET_FAILURE"),
+}
+
+
+def budget_actions() -> None:
+    """Budget actions, which moto lacks: Create/Describe/Update/DeleteBudgetAction,
+    DescribeBudgetActionsForBudget/ForAccount and ExecuteBudgetAction.
+
+    A new action waits in STANDBY, as on AWS until its threshold is crossed; the emulator has no
+    spend, so approving a STANDBY action stands in for that. Executing an APPLY_SCP_POLICY action
+    attaches its SCP to its targets through moto's Organizations as its execution role would (the
+    role must exist and trust budgets.amazonaws.com, else EXECUTION_FAILURE); reversing detaches
+    it. Executions finish at once, where AWS passes through *_IN_PROGRESS. Deleting a budget
+    deletes its actions."""
+    from moto.budgets.exceptions import NotFoundException
+    from moto.budgets.responses import BudgetsResponse
+    from moto.core.exceptions import JsonRESTError, ServiceException
+    from moto.iam.models import iam_backends
+    from moto.moto_api._internal import mock_random
+    from moto.organizations.models import organizations_backends
+
+    def actions(response) -> dict[str, dict]:
+        """Action id -> action, for the request's AccountId."""
+        store = response.backend.__dict__.setdefault("budget_actions", {})
+        return store.setdefault(response._get_param("AccountId"), {})
+
+    def action_arn(response, action: dict) -> str:
+        budget_arn = _budget_arn(response._get_param("AccountId"), action["BudgetName"])
+        return f"{budget_arn}/action/{action['ActionId']}"
+
+    def existing_budget(response) -> tuple[str, str]:
+        budget_name = response._get_param("BudgetName")
+        if budget_name not in response.backend.budgets[response._get_param("AccountId")]:
+            raise NotFoundException(
+                f"Unable to get budget: {budget_name} - the budget doesn't exist.")
+        return budget_name
+
+    def existing_action(response) -> dict:
+        budget_name = existing_budget(response)
+        action = actions(response).get(response._get_param("ActionId"))
+        if action is None or action["BudgetName"] != budget_name:
+            raise NotFoundException(f"Unable to get action: {response._get_param('ActionId')} - "
+                                    "the action doesn't exist.")
+        return action
+
+    def check_definition(action: dict) -> None:
+        wanted = _ACTION_DEFINITIONS[action["ActionType"]]
+        if set(action["Definition"]) != {wanted}:
+            raise JsonRESTError("InvalidParameterException",
+                                f"An {action['ActionType']} action needs a Definition with "
+                                f"{wanted} only.")
+
+    def reply(response, **fields) -> str:
+        return json.dumps({"AccountId": response._get_param("AccountId"),
+                           "BudgetName": response._get_param("BudgetName"), **fields})
+
+    def create_budget_action(response) -> str:
+        action = {"ActionId": str(mock_random.uuid4()), "BudgetName": existing_budget(response),
+                  "ActionType": response._get_param("ActionType"), "Status": "STANDBY",
+                  **{field: response._get_param(field) for field in _ACTION_FIELDS}}
+        check_definition(action)
+        actions(response)[action["ActionId"]] = action
+        _budget_tags(response)[action_arn(response, action)] = \
+            _tag_map(response._get_param("ResourceTags", []))
+        return reply(response, ActionId=action["ActionId"])
+
+    def describe_budget_action(response) -> str:
+        return reply(response, Action=existing_action(response))
+
+    def describe_budget_actions_for_budget(response) -> str:
+        budget_name = existing_budget(response)
+        return listing(response, [a for a in actions(response).values()
+                                  if a["BudgetName"] == budget_name])
+
+    def describe_budget_actions_for_account(response) -> str:
+        return listing(response, list(actions(response).values()))
+
+    def listing(response, found: list[dict]) -> str:
+        page, token = _page(found, response._get_param("MaxResults"),
+                            response._get_param("NextToken"))
+        return json.dumps({"Actions": page, **({"NextToken": token} if token else {})})
+
+    def update_budget_action(response) -> str:
+        action = existing_action(response)
+        old = copy.deepcopy(action)
+        changed = {f: response._get_param(f) for f in _ACTION_FIELDS if response._get_param(f)}
+        check_definition({**action, **changed})
+        action.update(changed)
+        return reply(response, OldAction=old, NewAction=action)
+
+    def delete_budget_action(response) -> str:
+        action = existing_action(response)
+        forget(response, action)
+        return reply(response, Action=action)
+
+    def forget(response, action: dict) -> None:
+        actions(response).pop(action["ActionId"])
+        _budget_tags(response).pop(action_arn(response, action), None)
+
+    def execute_budget_action(response) -> str:
+        action = existing_action(response)
+        execution_type = response._get_param("ExecutionType")
+        starts_from, attach, success, failure = _EXECUTIONS[execution_type]
+        if action["Status"] not in starts_from:
+            raise JsonRESTError("InvalidParameterException",
+                                f"{execution_type} is not possible for an action in status "
+                                f"{action['Status']}.")
+        if attach is not None and action["ActionType"] != "APPLY_SCP_POLICY":
+            raise JsonRESTError("InvalidParameterException",
+                                "The local emulator executes APPLY_SCP_POLICY actions only.")
+        done = attach is None or apply_scp(response, action, attach)
+        action["Status"] = success if done else failure
+        return reply(response, ActionId=action["ActionId"], ExecutionType=execution_type)
+
+    def apply_scp(response, action: dict, attach: bool) -> bool:
+        """Attach (or detach) the action's SCP to its targets as its execution role; False when
+        the role cannot be assumed or Organizations refuses."""
+        role_arn = action["ExecutionRoleArn"]
+        iam = iam_backends[role_arn.split(":")[4]][response.partition]
+        try:
+            role = iam.get_role_by_arn(role_arn)
+        except ServiceException:
+            return False
+        if not _trusts(role.assume_role_policy_document, BUDGETS_SERVICE_PRINCIPAL):
+            return False
+        organizations = organizations_backends[response._get_param("AccountId")][
+            response.partition]
+        scp = action["Definition"]["ScpActionDefinition"]
+        change = organizations.attach_policy if attach else organizations.detach_policy
+        try:
+            for target in scp["TargetIds"]:
+                change(PolicyId=scp["PolicyId"], TargetId=target)
+        except ServiceException:
+            return False
+        return True
+
+    delete_budget = _original(BudgetsResponse.delete_budget)
+
+    @functools.wraps(delete_budget)
+    def delete_budget_and_actions(response) -> str:
+        result = delete_budget(response)
+        budget_name = response._get_param("BudgetName")
+        for action in [a for a in actions(response).values() if a["BudgetName"] == budget_name]:
+            forget(response, action)
+        return result
+
+    BudgetsResponse.delete_budget = delete_budget_and_actions
+    for handler in (create_budget_action, describe_budget_action,
+                    describe_budget_actions_for_budget, describe_budget_actions_for_account,
+                    update_budget_action, delete_budget_action, execute_budget_action):
+        setattr(BudgetsResponse, handler.__name__, handler)
+
+
+def _trusts(trust_policy: str, service: str) -> bool:
+    """Whether a role's trust policy lets `service` assume it."""
+    statements = json.loads(trust_policy)["Statement"]
+    for statement in statements if isinstance(statements, list) else [statements]:
+        principal = statement.get("Principal")
+        services = principal.get("Service", []) if isinstance(principal, dict) else []
+        actions = statement.get("Action", [])
+        if statement.get("Effect") == "Allow" and service in _listed(services) and \
+                "sts:AssumeRole" in _listed(actions):
+            return True
+    return False
+
+
+def _listed(value: str | list[str]) -> list[str]:
+    return value if isinstance(value, list) else [value]
+
+
+def cost_anomaly_detection() -> None:
+    """Cost Explorer anomaly monitors and subscriptions (Create/Get/Update/Delete), which moto
+    lacks, tagged through moto's own Cost Explorer tagging. Like AWS, a subscription needs
+    existing monitors and a threshold, and IMMEDIATE alerts go to SNS topics only. Nothing is
+    ever detected."""
+    from datetime import date
+
+    from moto.ce.responses import CostExplorerResponse
+    from moto.core.exceptions import JsonRESTError
+    from moto.moto_api._internal import mock_random
+
+    def stored(response, kind: str) -> dict[str, dict]:
+        """ARN -> monitor or subscription, on moto's backend so that they reset with it."""
+        return response.ce_backend.__dict__.setdefault(kind, {})
+
+    def existing(response, kind: str, arns: list[str] | None) -> list[dict]:
+        """The monitors or subscriptions named (all of them when none is)."""
+        found = stored(response, kind)
+        unknown = [arn for arn in arns or () if arn not in found]
+        if unknown:
+            name = "Monitor" if kind == "anomalymonitor" else "Subscription"
+            raise JsonRESTError(f"Unknown{name}Exception",
+                                f"No anomaly {name.lower()} found for ARN {unknown[0]}")
+        return [found[arn] for arn in arns] if arns else list(found.values())
+
+    def create(response, kind: str, item: dict) -> str:
+        arn = (f"arn:{response.partition}:ce::{response.current_account}:{kind}/"
+               f"{mock_random.uuid4()}")
+        stored(response, kind)[arn] = item
+        response.ce_backend.tag_resource(arn, json.loads(response.body).get("ResourceTags") or [])
+        return arn
+
+    def delete(response, kind: str, arn: str) -> str:
+        existing(response, kind, [arn])
+        stored(response, kind).pop(arn)
+        response.ce_backend.tagger.delete_all_tags_for_resource(arn)
+        return "{}"
+
+    def listing(response, key: str, items: list[dict]) -> str:
+        params = json.loads(response.body)
+        page, token = _page(items, params.get("MaxResults"), params.get("NextPageToken"))
+        return json.dumps({key: page, **({"NextPageToken": token} if token else {})})
+
+    def check_subscription(response, subscription: dict) -> None:
+        existing(response, "anomalymonitor", subscription["MonitorArnList"])
+        if subscription.get("Threshold") is None and \
+                subscription.get("ThresholdExpression") is None:
+            raise JsonRESTError("ValidationException",
+                                "Threshold and ThresholdExpression cannot both be null")
+        if subscription["Frequency"] == "IMMEDIATE" and \
+                any(s["Type"] != "SNS" for s in subscription["Subscribers"]):
+            raise JsonRESTError("ValidationException",
+                                "IMMEDIATE alerts are sent to SNS topics only; use DAILY or "
+                                "WEEKLY for e-mail subscribers")
+
+    def create_anomaly_monitor(response) -> str:
+        today = date.today().isoformat()
+        monitor = {key: value for key, value in json.loads(response.body)["AnomalyMonitor"].items()
+                   if key in ("MonitorName", "MonitorType", "MonitorDimension",
+                              "MonitorSpecification")}
+        monitor.update(CreationDate=today, LastUpdatedDate=today, DimensionalValueCount=0)
+        monitor["MonitorArn"] = create(response, "anomalymonitor", monitor)
+        return json.dumps({"MonitorArn": monitor["MonitorArn"]})
+
+    def get_anomaly_monitors(response) -> str:
+        arns = json.loads(response.body).get("MonitorArnList")
+        return listing(response, "AnomalyMonitors", existing(response, "anomalymonitor", arns))
+
+    def update_anomaly_monitor(response) -> str:
+        params = json.loads(response.body)
+        [monitor] = existing(response, "anomalymonitor", [params["MonitorArn"]])
+        if params.get("MonitorName"):
+            monitor.update(MonitorName=params["MonitorName"],
+                           LastUpdatedDate=date.today().isoformat())
+        return json.dumps({"MonitorArn": monitor["MonitorArn"]})
+
+    def delete_anomaly_monitor(response) -> str:
+        return delete(response, "anomalymonitor", json.loads(response.body)["MonitorArn"])
+
+    def create_anomaly_subscription(response) -> str:
+        subscription = {key: value for key, value in
+                        json.loads(response.body)["AnomalySubscription"].items()
+                        if key != "SubscriptionArn"}
+        subscription.setdefault("AccountId", response.current_account)
+        check_subscription(response, subscription)
+        subscription["SubscriptionArn"] = create(response, "anomalysubscription", subscription)
+        return json.dumps({"SubscriptionArn": subscription["SubscriptionArn"]})
+
+    def get_anomaly_subscriptions(response) -> str:
+        params = json.loads(response.body)
+        subscriptions = existing(response, "anomalysubscription", params.get("SubscriptionArnList"))
+        monitor = params.get("MonitorArn")
+        return listing(response, "AnomalySubscriptions", [
+            s for s in subscriptions if monitor is None or monitor in s["MonitorArnList"]])
+
+    def update_anomaly_subscription(response) -> str:
+        params = json.loads(response.body)
+        [subscription] = existing(response, "anomalysubscription", [params["SubscriptionArn"]])
+        changed = {key: value for key, value in params.items()
+                   if key != "SubscriptionArn" and value is not None}
+        check_subscription(response, {**subscription, **changed})
+        subscription.update(changed)
+        return json.dumps({"SubscriptionArn": subscription["SubscriptionArn"]})
+
+    def delete_anomaly_subscription(response) -> str:
+        return delete(response, "anomalysubscription",
+                      json.loads(response.body)["SubscriptionArn"])
+
+    for handler in (create_anomaly_monitor, get_anomaly_monitors, update_anomaly_monitor,
+                    delete_anomaly_monitor, create_anomaly_subscription,
+                    get_anomaly_subscriptions, update_anomaly_subscription,
+                    delete_anomaly_subscription):
+        setattr(CostExplorerResponse, handler.__name__, handler)
 
 
 def access_analyzer() -> None:
@@ -282,7 +612,8 @@ def access_analyzer() -> None:
 
 
 EXTENSIONS = [evaluate_bucket_policy_conditions, budget_notification_subscribers, budget_tags,
-              iam_trusted_access, iam_organizations_features, access_analyzer]
+              budget_actions, cost_anomaly_detection, iam_trusted_access,
+              iam_organizations_features, access_analyzer]
 
 
 def install() -> None:

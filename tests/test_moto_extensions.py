@@ -121,3 +121,210 @@ def test_access_analyzer_lifecycle(mocked_aws):
     analyzer.delete_analyzer(analyzerName="org")
     with pytest.raises(analyzer.exceptions.ResourceNotFoundException):
         analyzer.get_analyzer(analyzerName="org")
+
+
+ACCOUNT_ID = "123456789012"
+BUDGET = {"BudgetName": "dev", "BudgetLimit": {"Amount": "5", "Unit": "USD"},
+          "TimeUnit": "MONTHLY", "BudgetType": "COST"}
+
+
+def _trust(service: str) -> str:
+    return json.dumps(policies.document(policies.statement(
+        "ServiceAssumes", "Allow", actions=["sts:AssumeRole"], principal={"Service": service},
+        resources=None)))
+
+
+BUDGETS_TRUST = _trust(moto_extensions.BUDGETS_SERVICE_PRINCIPAL)
+
+
+@pytest.fixture
+def freeze_setup(mocked_aws):
+    """An organization with one member account, a freeze SCP, a budget and a role that Budgets
+    may assume: {"member", "policy_id", "role_arn"}."""
+    organizations, iam = mocked_aws("organizations"), mocked_aws("iam")
+    organizations.create_organization(FeatureSet="ALL")
+    member = organizations.create_account(AccountName="dev", Email="aws-dev@example.com")[
+        "CreateAccountStatus"]["AccountId"]
+    policy_id = organizations.create_policy(
+        Name="freeze", Description="freeze", Type="SERVICE_CONTROL_POLICY",
+        Content=json.dumps(policies.document(policies.statement(
+            "Freeze", "Deny", actions=["ec2:RunInstances"], resources=["*"]))))["Policy"][
+        "PolicySummary"]["Id"]
+    role_arn = iam.create_role(RoleName="budget-action",
+                               AssumeRolePolicyDocument=BUDGETS_TRUST)["Role"]["Arn"]
+    mocked_aws("budgets").create_budget(AccountId=ACCOUNT_ID, Budget=BUDGET)
+    return {"member": member, "policy_id": policy_id, "role_arn": role_arn}
+
+
+def _create_freeze_action(budgets, setup, **overrides) -> str:
+    return budgets.create_budget_action(**{
+        "AccountId": ACCOUNT_ID, "BudgetName": "dev", "NotificationType": "ACTUAL",
+        "ActionType": "APPLY_SCP_POLICY",
+        "ActionThreshold": {"ActionThresholdValue": 100, "ActionThresholdType": "PERCENTAGE"},
+        "Definition": {"ScpActionDefinition": {"PolicyId": setup["policy_id"],
+                                               "TargetIds": [setup["member"]]}},
+        "ExecutionRoleArn": setup["role_arn"], "ApprovalModel": "AUTOMATIC",
+        "Subscribers": [{"SubscriptionType": "EMAIL", "Address": "aws-root@example.com"}],
+        **overrides})["ActionId"]
+
+
+def _attached_scps(organizations, target: str) -> list[str]:
+    return [p["Name"] for p in organizations.list_policies_for_target(
+        TargetId=target, Filter="SERVICE_CONTROL_POLICY")["Policies"]]
+
+
+def _status(budgets, action_id: str) -> str:
+    return budgets.describe_budget_action(AccountId=ACCOUNT_ID, BudgetName="dev",
+                                          ActionId=action_id)["Action"]["Status"]
+
+
+def test_budget_action_crud_and_tags(mocked_aws, freeze_setup):
+    budgets = mocked_aws("budgets")
+    action_id = _create_freeze_action(budgets, freeze_setup,
+                                      ResourceTags=[{"Key": "workspace", "Value": "management"}])
+    action = budgets.describe_budget_action(AccountId=ACCOUNT_ID, BudgetName="dev",
+                                            ActionId=action_id)["Action"]
+    assert (action["Status"], action["ApprovalModel"]) == ("STANDBY", "AUTOMATIC")
+    assert action["Definition"]["ScpActionDefinition"]["TargetIds"] == [freeze_setup["member"]]
+    arn = f"arn:aws:budgets::{ACCOUNT_ID}:budget/dev/action/{action_id}"
+    assert budgets.list_tags_for_resource(ResourceARN=arn)["ResourceTags"] == [
+        {"Key": "workspace", "Value": "management"}]
+
+    updated = budgets.update_budget_action(
+        AccountId=ACCOUNT_ID, BudgetName="dev", ActionId=action_id,
+        ActionThreshold={"ActionThresholdValue": 80, "ActionThresholdType": "PERCENTAGE"})
+    assert updated["OldAction"]["ActionThreshold"]["ActionThresholdValue"] == 100
+    assert updated["NewAction"]["ActionThreshold"]["ActionThresholdValue"] == 80
+    assert updated["NewAction"]["ExecutionRoleArn"] == freeze_setup["role_arn"]
+
+    second = _create_freeze_action(budgets, freeze_setup, NotificationType="FORECASTED")
+    listed = budgets.describe_budget_actions_for_budget(AccountId=ACCOUNT_ID, BudgetName="dev",
+                                                        MaxResults=1)
+    rest = budgets.describe_budget_actions_for_account(AccountId=ACCOUNT_ID, MaxResults=1,
+                                                       NextToken=listed["NextToken"])
+    assert [a["ActionId"] for a in listed["Actions"] + rest["Actions"]] == [action_id, second]
+    assert "NextToken" not in rest
+    with pytest.raises(budgets.exceptions.InvalidNextTokenException):
+        budgets.describe_budget_actions_for_account(AccountId=ACCOUNT_ID, NextToken="elsewhere")
+
+    deleted = budgets.delete_budget_action(AccountId=ACCOUNT_ID, BudgetName="dev",
+                                           ActionId=action_id)
+    assert deleted["Action"]["ActionId"] == action_id
+    assert budgets.list_tags_for_resource(ResourceARN=arn)["ResourceTags"] == []
+    with pytest.raises(budgets.exceptions.NotFoundException):
+        budgets.describe_budget_action(AccountId=ACCOUNT_ID, BudgetName="dev", ActionId=action_id)
+
+
+def test_budget_action_needs_its_budget_and_a_matching_definition(mocked_aws, freeze_setup):
+    budgets = mocked_aws("budgets")
+    with pytest.raises(budgets.exceptions.NotFoundException):
+        _create_freeze_action(budgets, freeze_setup, BudgetName="missing")
+    with pytest.raises(budgets.exceptions.InvalidParameterException):
+        _create_freeze_action(budgets, freeze_setup, ActionType="APPLY_IAM_POLICY")
+    action_id = _create_freeze_action(budgets, freeze_setup)
+    budgets.delete_budget(AccountId=ACCOUNT_ID, BudgetName="dev")
+    assert budgets.describe_budget_actions_for_account(AccountId=ACCOUNT_ID)["Actions"] == []
+    budgets.create_budget(AccountId=ACCOUNT_ID, Budget=BUDGET)
+    with pytest.raises(budgets.exceptions.NotFoundException):
+        budgets.describe_budget_action(AccountId=ACCOUNT_ID, BudgetName="dev", ActionId=action_id)
+
+
+def test_executing_a_budget_action_attaches_and_reversing_detaches_its_scp(
+        mocked_aws, freeze_setup):
+    budgets, organizations = mocked_aws("budgets"), mocked_aws("organizations")
+    action_id = _create_freeze_action(budgets, freeze_setup)
+
+    def execute(execution_type: str) -> None:
+        budgets.execute_budget_action(AccountId=ACCOUNT_ID, BudgetName="dev", ActionId=action_id,
+                                      ExecutionType=execution_type)
+
+    execute("APPROVE_BUDGET_ACTION")
+    assert _status(budgets, action_id) == "EXECUTION_SUCCESS"
+    assert "freeze" in _attached_scps(organizations, freeze_setup["member"])
+    with pytest.raises(budgets.exceptions.InvalidParameterException):
+        execute("APPROVE_BUDGET_ACTION")
+
+    execute("REVERSE_BUDGET_ACTION")
+    assert _status(budgets, action_id) == "REVERSE_SUCCESS"
+    assert "freeze" not in _attached_scps(organizations, freeze_setup["member"])
+    execute("RESET_BUDGET_ACTION")
+    assert _status(budgets, action_id) == "STANDBY"
+
+
+def test_budget_action_fails_when_budgets_cannot_assume_its_role(mocked_aws, freeze_setup):
+    budgets, organizations = mocked_aws("budgets"), mocked_aws("organizations")
+    iam = mocked_aws("iam")
+    iam.update_assume_role_policy(RoleName="budget-action",
+                                  PolicyDocument=_trust("ec2.amazonaws.com"))
+    action_id = _create_freeze_action(budgets, freeze_setup)
+    budgets.execute_budget_action(AccountId=ACCOUNT_ID, BudgetName="dev", ActionId=action_id,
+                                  ExecutionType="APPROVE_BUDGET_ACTION")
+    assert _status(budgets, action_id) == "EXECUTION_FAILURE"
+    assert "freeze" not in _attached_scps(organizations, freeze_setup["member"])
+
+    iam.update_assume_role_policy(RoleName="budget-action", PolicyDocument=BUDGETS_TRUST)
+    budgets.execute_budget_action(AccountId=ACCOUNT_ID, BudgetName="dev", ActionId=action_id,
+                                  ExecutionType="RETRY_BUDGET_ACTION")
+    assert _status(budgets, action_id) == "EXECUTION_SUCCESS"
+    assert "freeze" in _attached_scps(organizations, freeze_setup["member"])
+
+
+SERVICE_MONITOR = {"MonitorName": "services", "MonitorType": "DIMENSIONAL",
+                   "MonitorDimension": "SERVICE"}
+IMPACT_OVER_10_USD = {"Dimensions": {"Key": "ANOMALY_TOTAL_IMPACT_ABSOLUTE",
+                                     "MatchOptions": ["GREATER_THAN_OR_EQUAL"], "Values": ["10"]}}
+
+
+def test_anomaly_monitor_lifecycle_with_tags(mocked_aws):
+    ce = mocked_aws("ce")
+    arn = ce.create_anomaly_monitor(AnomalyMonitor=SERVICE_MONITOR, ResourceTags=[
+        {"Key": "workspace", "Value": "management"}])["MonitorArn"]
+    assert arn.startswith(f"arn:aws:ce::{ACCOUNT_ID}:anomalymonitor/")
+    [monitor] = ce.get_anomaly_monitors(MonitorArnList=[arn], MaxResults=1)["AnomalyMonitors"]
+    assert {k: monitor[k] for k in SERVICE_MONITOR} == SERVICE_MONITOR
+    assert "MonitorSpecification" not in monitor
+    ce.update_anomaly_monitor(MonitorArn=arn, MonitorName="per-service")
+    assert ce.get_anomaly_monitors()["AnomalyMonitors"][0]["MonitorName"] == "per-service"
+    ce.tag_resource(ResourceArn=arn, ResourceTags=[{"Key": "owner", "Value": "me"}])
+    ce.untag_resource(ResourceArn=arn, ResourceTagKeys=["workspace"])
+    assert ce.list_tags_for_resource(ResourceArn=arn)["ResourceTags"] == [
+        {"Key": "owner", "Value": "me"}]
+    ce.delete_anomaly_monitor(MonitorArn=arn)
+    with pytest.raises(ce.exceptions.UnknownMonitorException):
+        ce.get_anomaly_monitors(MonitorArnList=[arn])
+    with pytest.raises(ce.exceptions.UnknownMonitorException):
+        ce.delete_anomaly_monitor(MonitorArn=arn)
+
+
+def test_anomaly_subscription_lifecycle_and_validation(mocked_aws):
+    ce = mocked_aws("ce")
+    monitor = ce.create_anomaly_monitor(AnomalyMonitor=SERVICE_MONITOR)["MonitorArn"]
+    email = [{"Address": "aws-root@example.com", "Type": "EMAIL"}]
+    subscription = {"SubscriptionName": "spend", "MonitorArnList": [monitor],
+                    "Subscribers": email, "Frequency": "DAILY",
+                    "ThresholdExpression": IMPACT_OVER_10_USD}
+    arn = ce.create_anomaly_subscription(AnomalySubscription=subscription, ResourceTags=[
+        {"Key": "workspace", "Value": "management"}])["SubscriptionArn"]
+    [found] = ce.get_anomaly_subscriptions(SubscriptionArnList=[arn])["AnomalySubscriptions"]
+    assert {k: found[k] for k in subscription} == subscription
+    assert found["AccountId"] == ACCOUNT_ID
+    assert ce.list_tags_for_resource(ResourceArn=arn)["ResourceTags"] == [
+        {"Key": "workspace", "Value": "management"}]
+    assert [s["SubscriptionArn"] for s in ce.get_anomaly_subscriptions(
+        MonitorArn=monitor)["AnomalySubscriptions"]] == [arn]
+
+    ce.update_anomaly_subscription(SubscriptionArn=arn, Frequency="WEEKLY")
+    assert ce.get_anomaly_subscriptions()["AnomalySubscriptions"][0]["Frequency"] == "WEEKLY"
+    with pytest.raises(ce.exceptions.ClientError, match="SNS"):
+        ce.update_anomaly_subscription(SubscriptionArn=arn, Frequency="IMMEDIATE")
+    without_threshold = {k: v for k, v in subscription.items() if k != "ThresholdExpression"}
+    with pytest.raises(ce.exceptions.ClientError, match="ThresholdExpression"):
+        ce.create_anomaly_subscription(AnomalySubscription=without_threshold)
+    with pytest.raises(ce.exceptions.UnknownMonitorException):
+        ce.create_anomaly_subscription(AnomalySubscription={
+            **subscription, "MonitorArnList": [monitor.replace(monitor[-4:], "0000")]})
+
+    ce.delete_anomaly_subscription(SubscriptionArn=arn)
+    with pytest.raises(ce.exceptions.UnknownSubscriptionException):
+        ce.get_anomaly_subscriptions(SubscriptionArnList=[arn])
+    assert ce.get_anomaly_subscriptions()["AnomalySubscriptions"] == []
