@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from modules import policies
+from foundation import policies
 from scripts import aws
 from scripts.terraform import PLAN_NO_CHANGES, Terraform
 
