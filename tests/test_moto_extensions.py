@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 
 import pytest
+from botocore import xform_name
+from botocore.exceptions import ClientError
 from flask import Flask
 from moto.iam.access_control import PermissionResult
 from moto.s3.models import FakeBucket
 
 from modules import policies
-from scripts import moto_extensions
+from scripts import aws, moto_extensions
+from scripts.local_aws import CA_BUNDLE
 
 BUCKET_ARN = "arn:aws:s3:::state"
 
@@ -131,3 +136,30 @@ def test_access_analyzer_lifecycle(mocked_aws):
     analyzer.delete_analyzer(analyzerName="org")
     with pytest.raises(analyzer.exceptions.ResourceNotFoundException):
         analyzer.get_analyzer(analyzerName="org")
+
+
+@pytest.mark.parametrize(("service", "operation", "arguments"), [
+    ("sts", "DecodeAuthorizationMessage", {"EncodedMessage": "x"}),  # query protocol
+    ("ec2", "DescribeCapacityBlockOfferings", {"CapacityDurationHours": 24}),  # ec2
+    ("budgets", "DescribeBudgetPerformanceHistory",  # json
+     {"AccountId": "123456789012", "BudgetName": "dev"}),
+    ("lambda", "GetAccountSettings", {}),  # rest-json, a path moto has no route for
+    ("route53", "GetCheckerIpRanges", {}),  # rest-xml, likewise
+])
+def test_unimplemented_action_fails_at_once(emulator, monkeypatch, service, operation, arguments):
+    """Over TLS against the real server, with botocore's default retry configuration."""
+    for name in ("AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    client = aws.session(emulator).client(service, endpoint_url=emulator.emulator.endpoint_url,
+                                          verify=str(CA_BUNDLE))
+    method = getattr(client, xform_name(operation))
+    started = time.monotonic()
+    with pytest.raises(ClientError) as raised:
+        method(**arguments)
+    seconds = time.monotonic() - started
+    error, metadata = raised.value.response["Error"], raised.value.response["ResponseMetadata"]
+    assert (metadata["HTTPStatusCode"], error["Code"], metadata["RetryAttempts"]) == \
+        (moto_extensions.NOT_IMPLEMENTED_STATUS, "NotImplemented", 0)
+    assert error["Message"].startswith(f"{service}:{operation} is not implemented by the local AWS")
+    assert seconds < 10
