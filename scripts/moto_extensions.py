@@ -98,6 +98,30 @@ def _notification_identity(notification: dict) -> tuple:
             float(notification["Threshold"]), notification.get("ThresholdType", "PERCENTAGE"))
 
 
+def update_budget() -> None:
+    """Budgets UpdateBudget, which moto lacks: NewBudget replaces every part of the budget but its
+    name (the key) and its calculated spend, which starts again from zero; notifications,
+    subscribers and tags stay. The provider calls it whenever a budget's attributes or tags
+    change; without it a changed amount or environment tag could not be applied."""
+    from moto.budgets.exceptions import NotFoundException
+    from moto.budgets.models import Budget
+    from moto.budgets.responses import BudgetsResponse
+
+    def update(response) -> str:
+        new_budget = dict(response._get_param("NewBudget"))
+        new_budget.pop("CalculatedSpend", None)
+        budgets = response.backend.budgets[response._get_param("AccountId")]
+        name = new_budget["BudgetName"]
+        if name not in budgets:
+            raise NotFoundException(f"Unable to update budget: {name} - the budget doesn't exist.")
+        updated = Budget(new_budget, notifications=[])
+        updated.notifications = budgets[name].notifications
+        budgets[name] = updated
+        return "{}"
+
+    BudgetsResponse.update_budget = update
+
+
 IAM_SERVICE_PRINCIPAL = "iam.amazonaws.com"
 
 
@@ -351,6 +375,7 @@ def _not_implemented_response(error: Exception):
     return body, NOT_IMPLEMENTED_STATUS, headers
 
 EXTENSIONS = [evaluate_bucket_policy_conditions, budget_notification_subscribers, budget_tags,
+              update_budget,
               iam_trusted_access, iam_organizations_features, access_analyzer,
               unimplemented_actions_fail_fast]
 

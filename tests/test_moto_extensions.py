@@ -122,6 +122,36 @@ def test_budget_tags(mocked_aws):
         {"Key": "workspace", "Value": "dev"}]
 
 
+def test_update_budget_replaces_all_but_name_notifications_and_tags(mocked_aws):
+    budgets = mocked_aws("budgets")
+    arn = "arn:aws:budgets::123456789012:budget/dev"
+    notification = {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN",
+                    "Threshold": 80.0, "ThresholdType": "PERCENTAGE"}
+    subscribers = [{"SubscriptionType": "EMAIL", "Address": "aws-dev@example.com"}]
+    budget = {"BudgetName": "dev", "BudgetLimit": {"Amount": "5.0", "Unit": "USD"},
+              "TimeUnit": "MONTHLY", "BudgetType": "COST"}
+    budgets.create_budget(
+        AccountId="123456789012", Budget=budget, ResourceTags=[{"Key": "owner", "Value": "me"}],
+        NotificationsWithSubscribers=[{"Notification": notification, "Subscribers": subscribers}])
+    budgets.update_budget(AccountId="123456789012", NewBudget={
+        **budget, "BudgetLimit": {"Amount": "7.0", "Unit": "USD"},
+        "CostTypes": {"IncludeTax": False}})
+
+    updated = budgets.describe_budget(AccountId="123456789012", BudgetName="dev")["Budget"]
+    assert updated["BudgetLimit"] == {"Amount": "7.0", "Unit": "USD"}
+    assert updated["CostTypes"] == {"IncludeTax": False}
+    assert updated["CalculatedSpend"]["ActualSpend"]["Amount"] == "0"
+    assert budgets.describe_notifications_for_budget(
+        AccountId="123456789012", BudgetName="dev")["Notifications"] == [notification]
+    assert budgets.describe_subscribers_for_notification(
+        AccountId="123456789012", BudgetName="dev", Notification=notification)["Subscribers"] == \
+        subscribers
+    assert budgets.list_tags_for_resource(ResourceARN=arn)["ResourceTags"] == [
+        {"Key": "owner", "Value": "me"}]
+    with pytest.raises(budgets.exceptions.NotFoundException):
+        budgets.update_budget(AccountId="123456789012", NewBudget={**budget, "BudgetName": "test"})
+
+
 def test_access_analyzer_lifecycle(mocked_aws):
     analyzer = mocked_aws("accessanalyzer")
     arn = analyzer.create_analyzer(analyzerName="org", type="ORGANIZATION",
