@@ -318,10 +318,10 @@ def unimplemented_actions_fail_fast() -> None:
     moto raises NotImplementedError (or, for a REST path it has no route for, answers a 404 page)
     and werkzeug turns that into an HTML 500 page. Every SDK retries a 500 (the Terraform provider
     up to 25 attempts with backoff), so a missing action looked like a 15-minute hang. None
-    retries a 501 or `NotImplemented`: botocore retries 500/502/503/504 (plus 429 and 509 in
-    legacy mode), throttling and timeout codes; aws-sdk-go-v2 (in the provider) 500/502/503/504,
-    throttling and timeout codes; aws-sdk-go v1 (in aws-nuke) 500, 429/502/503/504, throttling
-    and timeout codes, and says in its retryer that a 501 must not be retried."""
+    retries a 501 or `NotImplemented`: botocore retries 429 and 500/502/503/504 (legacy mode also
+    509), throttling and timeout codes and errors its model marks retryable; aws-sdk-go-v2 (in
+    the provider) 500/502/503/504, throttling and timeout codes; aws-sdk-go v1 (in aws-nuke) 500,
+    429/502/503/504, throttling and timeout codes, and its retryer says a 501 is not retried."""
     import warnings
 
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication

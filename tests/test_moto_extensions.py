@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import ssl
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 from botocore import xform_name
@@ -190,6 +193,17 @@ def test_unimplemented_action_fails_at_once(emulator, monkeypatch, service, oper
     seconds = time.monotonic() - started
     error, metadata = raised.value.response["Error"], raised.value.response["ResponseMetadata"]
     assert (metadata["HTTPStatusCode"], error["Code"], metadata["RetryAttempts"]) == \
-        (moto_extensions.NOT_IMPLEMENTED_STATUS, "NotImplemented", 0)
+        (501, "NotImplemented", 0)
     assert error["Message"].startswith(f"{service}:{operation} is not implemented by the local AWS")
     assert seconds < 10
+
+
+def test_a_path_that_is_no_operation_stays_not_found(emulator):
+    request = urllib.request.Request(
+        f"{emulator.emulator.endpoint_url}/2015-03-31/no-such-path", headers={
+            "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/lambda/"
+                             "aws4_request, SignedHeaders=host, Signature=0"})
+    context = ssl.create_default_context(cafile=str(CA_BUNDLE))
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        urllib.request.urlopen(request, timeout=10, context=context)
+    assert raised.value.code == 404
