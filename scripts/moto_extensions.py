@@ -100,6 +100,30 @@ def _notification_identity(notification: dict) -> tuple:
             float(notification["Threshold"]), notification.get("ThresholdType", "PERCENTAGE"))
 
 
+def update_budget() -> None:
+    """Budgets UpdateBudget, which moto lacks: NewBudget replaces every part of the budget but its
+    name (the key) and its calculated spend, which starts again from zero; notifications,
+    subscribers and tags stay. The provider calls it whenever a budget's attributes or tags
+    change; without it a changed amount or environment tag could not be applied."""
+    from moto.budgets.exceptions import NotFoundException
+    from moto.budgets.models import Budget
+    from moto.budgets.responses import BudgetsResponse
+
+    def update(response) -> str:
+        new_budget = dict(response._get_param("NewBudget"))
+        new_budget.pop("CalculatedSpend", None)
+        budgets = response.backend.budgets[response._get_param("AccountId")]
+        name = new_budget["BudgetName"]
+        if name not in budgets:
+            raise NotFoundException(f"Unable to update budget: {name} - the budget doesn't exist.")
+        updated = Budget(new_budget, notifications=[])
+        updated.notifications = budgets[name].notifications
+        budgets[name] = updated
+        return "{}"
+
+    BudgetsResponse.update_budget = update
+
+
 IAM_SERVICE_PRINCIPAL = "iam.amazonaws.com"
 
 
@@ -611,9 +635,78 @@ def access_analyzer() -> None:
             ("accessanalyzer", re.compile(AccessAnalyzerBackend._url_module.url_bases[0])))
 
 
+NOT_IMPLEMENTED_STATUS = 501
+NOT_IMPLEMENTED_CODE = "NotImplemented"
+
+
+def unimplemented_actions_fail_fast() -> None:
+    """An action the emulator lacks fails at once: HTTP 501 with code `NotImplemented` (what S3
+    answers for functionality it does not implement), in the error format of the service's
+    protocol (query and ec2 XML, rest-xml, json `__type`, rest-json `x-amzn-ErrorType`), naming
+    the service and the action. The server log gets the same line.
+
+    moto raises NotImplementedError (or, for a REST path it has no route for, answers a 404 page)
+    and werkzeug turns that into an HTML 500 page. Every SDK retries a 500 (the Terraform provider
+    up to 25 attempts with backoff), so a missing action looked like a 15-minute hang. None
+    retries a 501 or `NotImplemented`: botocore retries 429 and 500/502/503/504 (legacy mode also
+    509), throttling and timeout codes and errors its model marks retryable; aws-sdk-go-v2 (in
+    the provider) 500/502/503/504, throttling and timeout codes; aws-sdk-go v1 (in aws-nuke) 500,
+    429/502/503/504, throttling and timeout codes, and its retryer says a 501 is not retried."""
+    import warnings
+
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+    from werkzeug.exceptions import NotFound
+
+    # moto warns that the code is not in the service's model; NotImplemented is in none of them.
+    warnings.filterwarnings("ignore", message=rf".* with code {NOT_IMPLEMENTED_CODE} does not match")
+
+    def answering_not_implemented(create_app):
+        def create(service):
+            app = create_app(service)
+            app.register_error_handler(NotImplementedError, _not_implemented_response)
+            app.register_error_handler(NotFound, _not_implemented_response)
+            return app
+        return create
+
+    init = DomainDispatcherApplication.__init__
+
+    def init_answering_not_implemented(self, create_app) -> None:
+        init(self, answering_not_implemented(create_app))
+
+    DomainDispatcherApplication.__init__ = init_answering_not_implemented
+
+
+def _not_implemented_response(error: Exception):
+    """The answer to a request moto cannot serve: NotImplementedError (an action moto lacks, or a
+    part of one), or no route for an operation of the service's API. A path that is no operation
+    of the service stays a 404."""
+    import sys
+
+    import moto
+    from flask import current_app, request
+    from moto.core.exceptions import ServiceException
+    from moto.core.request import normalize_request
+    from moto.core.responses import ActionResult, BaseResponse
+
+    class NotImplementedByEmulator(ServiceException):
+        code = NOT_IMPLEMENTED_CODE
+
+    response = BaseResponse(service_name=current_app.service)
+    response.setup_class(normalize_request(request))
+    action = response._get_action()
+    if not action and not isinstance(error, NotImplementedError):
+        return error
+    operation = f"{response.boto3_service_name}:{action or request.method + ' ' + request.path}"
+    message = f"{operation} is not implemented by the local AWS emulator (moto {moto.__version__})"
+    if isinstance(error, NotImplementedError) and str(error):
+        message += f"; moto says: {error}"
+    print(f"{NOT_IMPLEMENTED_STATUS} {NOT_IMPLEMENTED_CODE}: {message}", file=sys.stderr, flush=True)
+    _, headers, body = response.serialized(ActionResult(NotImplementedByEmulator(message)))
+    return body, NOT_IMPLEMENTED_STATUS, headers
+
 EXTENSIONS = [evaluate_bucket_policy_conditions, budget_notification_subscribers, budget_tags,
-              budget_actions, cost_anomaly_detection, iam_trusted_access,
-              iam_organizations_features, access_analyzer]
+              update_budget, budget_actions, cost_anomaly_detection, iam_trusted_access,
+              iam_organizations_features, access_analyzer, unimplemented_actions_fail_fast]
 
 
 def install() -> None:

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
+import ssl
+import time
+import urllib.error
+import urllib.request
 
 import pytest
+from botocore import xform_name
+from botocore.exceptions import ClientError
 from flask import Flask
 from moto.iam.access_control import PermissionResult
 from moto.s3.models import FakeBucket
 
 from foundation import policies
-from scripts import moto_extensions
+from scripts import aws, moto_extensions
+from scripts.local_aws import CA_BUNDLE
 
 BUCKET_ARN = "arn:aws:s3:::state"
 
@@ -105,6 +113,36 @@ def test_budget_tags(mocked_aws):
     budgets.untag_resource(ResourceARN=arn, ResourceTagKeys=["owner", "environment"])
     assert budgets.list_tags_for_resource(ResourceARN=arn)["ResourceTags"] == [
         {"Key": "workspace", "Value": "dev"}]
+
+
+def test_update_budget_replaces_all_but_name_notifications_and_tags(mocked_aws):
+    budgets = mocked_aws("budgets")
+    arn = "arn:aws:budgets::123456789012:budget/dev"
+    notification = {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN",
+                    "Threshold": 80.0, "ThresholdType": "PERCENTAGE"}
+    subscribers = [{"SubscriptionType": "EMAIL", "Address": "aws-dev@example.com"}]
+    budget = {"BudgetName": "dev", "BudgetLimit": {"Amount": "5.0", "Unit": "USD"},
+              "TimeUnit": "MONTHLY", "BudgetType": "COST"}
+    budgets.create_budget(
+        AccountId="123456789012", Budget=budget, ResourceTags=[{"Key": "owner", "Value": "me"}],
+        NotificationsWithSubscribers=[{"Notification": notification, "Subscribers": subscribers}])
+    budgets.update_budget(AccountId="123456789012", NewBudget={
+        **budget, "BudgetLimit": {"Amount": "7.0", "Unit": "USD"},
+        "CostTypes": {"IncludeTax": False}})
+
+    updated = budgets.describe_budget(AccountId="123456789012", BudgetName="dev")["Budget"]
+    assert updated["BudgetLimit"] == {"Amount": "7.0", "Unit": "USD"}
+    assert updated["CostTypes"] == {"IncludeTax": False}
+    assert updated["CalculatedSpend"]["ActualSpend"]["Amount"] == "0"
+    assert budgets.describe_notifications_for_budget(
+        AccountId="123456789012", BudgetName="dev")["Notifications"] == [notification]
+    assert budgets.describe_subscribers_for_notification(
+        AccountId="123456789012", BudgetName="dev", Notification=notification)["Subscribers"] == \
+        subscribers
+    assert budgets.list_tags_for_resource(ResourceARN=arn)["ResourceTags"] == [
+        {"Key": "owner", "Value": "me"}]
+    with pytest.raises(budgets.exceptions.NotFoundException):
+        budgets.update_budget(AccountId="123456789012", NewBudget={**budget, "BudgetName": "test"})
 
 
 def test_access_analyzer_lifecycle(mocked_aws):
@@ -328,3 +366,41 @@ def test_anomaly_subscription_lifecycle_and_validation(mocked_aws):
     with pytest.raises(ce.exceptions.UnknownSubscriptionException):
         ce.get_anomaly_subscriptions(SubscriptionArnList=[arn])
     assert ce.get_anomaly_subscriptions()["AnomalySubscriptions"] == []
+
+
+@pytest.mark.parametrize(("service", "operation", "arguments"), [
+    ("sts", "DecodeAuthorizationMessage", {"EncodedMessage": "x"}),  # query protocol
+    ("ec2", "DescribeCapacityBlockOfferings", {"CapacityDurationHours": 24}),  # ec2
+    ("budgets", "DescribeBudgetPerformanceHistory",  # json
+     {"AccountId": "123456789012", "BudgetName": "dev"}),
+    ("lambda", "GetAccountSettings", {}),  # rest-json, a path moto has no route for
+    ("route53", "GetCheckerIpRanges", {}),  # rest-xml, likewise
+])
+def test_unimplemented_action_fails_at_once(emulator, monkeypatch, service, operation, arguments):
+    """Over TLS against the real server, with botocore's default retry configuration."""
+    for name in ("AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    client = aws.session(emulator).client(service, endpoint_url=emulator.emulator.endpoint_url,
+                                          verify=str(CA_BUNDLE))
+    method = getattr(client, xform_name(operation))
+    started = time.monotonic()
+    with pytest.raises(ClientError) as raised:
+        method(**arguments)
+    seconds = time.monotonic() - started
+    error, metadata = raised.value.response["Error"], raised.value.response["ResponseMetadata"]
+    assert (metadata["HTTPStatusCode"], error["Code"], metadata["RetryAttempts"]) == \
+        (501, "NotImplemented", 0)
+    assert error["Message"].startswith(f"{service}:{operation} is not implemented by the local AWS")
+    assert seconds < 10
+
+
+def test_a_path_that_is_no_operation_stays_not_found(emulator):
+    request = urllib.request.Request(
+        f"{emulator.emulator.endpoint_url}/2015-03-31/no-such-path", headers={
+            "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/lambda/"
+                             "aws4_request, SignedHeaders=host, Signature=0"})
+    context = ssl.create_default_context(cafile=str(CA_BUNDLE))
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        urllib.request.urlopen(request, timeout=10, context=context)
+    assert raised.value.code == 404
