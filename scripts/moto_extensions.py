@@ -281,8 +281,37 @@ def access_analyzer() -> None:
             ("accessanalyzer", re.compile(AccessAnalyzerBackend._url_module.url_bases[0])))
 
 
+def describe_snapshots_by_owner() -> None:
+    """EC2 DescribeSnapshots with OwnerIds answers only those owners' snapshots: account ids,
+    `self` (the caller's account) and `amazon`, as AWS does. moto ignored OwnerIds and answered
+    every snapshot it holds, the ~1300 behind its public AMIs among them, so `OwnerIds=self`
+    (aws-nuke's EC2Snapshot listing) took Amazon's snapshots for the account's own."""
+    from moto.core.responses import ActionResult
+    from moto.ec2.responses.elastic_block_store import ElasticBlockStore
+
+    def describe_snapshots(response) -> ActionResult:
+        backend = response.ec2_backend
+        snapshots = backend.describe_snapshots(snapshot_ids=response._get_param("SnapshotIds", []),
+                                               filters=response._filters_from_querystring())
+        owners = {response.current_account if owner == "self" else owner
+                  for owner in response._get_param("OwnerIds", [])}
+        if owners:
+            snapshots = [s for s in snapshots
+                         if s.owner_id in owners or _owner_alias(backend, s) in owners]
+        return ActionResult({"Snapshots": snapshots})
+
+    ElasticBlockStore.describe_snapshots = describe_snapshots
+
+
+def _owner_alias(backend, snapshot) -> str | None:
+    """A snapshot's owner alias is that of the AMI it backs (`amazon` for moto's public AMIs)."""
+    ami = backend.amis.get(snapshot.from_ami) if snapshot.from_ami else None
+    return ami.owner_alias if ami else None
+
+
 EXTENSIONS = [evaluate_bucket_policy_conditions, budget_notification_subscribers, budget_tags,
-              iam_trusted_access, iam_organizations_features, access_analyzer]
+              iam_trusted_access, iam_organizations_features, access_analyzer,
+              describe_snapshots_by_owner]
 
 
 def install() -> None:

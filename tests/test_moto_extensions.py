@@ -131,3 +131,17 @@ def test_access_analyzer_lifecycle(mocked_aws):
     analyzer.delete_analyzer(analyzerName="org")
     with pytest.raises(analyzer.exceptions.ResourceNotFoundException):
         analyzer.get_analyzer(analyzerName="org")
+
+
+def test_describe_snapshots_by_owner(mocked_aws):
+    ec2 = mocked_aws("ec2")
+    volume = ec2.create_volume(AvailabilityZone="us-east-1a", Size=1)["VolumeId"]
+    own = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
+
+    def listed(**owners) -> set[str]:
+        return {s["SnapshotId"] for s in ec2.describe_snapshots(**owners)["Snapshots"]}
+
+    assert listed(OwnerIds=["self"]) == listed(OwnerIds=["123456789012"]) == {own}
+    amazons = listed(OwnerIds=["amazon"])
+    assert amazons and own not in amazons  # the snapshots behind moto's public AMIs
+    assert listed() == amazons | {own}
