@@ -309,9 +309,38 @@ def _owner_alias(backend, snapshot) -> str | None:
     return ami.owner_alias if ami else None
 
 
+def _wrap(owner, name: str, wrapper_of) -> None:
+    """`owner.name = wrapper_of(moto's own owner.name)`. Installing again (the tests install for
+    every mock) replaces the wrapper instead of wrapping it twice."""
+    current = getattr(owner, name)
+    moto_own = getattr(current, "moto_own", current)
+    wrapper = wrapper_of(moto_own)
+    wrapper.moto_own = moto_own
+    setattr(owner, name, wrapper)
+
+
+def main_route_table_kept() -> None:
+    """EC2 DeleteRouteTable refuses a VPC's main route table (DependencyViolation), as AWS does:
+    it goes only with its VPC. moto deleted it, so an account sweep that keeps the default VPC
+    looked clean on the emulator and fails on AWS."""
+    from moto.ec2.exceptions import DependencyViolationError
+    from moto.ec2.responses.route_tables import RouteTables
+
+    def unless_main(delete_route_table):
+        def delete_unless_main(response):
+            route_table_id = response._get_param("RouteTableId")
+            if response.ec2_backend.get_route_table(route_table_id).main_association_id:
+                raise DependencyViolationError(
+                    f"The routeTable '{route_table_id}' has dependencies and cannot be deleted.")
+            return delete_route_table(response)
+        return delete_unless_main
+
+    _wrap(RouteTables, "delete_route_table", unless_main)
+
+
 EXTENSIONS = [evaluate_bucket_policy_conditions, budget_notification_subscribers, budget_tags,
               iam_trusted_access, iam_organizations_features, access_analyzer,
-              describe_snapshots_by_owner]
+              describe_snapshots_by_owner, main_route_table_kept]
 
 
 def install() -> None:

@@ -145,3 +145,16 @@ def test_describe_snapshots_by_owner(mocked_aws):
     amazons = listed(OwnerIds=["amazon"])
     assert amazons and own not in amazons  # the snapshots behind moto's public AMIs
     assert listed() == amazons | {own}
+
+
+def test_main_route_table_is_kept(mocked_aws):
+    ec2 = mocked_aws("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    in_vpc = [{"Name": "vpc-id", "Values": [vpc]}]
+    main = ec2.describe_route_tables(Filters=in_vpc)["RouteTables"][0]["RouteTableId"]
+    other = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    with pytest.raises(ec2.exceptions.ClientError, match="DependencyViolation"):
+        ec2.delete_route_table(RouteTableId=main)
+    ec2.delete_route_table(RouteTableId=other)
+    ec2.delete_vpc(VpcId=vpc)  # the main route table goes with its VPC
+    assert ec2.describe_route_tables(Filters=in_vpc)["RouteTables"] == []
