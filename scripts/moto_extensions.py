@@ -338,9 +338,29 @@ def main_route_table_kept() -> None:
     _wrap(RouteTables, "delete_route_table", unless_main)
 
 
+def iam_lists_say_if_truncated() -> None:
+    """IAM List* answers always carry IsTruncated, as AWS's do (false here: moto answers every
+    item in one page). Where moto left it out (ListInstanceProfiles, ListAccessKeys,
+    ListGroups, ...), clients that read it without a nil check crashed: aws-nuke 2.16's
+    IAMInstanceProfile listing panicked."""
+    from moto.core.responses import ActionResult
+    from moto.iam.responses import IamResponse
+
+    def with_is_truncated(list_action):
+        def action(response):
+            result = list_action(response)
+            if isinstance(result, ActionResult) and isinstance(result.result, dict):
+                result.result.setdefault("IsTruncated", False)
+            return result
+        return action
+
+    for name in [n for n in vars(IamResponse) if n.startswith("list_")]:
+        _wrap(IamResponse, name, with_is_truncated)
+
+
 EXTENSIONS = [evaluate_bucket_policy_conditions, budget_notification_subscribers, budget_tags,
               iam_trusted_access, iam_organizations_features, access_analyzer,
-              describe_snapshots_by_owner, main_route_table_kept]
+              describe_snapshots_by_owner, main_route_table_kept, iam_lists_say_if_truncated]
 
 
 def install() -> None:

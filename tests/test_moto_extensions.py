@@ -158,3 +158,12 @@ def test_main_route_table_is_kept(mocked_aws):
     ec2.delete_route_table(RouteTableId=other)
     ec2.delete_vpc(VpcId=vpc)  # the main route table goes with its VPC
     assert ec2.describe_route_tables(Filters=in_vpc)["RouteTables"] == []
+
+
+def test_iam_lists_say_if_truncated(mocked_aws):
+    iam = mocked_aws("iam")
+    iam.create_user(UserName="learner")
+    iam.create_instance_profile(InstanceProfileName="web")
+    answers = [iam.list_instance_profiles(), iam.list_instance_profiles_for_role(RoleName="web"),
+               iam.list_access_keys(UserName="learner"), iam.list_groups()]
+    assert [answer["IsTruncated"] for answer in answers] == [False] * 4
