@@ -358,9 +358,36 @@ def iam_lists_say_if_truncated() -> None:
         _wrap(IamResponse, name, with_is_truncated)
 
 
+def default_vpc_as_on_aws() -> None:
+    """A region's default VPC comes with what AWS gives it: an attached internet gateway, the
+    0.0.0.0/0 route to it in the main route table, and a DHCP options set (AmazonProvidedDNS,
+    ec2.internal in us-east-1, <region>.compute.internal elsewhere). moto's had neither, so a
+    sweep that must keep the default VPC's parts could not be tried here."""
+    from moto.ec2.models.vpcs import VPCBackend
+
+    def as_on_aws(create_default_vpc):
+        def create_default_vpc_as_on_aws(backend):
+            vpc = create_default_vpc(backend)
+            gateway = backend.create_internet_gateway()
+            backend.attach_internet_gateway(gateway.id, vpc.id)
+            main = backend.describe_route_tables(
+                filters={"vpc-id": vpc.id, "association.main": "true"})
+            backend.create_route(main[0].id, "0.0.0.0/0", gateway_id=gateway.id)
+            region = backend.region_name
+            domain = "ec2.internal" if region == "us-east-1" else f"{region}.compute.internal"
+            options = backend.create_dhcp_options(domain_name_servers=["AmazonProvidedDNS"],
+                                                  domain_name=[domain])
+            backend.associate_dhcp_options(options, vpc)
+            return vpc
+        return create_default_vpc_as_on_aws
+
+    _wrap(VPCBackend, "create_default_vpc", as_on_aws)
+
+
 EXTENSIONS = [evaluate_bucket_policy_conditions, budget_notification_subscribers, budget_tags,
               iam_trusted_access, iam_organizations_features, access_analyzer,
-              describe_snapshots_by_owner, main_route_table_kept, iam_lists_say_if_truncated]
+              describe_snapshots_by_owner, main_route_table_kept, iam_lists_say_if_truncated,
+              default_vpc_as_on_aws]
 
 
 def install() -> None:

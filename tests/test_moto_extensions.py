@@ -61,7 +61,7 @@ def mocked_aws(fake_aws_credentials):
 
     moto_extensions.install()
     with mock_aws():
-        yield lambda service: boto3.client(service, region_name="us-east-1")
+        yield lambda service, region="us-east-1": boto3.client(service, region_name=region)
 
 
 def test_budget_notification_subscribers(mocked_aws):
@@ -167,3 +167,21 @@ def test_iam_lists_say_if_truncated(mocked_aws):
     answers = [iam.list_instance_profiles(), iam.list_instance_profiles_for_role(RoleName="web"),
                iam.list_access_keys(UserName="learner"), iam.list_groups()]
     assert [answer["IsTruncated"] for answer in answers] == [False] * 4
+
+
+@pytest.mark.parametrize(("region", "domain"), [("us-east-1", "ec2.internal"),
+                                                ("us-west-2", "us-west-2.compute.internal")])
+def test_default_vpc_as_on_aws(mocked_aws, region, domain):
+    ec2 = mocked_aws("ec2", region)
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]
+    options = ec2.describe_dhcp_options(DhcpOptionsIds=[vpc["DhcpOptionsId"]])["DhcpOptions"][0]
+    assert {c["Key"]: [v["Value"] for v in c["Values"]] for c in options["DhcpConfigurations"]} \
+        == {"domain-name-servers": ["AmazonProvidedDNS"], "domain-name": [domain]}
+    gateways = ec2.describe_internet_gateways(
+        Filters=[{"Name": "attachment.vpc-id", "Values": [vpc["VpcId"]]}])["InternetGateways"]
+    assert len(gateways) == 1
+    main = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]},
+                                              {"Name": "association.main", "Values": ["true"]}])
+    routes = main["RouteTables"][0]["Routes"]
+    assert {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": gateways[0]["InternetGatewayId"]} \
+        in [{k: r[k] for k in ("DestinationCidrBlock", "GatewayId")} for r in routes]
