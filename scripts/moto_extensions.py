@@ -384,10 +384,57 @@ def default_vpc_as_on_aws() -> None:
     _wrap(VPCBackend, "create_default_vpc", as_on_aws)
 
 
+def virtual_hosted_bucket_addresses() -> None:
+    """S3 virtual-hosted-style addresses, `<bucket>.<endpoint host>`, reach the emulator. AWS
+    resolves them with wildcard DNS; the emulator has only an IP address and no name server, so
+    a client that puts the bucket in the host name (aws-sdk-go v1 in aws-nuke, which has no
+    path-style switch) uses the emulator as its HTTPS proxy: a CONNECT to the emulator's own
+    address or a subdomain of it is tunnelled back to the emulator, and nothing else is. moto
+    already serves the bucket named in the Host header; the certificate names `*.<host>`."""
+    import socket
+
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    def or_tunnel(run_wsgi):
+        def run_wsgi_or_tunnel(handler) -> None:
+            if handler.command != "CONNECT":
+                return run_wsgi(handler)
+            host, _, port = handler.path.rpartition(":")
+            own_host, own_port = handler.server.server_address[:2]
+            if not ((host == own_host or host.endswith(f".{own_host}"))
+                    and port == str(own_port)):
+                handler.send_error(403, f"only <bucket>.{own_host}:{own_port} is tunnelled here")
+                return
+            with socket.create_connection((own_host, own_port)) as upstream:
+                handler.send_response(200, "Connection established")
+                handler.end_headers()
+                _relay(handler.connection, upstream)
+            handler.close_connection = True
+        return run_wsgi_or_tunnel
+
+    _wrap(MotoRequestHandler, "run_wsgi", or_tunnel)
+
+
+def _relay(client, upstream) -> None:
+    """Copy bytes both ways until either side closes."""
+    import select
+
+    peers = {client: upstream, upstream: client}
+    while True:
+        for source in select.select(list(peers), [], [])[0]:
+            data = source.recv(65536)
+            # Bytes already decrypted by TLS wait in the socket, not where select looks.
+            while getattr(source, "pending", lambda: 0)():
+                data += source.recv(source.pending())
+            if not data:
+                return
+            peers[source].sendall(data)
+
+
 EXTENSIONS = [evaluate_bucket_policy_conditions, budget_notification_subscribers, budget_tags,
               iam_trusted_access, iam_organizations_features, access_analyzer,
               describe_snapshots_by_owner, main_route_table_kept, iam_lists_say_if_truncated,
-              default_vpc_as_on_aws]
+              default_vpc_as_on_aws, virtual_hosted_bucket_addresses]
 
 
 def install() -> None:

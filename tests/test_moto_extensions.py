@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import socket
+import ssl
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -10,7 +13,7 @@ from moto.iam.access_control import PermissionResult
 from moto.s3.models import FakeBucket
 
 from modules import policies
-from scripts import moto_extensions
+from scripts import aws, local_aws, moto_extensions
 
 BUCKET_ARN = "arn:aws:s3:::state"
 
@@ -185,3 +188,59 @@ def test_default_vpc_as_on_aws(mocked_aws, region, domain):
     routes = main["RouteTables"][0]["Routes"]
     assert {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": gateways[0]["InternetGatewayId"]} \
         in [{k: r[k] for k in ("DestinationCidrBlock", "GatewayId")} for r in routes]
+
+
+def test_certificate_without_bucket_subdomains_is_made_again(tmp_path, monkeypatch):
+    from cryptography import x509
+
+    monkeypatch.setattr(local_aws, "CA_BUNDLE", tmp_path / "certificate.pem")
+    monkeypatch.setattr(local_aws, "TLS_KEY", tmp_path / "key.pem")
+    with monkeypatch.context() as before_subdomains:
+        before_subdomains.setattr(local_aws, "CERTIFICATE_NAMES", ("localhost",))
+        local_aws.ensure_certificate()
+    local_aws.ensure_certificate()
+    names = x509.load_pem_x509_certificate(local_aws.CA_BUNDLE.read_bytes()).extensions \
+        .get_extension_for_class(x509.SubjectAlternativeName).value
+    assert names.get_values_for_type(x509.DNSName) == ["localhost", "*.127.0.0.1"]
+
+
+@pytest.fixture
+def emulator_bucket(emulator):
+    """A bucket holding `greeting` on the session's real emulator server; removed afterwards."""
+    s3 = aws.client(emulator, "s3")
+    s3.create_bucket(Bucket="virtual-hosted")
+    s3.put_object(Bucket="virtual-hosted", Key="greeting", Body=b"hello")
+    yield emulator, "virtual-hosted"
+    s3.delete_object(Bucket="virtual-hosted", Key="greeting")
+    s3.delete_bucket(Bucket="virtual-hosted")
+
+
+@pytest.mark.emulator
+def test_virtual_hosted_bucket_address_through_the_emulator_as_proxy(emulator_bucket):
+    """What aws-sdk-go v1 (aws-nuke) does: no name server knows <bucket>.127.0.0.1, so the
+    request goes through the emulator as HTTPS proxy and moto reads the bucket from Host."""
+    import urllib3
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    config, bucket = emulator_bucket
+    endpoint = config.emulator.endpoint_url
+    url = f"https://{bucket}.{urlsplit(endpoint).netloc}/greeting"
+    request = AWSRequest("GET", url)
+    SigV4Auth(Credentials(*aws.FAKE_CREDENTIALS.values()), "s3", config.region).add_auth(request)
+    trust = ssl.create_default_context(cafile=str(local_aws.CA_BUNDLE))
+    proxy = urllib3.ProxyManager(endpoint, proxy_ssl_context=trust, ssl_context=trust)
+    response = proxy.request("GET", url, headers=dict(request.headers.items()), retries=False)
+    assert (response.status, response.data) == (200, b"hello")
+
+
+@pytest.mark.emulator
+def test_emulator_tunnels_only_to_itself(emulator):
+    address = urlsplit(emulator.emulator.endpoint_url)
+    trust = ssl.create_default_context(cafile=str(local_aws.CA_BUNDLE))
+    with trust.wrap_socket(socket.create_connection((address.hostname, address.port)),
+                           server_hostname=address.hostname) as proxy:
+        proxy.sendall(b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
+        status_line = proxy.recv(1024).split(b"\r\n")[0]
+    assert status_line.split()[1] == b"403"
