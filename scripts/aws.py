@@ -56,11 +56,14 @@ def account_id(config: Config, boto_session: boto3.Session | None = None) -> str
     return client(config, "sts", boto_session).get_caller_identity()["Account"]
 
 
-def assume_role(config: Config, role_arn: str, session_name: str) -> boto3.Session:
-    """A session in another account, from the management credentials."""
-    credentials = client(config, "sts").assume_role(
+def assume_role(config: Config, role_arn: str, session_name: str,
+                boto_session: boto3.Session | None = None,
+                region: str | None = None) -> boto3.Session:
+    """A session in another account, from the management credentials (or `boto_session`'s),
+    in the environment's region unless `region` is given."""
+    credentials = client(config, "sts", boto_session).assume_role(
         RoleArn=role_arn, RoleSessionName=session_name)["Credentials"]
     return boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
                          aws_secret_access_key=credentials["SecretAccessKey"],
                          aws_session_token=credentials["SessionToken"],
-                         region_name=config.region)
+                         region_name=region or config.region)
