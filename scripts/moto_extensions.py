@@ -431,10 +431,28 @@ def _relay(client, upstream) -> None:
             peers[source].sendall(data)
 
 
+def primary_network_interface_goes_with_instance() -> None:
+    """EC2 RunInstances without NetworkInterfaces makes the primary network interface with
+    DeleteOnTermination true, as AWS does, so it goes when the instance terminates. moto kept
+    it attached to the terminated instance, where it can be neither detached nor deleted:
+    aws-nuke ended "failed" on it."""
+    from moto.ec2.models.instances import Instance
+
+    def deleted_on_termination(prep_nics):
+        def prep_nics_deleted_on_termination(instance, nic_spec, *args, **kwargs):
+            prep_nics(instance, nic_spec, *args, **kwargs)
+            if not nic_spec and 0 in instance.nics:
+                instance.nics[0].delete_on_termination = True
+        return prep_nics_deleted_on_termination
+
+    _wrap(Instance, "prep_nics", deleted_on_termination)
+
+
 EXTENSIONS = [evaluate_bucket_policy_conditions, budget_notification_subscribers, budget_tags,
               iam_trusted_access, iam_organizations_features, access_analyzer,
               describe_snapshots_by_owner, main_route_table_kept, iam_lists_say_if_truncated,
-              default_vpc_as_on_aws, virtual_hosted_bucket_addresses]
+              default_vpc_as_on_aws, virtual_hosted_bucket_addresses,
+              primary_network_interface_goes_with_instance]
 
 
 def install() -> None:

@@ -190,6 +190,18 @@ def test_default_vpc_as_on_aws(mocked_aws, region, domain):
         in [{k: r[k] for k in ("DestinationCidrBlock", "GatewayId")} for r in routes]
 
 
+def test_primary_network_interface_goes_with_instance(mocked_aws):
+    ec2 = mocked_aws("ec2")
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)["Instances"][0]
+    [interface] = instance["NetworkInterfaces"]
+    assert interface["Attachment"]["DeleteOnTermination"] is True
+    ec2.terminate_instances(InstanceIds=[instance["InstanceId"]])
+    remaining = ec2.describe_network_interfaces(Filters=[
+        {"Name": "network-interface-id", "Values": [interface["NetworkInterfaceId"]]}])
+    assert remaining["NetworkInterfaces"] == []
+
+
 def test_certificate_without_bucket_subdomains_is_made_again(tmp_path, monkeypatch):
     from cryptography import x509
 
