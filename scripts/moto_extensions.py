@@ -448,11 +448,31 @@ def primary_network_interface_goes_with_instance() -> None:
     _wrap(Instance, "prep_nics", deleted_on_termination)
 
 
+PAGINATION_TOKENS = ("NextToken", "nextToken", "NextMarker")
+
+
+def last_page_has_no_token() -> None:
+    """A last page carries no pagination token, as on AWS. Some moto answers built from a result
+    carried an empty one (SSM ListDocuments), which clients read as "more to come": aws-nuke's
+    SSMDocument listing asked for the first page again, forever."""
+    from moto.core.responses import ActionResult
+
+    def without_empty_token(execute_result):
+        def execute_result_without_empty_token(result, context):
+            if isinstance(result.result, dict):
+                result._result = {key: value for key, value in result.result.items()
+                                  if not (key in PAGINATION_TOKENS and value == "")}
+            return execute_result(result, context)
+        return execute_result_without_empty_token
+
+    _wrap(ActionResult, "execute_result", without_empty_token)
+
+
 EXTENSIONS = [evaluate_bucket_policy_conditions, budget_notification_subscribers, budget_tags,
               iam_trusted_access, iam_organizations_features, access_analyzer,
               describe_snapshots_by_owner, main_route_table_kept, iam_lists_say_if_truncated,
               default_vpc_as_on_aws, virtual_hosted_bucket_addresses,
-              primary_network_interface_goes_with_instance]
+              primary_network_interface_goes_with_instance, last_page_has_no_token]
 
 
 def install() -> None:

@@ -202,6 +202,16 @@ def test_primary_network_interface_goes_with_instance(mocked_aws):
     assert remaining["NetworkInterfaces"] == []
 
 
+def test_last_page_has_no_token(mocked_aws):
+    ssm = mocked_aws("ssm")
+    ssm.create_document(Name="learner-runbook", DocumentType="Command", Content=json.dumps(
+        {"schemaVersion": "2.2", "mainSteps": [{"action": "aws:runShellScript", "name": "hi",
+                                                "inputs": {"runCommand": ["echo hi"]}}]}))
+    page = ssm.list_documents(Filters=[{"Key": "Owner", "Values": ["Self"]}], MaxResults=50)
+    assert [d["Name"] for d in page["DocumentIdentifiers"]] == ["learner-runbook"]
+    assert "NextToken" not in page
+
+
 def test_certificate_without_bucket_subdomains_is_made_again(tmp_path, monkeypatch):
     from cryptography import x509
 
