@@ -30,7 +30,7 @@ ALIAS = "learner-sandbox"
 # type. The empty one serves its own session (STS, the account alias) in its default region,
 # us-east-1, and must come last: a resource type it catches is skipped. IAM goes in us-east-1
 # only, or it is listed once per region.
-REGIONAL_SERVICES = ("ec2", "s3", "sqs", "sns", "lambda", "dynamodb")
+REGIONAL_SERVICES = ("ec2", "s3", "sqs", "sns", "lambda", "dynamodb", "ssm")
 DEFAULT_REGION_SERVICES = ("iam", "sts", "")
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy")
 LAMBDA_TRUST = {"Version": "2012-10-17", "Statement": [{
@@ -100,6 +100,7 @@ def seed_region(config, member: boto3.Session, account_id: str) -> dict[str, set
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
     topic = client("sns").create_topic(Name="learner-topic")["TopicArn"]
+    client("ssm").put_parameter(Name="/learner/greeting", Value="hello", Type="String")
     client("lambda").create_function(
         FunctionName="learner-function", Runtime="python3.12", Handler="index.handler",
         Role=aws.client(config, "iam", member).get_role(RoleName="learner-role")["Role"]["Arn"],
@@ -111,7 +112,7 @@ def seed_region(config, member: boto3.Session, account_id: str) -> dict[str, set
             "EC2InternetGatewayAttachment": {f"{gateway} -> {vpc}"},
             "EC2SecurityGroup": {group}, "EC2Instance": {instance["InstanceId"]},
             "DynamoDBTable": {"learner-table"}, "SNSTopic": {f"TopicARN: {topic}"},
-            "LambdaFunction": {"learner-function"}}
+            "LambdaFunction": {"learner-function"}, "SSMParameter": {"/learner/greeting"}}
 
 
 def _zipped(name: str, text: str) -> bytes:
@@ -178,7 +179,7 @@ def dry_run(emulator, tmp_path_factory):
     run = subprocess.run([binary, "--config", str(config_file), "--force", "--force-sleep", "3"],
                          env=nuke_environment(emulator, member["us-east-1"]),
                          capture_output=True, text=True,
-                         stdin=subprocess.DEVNULL, timeout=300)
+                         stdin=subprocess.DEVNULL, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
     return expected, run.stdout
 
