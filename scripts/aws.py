@@ -66,18 +66,22 @@ def caller_account_or_none(config: Config,
         return None
 
 
-def session_from_credentials(config: Config, credentials: dict) -> boto3.Session:
-    """A session from the temporary credentials STS hands out (AssumeRole, AssumeRoot)."""
+def session_from_credentials(config: Config, credentials: dict,
+                             region: str | None = None) -> boto3.Session:
+    """A session from the temporary credentials STS hands out (AssumeRole, AssumeRoot), in the
+    environment's region unless `region` is given."""
     return boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
                          aws_secret_access_key=credentials["SecretAccessKey"],
                          aws_session_token=credentials["SessionToken"],
-                         region_name=config.region)
+                         region_name=region or config.region)
 
 
-def assume_role(config: Config, role_arn: str, session_name: str) -> boto3.Session:
-    """A session in another account, from the management credentials."""
-    return session_from_credentials(config, client(config, "sts").assume_role(
-        RoleArn=role_arn, RoleSessionName=session_name)["Credentials"])
+def assume_role(config: Config, role_arn: str, session_name: str,
+                boto_session: boto3.Session | None = None,
+                region: str | None = None) -> boto3.Session:
+    """A session in another account, from the management credentials (or `boto_session`'s)."""
+    return session_from_credentials(config, client(config, "sts", boto_session).assume_role(
+        RoleArn=role_arn, RoleSessionName=session_name)["Credentials"], region)
 
 
 def assume_root(config: Config, account_id: str, task_policy_arn: str,

@@ -29,6 +29,8 @@ CA_BUNDLE = STATE_DIR / "tls" / "certificate.pem"
 TLS_KEY = STATE_DIR / "tls" / "key.pem"
 SERVE_COMMAND = ("-m", "scripts.cli", "local-serve")
 START_TIMEOUT_SECONDS = 60
+# The subdomains are S3's virtual-hosted bucket addresses (moto_extensions.py tunnels them).
+CERTIFICATE_NAMES = ("localhost", "*.127.0.0.1")
 # Terraform attaches AWS managed policies (AdministratorAccess, Billing); moto loads them only
 # when asked.
 SERVER_ENVIRONMENT = {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
@@ -129,13 +131,18 @@ def stop(config: Config) -> None:
 
 
 def ensure_certificate() -> None:
-    """A self-signed certificate for 127.0.0.1/localhost, made once and shared by every port.
+    """A self-signed certificate for 127.0.0.1/localhost and their subdomains, made once and
+    shared by every port; a certificate made before it named the subdomains is made again.
 
     The emulator speaks TLS so that the buckets' deny-non-TLS policies hold for real; clients
     trust this certificate through AWS_CA_BUNDLE (set by scripts/aws.py), nothing else."""
-    if CA_BUNDLE.is_file() and TLS_KEY.is_file():
-        return
     from cryptography import x509
+
+    if CA_BUNDLE.is_file() and TLS_KEY.is_file():
+        names = x509.load_pem_x509_certificate(CA_BUNDLE.read_bytes()).extensions \
+            .get_extension_for_class(x509.SubjectAlternativeName).value
+        if set(CERTIFICATE_NAMES) <= set(names.get_values_for_type(x509.DNSName)):
+            return
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
@@ -148,9 +155,9 @@ def ensure_certificate() -> None:
         .public_key(key.public_key()).serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=365))
-        .add_extension(x509.SubjectAlternativeName([
-            x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False)
+        .add_extension(x509.SubjectAlternativeName(
+            [x509.DNSName(name) for name in CERTIFICATE_NAMES]
+            + [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256()))
     CA_BUNDLE.parent.mkdir(parents=True, exist_ok=True)

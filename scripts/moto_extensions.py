@@ -704,9 +704,200 @@ def _not_implemented_response(error: Exception):
     _, headers, body = response.serialized(ActionResult(NotImplementedByEmulator(message)))
     return body, NOT_IMPLEMENTED_STATUS, headers
 
+
+def describe_snapshots_by_owner() -> None:
+    """EC2 DescribeSnapshots with OwnerIds answers only those owners' snapshots: account ids,
+    `self` (the caller's account) and `amazon`, as AWS does. moto ignored OwnerIds and answered
+    every snapshot it holds, the ~1300 behind its public AMIs among them, so `OwnerIds=self`
+    (aws-nuke's EC2Snapshot listing) took Amazon's snapshots for the account's own."""
+    from moto.core.responses import ActionResult
+    from moto.ec2.responses.elastic_block_store import ElasticBlockStore
+
+    def describe_snapshots(response) -> ActionResult:
+        backend = response.ec2_backend
+        snapshots = backend.describe_snapshots(snapshot_ids=response._get_param("SnapshotIds", []),
+                                               filters=response._filters_from_querystring())
+        owners = {response.current_account if owner == "self" else owner
+                  for owner in response._get_param("OwnerIds", [])}
+        if owners:
+            snapshots = [s for s in snapshots
+                         if s.owner_id in owners or _owner_alias(backend, s) in owners]
+        return ActionResult({"Snapshots": snapshots})
+
+    ElasticBlockStore.describe_snapshots = describe_snapshots
+
+
+def _owner_alias(backend, snapshot) -> str | None:
+    """A snapshot's owner alias is that of the AMI it backs (`amazon` for moto's public AMIs)."""
+    ami = backend.amis.get(snapshot.from_ami) if snapshot.from_ami else None
+    return ami.owner_alias if ami else None
+
+
+def _wrap(owner, name: str, wrapper_of) -> None:
+    """`owner.name = wrapper_of(moto's own owner.name)`. Installing again (the tests install for
+    every mock) replaces the wrapper instead of wrapping it twice."""
+    current = getattr(owner, name)
+    moto_own = getattr(current, "moto_own", current)
+    wrapper = wrapper_of(moto_own)
+    wrapper.moto_own = moto_own
+    setattr(owner, name, wrapper)
+
+
+def main_route_table_kept() -> None:
+    """EC2 DeleteRouteTable refuses a VPC's main route table (DependencyViolation), as AWS does:
+    it goes only with its VPC. moto deleted it, so an account sweep that keeps the default VPC
+    looked clean on the emulator and fails on AWS."""
+    from moto.ec2.exceptions import DependencyViolationError
+    from moto.ec2.responses.route_tables import RouteTables
+
+    def unless_main(delete_route_table):
+        def delete_unless_main(response):
+            route_table_id = response._get_param("RouteTableId")
+            if response.ec2_backend.get_route_table(route_table_id).main_association_id:
+                raise DependencyViolationError(
+                    f"The routeTable '{route_table_id}' has dependencies and cannot be deleted.")
+            return delete_route_table(response)
+        return delete_unless_main
+
+    _wrap(RouteTables, "delete_route_table", unless_main)
+
+
+def iam_lists_say_if_truncated() -> None:
+    """IAM List* answers always carry IsTruncated, as AWS's do (false here: moto answers every
+    item in one page). Where moto left it out (ListInstanceProfiles, ListAccessKeys,
+    ListGroups, ...), clients that read it without a nil check crashed: aws-nuke 2.16's
+    IAMInstanceProfile listing panicked."""
+    from moto.core.responses import ActionResult
+    from moto.iam.responses import IamResponse
+
+    def with_is_truncated(list_action):
+        def action(response):
+            result = list_action(response)
+            if isinstance(result, ActionResult) and isinstance(result.result, dict):
+                result.result.setdefault("IsTruncated", False)
+            return result
+        return action
+
+    for name in [n for n in vars(IamResponse) if n.startswith("list_")]:
+        _wrap(IamResponse, name, with_is_truncated)
+
+
+def default_vpc_as_on_aws() -> None:
+    """A region's default VPC comes with what AWS gives it: an attached internet gateway, the
+    0.0.0.0/0 route to it in the main route table, and a DHCP options set (AmazonProvidedDNS,
+    ec2.internal in us-east-1, <region>.compute.internal elsewhere). moto's had neither, so a
+    sweep that must keep the default VPC's parts could not be tried here."""
+    from moto.ec2.models.vpcs import VPCBackend
+
+    def as_on_aws(create_default_vpc):
+        def create_default_vpc_as_on_aws(backend):
+            vpc = create_default_vpc(backend)
+            gateway = backend.create_internet_gateway()
+            backend.attach_internet_gateway(gateway.id, vpc.id)
+            main = backend.describe_route_tables(
+                filters={"vpc-id": vpc.id, "association.main": "true"})
+            backend.create_route(main[0].id, "0.0.0.0/0", gateway_id=gateway.id)
+            region = backend.region_name
+            domain = "ec2.internal" if region == "us-east-1" else f"{region}.compute.internal"
+            options = backend.create_dhcp_options(domain_name_servers=["AmazonProvidedDNS"],
+                                                  domain_name=[domain])
+            backend.associate_dhcp_options(options, vpc)
+            return vpc
+        return create_default_vpc_as_on_aws
+
+    _wrap(VPCBackend, "create_default_vpc", as_on_aws)
+
+
+def virtual_hosted_bucket_addresses() -> None:
+    """S3 virtual-hosted-style addresses, `<bucket>.<endpoint host>`, reach the emulator. AWS
+    resolves them with wildcard DNS; the emulator has only an IP address and no name server, so
+    a client that puts the bucket in the host name (aws-sdk-go v1 in aws-nuke, which has no
+    path-style switch) uses the emulator as its HTTPS proxy: a CONNECT to the emulator's own
+    address or a subdomain of it is tunnelled back to the emulator, and nothing else is. moto
+    already serves the bucket named in the Host header; the certificate names `*.<host>`."""
+    import socket
+
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    def or_tunnel(run_wsgi):
+        def run_wsgi_or_tunnel(handler) -> None:
+            if handler.command != "CONNECT":
+                return run_wsgi(handler)
+            host, _, port = handler.path.rpartition(":")
+            own_host, own_port = handler.server.server_address[:2]
+            if not ((host == own_host or host.endswith(f".{own_host}"))
+                    and port == str(own_port)):
+                handler.send_error(403, f"only <bucket>.{own_host}:{own_port} is tunnelled here")
+                return
+            with socket.create_connection((own_host, own_port)) as upstream:
+                handler.send_response(200, "Connection established")
+                handler.end_headers()
+                _relay(handler.connection, upstream)
+            handler.close_connection = True
+        return run_wsgi_or_tunnel
+
+    _wrap(MotoRequestHandler, "run_wsgi", or_tunnel)
+
+
+def _relay(client, upstream) -> None:
+    """Copy bytes both ways until either side closes."""
+    import select
+
+    peers = {client: upstream, upstream: client}
+    while True:
+        for source in select.select(list(peers), [], [])[0]:
+            data = source.recv(65536)
+            # Bytes already decrypted by TLS wait in the socket, not where select looks.
+            while getattr(source, "pending", lambda: 0)():
+                data += source.recv(source.pending())
+            if not data:
+                return
+            peers[source].sendall(data)
+
+
+def primary_network_interface_goes_with_instance() -> None:
+    """EC2 RunInstances without NetworkInterfaces makes the primary network interface with
+    DeleteOnTermination true, as AWS does, so it goes when the instance terminates. moto kept
+    it attached to the terminated instance, where it can be neither detached nor deleted:
+    aws-nuke ended "failed" on it."""
+    from moto.ec2.models.instances import Instance
+
+    def deleted_on_termination(prep_nics):
+        def prep_nics_deleted_on_termination(instance, nic_spec, *args, **kwargs):
+            prep_nics(instance, nic_spec, *args, **kwargs)
+            if not nic_spec and 0 in instance.nics:
+                instance.nics[0].delete_on_termination = True
+        return prep_nics_deleted_on_termination
+
+    _wrap(Instance, "prep_nics", deleted_on_termination)
+
+
+PAGINATION_TOKENS = ("NextToken", "nextToken", "NextMarker")
+
+
+def last_page_has_no_token() -> None:
+    """A last page carries no pagination token, as on AWS. Some moto answers built from a result
+    carried an empty one (SSM ListDocuments), which clients read as "more to come": aws-nuke's
+    SSMDocument listing asked for the first page again, forever."""
+    from moto.core.responses import ActionResult
+
+    def without_empty_token(execute_result):
+        def execute_result_without_empty_token(result, context):
+            if isinstance(result.result, dict):
+                result._result = {key: value for key, value in result.result.items()
+                                  if not (key in PAGINATION_TOKENS and value == "")}
+            return execute_result(result, context)
+        return execute_result_without_empty_token
+
+    _wrap(ActionResult, "execute_result", without_empty_token)
+
+
 EXTENSIONS = [evaluate_bucket_policy_conditions, budget_notification_subscribers, budget_tags,
               update_budget, budget_actions, cost_anomaly_detection, iam_trusted_access,
-              iam_organizations_features, access_analyzer, unimplemented_actions_fail_fast]
+              iam_organizations_features, access_analyzer, describe_snapshots_by_owner,
+              main_route_table_kept, iam_lists_say_if_truncated, default_vpc_as_on_aws,
+              virtual_hosted_bucket_addresses, primary_network_interface_goes_with_instance,
+              last_page_has_no_token, unimplemented_actions_fail_fast]
 
 
 def install() -> None:

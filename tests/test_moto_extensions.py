@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import ssl
 import time
 import urllib.error
 import urllib.request
+from urllib.parse import urlsplit
 
 import pytest
 from botocore import xform_name
@@ -17,7 +19,7 @@ from moto.iam.access_control import PermissionResult
 from moto.s3.models import FakeBucket
 
 from foundation import policies
-from scripts import aws, moto_extensions
+from scripts import aws, local_aws, moto_extensions
 from scripts.local_aws import CA_BUNDLE
 
 BUCKET_ARN = "arn:aws:s3:::state"
@@ -404,3 +406,135 @@ def test_a_path_that_is_no_operation_stays_not_found(emulator):
     with pytest.raises(urllib.error.HTTPError) as raised:
         urllib.request.urlopen(request, timeout=10, context=context)
     assert raised.value.code == 404
+
+
+def test_describe_snapshots_by_owner(mocked_aws):
+    ec2 = mocked_aws("ec2")
+    volume = ec2.create_volume(AvailabilityZone="us-east-1a", Size=1)["VolumeId"]
+    own = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
+
+    def listed(**owners) -> set[str]:
+        return {s["SnapshotId"] for s in ec2.describe_snapshots(**owners)["Snapshots"]}
+
+    assert listed(OwnerIds=["self"]) == listed(OwnerIds=["123456789012"]) == {own}
+    amazons = listed(OwnerIds=["amazon"])
+    assert amazons and own not in amazons  # the snapshots behind moto's public AMIs
+    assert listed() == amazons | {own}
+
+
+def test_main_route_table_is_kept(mocked_aws):
+    ec2 = mocked_aws("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    in_vpc = [{"Name": "vpc-id", "Values": [vpc]}]
+    main = ec2.describe_route_tables(Filters=in_vpc)["RouteTables"][0]["RouteTableId"]
+    other = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    with pytest.raises(ec2.exceptions.ClientError, match="DependencyViolation"):
+        ec2.delete_route_table(RouteTableId=main)
+    ec2.delete_route_table(RouteTableId=other)
+    ec2.delete_vpc(VpcId=vpc)  # the main route table goes with its VPC
+    assert ec2.describe_route_tables(Filters=in_vpc)["RouteTables"] == []
+
+
+def test_iam_lists_say_if_truncated(mocked_aws):
+    iam = mocked_aws("iam")
+    iam.create_user(UserName="learner")
+    iam.create_instance_profile(InstanceProfileName="web")
+    answers = [iam.list_instance_profiles(), iam.list_instance_profiles_for_role(RoleName="web"),
+               iam.list_access_keys(UserName="learner"), iam.list_groups()]
+    assert [answer["IsTruncated"] for answer in answers] == [False] * 4
+
+
+@pytest.mark.parametrize(("region", "domain"), [("us-east-1", "ec2.internal"),
+                                                ("us-west-2", "us-west-2.compute.internal")])
+def test_default_vpc_as_on_aws(mocked_aws, region, domain):
+    ec2 = mocked_aws("ec2", region)
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]
+    options = ec2.describe_dhcp_options(DhcpOptionsIds=[vpc["DhcpOptionsId"]])["DhcpOptions"][0]
+    assert {c["Key"]: [v["Value"] for v in c["Values"]] for c in options["DhcpConfigurations"]} \
+        == {"domain-name-servers": ["AmazonProvidedDNS"], "domain-name": [domain]}
+    gateways = ec2.describe_internet_gateways(
+        Filters=[{"Name": "attachment.vpc-id", "Values": [vpc["VpcId"]]}])["InternetGateways"]
+    assert len(gateways) == 1
+    main = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]},
+                                              {"Name": "association.main", "Values": ["true"]}])
+    routes = main["RouteTables"][0]["Routes"]
+    assert {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": gateways[0]["InternetGatewayId"]} \
+        in [{k: r[k] for k in ("DestinationCidrBlock", "GatewayId")} for r in routes]
+
+
+def test_primary_network_interface_goes_with_instance(mocked_aws):
+    ec2 = mocked_aws("ec2")
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)["Instances"][0]
+    [interface] = instance["NetworkInterfaces"]
+    assert interface["Attachment"]["DeleteOnTermination"] is True
+    ec2.terminate_instances(InstanceIds=[instance["InstanceId"]])
+    remaining = ec2.describe_network_interfaces(Filters=[
+        {"Name": "network-interface-id", "Values": [interface["NetworkInterfaceId"]]}])
+    assert remaining["NetworkInterfaces"] == []
+
+
+def test_last_page_has_no_token(mocked_aws):
+    ssm = mocked_aws("ssm")
+    ssm.create_document(Name="learner-runbook", DocumentType="Command", Content=json.dumps(
+        {"schemaVersion": "2.2", "mainSteps": [{"action": "aws:runShellScript", "name": "hi",
+                                                "inputs": {"runCommand": ["echo hi"]}}]}))
+    page = ssm.list_documents(Filters=[{"Key": "Owner", "Values": ["Self"]}], MaxResults=50)
+    assert [d["Name"] for d in page["DocumentIdentifiers"]] == ["learner-runbook"]
+    assert "NextToken" not in page
+
+
+def test_certificate_without_bucket_subdomains_is_made_again(tmp_path, monkeypatch):
+    from cryptography import x509
+
+    monkeypatch.setattr(local_aws, "CA_BUNDLE", tmp_path / "certificate.pem")
+    monkeypatch.setattr(local_aws, "TLS_KEY", tmp_path / "key.pem")
+    with monkeypatch.context() as before_subdomains:
+        before_subdomains.setattr(local_aws, "CERTIFICATE_NAMES", ("localhost",))
+        local_aws.ensure_certificate()
+    local_aws.ensure_certificate()
+    names = x509.load_pem_x509_certificate(local_aws.CA_BUNDLE.read_bytes()).extensions \
+        .get_extension_for_class(x509.SubjectAlternativeName).value
+    assert names.get_values_for_type(x509.DNSName) == ["localhost", "*.127.0.0.1"]
+
+
+@pytest.fixture
+def emulator_bucket(emulator):
+    """A bucket holding `greeting` on the session's real emulator server; removed afterwards."""
+    s3 = aws.client(emulator, "s3")
+    s3.create_bucket(Bucket="virtual-hosted")
+    s3.put_object(Bucket="virtual-hosted", Key="greeting", Body=b"hello")
+    yield emulator, "virtual-hosted"
+    s3.delete_object(Bucket="virtual-hosted", Key="greeting")
+    s3.delete_bucket(Bucket="virtual-hosted")
+
+
+@pytest.mark.emulator
+def test_virtual_hosted_bucket_address_through_the_emulator_as_proxy(emulator_bucket):
+    """What aws-sdk-go v1 (aws-nuke) does: no name server knows <bucket>.127.0.0.1, so the
+    request goes through the emulator as HTTPS proxy and moto reads the bucket from Host."""
+    import urllib3
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    config, bucket = emulator_bucket
+    endpoint = config.emulator.endpoint_url
+    url = f"https://{bucket}.{urlsplit(endpoint).netloc}/greeting"
+    request = AWSRequest("GET", url)
+    SigV4Auth(Credentials(*aws.FAKE_CREDENTIALS.values()), "s3", config.region).add_auth(request)
+    trust = ssl.create_default_context(cafile=str(local_aws.CA_BUNDLE))
+    proxy = urllib3.ProxyManager(endpoint, proxy_ssl_context=trust, ssl_context=trust)
+    response = proxy.request("GET", url, headers=dict(request.headers.items()), retries=False)
+    assert (response.status, response.data) == (200, b"hello")
+
+
+@pytest.mark.emulator
+def test_emulator_tunnels_only_to_itself(emulator):
+    address = urlsplit(emulator.emulator.endpoint_url)
+    trust = ssl.create_default_context(cafile=str(local_aws.CA_BUNDLE))
+    with trust.wrap_socket(socket.create_connection((address.hostname, address.port)),
+                           server_hostname=address.hostname) as proxy:
+        proxy.sendall(b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
+        status_line = proxy.recv(1024).split(b"\r\n")[0]
+    assert status_line.split()[1] == b"403"
