@@ -49,16 +49,22 @@ def deny_insecure_transport(bucket_arn: str) -> dict:
 
 
 _OWN_USER = "arn:aws:iam::*:user/$${aws:username}"
-# What a user without MFA may still do: set up their own MFA device and password.
+# What a user without MFA may still do: set up their own MFA device and sign in with it. Not even
+# their own password: AWS's example leaves iam:ChangePassword and iam:GetAccountPasswordPolicy
+# out of this list and advises against adding them (a stolen password alone could replace it).
 _ALLOWED_WITHOUT_MFA = [
-    "iam:ChangePassword", "iam:CreateVirtualMFADevice", "iam:EnableMFADevice",
-    "iam:GetAccountPasswordPolicy", "iam:GetMFADevice", "iam:GetUser", "iam:ListMFADevices",
-    "iam:ListVirtualMFADevices", "iam:ResyncMFADevice", "sts:GetSessionToken",
+    "iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:GetMFADevice", "iam:GetUser",
+    "iam:ListMFADevices", "iam:ListVirtualMFADevices", "iam:ResyncMFADevice",
+    "sts:GetSessionToken",
 ]
 
 
 def force_mfa() -> dict:
-    """AWS's documented self-service MFA policy: everything is denied until MFA is present."""
+    """AWS's recommended self-service policy for MFA-authenticated users (IAM user guide, "AWS:
+    Allows MFA-authenticated IAM users to manage their own credentials on the Security
+    credentials page", its password and MFA statements): without MFA everything is denied but
+    setting up an MFA device; the password can be changed only in a session with MFA. So a first
+    password is given without "must reset at next sign-in" (see the README, "Real AWS")."""
     return document(
         statement("AllowViewAccountInfo",
                   actions=["iam:GetAccountPasswordPolicy", "iam:ListVirtualMFADevices"]),

@@ -19,11 +19,12 @@ from tests.helpers import find, policy, ref, resources, the_one
 CLOUDTRAIL = {"Service": "cloudtrail.amazonaws.com"}
 MFA_ABSENT = {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}
 MFA_PRESENT = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
-# AWS's documented self-service MFA policy: the only actions allowed before MFA is used.
+# AWS's recommended self-service MFA policy: the only actions allowed before MFA is used. Not
+# the password: AWS advises against exempting iam:ChangePassword and iam:GetAccountPasswordPolicy.
 SELF_SERVICE_WITHOUT_MFA = {
-    "iam:ChangePassword", "iam:CreateVirtualMFADevice", "iam:EnableMFADevice",
-    "iam:GetAccountPasswordPolicy", "iam:GetMFADevice", "iam:GetUser", "iam:ListMFADevices",
-    "iam:ListVirtualMFADevices", "iam:ResyncMFADevice", "sts:GetSessionToken",
+    "iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:GetMFADevice", "iam:GetUser",
+    "iam:ListMFADevices", "iam:ListVirtualMFADevices", "iam:ResyncMFADevice",
+    "sts:GetSessionToken",
 }
 # Resources that would put a long-lived secret (password, key) into Terraform state.
 SECRET_BEARING = ("aws_iam_access_key", "aws_iam_user_login_profile", "aws_iam_user_ssh_key",
@@ -130,9 +131,9 @@ def test_administrators_must_use_mfa(management):
     assert deny["Condition"] == MFA_ABSENT  # also denies when the key is absent (access keys)
     assert deny["Resource"] == "*" and "Action" not in deny
     exempt = set(deny["NotAction"])
-    assert exempt <= SELF_SERVICE_WITHOUT_MFA, "only self-service MFA may skip the MFA check"
-    assert {"iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:ListMFADevices",
-            "sts:GetSessionToken"} <= exempt
+    assert exempt == SELF_SERVICE_WITHOUT_MFA, "only setting up MFA may skip the MFA check"
+    assert not {"iam:ChangePassword", "iam:GetAccountPasswordPolicy"} & exempt, \
+        "a password alone must not be able to change the password"
 
     allowed: dict[str, set[str]] = {}
     for s in document["Statement"]:
