@@ -32,12 +32,28 @@ from foundation.paths import ENVIRONMENTS_DIR
 # Overrides the port of the emulator endpoint, so a second emulator can run beside the first.
 EMULATOR_PORT_VARIABLE = "LOCAL_AWS_PORT"
 
+
+def account_host_tunnel_port(port: int) -> int:
+    """The port of the emulator's tunnel for account-prefixed hosts, beside its endpoint's.
+
+    S3 Control clients send every request to https://<account id>.<endpoint host>, a name no
+    resolver knows for 127.0.0.1; they reach it through this port as an HTTPS proxy."""
+    return port + 1
+
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _ACCOUNT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 _NAME_PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,19}$")
 _IAM_NAME = re.compile(r"^[A-Za-z0-9+=,.@_-]{1,64}$")
 _BUCKET_CHARS = re.compile(r"^[a-z0-9.-]+$")
 _TRAIL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$")
+# IAM CreateAccountAlias: no leading, trailing or doubled hyphen.
+_ACCOUNT_ALIAS = re.compile(r"^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$")
+ACCOUNT_ALIAS_EXPECTED = ("an IAM account alias: 3-63 lowercase letters, digits and hyphens, not "
+                          "starting or ending with a hyphen, no two hyphens in a row")
+# The Account Management API's limits for an alternate contact (PutAlternateContact).
+_CONTACT_PHONE = re.compile(r"^[\s0-9()+-]+$")
+CONTACT_TYPES = ("billing", "operations", "security")
+CONTACT_LIMITS = {"name": 64, "title": 50, "email": 254, "phone": 25}
 
 # Defaults for environment files written before [guardrails] and [budgets] existed.
 DEFAULT_ORGANIZATION_BUDGET_USD = 20
@@ -91,6 +107,11 @@ class Emulator:
     @property
     def port(self) -> int:
         return urlsplit(self.endpoint_url).port or 80
+
+    @property
+    def tunnel_url(self) -> str:
+        """The proxy URL that reaches <account id>.127.0.0.1 (see account_host_tunnel_port)."""
+        return f"http://127.0.0.1:{account_host_tunnel_port(self.port)}"
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """The embedded local AWS: moto's server on 127.0.0.1, run in the background with a pid file.
 
 `python -m scripts.cli local-serve --port N` is the server process itself (moto plus the few
-extensions in scripts/moto_extensions.py); `start`/`stop` manage it for `make local-up/down`.
-State lives as long as the server process.
+extensions in scripts/moto_extensions.py, and the account-host tunnel on port N + 1);
+`start`/`stop` manage it for `make local-up/down`. State lives as long as the server process.
 """
 
 from __future__ import annotations
@@ -10,7 +10,11 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import os
+import re
+import select
 import signal
+import socket
+import socketserver
 import ssl
 import subprocess
 import sys
@@ -20,7 +24,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from foundation.config import Config
+from foundation.config import Config, account_host_tunnel_port
 from foundation.paths import LOCAL_AWS_DIR, REPO_ROOT
 from scripts.console import UserError, say
 
@@ -132,8 +136,10 @@ def ensure_certificate() -> None:
     """A self-signed certificate for 127.0.0.1/localhost, made once and shared by every port.
 
     The emulator speaks TLS so that the buckets' deny-non-TLS policies hold for real; clients
-    trust this certificate through AWS_CA_BUNDLE (set by scripts/aws.py), nothing else."""
-    if CA_BUNDLE.is_file() and TLS_KEY.is_file():
+    trust this certificate through AWS_CA_BUNDLE (set by scripts/aws.py), nothing else. It also
+    names *.127.0.0.1, the account-prefixed hosts S3 Control calls through the tunnel; one made
+    before that is made again."""
+    if CA_BUNDLE.is_file() and TLS_KEY.is_file() and _names_account_hosts(CA_BUNDLE):
         return
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -149,7 +155,8 @@ def ensure_certificate() -> None:
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=365))
         .add_extension(x509.SubjectAlternativeName([
-            x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            x509.DNSName("localhost"), x509.DNSName(ACCOUNT_HOSTS_NAME),
+            x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
             critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256()))
@@ -159,6 +166,62 @@ def ensure_certificate() -> None:
                                           serialization.NoEncryption()))
     TLS_KEY.chmod(0o600)
     CA_BUNDLE.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+
+
+ACCOUNT_HOSTS_NAME = "*.127.0.0.1"
+
+
+def _names_account_hosts(certificate: Path) -> bool:
+    from cryptography import x509
+
+    names = x509.load_pem_x509_certificate(certificate.read_bytes()).extensions \
+        .get_extension_for_class(x509.SubjectAlternativeName).value
+    return ACCOUNT_HOSTS_NAME in names.get_values_for_type(x509.DNSName)
+
+
+# What the tunnel lets through: CONNECT to <account id>.127.0.0.1 on the emulator's own port.
+_ACCOUNT_HOST = re.compile(rb"^CONNECT \d{12}\.127\.0\.0\.1:(\d+) HTTP/1\.[01]\r?\n$")
+_TUNNEL_IDLE_SECONDS = 300
+
+
+def account_host_tunnel(port: int) -> socketserver.ThreadingTCPServer:
+    """An HTTPS proxy on 127.0.0.1 that connects `CONNECT <account id>.127.0.0.1:<port>` to
+    the emulator on 127.0.0.1:<port> and refuses anything else. TLS stays end to end: the client
+    checks the emulator's certificate for the account-prefixed name."""
+
+    class Tunnel(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            request = self.rfile.readline(512)
+            while self.rfile.readline(8192).strip():  # the request's headers, unused
+                pass
+            match = _ACCOUNT_HOST.match(request)
+            if not match or int(match[1]) != port:
+                self.wfile.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+                return
+            with socket.create_connection(("127.0.0.1", port)) as upstream:
+                self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                self.wfile.flush()
+                _relay(self.connection, upstream)
+
+    class Server(socketserver.ThreadingTCPServer):
+        daemon_threads = True
+        allow_reuse_address = True
+
+    return Server(("127.0.0.1", account_host_tunnel_port(port)), Tunnel)
+
+
+def _relay(client: socket.socket, upstream: socket.socket) -> None:
+    """Copy bytes both ways until one side closes or both stay idle."""
+    other = {client: upstream, upstream: client}
+    while True:
+        readable, _, _ = select.select(list(other), [], [], _TUNNEL_IDLE_SECONDS)
+        if not readable:
+            return
+        for source in readable:
+            data = source.recv(65536)
+            if not data:
+                return
+            other[source].sendall(data)
 
 
 def serve(port: int) -> None:
@@ -178,7 +241,10 @@ def serve(port: int) -> None:
     server = make_server("127.0.0.1", port, DomainDispatcherApplication(create_backend_app),
                          threaded=True, request_handler=MotoRequestHandler,
                          ssl_context=(str(CA_BUNDLE), str(TLS_KEY)))
+    tunnel = account_host_tunnel(port)
+    threading.Thread(target=tunnel.serve_forever, daemon=True).start()
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
-    print(f"moto server listening on https://127.0.0.1:{port}", flush=True)
+    print(f"moto server listening on https://127.0.0.1:{port} (account-host tunnel on port "
+          f"{account_host_tunnel_port(port)})", flush=True)
     server.serve_forever()
 

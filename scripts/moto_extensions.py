@@ -8,6 +8,7 @@ before moto serves its first request.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 
 from foundation.contract import ROOT_ACCESS_FEATURES
@@ -117,7 +118,6 @@ def iam_organizations_features() -> None:
     from moto.core.responses import ActionResult
     from moto.iam.exceptions import IAMException
     from moto.iam.responses import IamResponse
-    from moto.organizations.models import organizations_backends
 
     class ServiceAccessNotEnabled(IAMException):
         code = "ServiceAccessNotEnabledException"
@@ -125,9 +125,9 @@ def iam_organizations_features() -> None:
     enabled: dict[str, set[str]] = {}  # management account id -> enabled features
 
     def organization(response):
-        backend = organizations_backends[response.current_account][response.partition]
-        principals = [s["ServicePrincipal"] for s in backend.services]
-        if backend.org is None or IAM_SERVICE_PRINCIPAL not in principals:
+        backend = _trusting_organization(response.current_account, response.partition,
+                                         IAM_SERVICE_PRINCIPAL)
+        if backend is None:
             raise ServiceAccessNotEnabled(
                 "The request failed because IAM trusted access is not enabled in AWS Organizations.")
         return backend.org
@@ -150,6 +150,24 @@ def iam_organizations_features() -> None:
         setattr(IamResponse, f"enable_organizations_{_snake(feature)}", setter(feature, True))
         setattr(IamResponse, f"disable_organizations_{_snake(feature)}", setter(feature, False))
     IamResponse.list_organizations_features = list_organizations_features
+
+
+def _trusting_organization(account_id: str, partition: str, service_principal: str):
+    """The organizations backend of the organization `account_id` manages, if it has trusted
+    access for `service_principal` enabled; None otherwise (no organization, a member account,
+    or no trusted access)."""
+    from moto.organizations.models import organizations_backends
+
+    backend = organizations_backends[account_id][partition]
+    principals = [s["ServicePrincipal"] for s in backend.services]
+    return backend if backend.org is not None and service_principal in principals else None
+
+
+def _original(cls: type, name: str):
+    """`cls.name` as moto defines it, under any wrapper an earlier install() put around it
+    (tests install the extensions again for each test)."""
+    method = getattr(cls, name)
+    return getattr(method, "__wrapped__", method)
 
 
 def _snake(name: str) -> str:
@@ -196,8 +214,8 @@ def budget_tags() -> None:
 
 
 def access_analyzer() -> None:
-    """A minimal IAM Access Analyzer (create, get, delete, tags), which moto has no backend for.
-    It records analyzers; it does not analyze anything."""
+    """A minimal IAM Access Analyzer (create, get, list, delete, tags), which moto has no backend
+    for. It records analyzers per account and region; it does not analyze anything."""
     import re
     import sys
     import types
@@ -238,6 +256,11 @@ def access_analyzer() -> None:
 
         def get_analyzer(self) -> str:
             return json.dumps({"analyzer": self._analyzer(self._path_value())})
+
+        def list_analyzers(self) -> str:
+            kind = self.querystring.get("type", [None])[0]
+            return json.dumps({"analyzers": [a for a in self.analyzers.values()
+                                             if kind in (None, a["type"])]})
 
         def delete_analyzer(self) -> str:
             self.analyzers.pop(self._analyzer(self._path_value())["name"])
@@ -281,8 +304,107 @@ def access_analyzer() -> None:
             ("accessanalyzer", re.compile(AccessAnalyzerBackend._url_module.url_bases[0])))
 
 
+ACCOUNT_SERVICE_PRINCIPAL = "account.amazonaws.com"
+
+
+def alternate_contacts_need_trusted_access() -> None:
+    """Account Management's alternate contacts with an AccountId, as AWS documents them: only
+    the organization's management account may name an account, only a member account of its
+    organization (never itself), and only with trusted access for account.amazonaws.com. moto
+    answers any caller for any account id."""
+    from moto.account.responses import AccountResponse
+    from moto.core.exceptions import JsonRESTError
+
+    def refusal(response) -> str | None:
+        target = response._get_param("AccountId")
+        if not target:
+            return None
+        caller = response.current_account
+        if target == caller:
+            return ("The management account can't specify its own AccountId; call the operation "
+                    "without it.")
+        backend = _trusting_organization(caller, response.partition, ACCOUNT_SERVICE_PRINCIPAL)
+        if backend is None:
+            return (f"The caller {caller} is not the management account of an organization with "
+                    f"trusted access enabled for {ACCOUNT_SERVICE_PRINCIPAL}.")
+        if target not in [account.id for account in backend.accounts]:
+            return f"Account {target} is not a member of the caller's organization."
+        return None
+
+    def guarded(operation):
+        @functools.wraps(operation)
+        def action(response):
+            reason = refusal(response)
+            if reason:
+                raise JsonRESTError("AccessDeniedException", reason)
+            return operation(response)
+        return action
+
+    for name in ("put_alternate_contact", "get_alternate_contact", "delete_alternate_contact"):
+        setattr(AccountResponse, name, guarded(_original(AccountResponse, name)))
+
+
+# What CloudTrail reports for a trail nobody set event selectors on: every management event.
+DEFAULT_EVENT_SELECTORS = [{"ReadWriteType": "All", "IncludeManagementEvents": True,
+                            "DataResources": [], "ExcludeManagementEventSources": []}]
+
+
+def organization_trail_in_member_accounts() -> None:
+    """CloudTrail as member accounts see an organization trail, and default event selectors.
+
+    In a member account, DescribeTrails (with shadow trails, the default) lists the management
+    account's organization trails, and GetTrail, GetTrailStatus and GetEventSelectors answer for
+    them by ARN; GetEventSelectors of a trail without selectors returns the default "all
+    management events" selector. moto shows a trail only in its own account and returns no
+    selector."""
+    from moto.cloudtrail.exceptions import TrailNotFoundException
+    from moto.cloudtrail.models import CloudTrailBackend, Trail, cloudtrail_backends
+    from moto.organizations.models import organizations_backends
+
+    def organization_trails(backend) -> list:
+        membership = organizations_backends.master_accounts.get(backend.account_id)
+        if membership is None:
+            return []
+        management_id, _ = membership
+        return [trail for regional in cloudtrail_backends[management_id].values()
+                for trail in regional.trails.values()
+                if trail.is_org_trail and (trail.is_multi_region
+                                           or trail.region_name == backend.region_name)]
+
+    describe_trails = _original(CloudTrailBackend, "describe_trails")
+    get_trail = _original(CloudTrailBackend, "get_trail")
+    get_event_selectors = _original(Trail, "get_event_selectors")
+
+    @functools.wraps(describe_trails)
+    def describe_with_organization_trails(backend, include_shadow_trails: bool):
+        own = list(describe_trails(backend, include_shadow_trails))
+        return own + organization_trails(backend) if include_shadow_trails else own
+
+    @functools.wraps(get_trail)
+    def get_own_or_organization_trail(backend, name_or_arn: str):
+        try:
+            return get_trail(backend, name_or_arn)
+        except TrailNotFoundException:
+            for trail in organization_trails(backend):
+                if trail.arn == name_or_arn:
+                    return trail
+            raise
+
+    @functools.wraps(get_event_selectors)
+    def selectors_or_default(trail):
+        event_selectors, advanced = get_event_selectors(trail)
+        if not event_selectors and not advanced:
+            return [dict(selector) for selector in DEFAULT_EVENT_SELECTORS], []
+        return event_selectors, advanced
+
+    CloudTrailBackend.describe_trails = describe_with_organization_trails
+    CloudTrailBackend.get_trail = get_own_or_organization_trail
+    Trail.get_event_selectors = selectors_or_default
+
+
 EXTENSIONS = [evaluate_bucket_policy_conditions, budget_notification_subscribers, budget_tags,
-              iam_trusted_access, iam_organizations_features, access_analyzer]
+              iam_trusted_access, iam_organizations_features, access_analyzer,
+              alternate_contacts_need_trusted_access, organization_trail_in_member_accounts]
 
 
 def install() -> None:
