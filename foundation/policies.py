@@ -203,3 +203,26 @@ def guardrails_scp(*, deny_leave: bool, deny_root: bool, allowed_regions: Iterab
     if regions:
         statements.append(deny_outside_regions(regions))
     return document(*statements) if statements else None
+
+
+# --- Organizations management policies (not IAM policy language) ---------------------------------
+# AI services opt-out and tag policies use the management-policy syntax ("@@assign", ...), are
+# attached to the organization root and inherited by every account, management included.
+
+_NO_CHILD_OVERRIDE = {"@@operators_allowed_for_child_policies": ["@@none"]}
+
+
+def ai_services_opt_out() -> dict:
+    """Every current and future AWS AI service ("default") opted out of storing and using the
+    organization's content; no policy lower in the organization can opt back in, not even for
+    one service (hence the lock on "services" itself, as in AWS's example)."""
+    return {"services": {**_NO_CHILD_OVERRIDE, "default": {
+        **_NO_CHILD_OVERRIDE, "opt_out_policy": {**_NO_CHILD_OVERRIDE, "@@assign": "optOut"}}}}
+
+
+def tag_policy(tags: dict[str, Iterable[str]]) -> dict:
+    """A tag policy fixing each key's capitalization and its allowed values ({key: values}).
+    Nothing is enforced ("enforced_for" is absent): non-compliant tags are only reported."""
+    return {"tags": {key.lower(): {"tag_key": {"@@assign": key},
+                                   "tag_value": {"@@assign": sorted(set(values))}}
+                     for key, values in sorted(tags.items())}}
