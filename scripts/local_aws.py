@@ -190,6 +190,8 @@ def account_host_tunnel(port: int) -> socketserver.ThreadingTCPServer:
     checks the emulator's certificate for the account-prefixed name."""
 
     class Tunnel(socketserver.StreamRequestHandler):
+        rbufsize = 0  # unbuffered: any byte after the headers belongs to the tunnel
+
         def handle(self) -> None:
             request = self.rfile.readline(512)
             while self.rfile.readline(8192).strip():  # the request's headers, unused
