@@ -297,7 +297,8 @@ def problems_of(path: Path) -> list[str]:
 
 def test_example_turns_every_guardrail_on(example_config):
     assert example_config.guardrails == Guardrails(allowed_regions=("eu-west-1", "us-east-1"))
-    assert example_config.guardrails.ai_services_opt_out and not example_config.guardrails.tag_policy
+    guardrails = example_config.guardrails
+    assert guardrails.ai_services_opt_out and not guardrails.tag_policy
     assert example_config.budgets == Budgets(organization_monthly_usd=20,
                                              thresholds_percent=(50, 80, 100))
 
