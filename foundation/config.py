@@ -32,12 +32,30 @@ from foundation.paths import ENVIRONMENTS_DIR
 # Overrides the port of the emulator endpoint, so a second emulator can run beside the first.
 EMULATOR_PORT_VARIABLE = "LOCAL_AWS_PORT"
 
+
+def subdomain_tunnel_port(port: int) -> int:
+    """The port of the emulator's tunnel for its subdomains, beside its endpoint's.
+
+    Some clients put a name in front of the endpoint host: S3 Control sends every request to
+    https://<account id>.<endpoint host>, aws-nuke's S3 client (no path-style switch) to
+    https://<bucket>.<endpoint host>. No resolver knows those names for 127.0.0.1; the clients
+    reach them through this port as an HTTPS proxy."""
+    return port + 1
+
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _ACCOUNT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 _NAME_PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,19}$")
 _IAM_NAME = re.compile(r"^[A-Za-z0-9+=,.@_-]{1,64}$")
 _BUCKET_CHARS = re.compile(r"^[a-z0-9.-]+$")
 _TRAIL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$")
+# IAM CreateAccountAlias: no leading, trailing or doubled hyphen.
+_ACCOUNT_ALIAS = re.compile(r"^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$")
+ACCOUNT_ALIAS_EXPECTED = ("an IAM account alias: 3-63 lowercase letters, digits and hyphens, not "
+                          "starting or ending with a hyphen, no two hyphens in a row")
+# The Account Management API's limits for an alternate contact (PutAlternateContact).
+_CONTACT_PHONE = re.compile(r"^[\s0-9()+-]+$")
+CONTACT_TYPES = ("billing", "operations", "security")
+CONTACT_LIMITS = {"name": 64, "title": 50, "email": 254, "phone": 25}
 
 # Defaults for environment files written before [guardrails] and [budgets] existed.
 DEFAULT_ORGANIZATION_BUDGET_USD = 20
@@ -54,6 +72,7 @@ class MemberAccount:
     email: str
     role_name: str
     monthly_budget_usd: float = DEFAULT_ACCOUNT_BUDGET_USD
+    alias: str = ""  # the IAM account alias; by default <name_prefix>-<name>
 
 
 @dataclass(frozen=True)
@@ -72,6 +91,8 @@ class Guardrails:
     deny_member_root: bool = True
     centralize_root_access: bool = True
     allowed_regions: tuple[str, ...] = ()  # empty: no region restriction
+    ai_services_opt_out: bool = True  # an AI services opt-out policy on the organization root
+    tag_policy: bool = False  # a tag policy for the foundation's tag keys, on the root
 
 
 @dataclass(frozen=True)
@@ -83,6 +104,30 @@ class Budgets:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """An alternate contact of an AWS account."""
+
+    name: str
+    title: str
+    email: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class Contacts:
+    """The alternate contacts every account gets; a type left out of the file is not set."""
+
+    billing: Contact | None = None
+    operations: Contact | None = None
+    security: Contact | None = None
+
+    def by_type(self) -> dict[str, Contact]:
+        """The configured contacts by the Account Management API's type (BILLING, ...)."""
+        return {kind.upper(): contact for kind in CONTACT_TYPES
+                if (contact := getattr(self, kind)) is not None}
+
+
+@dataclass(frozen=True)
 class Emulator:
     """Endpoint settings of a local AWS emulator; absent for real AWS."""
 
@@ -91,6 +136,11 @@ class Emulator:
     @property
     def port(self) -> int:
         return urlsplit(self.endpoint_url).port or 80
+
+    @property
+    def tunnel_url(self) -> str:
+        """The proxy URL that reaches <name>.127.0.0.1 (see subdomain_tunnel_port)."""
+        return f"http://127.0.0.1:{subdomain_tunnel_port(self.port)}"
 
 
 @dataclass(frozen=True)
@@ -108,6 +158,7 @@ class Config:
     emulator: Emulator | None = None
     guardrails: Guardrails = Guardrails()
     budgets: Budgets = Budgets()
+    contacts: Contacts = Contacts()
 
     def account(self, name: str) -> MemberAccount:
         for account in self.accounts:
@@ -120,6 +171,14 @@ class Config:
     def stack_names(self) -> tuple[str, ...]:
         """Workspaces in apply order: management first, then one per member account."""
         return (MANAGEMENT_STACK, *(a.name for a in self.accounts))
+
+    @property
+    def control_regions(self) -> tuple[str, ...]:
+        """The regions the per-region controls (EBS default encryption, Access Analyzer) cover:
+        the home region first, then the other allowed regions; the home region alone when every
+        region is allowed (`allowed_regions = []`)."""
+        others = [r for r in self.guardrails.allowed_regions if r != self.region]
+        return (self.region, *others)
 
     def state_key(self, stack: str) -> str:
         return f"{stack}/terraform.tfstate"
@@ -195,10 +254,11 @@ class _Validator:
             self.problem(full_key, expected, value)
         return value
 
-    def email(self, table: dict, key: str, full_key: str) -> str:
+    def email(self, table: dict, key: str, full_key: str, max_length: int = 64) -> str:
         value = self.string(table, key, full_key, _EMAIL, "an email address like name@example.com")
-        if len(value) > 64:
-            self.problem(full_key, "an email address of at most 64 characters (AWS limit)", value)
+        if len(value) > max_length:
+            self.problem(full_key, f"an email address of at most {max_length} characters (AWS "
+                         "limit)", value)
         return value
 
     def bucket(self, table: dict, key: str, full_key: str) -> str:
@@ -225,7 +285,7 @@ class _Validator:
     def config(self, raw: dict) -> Config:
         self.known_keys(raw, "", {"region", "name_prefix", "management", "state", "admins",
                                   "accounts", "trail"}, {"tags", "emulator", "guardrails",
-                                                         "budgets"})
+                                                         "budgets", "contacts"})
         region = self.string(raw, "region", "region")
         if region and region not in _known_regions():
             self.problem("region", "an AWS region such as eu-west-1 or us-east-1", region)
@@ -245,13 +305,15 @@ class _Validator:
         admin_users = self.admin_users(admins.get("users"))
 
         budgets, budget_bound = self.budgets(raw.get("budgets", {}))
-        accounts = self.accounts(raw.get("accounts", {}), budget_bound)
+        accounts = self.accounts(raw.get("accounts", {}), budget_bound, name_prefix)
         self.unique_emails(management_email, accounts)
+        self.unique_aliases(accounts)
 
         trail = self.trail(raw.get("trail", {}))
         tags = self.tags(raw.get("tags", {}))
         emulator = self.emulator(raw["emulator"]) if "emulator" in raw else None
         guardrails = self.guardrails(raw.get("guardrails", {}), region)
+        contacts = self.contacts(raw["contacts"]) if "contacts" in raw else Contacts()
 
         if self.problems:
             raise ConfigError(self.path, self.problems)
@@ -259,7 +321,7 @@ class _Validator:
                       name_prefix=name_prefix, management_email=management_email,
                       state_bucket=state_bucket, admin_users=admin_users, accounts=accounts,
                       trail=trail, tags=tags, emulator=emulator, guardrails=guardrails,
-                      budgets=budgets)
+                      budgets=budgets, contacts=contacts)
 
     def admin_users(self, users: object) -> tuple[str, ...]:
         if users is None:
@@ -275,7 +337,8 @@ class _Validator:
                              "an IAM user name (1-64 of letters, digits and +=,.@_-)", user)
         return tuple(users)
 
-    def accounts(self, raw: object, organization_budget: float) -> tuple[MemberAccount, ...]:
+    def accounts(self, raw: object, organization_budget: float,
+                 name_prefix: str) -> tuple[MemberAccount, ...]:
         table = self.table(raw, "accounts")
         if DEV_ACCOUNT not in table:
             self.problems.append(f"key 'accounts.{DEV_ACCOUNT}': missing (the development "
@@ -287,16 +350,40 @@ class _Validator:
                 self.problem(prefix, "an account name of 1-20 lowercase letters, digits or hyphens, "
                              f"starting with a letter, other than '{MANAGEMENT_STACK}'", name)
             entry = self.table(entry, prefix)
-            self.known_keys(entry, prefix + ".", {"email"}, {"role_name", "monthly_budget_usd"})
+            self.known_keys(entry, prefix + ".", {"email"},
+                            {"role_name", "monthly_budget_usd", "alias"})
             email = self.email(entry, "email", f"{prefix}.email")
             role_name = self.string(entry, "role_name", f"{prefix}.role_name", _IAM_NAME,
                                     "an IAM role name (1-64 of letters, digits and +=,.@_-)",
                                     default=DEFAULT_ROLE_NAME)
             budget = self.account_budget(entry, f"{prefix}.monthly_budget_usd",
                                          organization_budget)
+            alias = self.account_alias(entry, f"{prefix}.alias", name_prefix, name)
             accounts.append(MemberAccount(name=name, email=email, role_name=role_name,
-                                          monthly_budget_usd=budget))
+                                          monthly_budget_usd=budget, alias=alias))
         return tuple(accounts)
+
+    def account_alias(self, entry: dict, full_key: str, name_prefix: str, name: str) -> str:
+        """The account's IAM alias (aws-nuke refuses an account without one): `alias`, or else
+        <name_prefix>-<account name>, which must then be a valid alias itself."""
+        if "alias" in entry:
+            return self.string(entry, "alias", full_key, _ACCOUNT_ALIAS, ACCOUNT_ALIAS_EXPECTED)
+        default = f"{name_prefix}-{name}"
+        # An invalid name_prefix or account name is reported under its own key already.
+        if _NAME_PREFIX.match(name_prefix) and _ACCOUNT_NAME.match(name) \
+                and not _ACCOUNT_ALIAS.match(default):
+            self.problem(full_key, f"{ACCOUNT_ALIAS_EXPECTED}; the default "
+                         "'<name_prefix>-<account name>' is not one here, so set alias", default)
+        return default
+
+    def unique_aliases(self, accounts: tuple[MemberAccount, ...]) -> None:
+        seen: dict[str, str] = {}
+        for account in accounts:
+            if account.alias in seen:
+                self.problem(f"accounts.{account.name}.alias", "an alias not already used by "
+                             f"'accounts.{seen[account.alias]}' (an account alias is unique "
+                             "across all of AWS)", account.alias)
+            seen.setdefault(account.alias, account.name)
 
     def unique_emails(self, management_email: str, accounts: tuple[MemberAccount, ...]) -> None:
         seen = {management_email.lower(): "management.email"} if management_email else {}
@@ -345,11 +432,12 @@ class _Validator:
     def guardrails(self, raw: object, region: str) -> Guardrails:
         table = self.table(raw, "guardrails")
         switches = ("deny_leave_organization", "protect_audit_trail", "deny_member_root",
-                    "centralize_root_access")
-        self.known_keys(table, "guardrails.", set(), {*switches, "allowed_regions"})
+                    "centralize_root_access", "ai_services_opt_out")
+        self.known_keys(table, "guardrails.", set(), {*switches, "allowed_regions", "tag_policy"})
         values = {name: self.boolean(table, name, f"guardrails.{name}", True) for name in switches}
         return Guardrails(**values, allowed_regions=self.allowed_regions(
-            table.get("allowed_regions", []), region))
+            table.get("allowed_regions", []), region),
+            tag_policy=self.boolean(table, "tag_policy", "guardrails.tag_policy", False))
 
     def allowed_regions(self, regions: object, home_region: str) -> tuple[str, ...]:
         key = "guardrails.allowed_regions"
@@ -408,6 +496,31 @@ class _Validator:
             elif thresholds.index(percent) != index:
                 self.problem(f"{key}[{index}]", "each threshold once", percent)
         return tuple(thresholds)
+
+    def contacts(self, raw: object) -> Contacts:
+        table = self.table(raw, "contacts")
+        self.known_keys(table, "contacts.", set(), set(CONTACT_TYPES))
+        if not table.keys() & set(CONTACT_TYPES):
+            self.problem("contacts", "at least one of the tables " + ", ".join(
+                f"[contacts.{kind}]" for kind in CONTACT_TYPES) + " (or no [contacts] at all)",
+                table)
+        return Contacts(**{kind: self.contact(table[kind], f"contacts.{kind}")
+                           for kind in CONTACT_TYPES if kind in table})
+
+    def contact(self, raw: object, prefix: str) -> Contact:
+        entry = self.table(raw, prefix)
+        self.known_keys(entry, prefix + ".", set(CONTACT_LIMITS), set())
+        values = {"name": self.string(entry, "name", f"{prefix}.name"),
+                  "title": self.string(entry, "title", f"{prefix}.title"),
+                  "email": self.email(entry, "email", f"{prefix}.email", CONTACT_LIMITS["email"]),
+                  "phone": self.string(entry, "phone", f"{prefix}.phone", _CONTACT_PHONE,
+                                       "a phone number of digits, spaces, +, -, ( and )")}
+        for key in ("name", "title", "phone"):
+            limit = CONTACT_LIMITS[key]
+            if isinstance(entry.get(key), str) and not 1 <= len(values[key]) <= limit:
+                self.problem(f"{prefix}.{key}", f"1 to {limit} characters (AWS limit)",
+                             values[key])
+        return Contact(**values)
 
     def emulator(self, raw: object) -> Emulator:
         table = self.table(raw, "emulator")

@@ -22,6 +22,8 @@ OUTPUT_TRAIL_ARN = "trail_arn"
 OUTPUT_TRAIL_BUCKET = "trail_bucket"
 OUTPUT_ADMINISTRATORS_GROUP = "administrators_group"
 OUTPUT_CROSS_ACCOUNT_GROUP = "cross_account_group"
+# Every workspace: what its account's CIS baseline holds (see baseline_output in modules/stacks).
+OUTPUT_BASELINE = "cis_baseline"
 
 # --- outputs of a member account's workspace -----------------------------------------------------
 OUTPUT_ACCOUNT_ID = "account_id"

@@ -49,16 +49,22 @@ def deny_insecure_transport(bucket_arn: str) -> dict:
 
 
 _OWN_USER = "arn:aws:iam::*:user/$${aws:username}"
-# What a user without MFA may still do: set up their own MFA device and password.
+# What a user without MFA may still do: set up their own MFA device and sign in with it. Not even
+# their own password: AWS's example leaves iam:ChangePassword and iam:GetAccountPasswordPolicy
+# out of this list and advises against adding them (a stolen password alone could replace it).
 _ALLOWED_WITHOUT_MFA = [
-    "iam:ChangePassword", "iam:CreateVirtualMFADevice", "iam:EnableMFADevice",
-    "iam:GetAccountPasswordPolicy", "iam:GetMFADevice", "iam:GetUser", "iam:ListMFADevices",
-    "iam:ListVirtualMFADevices", "iam:ResyncMFADevice", "sts:GetSessionToken",
+    "iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:GetMFADevice", "iam:GetUser",
+    "iam:ListMFADevices", "iam:ListVirtualMFADevices", "iam:ResyncMFADevice",
+    "sts:GetSessionToken",
 ]
 
 
 def force_mfa() -> dict:
-    """AWS's documented self-service MFA policy: everything is denied until MFA is present."""
+    """AWS's recommended self-service policy for MFA-authenticated users (IAM user guide, "AWS:
+    Allows MFA-authenticated IAM users to manage their own credentials on the Security
+    credentials page", its password and MFA statements): without MFA everything is denied but
+    setting up an MFA device; the password can be changed only in a session with MFA. So a first
+    password is given without "must reset at next sign-in" (see the README, "Real AWS")."""
     return document(
         statement("AllowViewAccountInfo",
                   actions=["iam:GetAccountPasswordPolicy", "iam:ListVirtualMFADevices"]),
@@ -197,3 +203,26 @@ def guardrails_scp(*, deny_leave: bool, deny_root: bool, allowed_regions: Iterab
     if regions:
         statements.append(deny_outside_regions(regions))
     return document(*statements) if statements else None
+
+
+# --- Organizations management policies (not IAM policy language) ---------------------------------
+# AI services opt-out and tag policies use the management-policy syntax ("@@assign", ...), are
+# attached to the organization root and inherited by every account, management included.
+
+_NO_CHILD_OVERRIDE = {"@@operators_allowed_for_child_policies": ["@@none"]}
+
+
+def ai_services_opt_out() -> dict:
+    """Every current and future AWS AI service ("default") opted out of storing and using the
+    organization's content; no policy lower in the organization can opt back in, not even for
+    one service (hence the lock on "services" itself, as in AWS's example)."""
+    return {"services": {**_NO_CHILD_OVERRIDE, "default": {
+        **_NO_CHILD_OVERRIDE, "opt_out_policy": {**_NO_CHILD_OVERRIDE, "@@assign": "optOut"}}}}
+
+
+def tag_policy(tags: dict[str, Iterable[str]]) -> dict:
+    """A tag policy fixing each key's capitalization and its allowed values ({key: values}).
+    Nothing is enforced ("enforced_for" is absent): non-compliant tags are only reported."""
+    return {"tags": {key.lower(): {"tag_key": {"@@assign": key},
+                                   "tag_value": {"@@assign": sorted(set(values))}}
+                     for key, values in sorted(tags.items())}}

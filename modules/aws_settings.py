@@ -19,26 +19,48 @@ from foundation.config import Config
 from foundation.contract import MANAGED_BY
 
 # Every service the stacks call; each gets the emulator endpoint in an emulator environment.
-SERVICES = ("accessanalyzer", "budgets", "cloudtrail", "iam", "organizations", "s3", "sts")
+SERVICES = ("accessanalyzer", "account", "budgets", "cloudtrail", "ec2", "iam", "organizations",
+            "s3", "s3_control", "sts")
 BACKEND_SERVICES = ("iam", "s3", "sts")
 
 
 def aws_provider(stack: TerraformStack, config: Config, workspace: str, *,
                  assume_role_arn: str | None = None,
                  allowed_account_ids: list[str] | None = None) -> AwsProvider:
+    """The stack's default provider, in the home region."""
+    return AwsProvider(stack, "aws", region=config.region,
+                       **_provider_settings(config, workspace, assume_role_arn,
+                                            allowed_account_ids))
+
+
+def regional_providers(stack: TerraformStack, config: Config, workspace: str,
+                       home: AwsProvider, *, assume_role_arn: str | None = None,
+                       allowed_account_ids: list[str] | None = None) -> dict[str, AwsProvider]:
+    """A provider for each of `config.control_regions`, by region: `home` for the home region,
+    an alias named after the region for each other one, with the same credentials, account check,
+    tags and (on the emulator) endpoints as `home`."""
+    providers = {config.region: home}
+    for region in config.control_regions[1:]:
+        providers[region] = AwsProvider(
+            stack, f"aws_{region.replace('-', '_')}", alias=region, region=region,
+            **_provider_settings(config, workspace, assume_role_arn, allowed_account_ids))
+    return providers
+
+
+def _provider_settings(config: Config, workspace: str, assume_role_arn: str | None,
+                       allowed_account_ids: list[str] | None) -> dict:
     emulator = {}
     if config.emulator:
         url = config.emulator.endpoint_url
+        # https_proxy serves S3 Control only: the provider never proxies a loopback address.
         emulator = dict(endpoints=[AwsProviderEndpoints(**{s: url for s in SERVICES})],
                         s3_use_path_style=True, skip_credentials_validation=True,
-                        skip_metadata_api_check="true")
+                        skip_metadata_api_check="true", https_proxy=config.emulator.tunnel_url)
     assume_role = [AwsProviderAssumeRole(role_arn=assume_role_arn,
                                          session_name=f"{MANAGED_BY}-{workspace}")] \
         if assume_role_arn else None
-    return AwsProvider(stack, "aws", region=config.region,
-                       default_tags=[AwsProviderDefaultTags(tags=config.workspace_tags(workspace))],
-                       assume_role=assume_role, allowed_account_ids=allowed_account_ids,
-                       **emulator)
+    return dict(default_tags=[AwsProviderDefaultTags(tags=config.workspace_tags(workspace))],
+                assume_role=assume_role, allowed_account_ids=allowed_account_ids, **emulator)
 
 
 def _backend_settings(config: Config, workspace: str) -> dict:

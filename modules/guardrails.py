@@ -1,5 +1,6 @@
-"""Guardrails: the member accounts' service control policy, centralized root access, and the
-security scan's documented exceptions.
+"""Guardrails: the member accounts' service control policy, centralized root access, the
+organization's AI services opt-out and tag policies, and the security scan's documented
+exceptions.
 
 The SCP is attached to each member account, never to the management account (SCPs cannot
 restrict it anyway) nor to the organization root. Its deny-root statement exempts root sessions
@@ -24,15 +25,16 @@ from constructs import Construct, IConstruct
 from foundation import policies
 from foundation.config import Config
 from foundation.contract import ROOT_ACCESS_FEATURES
-from modules.organization import Organization
+from modules.organization import AI_OPT_OUT_POLICY_TYPE, TAG_POLICY_TYPE, Organization
 
 # Stands in for the management account id when the SCP's final size is estimated.
 _PLACEHOLDER_ACCOUNT_ID = "123456789012"
 
 
 class Guardrails(Construct):
-    """Exposes `policy` (None when every SCP guardrail is off), `attachments` (by account name)
-    and `root_access` (None when centralized root access is off)."""
+    """Exposes `policy` (None when every SCP guardrail is off), `attachments` (by account name),
+    `root_access` (None when centralized root access is off), and `ai_services_opt_out` and
+    `tag_policy` (each None when switched off)."""
 
     def __init__(self, scope: Construct, id: str, *, config: Config, organization: Organization,
                  trail_arn: str, log_bucket_arn: str):
@@ -62,6 +64,28 @@ class Guardrails(Construct):
                 self, "root_access", enabled_features=list(ROOT_ACCESS_FEATURES),
                 depends_on=[organization.organization])
 
+        self.ai_services_opt_out = self.root_policy(
+            organization, "ai_services_opt_out", f"{config.name_prefix}-ai-services-opt-out",
+            AI_OPT_OUT_POLICY_TYPE, policies.ai_services_opt_out(),
+            "Opts every account out of AI services using its content to improve them",
+        ) if settings.ai_services_opt_out else None
+        self.tag_policy = self.root_policy(
+            organization, "tag_policy", f"{config.name_prefix}-tags", TAG_POLICY_TYPE,
+            policies.tag_policy(foundation_tags(config)),
+            "The foundation's tag keys and values (reported, not enforced)",
+        ) if settings.tag_policy else None
+
+    def root_policy(self, organization: Organization, id: str, name: str, policy_type: str,
+                    content: dict, description: str) -> OrganizationsPolicy:
+        """A management policy attached to the organization root, so every account inherits
+        it. Attaching needs the type enabled on the root, which Organization does."""
+        policy = OrganizationsPolicy(self, id, name=name, type=policy_type,
+                                     description=description,
+                                     content=policies.to_compact_json(content))
+        OrganizationsPolicyAttachment(self, f"{id}_root", policy_id=policy.id,
+                                      target_id=organization.organization.roots.get(0).id)
+        return policy
+
     @staticmethod
     def scp(config: Config, trail_arn: str, log_bucket_arn: str) -> dict | None:
         settings = config.guardrails
@@ -71,6 +95,16 @@ class Guardrails(Construct):
             allowed_regions=settings.allowed_regions,
             trail_arn=trail_arn if protect else None,
             log_bucket_arn=log_bucket_arn if protect else None)
+
+
+def foundation_tags(config: Config) -> dict[str, list[str]]:
+    """Every tag key the foundation writes, with the values it writes under it in any
+    workspace."""
+    tags: dict[str, set[str]] = {}
+    for workspace in config.stack_names:
+        for key, value in config.workspace_tags(workspace).items():
+            tags.setdefault(key, set()).add(value)
+    return {key: sorted(values) for key, values in tags.items()}
 
 
 def check_scp_size(config: Config) -> int:

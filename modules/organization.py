@@ -12,14 +12,27 @@ from constructs import Construct
 from foundation.config import Config
 
 # Services trusted to act across the organization: the organization trail and the org-wide
-# IAM Access Analyzer always; IAM too when centralized root access is on.
+# IAM Access Analyzer always; IAM too when centralized root access is on; Account Management
+# when the file sets alternate contacts (management sets the members' contacts through it).
 TRUSTED_SERVICES = ["access-analyzer.amazonaws.com", "cloudtrail.amazonaws.com"]
 ROOT_ACCESS_SERVICE = "iam.amazonaws.com"
+ACCOUNT_MANAGEMENT_SERVICE = "account.amazonaws.com"
+AI_OPT_OUT_POLICY_TYPE = "AISERVICES_OPT_OUT_POLICY"
+TAG_POLICY_TYPE = "TAG_POLICY"
 
 
 def trusted_services(config: Config) -> list[str]:
     extra = [ROOT_ACCESS_SERVICE] if config.guardrails.centralize_root_access else []
+    if config.contacts.by_type():
+        extra.append(ACCOUNT_MANAGEMENT_SERVICE)
     return sorted(TRUSTED_SERVICES + extra)
+
+
+def policy_types(config: Config) -> list[str]:
+    """SCPs always; the management policy types whose guardrail is switched on."""
+    switched = {AI_OPT_OUT_POLICY_TYPE: config.guardrails.ai_services_opt_out,
+                TAG_POLICY_TYPE: config.guardrails.tag_policy}
+    return ["SERVICE_CONTROL_POLICY", *(kind for kind, on in switched.items() if on)]
 
 
 class Organization(Construct):
@@ -30,7 +43,7 @@ class Organization(Construct):
         self.organization = OrganizationsOrganization(
             self, "organization", feature_set="ALL",
             aws_service_access_principals=trusted_services(config),
-            enabled_policy_types=["SERVICE_CONTROL_POLICY"])
+            enabled_policy_types=policy_types(config))
         self.accounts: dict[str, OrganizationsAccount] = {}
         self.role_arns: dict[str, str] = {}
         for member in config.accounts:

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from cdktf import Aspects, Fn, TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_aws.iam_account_password_policy import (
+    IamAccountPasswordPolicy,
+)
 from constructs import Construct
 
 from foundation import contract
 from foundation.config import Config, MemberAccount
 from foundation.contract import MANAGEMENT_STACK
 from modules import aws_settings
+from modules.account_controls import AccountControls
 from modules.account_hygiene import AccountHygiene
 from modules.audit_trail import AuditTrail
 from modules.budgets import Budgets
+from modules.contacts import AlternateContacts
 from modules.guardrails import Guardrails, ScanExceptions
 from modules.identity import Identity
 from modules.member_baseline import MemberBaseline
@@ -23,7 +28,8 @@ class ManagementStack(TerraformStack):
 
     def __init__(self, scope: Construct, config: Config):
         super().__init__(scope, MANAGEMENT_STACK)
-        aws_settings.aws_provider(self, config, MANAGEMENT_STACK)
+        provider = aws_settings.aws_provider(self, config, MANAGEMENT_STACK)
+        providers = aws_settings.regional_providers(self, config, MANAGEMENT_STACK, provider)
         aws_settings.s3_backend(self, config, MANAGEMENT_STACK)
 
         org = Organization(self, "organization", config=config)
@@ -31,11 +37,16 @@ class ManagementStack(TerraformStack):
                             member_role_arns=list(org.role_arns.values()))
         audit = AuditTrail(self, "audit", config=config, organization_id=org.organization.id,
                            depends_on=[org.organization])
-        Guardrails(self, "guardrails", config=config, organization=org,
-                   trail_arn=audit.trail.arn, log_bucket_arn=audit.log_bucket.bucket.arn)
+        guardrails = Guardrails(self, "guardrails", config=config, organization=org,
+                                trail_arn=audit.trail.arn,
+                                log_bucket_arn=audit.log_bucket.bucket.arn)
         Budgets(self, "budgets", config=config,
                 account_ids={name: account.id for name, account in org.accounts.items()})
-        AccountHygiene(self, "hygiene", config=config, organization=org.organization)
+        hygiene = AccountHygiene(self, "hygiene", config=config, organization=org.organization,
+                                 providers=providers)
+        controls = AccountControls(self, "controls", config=config, providers=providers,
+                                   management_account_id=org.organization.master_account_id)
+        contacts = AlternateContacts(self, "contacts", config=config, organization=org)
         Aspects.of(self).add(ScanExceptions())
 
         outputs = {
@@ -47,6 +58,17 @@ class ManagementStack(TerraformStack):
             contract.OUTPUT_TRAIL_BUCKET: audit.log_bucket.bucket.id,
             contract.OUTPUT_ADMINISTRATORS_GROUP: identity.administrators.name,
             contract.OUTPUT_CROSS_ACCOUNT_GROUP: identity.cross_account.name,
+            contract.OUTPUT_BASELINE: {
+                **baseline_output(controls, hygiene.password_policy),
+                "access_analyzers": {region: analyzer.arn
+                                     for region, analyzer in hygiene.access_analyzers.items()},
+                "alternate_contacts": {
+                    name: [contact.alternate_contact_type for contact in by_type.values()]
+                    for name, by_type in contacts.contacts.items()},
+                "ai_services_opt_out_policy": guardrails.ai_services_opt_out.id
+                if guardrails.ai_services_opt_out else "",
+                "tag_policy": guardrails.tag_policy.id if guardrails.tag_policy else "",
+            },
         }
         for name, value in outputs.items():
             TerraformOutput(self, name, value=value)
@@ -64,15 +86,36 @@ class MemberAccountStack(TerraformStack):
         management = aws_settings.remote_state(self, config, MANAGEMENT_STACK)
         account_id = Fn.lookup(management.get(contract.OUTPUT_MEMBER_ACCOUNT_IDS), account.name)
         role_arn = Fn.lookup(management.get(contract.OUTPUT_MEMBER_ROLE_ARNS), account.name)
-        aws_settings.aws_provider(self, config, account.name, assume_role_arn=role_arn,
-                                  allowed_account_ids=[account_id])
+        provider = aws_settings.aws_provider(self, config, account.name,
+                                             assume_role_arn=role_arn,
+                                             allowed_account_ids=[account_id])
+        providers = aws_settings.regional_providers(self, config, account.name, provider,
+                                                    assume_role_arn=role_arn,
+                                                    allowed_account_ids=[account_id])
         aws_settings.s3_backend(self, config, account.name)
 
         baseline = MemberBaseline(
-            self, "baseline", config=config, account=account,
+            self, "baseline", config=config, account=account, providers=providers,
             management_account_id=management.get_string(contract.OUTPUT_MANAGEMENT_ACCOUNT_ID))
         Aspects.of(self).add(ScanExceptions())
         TerraformOutput(self, contract.OUTPUT_ACCOUNT_ID, value=account_id)
         TerraformOutput(self, contract.OUTPUT_SANDBOX_BUCKET, value=baseline.sandbox.bucket.id)
         TerraformOutput(self, contract.OUTPUT_EXPERIMENTS_ROLE_ARN,
                         value=baseline.experiments_role.arn)
+        TerraformOutput(self, contract.OUTPUT_BASELINE, value={
+            **baseline_output(baseline.controls, baseline.password_policy),
+            "account_alias": baseline.alias.account_alias})
+
+
+def baseline_output(controls: AccountControls, password_policy: IamAccountPasswordPolicy) -> dict:
+    """The CIS controls every account holds, as Terraform read them back after the apply."""
+    block = controls.public_access_block
+    return {
+        "s3_public_access_blocked": Fn.alltrue([
+            block.block_public_acls, block.block_public_policy, block.ignore_public_acls,
+            block.restrict_public_buckets]),
+        "password_minimum_length": password_policy.minimum_password_length,
+        "support_role": controls.support_role.arn,
+        "ebs_encryption_by_default": {region: resource.enabled
+                                      for region, resource in controls.ebs_encryption.items()},
+    }

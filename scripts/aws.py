@@ -42,14 +42,20 @@ def session(config: Config) -> boto3.Session:
     return boto3.Session(region_name=config.region)
 
 
-def client(config: Config, service: str, boto_session: boto3.Session | None = None):
-    """A client for `service`; pointed at the emulator in an emulator environment."""
+def client(config: Config, service: str, boto_session: boto3.Session | None = None,
+           region: str | None = None):
+    """A client for `service` (in `region`, by default the session's); pointed at the emulator in
+    an emulator environment."""
     boto_session = boto_session or session(config)
     if config.emulator:
-        return boto_session.client(service, endpoint_url=config.emulator.endpoint_url,
+        # S3 Control always calls https://<account id>.<endpoint host>: that goes by the tunnel.
+        proxies = {"https": config.emulator.tunnel_url} if service == "s3control" else None
+        return boto_session.client(service, region_name=region,
+                                   endpoint_url=config.emulator.endpoint_url,
                                    verify=str(CA_BUNDLE), config=BotoConfig(s3={"addressing_style": "path"},
-                                                     retries={"max_attempts": 2}))
-    return boto_session.client(service)
+                                                     retries={"max_attempts": 2},
+                                                     proxies=proxies))
+    return boto_session.client(service, region_name=region)
 
 
 def account_id(config: Config, boto_session: boto3.Session | None = None) -> str:

@@ -62,6 +62,38 @@ def _summary(config: Config, steps: Steps, log) -> None:
     say(f"  terraform state     s3://{config.state_bucket}/<workspace>/terraform.tfstate "
         f"({', '.join(config.stack_names)})")
     say(f"  terraform output    {log}")
+    say("  CIS baseline (README, \"CIS AWS Foundations coverage\")")
+    for line in baseline_lines(config):
+        say(f"    {line}")
     say(f"\nTear down and rebuild dev again: `make dev-recreate ENV={config.env_name}`.")
     say(f"The emulator keeps running at {config.emulator.endpoint_url} for exploration; "
         f"its state lives as long as it does.\nStop it with `make local-down`.")
+
+
+def baseline_lines(config: Config) -> list[str]:
+    """One short line per account, then the organization's, from each workspace's
+    `cis_baseline` output (what Terraform read back after the apply)."""
+    outputs = {stack: state_outputs(config, stack)[contract.OUTPUT_BASELINE]
+               for stack in config.stack_names}
+    management = outputs[MANAGEMENT_STACK]
+    lines = []
+    for stack, baseline in outputs.items():
+        parts = [f"alias {baseline['account_alias']}"] if "account_alias" in baseline else []
+        parts += [
+            "S3 public access blocked" if baseline["s3_public_access_blocked"]
+            else "S3 public access NOT blocked",
+            f"password policy (min {baseline['password_minimum_length']})",
+            f"support role {baseline['support_role'].rsplit('/', 1)[-1]}",
+            "EBS encryption " + ", ".join(r for r, on in baseline["ebs_encryption_by_default"]
+                                          .items() if on)]
+        if stack == MANAGEMENT_STACK:
+            parts.append("Access Analyzer " + ", ".join(management["access_analyzers"]))
+        contacts = management["alternate_contacts"].get(stack)
+        parts.append("contacts " + ", ".join(c.lower() for c in contacts) if contacts
+                     else "no alternate contacts ([contacts] not set)")
+        lines.append(f"{stack:<13} " + " · ".join(parts))
+    organization = ["AI services opt-out at the root" if management["ai_services_opt_out_policy"]
+                    else "no AI services opt-out",
+                    "tag policy at the root" if management["tag_policy"] else "no tag policy"]
+    lines.append(f"{'organization':<13} " + " · ".join(organization))
+    return lines

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import fnmatch
-import functools
 import json
 
 from foundation.contract import ROOT_ACCESS_FEATURES
@@ -143,7 +142,6 @@ def iam_organizations_features() -> None:
     from moto.core.responses import ActionResult
     from moto.iam.exceptions import IAMException
     from moto.iam.responses import IamResponse
-    from moto.organizations.models import organizations_backends
 
     class ServiceAccessNotEnabled(IAMException):
         code = "ServiceAccessNotEnabledException"
@@ -151,9 +149,9 @@ def iam_organizations_features() -> None:
     enabled: dict[str, set[str]] = {}  # management account id -> enabled features
 
     def organization(response):
-        backend = organizations_backends[response.current_account][response.partition]
-        principals = [s["ServicePrincipal"] for s in backend.services]
-        if backend.org is None or IAM_SERVICE_PRINCIPAL not in principals:
+        backend = _trusting_organization(response.current_account, response.partition,
+                                         IAM_SERVICE_PRINCIPAL)
+        if backend is None:
             raise ServiceAccessNotEnabled(
                 "The request failed because IAM trusted access is not enabled in AWS Organizations.")
         return backend.org
@@ -176,6 +174,27 @@ def iam_organizations_features() -> None:
         setattr(IamResponse, f"enable_organizations_{_snake(feature)}", setter(feature, True))
         setattr(IamResponse, f"disable_organizations_{_snake(feature)}", setter(feature, False))
     IamResponse.list_organizations_features = list_organizations_features
+
+
+def _trusting_organization(account_id: str, partition: str, service_principal: str):
+    """The organizations backend of the organization `account_id` manages, if it has trusted
+    access for `service_principal` enabled; None otherwise (no organization, a member account,
+    or no trusted access)."""
+    from moto.organizations.models import organizations_backends
+
+    backend = organizations_backends[account_id][partition]
+    principals = [s["ServicePrincipal"] for s in backend.services]
+    return backend if backend.org is not None and service_principal in principals else None
+
+
+def _wrap(owner, name: str, wrapper_of) -> None:
+    """`owner.name = wrapper_of(moto's own owner.name)`. Installing again (the tests install for
+    every mock) replaces the wrapper instead of wrapping it twice."""
+    current = getattr(owner, name)
+    moto_own = getattr(current, "moto_own", current)
+    wrapper = wrapper_of(moto_own)
+    wrapper.moto_own = moto_own
+    setattr(owner, name, wrapper)
 
 
 def _snake(name: str) -> str:
@@ -212,26 +231,21 @@ def budget_tags() -> None:
         found = _budget_tags(response).get(response._get_param("ResourceARN"), {})
         return json.dumps({"ResourceTags": [{"Key": k, "Value": v} for k, v in found.items()]})
 
-    create_budget = _original(BudgetsResponse.create_budget)
+    def with_tags(create_budget):
+        def create_budget_with_tags(response) -> str:
+            """CreateBudget's ResourceTags, which moto ignores, become the new budget's tags."""
+            result = create_budget(response)
+            arn = _budget_arn(response._get_param("AccountId"),
+                              response._get_param("Budget")["BudgetName"])
+            _budget_tags(response)[arn] = _tag_map(response._get_param("ResourceTags", []))
+            return result
+        return create_budget_with_tags
 
-    @functools.wraps(create_budget)
-    def create_budget_with_tags(response) -> str:
-        """CreateBudget's ResourceTags, which moto ignores, become the new budget's tags."""
-        result = create_budget(response)
-        arn = _budget_arn(response._get_param("AccountId"),
-                          response._get_param("Budget")["BudgetName"])
-        _budget_tags(response)[arn] = _tag_map(response._get_param("ResourceTags", []))
-        return result
-
-    BudgetsResponse.create_budget = create_budget_with_tags
+    _wrap(BudgetsResponse, "create_budget", with_tags)
     BudgetsResponse.tag_resource = tag_resource
     BudgetsResponse.untag_resource = untag_resource
     BudgetsResponse.list_tags_for_resource = list_tags_for_resource
 
-
-def _original(method):
-    """The moto method under an earlier install()'s wrapper, so that wrappers never stack."""
-    return getattr(method, "__wrapped__", method)
 
 
 def _tag_map(tags: list[dict[str, str]]) -> dict[str, str]:
@@ -400,17 +414,17 @@ def budget_actions() -> None:
             return False
         return True
 
-    delete_budget = _original(BudgetsResponse.delete_budget)
+    def and_its_actions(delete_budget):
+        def delete_budget_and_actions(response) -> str:
+            result = delete_budget(response)
+            budget_name = response._get_param("BudgetName")
+            for action in [a for a in actions(response).values()
+                           if a["BudgetName"] == budget_name]:
+                forget(response, action)
+            return result
+        return delete_budget_and_actions
 
-    @functools.wraps(delete_budget)
-    def delete_budget_and_actions(response) -> str:
-        result = delete_budget(response)
-        budget_name = response._get_param("BudgetName")
-        for action in [a for a in actions(response).values() if a["BudgetName"] == budget_name]:
-            forget(response, action)
-        return result
-
-    BudgetsResponse.delete_budget = delete_budget_and_actions
+    _wrap(BudgetsResponse, "delete_budget", and_its_actions)
     for handler in (create_budget_action, describe_budget_action,
                     describe_budget_actions_for_budget, describe_budget_actions_for_account,
                     update_budget_action, delete_budget_action, execute_budget_action):
@@ -550,8 +564,8 @@ def cost_anomaly_detection() -> None:
 
 
 def access_analyzer() -> None:
-    """A minimal IAM Access Analyzer (create, get, delete, tags), which moto has no backend for.
-    It records analyzers; it does not analyze anything."""
+    """A minimal IAM Access Analyzer (create, get, list, delete, tags), which moto has no backend
+    for. It records analyzers per account and region; it does not analyze anything."""
     import re
     import sys
     import types
@@ -592,6 +606,11 @@ def access_analyzer() -> None:
 
         def get_analyzer(self) -> str:
             return json.dumps({"analyzer": self._analyzer(self._path_value())})
+
+        def list_analyzers(self) -> str:
+            kind = self.querystring.get("type", [None])[0]
+            return json.dumps({"analyzers": [a for a in self.analyzers.values()
+                                             if kind in (None, a["type"])]})
 
         def delete_analyzer(self) -> str:
             self.analyzers.pop(self._analyzer(self._path_value())["name"])
@@ -733,16 +752,6 @@ def _owner_alias(backend, snapshot) -> str | None:
     return ami.owner_alias if ami else None
 
 
-def _wrap(owner, name: str, wrapper_of) -> None:
-    """`owner.name = wrapper_of(moto's own owner.name)`. Installing again (the tests install for
-    every mock) replaces the wrapper instead of wrapping it twice."""
-    current = getattr(owner, name)
-    moto_own = getattr(current, "moto_own", current)
-    wrapper = wrapper_of(moto_own)
-    wrapper.moto_own = moto_own
-    setattr(owner, name, wrapper)
-
-
 def main_route_table_kept() -> None:
     """EC2 DeleteRouteTable refuses a VPC's main route table (DependencyViolation), as AWS does:
     it goes only with its VPC. moto deleted it, so an account sweep that keeps the default VPC
@@ -808,53 +817,6 @@ def default_vpc_as_on_aws() -> None:
     _wrap(VPCBackend, "create_default_vpc", as_on_aws)
 
 
-def virtual_hosted_bucket_addresses() -> None:
-    """S3 virtual-hosted-style addresses, `<bucket>.<endpoint host>`, reach the emulator. AWS
-    resolves them with wildcard DNS; the emulator has only an IP address and no name server, so
-    a client that puts the bucket in the host name (aws-sdk-go v1 in aws-nuke, which has no
-    path-style switch) uses the emulator as its HTTPS proxy: a CONNECT to the emulator's own
-    address or a subdomain of it is tunnelled back to the emulator, and nothing else is. moto
-    already serves the bucket named in the Host header; the certificate names `*.<host>`."""
-    import socket
-
-    from moto.moto_server.werkzeug_app import MotoRequestHandler
-
-    def or_tunnel(run_wsgi):
-        def run_wsgi_or_tunnel(handler) -> None:
-            if handler.command != "CONNECT":
-                return run_wsgi(handler)
-            host, _, port = handler.path.rpartition(":")
-            own_host, own_port = handler.server.server_address[:2]
-            if not ((host == own_host or host.endswith(f".{own_host}"))
-                    and port == str(own_port)):
-                handler.send_error(403, f"only <bucket>.{own_host}:{own_port} is tunnelled here")
-                return
-            with socket.create_connection((own_host, own_port)) as upstream:
-                handler.send_response(200, "Connection established")
-                handler.end_headers()
-                _relay(handler.connection, upstream)
-            handler.close_connection = True
-        return run_wsgi_or_tunnel
-
-    _wrap(MotoRequestHandler, "run_wsgi", or_tunnel)
-
-
-def _relay(client, upstream) -> None:
-    """Copy bytes both ways until either side closes."""
-    import select
-
-    peers = {client: upstream, upstream: client}
-    while True:
-        for source in select.select(list(peers), [], [])[0]:
-            data = source.recv(65536)
-            # Bytes already decrypted by TLS wait in the socket, not where select looks.
-            while getattr(source, "pending", lambda: 0)():
-                data += source.recv(source.pending())
-            if not data:
-                return
-            peers[source].sendall(data)
-
-
 def primary_network_interface_goes_with_instance() -> None:
     """EC2 RunInstances without NetworkInterfaces makes the primary network interface with
     DeleteOnTermination true, as AWS does, so it goes when the instance terminates. moto kept
@@ -892,12 +854,109 @@ def last_page_has_no_token() -> None:
     _wrap(ActionResult, "execute_result", without_empty_token)
 
 
+ACCOUNT_SERVICE_PRINCIPAL = "account.amazonaws.com"
+
+
+def alternate_contacts_need_trusted_access() -> None:
+    """Account Management's alternate contacts with an AccountId, as AWS documents them: only
+    the organization's management account may name an account, only a member account of its
+    organization (never itself), and only with trusted access for account.amazonaws.com. moto
+    answers any caller for any account id."""
+    from moto.account.responses import AccountResponse
+    from moto.core.exceptions import JsonRESTError
+
+    def refusal(response) -> str | None:
+        target = response._get_param("AccountId")
+        if not target:
+            return None
+        caller = response.current_account
+        if target == caller:
+            return ("The management account can't specify its own AccountId; call the operation "
+                    "without it.")
+        backend = _trusting_organization(caller, response.partition, ACCOUNT_SERVICE_PRINCIPAL)
+        if backend is None:
+            return (f"The caller {caller} is not the management account of an organization with "
+                    f"trusted access enabled for {ACCOUNT_SERVICE_PRINCIPAL}.")
+        if target not in [account.id for account in backend.accounts]:
+            return f"Account {target} is not a member of the caller's organization."
+        return None
+
+    def guarded(operation):
+        def action(response):
+            reason = refusal(response)
+            if reason:
+                raise JsonRESTError("AccessDeniedException", reason)
+            return operation(response)
+        return action
+
+    for name in ("put_alternate_contact", "get_alternate_contact", "delete_alternate_contact"):
+        _wrap(AccountResponse, name, guarded)
+
+
+# What CloudTrail reports for a trail nobody set event selectors on: every management event.
+DEFAULT_EVENT_SELECTORS = [{"ReadWriteType": "All", "IncludeManagementEvents": True,
+                            "DataResources": [], "ExcludeManagementEventSources": []}]
+
+
+def organization_trail_in_member_accounts() -> None:
+    """CloudTrail as member accounts see an organization trail, and default event selectors.
+
+    In a member account, DescribeTrails (with shadow trails, the default) lists the management
+    account's organization trails, and GetTrail, GetTrailStatus and GetEventSelectors answer for
+    them by ARN; GetEventSelectors of a trail without selectors returns the default "all
+    management events" selector. moto shows a trail only in its own account and returns no
+    selector."""
+    from moto.cloudtrail.exceptions import TrailNotFoundException
+    from moto.cloudtrail.models import CloudTrailBackend, Trail, cloudtrail_backends
+    from moto.organizations.models import organizations_backends
+
+    def organization_trails(backend) -> list:
+        membership = organizations_backends.master_accounts.get(backend.account_id)
+        if membership is None:
+            return []
+        management_id, _ = membership
+        return [trail for regional in cloudtrail_backends[management_id].values()
+                for trail in regional.trails.values()
+                if trail.is_org_trail and (trail.is_multi_region
+                                           or trail.region_name == backend.region_name)]
+
+    def with_organization_trails(describe_trails):
+        def describe_with_organization_trails(backend, include_shadow_trails: bool):
+            own = list(describe_trails(backend, include_shadow_trails))
+            return own + organization_trails(backend) if include_shadow_trails else own
+        return describe_with_organization_trails
+
+    def own_or_organization_trail(get_trail):
+        def get_own_or_organization_trail(backend, name_or_arn: str):
+            try:
+                return get_trail(backend, name_or_arn)
+            except TrailNotFoundException:
+                for trail in organization_trails(backend):
+                    if trail.arn == name_or_arn:
+                        return trail
+                raise
+        return get_own_or_organization_trail
+
+    def or_default(get_event_selectors):
+        def selectors_or_default(trail):
+            event_selectors, advanced = get_event_selectors(trail)
+            if not event_selectors and not advanced:
+                return [dict(selector) for selector in DEFAULT_EVENT_SELECTORS], []
+            return event_selectors, advanced
+        return selectors_or_default
+
+    _wrap(CloudTrailBackend, "describe_trails", with_organization_trails)
+    _wrap(CloudTrailBackend, "get_trail", own_or_organization_trail)
+    _wrap(Trail, "get_event_selectors", or_default)
+
+
 EXTENSIONS = [evaluate_bucket_policy_conditions, budget_notification_subscribers, budget_tags,
               update_budget, budget_actions, cost_anomaly_detection, iam_trusted_access,
-              iam_organizations_features, access_analyzer, describe_snapshots_by_owner,
+              iam_organizations_features, access_analyzer, alternate_contacts_need_trusted_access,
+              organization_trail_in_member_accounts, describe_snapshots_by_owner,
               main_route_table_kept, iam_lists_say_if_truncated, default_vpc_as_on_aws,
-              virtual_hosted_bucket_addresses, primary_network_interface_goes_with_instance,
-              last_page_has_no_token, unimplemented_actions_fail_fast]
+              primary_network_interface_goes_with_instance, last_page_has_no_token,
+              unimplemented_actions_fail_fast]
 
 
 def install() -> None:

@@ -76,6 +76,14 @@ def terraform_or_skip() -> str:
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A free port on 127.0.0.1 whose successor is free too: an emulator started on it also
+    listens on the next one (its subdomain tunnel)."""
+    while True:
+        with socket.socket() as probe, socket.socket() as successor:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+            try:
+                successor.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+            return port

@@ -145,7 +145,7 @@ def nuke_environment(config, member: boto3.Session) -> dict[str, str]:
     credentials = member.get_credentials()
     env.update(AWS_ACCESS_KEY_ID=credentials.access_key,
                AWS_SECRET_ACCESS_KEY=credentials.secret_key,
-               AWS_SESSION_TOKEN=credentials.token, HTTPS_PROXY=config.emulator.endpoint_url)
+               AWS_SESSION_TOKEN=credentials.token, HTTPS_PROXY=config.emulator.tunnel_url)
     return env
 
 

@@ -213,7 +213,8 @@ def test_valid_file_loads_into_typed_values(tmp_path):
     assert config.management_email == "aws-root@example.com"
     assert config.state_bucket == "acme-terraform-state-example"
     assert config.admin_users == ("alice",)
-    assert config.accounts == (MemberAccount("dev", "aws-dev@example.com", DEFAULT_ROLE_NAME),)
+    assert config.accounts == (MemberAccount("dev", "aws-dev@example.com", DEFAULT_ROLE_NAME,
+                                             alias="acme-dev"),)
     assert (config.trail.name, config.trail.bucket, config.trail.retention_days) == (
         "organization-trail", "acme-cloudtrail-logs-example", 365)
     assert config.tags == (("owner", "alice"),)
@@ -228,7 +229,7 @@ def test_added_account_gives_a_second_member_and_workspace(tmp_path):
     config = load(write_env(tmp_path, add_account("test", "aws-test@example.com")))
     assert [a.name for a in config.accounts] == ["dev", "test"]
     assert config.account("test") == MemberAccount("test", "aws-test@example.com",
-                                                   DEFAULT_ROLE_NAME)
+                                                   DEFAULT_ROLE_NAME, alias="acme-test")
     assert config.stack_names == ("management", "dev", "test")
     with pytest.raises(KeyError, match="no member account named 'prod'.*known: dev, test"):
         config.account("prod")
@@ -270,8 +271,8 @@ DENY_ROOT = "deny_member_root = true"
 ORGANIZATION_BUDGET = "organization_monthly_usd = 20"
 THRESHOLDS = "thresholds_percent = [50, 80, 100]"
 DEV_BUDGET = "# monthly_budget_usd = 10"
-GUARDRAIL_KEYS = ("allowed_regions, centralize_root_access, deny_leave_organization, "
-                  "deny_member_root, protect_audit_trail")
+GUARDRAIL_KEYS = ("ai_services_opt_out, allowed_regions, centralize_root_access, "
+                  "deny_leave_organization, deny_member_root, protect_audit_trail, tag_policy")
 AN_AMOUNT = "a positive amount of US dollars, such as 20 or 12.5"
 A_REGION = "an AWS region such as eu-west-1 or us-east-1"
 THRESHOLD_LIST = ("a list of 1 to 5 percentages of the budget, such as [50, 80, 100] (AWS allows "
@@ -296,6 +297,8 @@ def problems_of(path: Path) -> list[str]:
 
 def test_example_turns_every_guardrail_on(example_config):
     assert example_config.guardrails == Guardrails(allowed_regions=("eu-west-1", "us-east-1"))
+    guardrails = example_config.guardrails
+    assert guardrails.ai_services_opt_out and not guardrails.tag_policy
     assert example_config.budgets == Budgets(organization_monthly_usd=20,
                                              thresholds_percent=(50, 80, 100))
 
@@ -306,6 +309,8 @@ def test_files_without_the_new_sections_load_with_safe_defaults(tmp_path):
     config = load(path)
     assert config.guardrails == Guardrails()
     assert config.guardrails.deny_member_root and config.guardrails.allowed_regions == ()
+    assert config.guardrails.ai_services_opt_out and not config.guardrails.tag_policy
+    assert config.control_regions == (config.region,), "every region allowed: home region only"
     assert config.budgets == Budgets()
     assert config.account("dev").monthly_budget_usd == DEFAULT_ACCOUNT_BUDGET_USD
 
@@ -396,3 +401,112 @@ def test_every_guardrail_and_budget_problem_is_reported_at_once(tmp_path):
         "'eu-west-1' (the trail, the state bucket and the member workspaces live there), "
         "got ['mars-1']",
     ]
+
+
+# --- account aliases, alternate contacts ---------------------------------------------------
+
+DEV_ALIAS = '# alias = "acme-dev"'
+SECURITY_PHONE_AND_AFTER = 'email = "aws-security@example.com"\nphone = "+1 555 0100"'
+ALIAS = ("an IAM account alias: 3-63 lowercase letters, digits and hyphens, not starting or "
+         "ending with a hyphen, no two hyphens in a row")
+
+
+def test_alias_defaults_to_prefix_and_account_name_and_can_be_set(tmp_path, example_config):
+    assert example_config.account("dev").alias == f"{example_config.name_prefix}-dev"
+    config = load(write_env(tmp_path, (DEV_ALIAS, 'alias = "my-learning-dev"')))
+    assert config.account("dev").alias == "my-learning-dev"
+
+
+def test_control_regions_are_the_home_region_then_the_other_allowed_ones(example_config):
+    assert example_config.control_regions == ("eu-west-1", "us-east-1")
+
+
+def example_with_contacts(tables: str) -> str:
+    """example.toml with `tables` in place of its contact tables."""
+    text = EXAMPLE.read_text()
+    return text[:text.index("[contacts.billing]")] + tables
+
+
+def test_contacts_load_by_aws_type_and_are_optional(tmp_path, example_config):
+    security = example_config.contacts.security
+    assert (security.email, security.phone) == ("aws-security@example.com", "+1 555 0100")
+    assert sorted(example_config.contacts.by_type()) == ["BILLING", "OPERATIONS", "SECURITY"]
+    path = tmp_path / "example.toml"
+    path.write_text(example_with_contacts(""))
+    assert load(path).contacts.by_type() == {}
+
+
+def test_one_contact_type_is_enough(tmp_path):
+    text = EXAMPLE.read_text()
+    path = tmp_path / "example.toml"
+    path.write_text(example_with_contacts(text[text.index("[contacts.security]"):]))
+    assert list(load(path).contacts.by_type()) == ["SECURITY"]
+
+
+def test_contacts_without_any_contact_or_as_a_value_are_refused(tmp_path):
+    path = tmp_path / "example.toml"
+    path.write_text(example_with_contacts("[contacts]\n"))
+    assert problems_of(path) == [
+        "key 'contacts': expected at least one of the tables [contacts.billing], "
+        "[contacts.operations], [contacts.security] (or no [contacts] at all), got {}"]
+    path.write_text(example_with_contacts('[contacts]\nsecurity = "alice@example.com"\n'))
+    assert problems_of(path)[0] == \
+        "key 'contacts.security': expected a table, got 'alice@example.com'"
+
+
+CONTACT_AND_ALIAS_CASES = {
+    **{f"alias-{case}": ([(DEV_ALIAS, f'alias = "{alias}"')],
+                         [f"key 'accounts.dev.alias': expected {ALIAS}, got {alias!r}"])
+       for case, alias in [("uppercase", "Acme-Dev"), ("too-short", "ab"), ("too-long", "a" * 64),
+                           ("leading-hyphen", "-acme"), ("trailing-hyphen", "acme-"),
+                           ("double-hyphen", "acme--dev"), ("underscore", "acme_dev")]},
+    "alias-not-string": ([(DEV_ALIAS, "alias = 7")],
+                         [f"key 'accounts.dev.alias': expected a string ({ALIAS}), got 7"]),
+    "alias-default-invalid": (
+        [(NAME_PREFIX, 'name_prefix = "acme-"')],
+        [f"key 'accounts.dev.alias': expected {ALIAS}; the default '<name_prefix>-<account "
+         "name>' is not one here, so set alias, got 'acme--dev'"]),
+    "alias-twice": (
+        [(DEV_ALIAS, 'alias = "shared-alias"'),
+         add_account("test", "aws-test@example.com"),
+         ("[accounts.test]\n", '[accounts.test]\nalias = "shared-alias"\n')],
+        ["key 'accounts.test.alias': expected an alias not already used by 'accounts.dev' (an "
+         "account alias is unique across all of AWS), got 'shared-alias'"]),
+    "contact-missing-key": (
+        [('phone = "+1 555 0100"\n\n[contacts.operations]', "\n[contacts.operations]")],
+        ["key 'contacts.billing.phone': missing (required)"]),
+    "contact-typo": (
+        [('title = "Owner"\nemail = "aws-billing@example.com"',
+          'titel = "Owner"\nemail = "aws-billing@example.com"')],
+        ["key 'contacts.billing.title': missing (required)",
+         Unknown("contacts.billing.titel", "title")]),
+    "contact-unknown-type": (
+        [("[contacts.security]", "[contacts.secrity]")],
+        [Unknown("contacts.secrity", "security")]),
+    "contact-email": (
+        [('email = "aws-security@example.com"', 'email = "security.example.com"')],
+        [f"key 'contacts.security.email': expected {EMAIL}, got 'security.example.com'"]),
+    "contact-phone-letters": (
+        [(SECURITY_PHONE_AND_AFTER, 'email = "aws-security@example.com"\nphone = "call me"')],
+        ["key 'contacts.security.phone': expected a phone number of digits, spaces, +, -, ( and ), "
+         "got 'call me'"]),
+    "contact-phone-too-long": (
+        [(SECURITY_PHONE_AND_AFTER, f'email = "aws-security@example.com"\nphone = "{"1" * 26}"')],
+        [f"key 'contacts.security.phone': expected 1 to 25 characters (AWS limit), got "
+         f"{'1' * 26!r}"]),
+    "contact-name-empty": (
+        [('name = "Alice Example"\ntitle = "Owner"\nemail = "aws-security@example.com"',
+          'name = ""\ntitle = "Owner"\nemail = "aws-security@example.com"')],
+        ["key 'contacts.security.name': expected 1 to 64 characters (AWS limit), got ''"]),
+    "contact-title-too-long": (
+        [('title = "Owner"\nemail = "aws-security@example.com"',
+          f'title = "{"t" * 51}"\nemail = "aws-security@example.com"')],
+        [f"key 'contacts.security.title': expected 1 to 50 characters (AWS limit), got "
+         f"{'t' * 51!r}"]),
+}
+
+
+@pytest.mark.parametrize("edits, expected", CONTACT_AND_ALIAS_CASES.values(),
+                         ids=CONTACT_AND_ALIAS_CASES.keys())
+def test_invalid_alias_and_contact_keys_name_key_and_expectation(tmp_path, edits, expected):
+    assert problems_of(write_env(tmp_path, *edits)) == expected

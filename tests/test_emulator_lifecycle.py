@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from foundation.contract import MANAGEMENT_STACK
-from scripts import aws, bootstrap
+from foundation.contract import CIS_PASSWORD_POLICY, MANAGEMENT_STACK
+from scripts import aws, bootstrap, demo
 from scripts.console import UserError
 from scripts.terraform import PLAN_NO_CHANGES, Terraform
 from scripts.workspaces import member_account, read_state, state_outputs
@@ -170,3 +170,117 @@ def _wait_for_object(config, key: str, timeout: float = 120) -> None:
     while not _object_exists(config, key):
         assert time.monotonic() < deadline, f"no lock object {key} appeared"
         time.sleep(0.5)
+
+
+# --- every account's CIS baseline, as the AWS APIs show it after the apply ---------------------
+
+def _account_sessions(config) -> dict:
+    """{workspace: a session in its account}: management's own, each member's by its role."""
+    sessions = {MANAGEMENT_STACK: aws.session(config)}
+    for account in config.accounts:
+        _, role_arn = member_account(config, account.name)
+        sessions[account.name] = aws.assume_role(config, role_arn, "baseline-test")
+    return sessions
+
+
+def test_every_account_has_the_cis_baseline(foundation):
+    config, _ = foundation
+    for workspace, session in _account_sessions(config).items():
+        account_id = aws.account_id(config, session)
+        block = aws.client(config, "s3control", session).get_public_access_block(
+            AccountId=account_id)["PublicAccessBlockConfiguration"]
+        assert block == {"BlockPublicAcls": True, "IgnorePublicAcls": True,
+                         "BlockPublicPolicy": True, "RestrictPublicBuckets": True}, workspace
+
+        iam = aws.client(config, "iam", session)
+        policy = iam.get_account_password_policy()["PasswordPolicy"]
+        assert (policy["MinimumPasswordLength"], policy["PasswordReusePrevention"]) == (
+            CIS_PASSWORD_POLICY.minimum_password_length,
+            CIS_PASSWORD_POLICY.password_reuse_prevention), workspace
+        assert policy["RequireSymbols"] and not policy["ExpirePasswords"], workspace
+
+        role = iam.get_role(RoleName=f"{config.name_prefix}-support")["Role"]
+        [statement] = _statements(role["AssumeRolePolicyDocument"])
+        management_id = state_outputs(config, MANAGEMENT_STACK)["management_account_id"]
+        assert statement["Principal"] == {"AWS": f"arn:aws:iam::{management_id}:root"}
+        assert statement["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+        attached = iam.list_attached_role_policies(RoleName=role["RoleName"])["AttachedPolicies"]
+        assert [p["PolicyArn"] for p in attached] == ["arn:aws:iam::aws:policy/AWSSupportAccess"]
+
+        assert len(config.control_regions) > 1, "local.toml allows a second region"
+        for region in config.control_regions:
+            ec2 = aws.client(config, "ec2", session, region=region)
+            assert ec2.get_ebs_encryption_by_default()["EbsEncryptionByDefault"], \
+                (workspace, region)
+
+
+def test_member_accounts_have_their_alias_and_management_keeps_its_own(foundation):
+    config, _ = foundation
+    sessions = _account_sessions(config)
+    assert aws.client(config, "iam").list_account_aliases()["AccountAliases"] == []
+    for account in config.accounts:
+        assert aws.client(config, "iam", sessions[account.name]).list_account_aliases()[
+            "AccountAliases"] == [account.alias]
+
+
+def test_alternate_contacts_of_every_account(foundation):
+    config, _ = foundation
+    expected = config.contacts.by_type()
+    assert expected, "local.toml sets contacts"
+    management_api = aws.client(config, "account")
+    member_ids = state_outputs(config, MANAGEMENT_STACK)["member_account_ids"]
+    for account_id in (None, *member_ids.values()):  # None: the management account itself
+        for kind, contact in expected.items():
+            found = management_api.get_alternate_contact(
+                AlternateContactType=kind, **({"AccountId": account_id} if account_id else {})
+            )["AlternateContact"]
+            assert (found["Name"], found["Title"], found["EmailAddress"],
+                    found["PhoneNumber"]) == (contact.name, contact.title, contact.email,
+                                              contact.phone), (account_id, kind)
+
+
+def test_organization_access_analyzer_in_every_allowed_region(foundation):
+    config, _ = foundation
+    for region in config.control_regions:
+        analyzers = aws.client(config, "accessanalyzer", region=region).list_analyzers(
+            type="ORGANIZATION")["analyzers"]
+        assert [a["name"] for a in analyzers] == [f"{config.name_prefix}-organization"], region
+        assert analyzers[0]["arn"].split(":")[3] == region
+
+
+def test_ai_services_opt_out_policy_is_attached_at_the_root(foundation):
+    config, _ = foundation
+    organizations = aws.client(config, "organizations")
+    [root] = organizations.list_roots()["Roots"]
+    assert {"Type": "AISERVICES_OPT_OUT_POLICY", "Status": "ENABLED"} in root["PolicyTypes"]
+    [summary] = organizations.list_policies_for_target(
+        TargetId=root["Id"], Filter="AISERVICES_OPT_OUT_POLICY")["Policies"]
+    content = json.loads(organizations.describe_policy(PolicyId=summary["Id"])["Policy"][
+        "Content"])
+    assert content["services"]["default"]["opt_out_policy"]["@@assign"] == "optOut"
+
+
+def test_member_accounts_see_the_organization_trail(foundation):
+    config, _ = foundation
+    trail_arn = state_outputs(config, MANAGEMENT_STACK)["trail_arn"]
+    for workspace, session in _account_sessions(config).items():
+        cloudtrail = aws.client(config, "cloudtrail", session)
+        trails = {t["TrailARN"]: t for t in cloudtrail.describe_trails()["trailList"]}
+        assert trails[trail_arn]["IsOrganizationTrail"], workspace
+        selectors = cloudtrail.get_event_selectors(TrailName=trail_arn)["EventSelectors"]
+        assert [(s["ReadWriteType"], s["IncludeManagementEvents"]) for s in selectors] == [
+            ("All", True)], workspace
+
+
+def test_demo_summary_lists_each_accounts_baseline(foundation):
+    config, _ = foundation
+    lines = demo.baseline_lines(config)
+    assert [line.split()[0] for line in lines] == [*config.stack_names, "organization"]
+    regions = ", ".join(config.control_regions)
+    for line in lines[:-1]:
+        assert "S3 public access blocked" in line and f"EBS encryption {regions}" in line, line
+        assert "password policy (min 14)" in line and f"{config.name_prefix}-support" in line
+        assert "contacts billing, operations, security" in line, line
+    assert f"Access Analyzer {regions}" in lines[0]
+    assert f"alias {config.account('dev').alias}" in lines[1]
+    assert "AI services opt-out at the root" in lines[-1]

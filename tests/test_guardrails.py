@@ -1,5 +1,7 @@
-"""Guardrails and cost safety: the member accounts' SCP, centralized root access, budgets, the
-password policy and Access Analyzer, read from the synthesized JSON; and their config keys.
+"""Guardrails and cost safety: the member accounts' SCP, centralized root access, the AI
+services opt-out and tag policies, budgets, and every account's CIS baseline (password policy,
+Access Analyzer per region, account-level S3 public access block, EBS default encryption, the
+support role, the alias, alternate contacts), read from the synthesized JSON.
 
 Expected values come from the loaded config; AWS's own names (actions, condition keys, service
 principals, feature names) are spelled out, since they are the property being checked.
@@ -15,7 +17,7 @@ import pytest
 
 from foundation import config as config_module
 from foundation import policies
-from foundation.contract import MANAGEMENT_STACK
+from foundation.contract import CIS_PASSWORD_POLICY, MANAGEMENT_STACK
 from modules.budgets import amount
 from modules.guardrails import Guardrails as GuardrailsConstruct
 from modules.guardrails import check_scp_size
@@ -35,8 +37,18 @@ def account_key(stack: dict, config, name: str) -> str:
     return key
 
 
+def the_scp(stack: dict) -> tuple[str, dict]:
+    return the_one(stack, "aws_organizations_policy", type="SERVICE_CONTROL_POLICY")
+
+
+def attachments_of(stack: dict, policy_key: str) -> list[dict]:
+    policy_id = ref("aws_organizations_policy", policy_key, "id")
+    return [a for a in keyed(stack, "aws_organizations_policy_attachment").values()
+            if a["policy_id"] == policy_id]
+
+
 def scp_statements(stack: dict) -> dict[str, dict]:
-    _, policy = the_one(stack, "aws_organizations_policy")
+    _, policy = the_scp(stack)
     return {s["Sid"]: s for s in json.loads(policy["content"])["Statement"]}
 
 
@@ -59,12 +71,9 @@ def statements(management) -> dict[str, dict]:
 
 def test_scp_is_attached_to_every_member_account_and_nothing_else(example_stacks, management,
                                                                   example_config):
-    policy_key, policy = the_one(management, "aws_organizations_policy")
-    assert policy["type"] == "SERVICE_CONTROL_POLICY"
+    policy_key, policy = the_scp(management)
     assert policy["name"] == f"{example_config.name_prefix}-guardrails"
-    attachments = list(keyed(management, "aws_organizations_policy_attachment").values())
-    assert {a["policy_id"] for a in attachments} == {ref("aws_organizations_policy", policy_key,
-                                                         "id")}
+    attachments = attachments_of(management, policy_key)
     members = {ref("aws_organizations_account", account_key(management, example_config, a.name),
                    "id") for a in example_config.accounts}
     targets = [a["target_id"] for a in attachments]
@@ -139,7 +148,7 @@ def test_scp_denies_other_regions_but_not_global_services(statements, example_co
 
 
 def test_scp_is_compact_and_fits_the_quota_with_the_longest_names(management):
-    _, policy = the_one(management, "aws_organizations_policy")
+    _, policy = the_scp(management)
     content = policy["content"]
     assert content == policies.to_compact_json(json.loads(content)), "no whitespace"
     # The longest values Terraform can fill in: a 128-character trail name, a 63-character bucket.
@@ -186,7 +195,8 @@ def test_no_allowed_regions_means_no_region_statement(example_config):
 @pytest.fixture(scope="module")
 def all_off_management(synthesize, example_config) -> dict:
     config = variant(example_config, deny_leave_organization=False, protect_audit_trail=False,
-                     deny_member_root=False, centralize_root_access=False, allowed_regions=())
+                     deny_member_root=False, centralize_root_access=False, allowed_regions=(),
+                     ai_services_opt_out=False, tag_policy=False)
     assert GuardrailsConstruct.scp(config, "trail-arn", "bucket-arn") is None
     path = synthesize(config) / "stacks" / MANAGEMENT_STACK / "cdk.tf.json"
     return json.loads(path.read_text())
@@ -198,6 +208,7 @@ def test_every_guardrail_off_removes_the_scp_and_root_access(all_off_management)
         assert not keyed(all_off_management, resource_type), resource_type
     _, organization = the_one(all_off_management, "aws_organizations_organization")
     assert "iam.amazonaws.com" not in organization["aws_service_access_principals"]
+    assert organization["enabled_policy_types"] == ["SERVICE_CONTROL_POLICY"]
     # Cost safety and hygiene do not depend on the guardrail switches.
     assert keyed(all_off_management, "aws_budgets_budget")
     assert keyed(all_off_management, "aws_accessanalyzer_analyzer")
@@ -261,22 +272,200 @@ def test_budget_amounts_are_written_as_aws_reads_them(usd, text):
     assert amount(usd) == text
 
 
-# --- account hygiene -----------------------------------------------------------------------------
+# --- regional controls: a provider per allowed region ---------------------------------------
 
-def test_password_policy_meets_the_cis_benchmark(management):
-    _, policy = the_one(management, "aws_iam_account_password_policy")
-    assert policy["minimum_password_length"] >= 14
-    assert policy["password_reuse_prevention"] == 24
-    for character_class in ("lowercase_characters", "uppercase_characters", "numbers", "symbols"):
-        assert policy[f"require_{character_class}"] is True, character_class
+def regional_providers(stack: dict) -> dict[str, str]:
+    """{region: the provider reference a resource names} for the stack's providers."""
+    return {p["region"]: f"aws.{p['alias']}" if "alias" in p else "aws"
+            for p in stack["provider"]["aws"]}
 
 
-def test_access_analyzer_covers_the_organization(management, example_config):
+def by_region(stack: dict, resource_type: str) -> dict[str, dict]:
+    regions = {ref: region for region, ref in regional_providers(stack).items()}
+    found: dict[str, dict] = {}
+    for body in keyed(stack, resource_type).values():
+        region = regions[body.get("provider", "aws")]
+        assert region not in found, f"two {resource_type} in {region}"
+        found[region] = body
+    return found
+
+
+def test_every_stack_has_a_provider_per_allowed_region_with_the_same_settings(example_stacks,
+                                                                             example_config):
+    for name, stack in example_stacks.items():
+        providers = stack["provider"]["aws"]
+        assert sorted(p["region"] for p in providers) == sorted(
+            example_config.guardrails.allowed_regions), name
+        home = next(p for p in providers if "alias" not in p)
+        assert home["region"] == example_config.region
+        for provider in providers:
+            assert {k: v for k, v in provider.items() if k not in ("alias", "region")} == \
+                {k: v for k, v in home.items() if k != "region"}, name
+            assert provider.get("alias", provider["region"]) == provider["region"]
+
+
+def test_access_analyzer_covers_the_organization_in_every_allowed_region(management,
+                                                                        example_config):
     organization_key, _ = the_one(management, "aws_organizations_organization")
-    _, analyzer = the_one(management, "aws_accessanalyzer_analyzer")
-    assert analyzer["type"] == "ORGANIZATION"
-    assert analyzer["analyzer_name"] == f"{example_config.name_prefix}-organization"
-    assert f"aws_organizations_organization.{organization_key}" in analyzer["depends_on"]
+    analyzers = by_region(management, "aws_accessanalyzer_analyzer")
+    assert sorted(analyzers) == sorted(example_config.guardrails.allowed_regions)
+    for analyzer in analyzers.values():
+        assert analyzer["type"] == "ORGANIZATION"
+        assert analyzer["analyzer_name"] == f"{example_config.name_prefix}-organization"
+        assert f"aws_organizations_organization.{organization_key}" in analyzer["depends_on"]
+    # The home region's analyzer keeps its address from before the other regions had one.
+    assert "hygiene_access_analyzer_5711445B" in keyed(management, "aws_accessanalyzer_analyzer")
+
+
+def test_with_every_region_allowed_the_regional_controls_cover_the_home_region(synthesize,
+                                                                               example_config):
+    stacks = synthesize(variant(example_config, allowed_regions=())) / "stacks"
+    for name in example_config.stack_names:
+        stack = json.loads((stacks / name / "cdk.tf.json").read_text())
+        assert [p["region"] for p in stack["provider"]["aws"]] == [example_config.region]
+        assert list(by_region(stack, "aws_ebs_encryption_by_default")) == [
+            example_config.region], name
+
+
+# --- every account's CIS baseline ----------------------------------------------------------------
+
+ALL_FOUR_FLAGS = ("block_public_acls", "block_public_policy", "ignore_public_acls",
+                  "restrict_public_buckets")
+
+
+def test_every_account_blocks_public_s3_access_at_the_account_level(example_stacks):
+    for name, stack in example_stacks.items():
+        _, block = the_one(stack, "aws_s3_account_public_access_block")
+        assert all(block[flag] is True for flag in ALL_FOUR_FLAGS), name
+        assert "account_id" not in block, "the provider's own account, no other"
+
+
+def test_every_account_encrypts_new_ebs_volumes_in_every_allowed_region(example_stacks,
+                                                                        example_config):
+    for name, stack in example_stacks.items():
+        encryption = by_region(stack, "aws_ebs_encryption_by_default")
+        assert sorted(encryption) == sorted(example_config.guardrails.allowed_regions), name
+        assert all(body["enabled"] is True for body in encryption.values()), name
+
+
+def test_every_account_has_the_one_cis_password_policy(example_stacks):
+    for name, stack in example_stacks.items():
+        _, policy = the_one(stack, "aws_iam_account_password_policy")
+        assert {k: policy[k] for k in dataclasses.asdict(CIS_PASSWORD_POLICY)} == \
+            dataclasses.asdict(CIS_PASSWORD_POLICY), name
+        assert policy["minimum_password_length"] >= 14 and policy["password_reuse_prevention"] == 24
+        assert "max_password_age" not in policy, "CIS and NIST advise against forced expiry"
+
+
+def test_every_account_has_a_support_role_for_management_admins_with_mfa(example_stacks,
+                                                                          example_config):
+    for name, stack in example_stacks.items():
+        key, role = the_one(stack, "aws_iam_role", name=f"{example_config.name_prefix}-support")
+        [attachment] = [a for a in keyed(stack, "aws_iam_role_policy_attachment").values()
+                        if a["role"] == ref("aws_iam_role", key, "name")]
+        assert attachment["policy_arn"] == "arn:aws:iam::aws:policy/AWSSupportAccess"
+        [statement] = json.loads(role["assume_role_policy"])["Statement"]
+        assert statement["Action"] == ["sts:AssumeRole"]
+        assert statement["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+        principal = statement["Principal"]["AWS"]
+        if name == MANAGEMENT_STACK:
+            [(org_key, _)] = keyed(stack, "aws_organizations_organization").items()
+            management_id = ref("aws_organizations_organization", org_key, "master_account_id")
+        else:
+            [state_key] = stack["data"]["terraform_remote_state"]
+            management_id = (f"${{data.terraform_remote_state.{state_key}.outputs."
+                             "management_account_id}")
+        assert principal == f"arn:aws:iam::{management_id}:root", name
+
+
+def test_every_member_account_has_its_alias_and_management_has_none(example_stacks,
+                                                                    example_config):
+    assert not keyed(example_stacks[MANAGEMENT_STACK], "aws_iam_account_alias"), \
+        "a payer may have an alias already; an alias resource would replace it"
+    for account in example_config.accounts:
+        _, alias = the_one(example_stacks[account.name], "aws_iam_account_alias")
+        assert alias["account_alias"] == account.alias
+
+
+def test_alternate_contacts_of_every_account_are_set_from_management(example_stacks, management,
+                                                                     example_config):
+    contacts = list(keyed(management, "aws_account_alternate_contact").values())
+    expected = example_config.contacts.by_type()
+    assert len(contacts) == len(expected) * len(example_config.stack_names)
+    organization_key, organization = the_one(management, "aws_organizations_organization")
+    assert "account.amazonaws.com" in organization["aws_service_access_principals"]
+    own = [c for c in contacts if "account_id" not in c]
+    assert sorted(c["alternate_contact_type"] for c in own) == sorted(expected)
+    for account in example_config.accounts:
+        account_id = ref("aws_organizations_account",
+                         account_key(management, example_config, account.name), "id")
+        theirs = [c for c in contacts if c.get("account_id") == account_id]
+        assert sorted(c["alternate_contact_type"] for c in theirs) == sorted(expected)
+        # Setting a member's contact needs Account Management's trusted access first.
+        assert all(f"aws_organizations_organization.{organization_key}" in c["depends_on"]
+                   for c in theirs)
+    for contact in contacts:
+        wanted = expected[contact["alternate_contact_type"]]
+        assert (contact["name"], contact["title"], contact["email_address"],
+                contact["phone_number"]) == (wanted.name, wanted.title, wanted.email,
+                                             wanted.phone)
+    for name, stack in example_stacks.items():
+        if name != MANAGEMENT_STACK:
+            assert not keyed(stack, "aws_account_alternate_contact"), "a reset must keep them"
+
+
+def test_without_contacts_no_contact_and_no_account_management_access(synthesize,
+                                                                      example_config):
+    config = dataclasses.replace(example_config, contacts=config_module.Contacts())
+    stack = json.loads((synthesize(config) / "stacks" / MANAGEMENT_STACK / "cdk.tf.json")
+                       .read_text())
+    assert not keyed(stack, "aws_account_alternate_contact")
+    _, organization = the_one(stack, "aws_organizations_organization")
+    assert "account.amazonaws.com" not in organization["aws_service_access_principals"]
+
+
+# --- AI services opt-out and tag policies --------------------------------------------------------
+
+def root_policies(stack: dict) -> dict[str, dict]:
+    """{policy type: policy} of the policies attached to the organization root."""
+    organization_key, _ = the_one(stack, "aws_organizations_organization")
+    root = f"${{aws_organizations_organization.{organization_key}.roots[0].id}}"
+    found = {}
+    for key, policy in keyed(stack, "aws_organizations_policy").items():
+        if [a["target_id"] for a in attachments_of(stack, key)] == [root]:
+            found[policy["type"]] = policy
+    return found
+
+
+def test_ai_services_opt_out_policy_is_attached_at_the_root(management, example_config):
+    _, organization = the_one(management, "aws_organizations_organization")
+    assert "AISERVICES_OPT_OUT_POLICY" in organization["enabled_policy_types"]
+    policy = root_policies(management)["AISERVICES_OPT_OUT_POLICY"]
+    assert policy["name"] == f"{example_config.name_prefix}-ai-services-opt-out"
+    services = json.loads(policy["content"])["services"]
+    assert services["default"]["opt_out_policy"]["@@assign"] == "optOut"
+    for level in (services, services["default"], services["default"]["opt_out_policy"]):
+        assert level["@@operators_allowed_for_child_policies"] == ["@@none"], \
+            "no account or OU may opt back in, for any service"
+
+
+def test_tag_policy_is_off_by_default_and_covers_every_foundation_tag(management, synthesize,
+                                                                      example_config):
+    assert "TAG_POLICY" not in root_policies(management)
+    config = variant(example_config, tag_policy=True)
+    stack = json.loads((synthesize(config) / "stacks" / MANAGEMENT_STACK / "cdk.tf.json")
+                       .read_text())
+    _, organization = the_one(stack, "aws_organizations_organization")
+    assert "TAG_POLICY" in organization["enabled_policy_types"]
+    tags = json.loads(root_policies(stack)["TAG_POLICY"]["content"])["tags"]
+    written = {}
+    for workspace in config.stack_names:
+        for key, value in config.workspace_tags(workspace).items():
+            written.setdefault(key, set()).add(value)
+    assert {body["tag_key"]["@@assign"] for body in tags.values()} == set(written)
+    for body in tags.values():
+        assert set(body["tag_value"]["@@assign"]) == written[body["tag_key"]["@@assign"]]
+        assert "enforced_for" not in body, "report only: enforcing would break experiments"
 
 
 def test_member_stacks_hold_no_guardrail_or_budget(example_stacks):

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import ssl
 import time
 import urllib.error
 import urllib.request
-from urllib.parse import urlsplit
 
 import pytest
 from botocore import xform_name
@@ -19,7 +17,7 @@ from moto.iam.access_control import PermissionResult
 from moto.s3.models import FakeBucket
 
 from foundation import policies
-from scripts import aws, local_aws, moto_extensions
+from scripts import aws, moto_extensions
 from scripts.local_aws import CA_BUNDLE
 
 BUCKET_ARN = "arn:aws:s3:::state"
@@ -484,57 +482,109 @@ def test_last_page_has_no_token(mocked_aws):
     assert "NextToken" not in page
 
 
-def test_certificate_without_bucket_subdomains_is_made_again(tmp_path, monkeypatch):
-    from cryptography import x509
-
-    monkeypatch.setattr(local_aws, "CA_BUNDLE", tmp_path / "certificate.pem")
-    monkeypatch.setattr(local_aws, "TLS_KEY", tmp_path / "key.pem")
-    with monkeypatch.context() as before_subdomains:
-        before_subdomains.setattr(local_aws, "CERTIFICATE_NAMES", ("localhost",))
-        local_aws.ensure_certificate()
-    local_aws.ensure_certificate()
-    names = x509.load_pem_x509_certificate(local_aws.CA_BUNDLE.read_bytes()).extensions \
-        .get_extension_for_class(x509.SubjectAlternativeName).value
-    assert names.get_values_for_type(x509.DNSName) == ["localhost", "*.127.0.0.1"]
+def test_access_analyzer_lists_the_analyzers_of_its_region_by_type(mocked_aws):
+    east, west = mocked_aws("accessanalyzer"), mocked_aws("accessanalyzer", "us-west-2")
+    east.create_analyzer(analyzerName="org", type="ORGANIZATION")
+    east.create_analyzer(analyzerName="mine", type="ACCOUNT")
+    west.create_analyzer(analyzerName="org", type="ORGANIZATION")
+    assert sorted(a["name"] for a in east.list_analyzers()["analyzers"]) == ["mine", "org"]
+    [organization] = east.list_analyzers(type="ORGANIZATION")["analyzers"]
+    assert organization["arn"].startswith("arn:aws:access-analyzer:us-east-1:")
+    assert [a["arn"].split(":")[3] for a in west.list_analyzers()["analyzers"]] == ["us-west-2"]
 
 
 @pytest.fixture
-def emulator_bucket(emulator):
-    """A bucket holding `greeting` on the session's real emulator server; removed afterwards."""
-    s3 = aws.client(emulator, "s3")
-    s3.create_bucket(Bucket="virtual-hosted")
-    s3.put_object(Bucket="virtual-hosted", Key="greeting", Body=b"hello")
-    yield emulator, "virtual-hosted"
-    s3.delete_object(Bucket="virtual-hosted", Key="greeting")
-    s3.delete_bucket(Bucket="virtual-hosted")
+def organization_with_member(mocked_aws):
+    """An organization and one member account; returns (member id, a session in the member)."""
+    import boto3
+
+    organizations = mocked_aws("organizations")
+    organizations.create_organization(FeatureSet="ALL")
+    member = organizations.create_account(AccountName="dev", Email="dev@example.com")[
+        "CreateAccountStatus"]["AccountId"]
+    credentials = mocked_aws("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{member}:role/OrganizationAccountAccessRole",
+        RoleSessionName="test")["Credentials"]
+    session = boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
+                            aws_secret_access_key=credentials["SecretAccessKey"],
+                            aws_session_token=credentials["SessionToken"], region_name="us-east-1")
+    return member, session
 
 
-@pytest.mark.emulator
-def test_virtual_hosted_bucket_address_through_the_emulator_as_proxy(emulator_bucket):
-    """What aws-sdk-go v1 (aws-nuke) does: no name server knows <bucket>.127.0.0.1, so the
-    request goes through the emulator as HTTPS proxy and moto reads the bucket from Host."""
-    import urllib3
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
-
-    config, bucket = emulator_bucket
-    endpoint = config.emulator.endpoint_url
-    url = f"https://{bucket}.{urlsplit(endpoint).netloc}/greeting"
-    request = AWSRequest("GET", url)
-    SigV4Auth(Credentials(*aws.FAKE_CREDENTIALS.values()), "s3", config.region).add_auth(request)
-    trust = ssl.create_default_context(cafile=str(local_aws.CA_BUNDLE))
-    proxy = urllib3.ProxyManager(endpoint, proxy_ssl_context=trust, ssl_context=trust)
-    response = proxy.request("GET", url, headers=dict(request.headers.items()), retries=False)
-    assert (response.status, response.data) == (200, b"hello")
+CONTACT = {"AlternateContactType": "SECURITY", "Name": "Alice", "Title": "Owner",
+           "EmailAddress": "security@example.com", "PhoneNumber": "+1 555 0100"}
 
 
-@pytest.mark.emulator
-def test_emulator_tunnels_only_to_itself(emulator):
-    address = urlsplit(emulator.emulator.endpoint_url)
-    trust = ssl.create_default_context(cafile=str(local_aws.CA_BUNDLE))
-    with trust.wrap_socket(socket.create_connection((address.hostname, address.port)),
-                           server_hostname=address.hostname) as proxy:
-        proxy.sendall(b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
-        status_line = proxy.recv(1024).split(b"\r\n")[0]
-    assert status_line.split()[1] == b"403"
+def test_member_contacts_need_the_management_account_and_trusted_access(
+        mocked_aws, organization_with_member):
+    member, member_session = organization_with_member
+    account = mocked_aws("account")
+    with pytest.raises(account.exceptions.AccessDeniedException, match="trusted access"):
+        account.put_alternate_contact(AccountId=member, **CONTACT)
+
+    mocked_aws("organizations").enable_aws_service_access(
+        ServicePrincipal=moto_extensions.ACCOUNT_SERVICE_PRINCIPAL)
+    account.put_alternate_contact(AccountId=member, **CONTACT)
+    found = account.get_alternate_contact(AccountId=member, AlternateContactType="SECURITY")
+    assert found["AlternateContact"]["EmailAddress"] == "security@example.com"
+    # The member reads its own contact without an account id, as AWS lets it.
+    in_member = member_session.client("account", region_name="us-east-1")
+    assert in_member.get_alternate_contact(AlternateContactType="SECURITY")[
+        "AlternateContact"]["Name"] == "Alice"
+
+    management = mocked_aws("sts").get_caller_identity()["Account"]
+    with pytest.raises(account.exceptions.AccessDeniedException, match="its own AccountId"):
+        account.get_alternate_contact(AccountId=management, AlternateContactType="SECURITY")
+    with pytest.raises(account.exceptions.AccessDeniedException, match="not a member"):
+        account.put_alternate_contact(AccountId="999999999999", **CONTACT)
+    with pytest.raises(in_member.exceptions.AccessDeniedException, match="not the management"):
+        in_member.get_alternate_contact(AccountId=management, AlternateContactType="SECURITY")
+    account.put_alternate_contact(**CONTACT)  # the management account's own, without an id
+    account.delete_alternate_contact(AccountId=member, AlternateContactType="SECURITY")
+    with pytest.raises(account.exceptions.ResourceNotFoundException):
+        account.get_alternate_contact(AccountId=member, AlternateContactType="SECURITY")
+
+
+def organization_trail(mocked_aws, name: str = "org-trail") -> str:
+    mocked_aws("s3").create_bucket(Bucket="org-trail-logs")
+    return mocked_aws("cloudtrail").create_trail(
+        Name=name, S3BucketName="org-trail-logs", IsMultiRegionTrail=True,
+        IsOrganizationTrail=True)["TrailARN"]
+
+
+def test_member_accounts_see_the_organization_trail(mocked_aws, organization_with_member):
+    _, member_session = organization_with_member
+    arn = organization_trail(mocked_aws)
+    mocked_aws("cloudtrail").start_logging(Name="org-trail")
+    for region in ("us-east-1", "eu-west-1"):  # a multi-region trail shows in every region
+        cloudtrail = member_session.client("cloudtrail", region_name=region)
+        [trail] = cloudtrail.describe_trails()["trailList"]
+        assert (trail["TrailARN"], trail["IsOrganizationTrail"]) == (arn, True)
+        assert cloudtrail.describe_trails(includeShadowTrails=False)["trailList"] == []
+    cloudtrail = member_session.client("cloudtrail", region_name="us-east-1")
+    assert cloudtrail.get_trail_status(Name=arn)["IsLogging"] is True
+    assert cloudtrail.get_event_selectors(TrailName=arn)["EventSelectors"] == \
+        moto_extensions.DEFAULT_EVENT_SELECTORS
+    with pytest.raises(cloudtrail.exceptions.TrailNotFoundException):
+        cloudtrail.get_event_selectors(TrailName="arn:aws:cloudtrail:us-east-1:1:trail/other")
+
+
+def test_trail_selectors_default_to_all_management_events_until_set(mocked_aws):
+    cloudtrail = mocked_aws("cloudtrail")
+    organization_trail(mocked_aws, "trail")
+    assert cloudtrail.get_event_selectors(TrailName="trail")["EventSelectors"] == [
+        {"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": [],
+         "ExcludeManagementEventSources": []}]
+    write_only = [{"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True}]
+    cloudtrail.put_event_selectors(TrailName="trail", EventSelectors=write_only)
+    assert [s["ReadWriteType"] for s in
+            cloudtrail.get_event_selectors(TrailName="trail")["EventSelectors"]] == ["WriteOnly"]
+
+
+def test_installing_twice_changes_nothing(mocked_aws, organization_with_member):
+    """Tests install the extensions before each test: wrappers must not stack up."""
+    _, member_session = organization_with_member
+    organization_trail(mocked_aws)
+    moto_extensions.install()
+    assert len(member_session.client("cloudtrail", region_name="us-east-1")
+               .describe_trails()["trailList"]) == 1

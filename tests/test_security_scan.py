@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from foundation.contract import MANAGEMENT_STACK
 from modules.guardrails import SCAN_EXCEPTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +43,9 @@ POLICY_ATTRIBUTES = {
     "aws_iam_role": "assume_role_policy",
     "aws_organizations_policy": "content",
 }
+# Organizations policies in IAM policy language; the others (AI services opt-out, tag policies)
+# use the management-policy syntax, which parliament does not read.
+IAM_LANGUAGE_POLICY_TYPES = {"SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"}
 SEVERITIES_ALLOWED = {"LOW", "INFO"}
 MANAGEMENT_ACCOUNT_ID = "111111111111"
 MEMBER_ACCOUNT_ID = "222222222222"
@@ -155,6 +159,8 @@ def plausible_values(stack: dict, region: str) -> dict[tuple[str, str], object]:
         ("aws_s3_bucket", "arn"): bucket_arn,
         ("aws_cloudtrail", "arn"): trail_arn,
         ("aws_organizations_organization", "id"): lambda key: "o-a1b2c3d4e5",
+        ("aws_organizations_organization", "master_account_id"):
+            lambda key: MANAGEMENT_ACCOUNT_ID,
         ("aws_organizations_account", "id"): lambda key: MEMBER_ACCOUNT_ID,
         ("data.aws_caller_identity", "account_id"): lambda key: MANAGEMENT_ACCOUNT_ID,
         ("data.terraform_remote_state", "outputs.management_account_id"):
@@ -196,11 +202,13 @@ def generated_policies(stacks_dir: Path, region: str) -> dict[str, str]:
                         assert POLICY_ATTRIBUTES.get(resource_type) == attribute, \
                             f"a policy in {resource_type}.{attribute}: add it to POLICY_ATTRIBUTES"
                 policy_text = resource.get(POLICY_ATTRIBUTES.get(resource_type, ""))
-                if not policy_text:
+                if not policy_text or (resource_type == "aws_organizations_policy"
+                                       and resource["type"] not in IAM_LANGUAGE_POLICY_TYPES):
                     continue
                 policy = json.loads(fill_in(policy_text, stack, region))
                 if resource_type == "aws_iam_role":
-                    account = MEMBER_ACCOUNT_ID
+                    account = MANAGEMENT_ACCOUNT_ID if path.parent.name == MANAGEMENT_STACK \
+                        else MEMBER_ACCOUNT_ID
                     role_arn = f"arn:aws:iam::{account}:role/{resource['name']}"
                     for statement in policy["Statement"]:
                         statement.setdefault("Resource", role_arn)

@@ -19,11 +19,12 @@ from tests.helpers import find, policy, ref, resources, the_one
 CLOUDTRAIL = {"Service": "cloudtrail.amazonaws.com"}
 MFA_ABSENT = {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}
 MFA_PRESENT = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
-# AWS's documented self-service MFA policy: the only actions allowed before MFA is used.
+# AWS's recommended self-service MFA policy: the only actions allowed before MFA is used. Not
+# the password: AWS advises against exempting iam:ChangePassword and iam:GetAccountPasswordPolicy.
 SELF_SERVICE_WITHOUT_MFA = {
-    "iam:ChangePassword", "iam:CreateVirtualMFADevice", "iam:EnableMFADevice",
-    "iam:GetAccountPasswordPolicy", "iam:GetMFADevice", "iam:GetUser", "iam:ListMFADevices",
-    "iam:ListVirtualMFADevices", "iam:ResyncMFADevice", "sts:GetSessionToken",
+    "iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:GetMFADevice", "iam:GetUser",
+    "iam:ListMFADevices", "iam:ListVirtualMFADevices", "iam:ResyncMFADevice",
+    "sts:GetSessionToken",
 }
 # Resources that would put a long-lived secret (password, key) into Terraform state.
 SECRET_BEARING = ("aws_iam_access_key", "aws_iam_user_login_profile", "aws_iam_user_ssh_key",
@@ -130,9 +131,9 @@ def test_administrators_must_use_mfa(management):
     assert deny["Condition"] == MFA_ABSENT  # also denies when the key is absent (access keys)
     assert deny["Resource"] == "*" and "Action" not in deny
     exempt = set(deny["NotAction"])
-    assert exempt <= SELF_SERVICE_WITHOUT_MFA, "only self-service MFA may skip the MFA check"
-    assert {"iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:ListMFADevices",
-            "sts:GetSessionToken"} <= exempt
+    assert exempt == SELF_SERVICE_WITHOUT_MFA, "only setting up MFA may skip the MFA check"
+    assert not {"iam:ChangePassword", "iam:GetAccountPasswordPolicy"} & exempt, \
+        "a password alone must not be able to change the password"
 
     allowed: dict[str, set[str]] = {}
     for s in document["Statement"]:
@@ -287,9 +288,9 @@ def test_every_provider_tags_resources_with_workspace_and_environment(stack_text
             text, "aws", {"region": example_config.region, "default_tags": [{"tags": tags}]}), name
 
 
-def test_management_provider_uses_the_callers_credentials(management):
-    [provider] = management["provider"]["aws"]
-    assert "assume_role" not in provider and "allowed_account_ids" not in provider
+def test_management_providers_use_the_callers_credentials(management):
+    for provider in management["provider"]["aws"]:  # one per allowed region
+        assert "assume_role" not in provider and "allowed_account_ids" not in provider
 
 
 def test_dev_provider_assumes_the_member_role_from_management_state(dev, management):
@@ -300,10 +301,10 @@ def test_dev_provider_assumes_the_member_role_from_management_state(dev, managem
         k: management_backend[k] for k in ("bucket", "key", "region")}
 
     outputs = f"data.terraform_remote_state.{state_key}.outputs"
-    [provider] = dev["provider"]["aws"]
-    [assume_role] = provider["assume_role"]
-    assert assume_role["role_arn"] == f"${{{outputs}.member_role_arns.dev}}"
-    assert provider["allowed_account_ids"] == [f"${{{outputs}.member_account_ids.dev}}"]
+    for provider in dev["provider"]["aws"]:  # one per allowed region, each in the dev account
+        [assume_role] = provider["assume_role"]
+        assert assume_role["role_arn"] == f"${{{outputs}.member_role_arns.dev}}"
+        assert provider["allowed_account_ids"] == [f"${{{outputs}.member_account_ids.dev}}"]
     # ... and management really publishes those outputs for `dev`.
     assert "dev" in management["output"]["member_role_arns"]["value"]
     assert "dev" in management["output"]["member_account_ids"]["value"]
@@ -311,7 +312,8 @@ def test_dev_provider_assumes_the_member_role_from_management_state(dev, managem
 
 def test_dev_experiments_role_trusts_only_management_with_mfa(dev):
     state_key, _ = remote_state(dev)
-    [(_, role)] = find(dev, "aws_iam_role")
+    [(_, role)] = [(key, body) for key, body in find(dev, "aws_iam_role")
+                   if body["name"].endswith("-experiments")]
     [statement] = policy(role, "assume_role_policy")["Statement"]
     management_id = f"${{data.terraform_remote_state.{state_key}.outputs.management_account_id}}"
     assert statement["Principal"] == {"AWS": f"arn:aws:iam::{management_id}:root"}
@@ -380,8 +382,8 @@ def test_added_account_gets_its_own_account_role_and_workspace(changed_stacks, e
     assert role_arn in policy(group_policy)["Statement"][0]["Resource"]
 
     assert test["terraform"]["backend"]["s3"]["key"] == "test/terraform.tfstate"
-    [provider] = test["provider"]["aws"]
-    assert provider["default_tags"][0]["tags"]["workspace"] == "test"
     state_key, _ = remote_state(test)
-    assert provider["assume_role"][0]["role_arn"] == (
-        f"${{data.terraform_remote_state.{state_key}.outputs.member_role_arns.test}}")
+    for provider in test["provider"]["aws"]:
+        assert provider["default_tags"][0]["tags"]["workspace"] == "test"
+        assert provider["assume_role"][0]["role_arn"] == (
+            f"${{data.terraform_remote_state.{state_key}.outputs.member_role_arns.test}}")

@@ -1,0 +1,71 @@
+"""The local emulator's process: its certificate and its subdomain tunnel (the tunnel against
+the session's real server)."""
+
+from __future__ import annotations
+
+import socket
+from urllib.parse import urlsplit
+
+import pytest
+
+from scripts import aws, local_aws
+
+
+def test_certificate_without_bucket_subdomains_is_made_again(tmp_path, monkeypatch):
+    from cryptography import x509
+
+    monkeypatch.setattr(local_aws, "CA_BUNDLE", tmp_path / "certificate.pem")
+    monkeypatch.setattr(local_aws, "TLS_KEY", tmp_path / "key.pem")
+    with monkeypatch.context() as before_subdomains:
+        before_subdomains.setattr(local_aws, "CERTIFICATE_NAMES", ("localhost",))
+        local_aws.ensure_certificate()
+    local_aws.ensure_certificate()
+    names = x509.load_pem_x509_certificate(local_aws.CA_BUNDLE.read_bytes()).extensions \
+        .get_extension_for_class(x509.SubjectAlternativeName).value
+    assert names.get_values_for_type(x509.DNSName) == ["localhost", "*.127.0.0.1"]
+
+
+@pytest.mark.parametrize("target", ["example.com:443", "127.0.0.1:{port}",
+                                    "123456789012.127.0.0.1:{other}",
+                                    "a.b.127.0.0.1:{port}", "Upper.127.0.0.1:{port}"])
+def test_subdomain_tunnel_connects_only_emulator_subdomains_to_it(emulator, target):
+    port = emulator.emulator.port
+    tunnel = urlsplit(emulator.emulator.tunnel_url)
+
+    def connect(host_port: str) -> bytes:
+        with socket.create_connection((tunnel.hostname, tunnel.port), timeout=10) as client:
+            client.sendall(f"CONNECT {host_port} HTTP/1.1\r\nHost: {host_port}\r\n\r\n".encode())
+            return client.recv(1024).split(b"\r\n", 1)[0]
+
+    for allowed in (f"123456789012.127.0.0.1:{port}", f"my-bucket.127.0.0.1:{port}"):
+        assert connect(allowed) == b"HTTP/1.1 200 Connection established"
+    assert connect(target.format(port=port, other=port + 2)) == b"HTTP/1.1 403 Forbidden"
+
+
+def test_virtual_hosted_bucket_address_through_the_tunnel(emulator):
+    """What aws-sdk-go v1 (aws-nuke) does: no name server knows <bucket>.127.0.0.1, so the
+    request goes through the tunnel and moto reads the bucket from the Host header."""
+    import ssl
+
+    import urllib3
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    from scripts.local_aws import CA_BUNDLE
+
+    s3, bucket = aws.client(emulator, "s3"), "virtual-hosted"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="greeting", Body=b"hello")
+    try:
+        url = f"https://{bucket}.{urlsplit(emulator.emulator.endpoint_url).netloc}/greeting"
+        request = AWSRequest("GET", url)
+        SigV4Auth(Credentials(*aws.FAKE_CREDENTIALS.values()), "s3",
+                  emulator.region).add_auth(request)
+        trust = ssl.create_default_context(cafile=str(CA_BUNDLE))
+        proxy = urllib3.ProxyManager(emulator.emulator.tunnel_url, ssl_context=trust)
+        response = proxy.request("GET", url, headers=dict(request.headers.items()), retries=False)
+        assert (response.status, response.data) == (200, b"hello")
+    finally:
+        s3.delete_object(Bucket=bucket, Key="greeting")
+        s3.delete_bucket(Bucket=bucket)
