@@ -46,6 +46,11 @@ DEFAULT_BUDGET_THRESHOLDS = (50, 80, 100)
 # AWS allows 10 notifications per budget; each threshold takes two (ACTUAL and FORECASTED).
 MAX_BUDGET_THRESHOLDS = 5
 MAX_THRESHOLD_PERCENT = 1000
+# The cost kill switch: a member account is frozen when its actual monthly cost passes this
+# percentage of its budget (0: no automatic freeze); anomalies above this many USD are e-mailed
+# (0: no anomaly detection).
+DEFAULT_FREEZE_AT_PERCENT = 100
+DEFAULT_ANOMALY_ALERT_USD = 10
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ class MemberAccount:
     email: str
     role_name: str
     monthly_budget_usd: float = DEFAULT_ACCOUNT_BUDGET_USD
+    freeze_at_percent: float = DEFAULT_FREEZE_AT_PERCENT  # 0: the kill switch is off
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,7 @@ class Budgets:
 
     organization_monthly_usd: float = DEFAULT_ORGANIZATION_BUDGET_USD
     thresholds_percent: tuple[float, ...] = DEFAULT_BUDGET_THRESHOLDS
+    anomaly_alert_usd: float = DEFAULT_ANOMALY_ALERT_USD  # 0: no Cost Anomaly Detection
 
 
 @dataclass(frozen=True)
@@ -287,15 +294,21 @@ class _Validator:
                 self.problem(prefix, "an account name of 1-20 lowercase letters, digits or hyphens, "
                              f"starting with a letter, other than '{MANAGEMENT_STACK}'", name)
             entry = self.table(entry, prefix)
-            self.known_keys(entry, prefix + ".", {"email"}, {"role_name", "monthly_budget_usd"})
+            self.known_keys(entry, prefix + ".", {"email"},
+                            {"role_name", "monthly_budget_usd", "freeze_at_percent"})
             email = self.email(entry, "email", f"{prefix}.email")
             role_name = self.string(entry, "role_name", f"{prefix}.role_name", _IAM_NAME,
                                     "an IAM role name (1-64 of letters, digits and +=,.@_-)",
                                     default=DEFAULT_ROLE_NAME)
             budget = self.account_budget(entry, f"{prefix}.monthly_budget_usd",
                                          organization_budget)
+            freeze_at = self.bounded(
+                entry, "freeze_at_percent", f"{prefix}.freeze_at_percent",
+                DEFAULT_FREEZE_AT_PERCENT, MAX_THRESHOLD_PERCENT,
+                f"a percentage of the account's monthly budget from 0 to {MAX_THRESHOLD_PERCENT} "
+                "(0 turns the kill switch off)")
             accounts.append(MemberAccount(name=name, email=email, role_name=role_name,
-                                          monthly_budget_usd=budget))
+                                          monthly_budget_usd=budget, freeze_at_percent=freeze_at))
         return tuple(accounts)
 
     def unique_emails(self, management_email: str, accounts: tuple[MemberAccount, ...]) -> None:
@@ -342,6 +355,16 @@ class _Validator:
             return default
         return value
 
+    def bounded(self, table: dict, key: str, full_key: str, default: float, maximum: float,
+                expected: str) -> float:
+        """A number from 0 to `maximum`, where 0 switches a feature off."""
+        value = table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value) or not 0 <= value <= maximum:
+            self.problem(full_key, expected, value)
+            return default
+        return value
+
     def guardrails(self, raw: object, region: str) -> Guardrails:
         table = self.table(raw, "guardrails")
         switches = ("deny_leave_organization", "protect_audit_trail", "deny_member_root",
@@ -384,14 +407,19 @@ class _Validator:
         """The budgets, and the bound for member budgets (none while the total is invalid)."""
         table = self.table(raw, "budgets")
         self.known_keys(table, "budgets.", set(),
-                        {"organization_monthly_usd", "thresholds_percent"})
+                        {"organization_monthly_usd", "thresholds_percent", "anomaly_alert_usd"})
         problems_before = len(self.problems)
         total = self.amount(table, "organization_monthly_usd", "budgets.organization_monthly_usd",
                             DEFAULT_ORGANIZATION_BUDGET_USD)
         bound = total if len(self.problems) == problems_before else math.inf
         thresholds = self.thresholds(table.get("thresholds_percent",
                                                list(DEFAULT_BUDGET_THRESHOLDS)))
-        return Budgets(organization_monthly_usd=total, thresholds_percent=thresholds), bound
+        anomaly = self.bounded(table, "anomaly_alert_usd", "budgets.anomaly_alert_usd",
+                               DEFAULT_ANOMALY_ALERT_USD, math.inf,
+                               "an amount of US dollars of 0 or more, such as 10 (0 turns "
+                               "Cost Anomaly Detection off)")
+        return Budgets(organization_monthly_usd=total, thresholds_percent=thresholds,
+                       anomaly_alert_usd=anomaly), bound
 
     def thresholds(self, thresholds: object) -> tuple[float, ...]:
         key = "budgets.thresholds_percent"
