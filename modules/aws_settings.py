@@ -19,7 +19,7 @@ from foundation.config import Config
 from foundation.contract import MANAGED_BY
 
 # Every service the stacks call; each gets the emulator endpoint in an emulator environment.
-SERVICES = ("accessanalyzer", "budgets", "cloudtrail", "iam", "organizations", "s3", "sts")
+SERVICES = ("accessanalyzer", "budgets", "ce", "cloudtrail", "iam", "organizations", "s3", "sts")
 BACKEND_SERVICES = ("iam", "s3", "sts")
 
 

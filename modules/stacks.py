@@ -11,7 +11,7 @@ from foundation.contract import MANAGEMENT_STACK
 from modules import aws_settings
 from modules.account_hygiene import AccountHygiene
 from modules.audit_trail import AuditTrail
-from modules.budgets import Budgets
+from modules.budgets import Budgets, CostAnomalyDetection, KillSwitch
 from modules.guardrails import Guardrails, ScanExceptions
 from modules.identity import Identity
 from modules.member_baseline import MemberBaseline
@@ -33,8 +33,12 @@ class ManagementStack(TerraformStack):
                            depends_on=[org.organization])
         Guardrails(self, "guardrails", config=config, organization=org,
                    trail_arn=audit.trail.arn, log_bucket_arn=audit.log_bucket.bucket.arn)
-        Budgets(self, "budgets", config=config,
-                account_ids={name: account.id for name, account in org.accounts.items()})
+        budgets = Budgets(self, "budgets", config=config,
+                          account_ids={name: account.id for name, account in org.accounts.items()})
+        kill_switch = KillSwitch(self, "kill_switch", config=config, organization=org,
+                                 budgets=budgets.accounts)
+        if config.budgets.anomaly_alert_usd:
+            CostAnomalyDetection(self, "cost_anomalies", config=config)
         AccountHygiene(self, "hygiene", config=config, organization=org.organization)
         Aspects.of(self).add(ScanExceptions())
 
@@ -47,6 +51,11 @@ class ManagementStack(TerraformStack):
             contract.OUTPUT_TRAIL_BUCKET: audit.log_bucket.bucket.id,
             contract.OUTPUT_ADMINISTRATORS_GROUP: identity.administrators.name,
             contract.OUTPUT_CROSS_ACCOUNT_GROUP: identity.cross_account.name,
+            contract.OUTPUT_FREEZE_POLICY_ID: kill_switch.policy.id,
+            contract.OUTPUT_ORGANIZATION_BUDGET: budgets.organization.name,
+            contract.OUTPUT_ACCOUNT_BUDGETS: {name: b.name for name, b in budgets.accounts.items()},
+            contract.OUTPUT_FREEZE_ACTION_IDS: {name: a.action_id
+                                                for name, a in kill_switch.actions.items()},
         }
         for name, value in outputs.items():
             TerraformOutput(self, name, value=value)

@@ -35,8 +35,13 @@ def account_key(stack: dict, config, name: str) -> str:
     return key
 
 
-def scp_statements(stack: dict) -> dict[str, dict]:
-    _, policy = the_one(stack, "aws_organizations_policy")
+def guardrails_scp(stack: dict, config) -> tuple[str, dict]:
+    """(key, resource) of the guardrails SCP (the freeze SCP of the kill switch is its neighbour)."""
+    return the_one(stack, "aws_organizations_policy", name=f"{config.name_prefix}-guardrails")
+
+
+def scp_statements(stack: dict, config) -> dict[str, dict]:
+    _, policy = guardrails_scp(stack, config)
     return {s["Sid"]: s for s in json.loads(policy["content"])["Statement"]}
 
 
@@ -51,17 +56,16 @@ def management(example_stacks) -> dict:
 
 
 @pytest.fixture(scope="module")
-def statements(management) -> dict[str, dict]:
-    return scp_statements(management)
+def statements(management, example_config) -> dict[str, dict]:
+    return scp_statements(management, example_config)
 
 
 # --- service control policy ----------------------------------------------------------------------
 
 def test_scp_is_attached_to_every_member_account_and_nothing_else(example_stacks, management,
                                                                   example_config):
-    policy_key, policy = the_one(management, "aws_organizations_policy")
+    policy_key, policy = guardrails_scp(management, example_config)
     assert policy["type"] == "SERVICE_CONTROL_POLICY"
-    assert policy["name"] == f"{example_config.name_prefix}-guardrails"
     attachments = list(keyed(management, "aws_organizations_policy_attachment").values())
     assert {a["policy_id"] for a in attachments} == {ref("aws_organizations_policy", policy_key,
                                                          "id")}
@@ -138,8 +142,8 @@ def test_scp_denies_other_regions_but_not_global_services(statements, example_co
     assert not regional & set(statement["NotAction"])
 
 
-def test_scp_is_compact_and_fits_the_quota_with_the_longest_names(management):
-    _, policy = the_one(management, "aws_organizations_policy")
+def test_scp_is_compact_and_fits_the_quota_with_the_longest_names(management, example_config):
+    _, policy = guardrails_scp(management, example_config)
     content = policy["content"]
     assert content == policies.to_compact_json(json.loads(content)), "no whitespace"
     # The longest values Terraform can fill in: a 128-character trail name, a 63-character bucket.
@@ -192,10 +196,13 @@ def all_off_management(synthesize, example_config) -> dict:
     return json.loads(path.read_text())
 
 
-def test_every_guardrail_off_removes_the_scp_and_root_access(all_off_management):
-    for resource_type in ("aws_organizations_policy", "aws_organizations_policy_attachment",
+def test_every_guardrail_off_removes_the_scp_and_root_access(all_off_management, example_config):
+    for resource_type in ("aws_organizations_policy_attachment",
                           "aws_iam_organizations_features"):
         assert not keyed(all_off_management, resource_type), resource_type
+    # Only the kill switch's freeze SCP is left, attached to nothing by Terraform.
+    assert [p["name"] for p in keyed(all_off_management, "aws_organizations_policy").values()] \
+        == [f"{example_config.name_prefix}-freeze"]
     _, organization = the_one(all_off_management, "aws_organizations_organization")
     assert "iam.amazonaws.com" not in organization["aws_service_access_principals"]
     # Cost safety and hygiene do not depend on the guardrail switches.
