@@ -102,3 +102,15 @@ dev-destroy: install ## destroy ACCOUNT's workspace (default dev) after the guar
 
 dev-recreate: install ## destroy, re-apply and clean-plan ACCOUNT's workspace (default dev), timed
 	$(CLI) dev-recreate --env $(ENV) --account $(ACCOUNT)
+
+# The cost kill switch by hand: freezing needs no confirmation (it only denies); thawing asks for
+# the typed account id like a destroy (AUTO_APPROVE=1 skips that for member accounts).
+.PHONY: dev-freeze dev-thaw status
+dev-freeze: install ## attach the freeze SCP to ACCOUNT (default dev): nothing new that costs money
+	$(CLI) dev-freeze --env $(ENV) --account $(ACCOUNT)
+
+dev-thaw: install ## detach the freeze SCP from ACCOUNT (default dev) after a typed account id
+	$(CLI) dev-thaw --env $(ENV) --account $(ACCOUNT)
+
+status: install ## every account: frozen or not, this month's budget and spend, the kill switch
+	$(CLI) status --env $(ENV)

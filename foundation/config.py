@@ -64,6 +64,11 @@ DEFAULT_BUDGET_THRESHOLDS = (50, 80, 100)
 # AWS allows 10 notifications per budget; each threshold takes two (ACTUAL and FORECASTED).
 MAX_BUDGET_THRESHOLDS = 5
 MAX_THRESHOLD_PERCENT = 1000
+# The cost kill switch: a member account is frozen when its actual monthly cost passes this
+# percentage of its budget (0: no automatic freeze); anomalies above this many USD are e-mailed
+# (0: no anomaly detection).
+DEFAULT_FREEZE_AT_PERCENT = 100
+DEFAULT_ANOMALY_ALERT_USD = 10
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ class MemberAccount:
     role_name: str
     monthly_budget_usd: float = DEFAULT_ACCOUNT_BUDGET_USD
     alias: str = ""  # the IAM account alias; by default <name_prefix>-<name>
+    freeze_at_percent: float = DEFAULT_FREEZE_AT_PERCENT  # 0: the kill switch is off
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,7 @@ class Budgets:
 
     organization_monthly_usd: float = DEFAULT_ORGANIZATION_BUDGET_USD
     thresholds_percent: tuple[float, ...] = DEFAULT_BUDGET_THRESHOLDS
+    anomaly_alert_usd: float = DEFAULT_ANOMALY_ALERT_USD  # 0: no Cost Anomaly Detection
 
 
 @dataclass(frozen=True)
@@ -351,7 +358,7 @@ class _Validator:
                              f"starting with a letter, other than '{MANAGEMENT_STACK}'", name)
             entry = self.table(entry, prefix)
             self.known_keys(entry, prefix + ".", {"email"},
-                            {"role_name", "monthly_budget_usd", "alias"})
+                            {"role_name", "monthly_budget_usd", "alias", "freeze_at_percent"})
             email = self.email(entry, "email", f"{prefix}.email")
             role_name = self.string(entry, "role_name", f"{prefix}.role_name", _IAM_NAME,
                                     "an IAM role name (1-64 of letters, digits and +=,.@_-)",
@@ -359,8 +366,14 @@ class _Validator:
             budget = self.account_budget(entry, f"{prefix}.monthly_budget_usd",
                                          organization_budget)
             alias = self.account_alias(entry, f"{prefix}.alias", name_prefix, name)
+            freeze_at = self.bounded(
+                entry, "freeze_at_percent", f"{prefix}.freeze_at_percent",
+                DEFAULT_FREEZE_AT_PERCENT, MAX_THRESHOLD_PERCENT,
+                f"a percentage of the account's monthly budget from 0 to {MAX_THRESHOLD_PERCENT} "
+                "(0 turns the kill switch off)")
             accounts.append(MemberAccount(name=name, email=email, role_name=role_name,
-                                          monthly_budget_usd=budget, alias=alias))
+                                          monthly_budget_usd=budget, alias=alias,
+                                          freeze_at_percent=freeze_at))
         return tuple(accounts)
 
     def account_alias(self, entry: dict, full_key: str, name_prefix: str, name: str) -> str:
@@ -429,6 +442,16 @@ class _Validator:
             return default
         return value
 
+    def bounded(self, table: dict, key: str, full_key: str, default: float, maximum: float,
+                expected: str) -> float:
+        """A number from 0 to `maximum`, where 0 switches a feature off."""
+        value = table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value) or not 0 <= value <= maximum:
+            self.problem(full_key, expected, value)
+            return default
+        return value
+
     def guardrails(self, raw: object, region: str) -> Guardrails:
         table = self.table(raw, "guardrails")
         switches = ("deny_leave_organization", "protect_audit_trail", "deny_member_root",
@@ -472,14 +495,19 @@ class _Validator:
         """The budgets, and the bound for member budgets (none while the total is invalid)."""
         table = self.table(raw, "budgets")
         self.known_keys(table, "budgets.", set(),
-                        {"organization_monthly_usd", "thresholds_percent"})
+                        {"organization_monthly_usd", "thresholds_percent", "anomaly_alert_usd"})
         problems_before = len(self.problems)
         total = self.amount(table, "organization_monthly_usd", "budgets.organization_monthly_usd",
                             DEFAULT_ORGANIZATION_BUDGET_USD)
         bound = total if len(self.problems) == problems_before else math.inf
         thresholds = self.thresholds(table.get("thresholds_percent",
                                                list(DEFAULT_BUDGET_THRESHOLDS)))
-        return Budgets(organization_monthly_usd=total, thresholds_percent=thresholds), bound
+        anomaly = self.bounded(table, "anomaly_alert_usd", "budgets.anomaly_alert_usd",
+                               DEFAULT_ANOMALY_ALERT_USD, math.inf,
+                               "an amount of US dollars of 0 or more, such as 10 (0 turns "
+                               "Cost Anomaly Detection off)")
+        return Budgets(organization_monthly_usd=total, thresholds_percent=thresholds,
+                       anomaly_alert_usd=anomaly), bound
 
     def thresholds(self, thresholds: object) -> tuple[float, ...]:
         key = "budgets.thresholds_percent"

@@ -24,6 +24,12 @@ OUTPUT_ADMINISTRATORS_GROUP = "administrators_group"
 OUTPUT_CROSS_ACCOUNT_GROUP = "cross_account_group"
 # Every workspace: what its account's CIS baseline holds (see baseline_output in modules/stacks).
 OUTPUT_BASELINE = "cis_baseline"
+# The cost kill switch: the freeze SCP's id, the budgets' names (the organization's; the member
+# accounts' by account name) and the budget actions' ids by account name (only where it is on).
+OUTPUT_FREEZE_POLICY_ID = "freeze_policy_id"
+OUTPUT_ORGANIZATION_BUDGET = "organization_budget"
+OUTPUT_ACCOUNT_BUDGETS = "account_budgets"
+OUTPUT_FREEZE_ACTION_IDS = "freeze_action_ids"
 
 # --- outputs of a member account's workspace -----------------------------------------------------
 OUTPUT_ACCOUNT_ID = "account_id"

@@ -107,6 +107,16 @@ def cloudtrail_writes(bucket_arn: str, trail_arn: str, organization_id: str,
     ]
 
 
+def trust_service(service: str, *, source_account: str, source_arn_pattern: str) -> dict:
+    """Trust policy of a role that an AWS service assumes, only on behalf of `source_account`'s
+    resources matching `source_arn_pattern` (the confused-deputy guard AWS recommends)."""
+    return document(statement(
+        "TrustServiceForOwnResources", actions=["sts:AssumeRole"], resources=None,
+        principal={"Service": service},
+        condition={"StringEquals": {"aws:SourceAccount": source_account},
+                   "ArnLike": {"aws:SourceArn": source_arn_pattern}}))
+
+
 def trust_account(account_id: str, *, require_mfa: bool = True) -> dict:
     """Trust policy letting principals of `account_id` assume a role, with MFA by default."""
     condition = {"Bool": {"aws:MultiFactorAuthPresent": "true"}} if require_mfa else None
@@ -154,6 +164,16 @@ LOG_OBJECT_TAMPERING_ACTIONS = ("s3:DeleteObject", "s3:DeleteObjectVersion", "s3
 def to_compact_json(policy: dict) -> str:
     """JSON without whitespace, for documents with a tight size quota such as SCPs."""
     return json.dumps(policy, separators=(",", ":"))
+
+
+def refuse_oversized_scp(policy: dict | None, *, name: str, source: object, remedy: str) -> int:
+    """The compact size of an SCP as AWS will receive it; a ValueError naming `source` (the
+    environment file) and the remedy when it exceeds the quota."""
+    size = len(to_compact_json(policy)) if policy else 0
+    if size > SCP_MAX_CHARACTERS:
+        raise ValueError(f"{source}: the {name} SCP would have {size} characters, more than the "
+                         f"{SCP_MAX_CHARACTERS} AWS allows: {remedy}")
+    return size
 
 
 def deny_leave_organization() -> dict:
@@ -226,3 +246,76 @@ def tag_policy(tags: dict[str, Iterable[str]]) -> dict:
     return {"tags": {key.lower(): {"tag_key": {"@@assign": key},
                                    "tag_value": {"@@assign": sorted(set(values))}}
                      for key, values in sorted(tags.items())}}
+
+
+# --- The cost kill switch -------------------------------------------------------------------------
+# The freeze SCP denies creating or starting what costs money, by statement. It never denies a
+# read, stop, terminate or delete, so the account can be cleaned up while frozen (tests evaluate
+# these patterns against IAM's action catalogue). IAM roles, S3 buckets and their settings are free
+# and stay allowed, so the member baseline can still be rebuilt. Scaling is denied both ways where
+# one action does both (ECS services, EKS node groups, Auto Scaling groups): delete them instead.
+# Batch compute environments stay updatable: aws-nuke disables them before deleting.
+FREEZE_DENIED_ACTIONS: dict[str, tuple[str, ...]] = {
+    "FreezeCompute": (
+        "ec2:RunInstances", "ec2:StartInstances", "ec2:CreateFleet", "ec2:RequestSpot*",
+        "ec2:Purchase*", "ec2:AllocateHosts", "ec2:CreateCapacityReservation*",
+        "ec2:CreateVolume", "autoscaling:CreateAutoScalingGroup",
+        "autoscaling:UpdateAutoScalingGroup", "autoscaling:SetDesiredCapacity",
+        "autoscaling:StartInstanceRefresh", "lightsail:Create*", "workspaces:CreateWorkspaces",
+    ),
+    "FreezeNetworking": (
+        "ec2:CreateNatGateway", "ec2:AllocateAddress", "ec2:CreateVpcEndpoint",
+        "ec2:CreateTransitGateway*", "ec2:CreateVpnConnection", "ec2:CreateClientVpnEndpoint",
+        "elasticloadbalancing:CreateLoadBalancer", "globalaccelerator:CreateAccelerator",
+        "network-firewall:CreateFirewall", "transfer:CreateServer",
+    ),
+    "FreezeContainersAndFunctions": (
+        "ecs:CreateService", "ecs:UpdateService", "ecs:RunTask", "ecs:StartTask",
+        "eks:CreateCluster", "eks:CreateNodegroup", "eks:CreateFargateProfile",
+        "eks:UpdateNodegroupConfig", "batch:CreateComputeEnvironment", "batch:SubmitJob",
+        "lambda:CreateFunction*", "lambda:UpdateFunction*",
+        "lambda:PutProvisionedConcurrencyConfig", "apprunner:CreateService",
+        "apprunner:ResumeService", "elasticbeanstalk:CreateEnvironment",
+    ),
+    "FreezeDatabasesAndAnalytics": (
+        "rds:CreateDBInstance*", "rds:CreateDBCluster", "rds:CreateGlobalCluster",
+        "rds:CreateDBProxy", "rds:CreateDBShardGroup", "rds:CreateBlueGreenDeployment",
+        "rds:RestoreDB*", "rds:StartDB*", "rds:Purchase*", "redshift:CreateCluster",
+        "redshift:RestoreFromClusterSnapshot", "redshift:ResumeCluster", "redshift:Purchase*",
+        "redshift-serverless:CreateWorkgroup", "elasticache:CreateCacheCluster",
+        "elasticache:CreateReplicationGroup", "elasticache:CreateServerlessCache",
+        "elasticache:Purchase*", "memorydb:CreateCluster", "es:CreateDomain",
+        "es:CreateElasticsearchDomain", "aoss:CreateCollection", "docdb-elastic:CreateCluster",
+        "dms:CreateReplicationInstance", "elasticmapreduce:RunJobFlow",
+        "emr-serverless:CreateApplication", "emr-serverless:StartApplication",
+        "glue:CreateDevEndpoint", "glue:CreateSession", "glue:StartJobRun", "kafka:CreateCluster*",
+        "kinesis:CreateStream", "fsx:CreateFileSystem*", "mq:CreateBroker",
+    ),
+    "FreezeMachineLearning": (
+        "sagemaker:CreateEndpoint*", "sagemaker:CreateNotebookInstance",
+        "sagemaker:StartNotebookInstance", "sagemaker:Create*Job", "sagemaker:CreateApp",
+        "sagemaker:CreateCluster", "sagemaker:CreateInferenceComponent",
+        "sagemaker:InvokeEndpoint*", "bedrock:Invoke*", "bedrock:Create*Job",
+        "bedrock:CreateProvisionedModelThroughput", "bedrock:RetrieveAndGenerate*",
+        "kendra:CreateIndex",
+    ),
+    "FreezeCommitments": (
+        "savingsplans:CreateSavingsPlan", "aws-marketplace:Subscribe", "shield:CreateSubscription",
+        "route53domains:RegisterDomain", "cloudhsm:CreateHsm",
+    ),
+}
+
+
+def freeze_scp() -> dict:
+    """The SCP a budget action (or `make dev-freeze`) attaches to a member account: nothing new
+    that costs money, for everyone but root sessions (which stay exempt, as in the guardrails)."""
+    return document(*(statement(sid, "Deny", actions=actions, condition=NOT_A_ROOT_SESSION)
+                      for sid, actions in FREEZE_DENIED_ACTIONS.items()))
+
+
+def attach_and_detach(policy_arn: str, target_arn: str) -> dict:
+    """What a budget action's execution role may do: attach and detach one SCP on one target."""
+    return document(statement(
+        "AttachAndDetachOnePolicyOnOneTarget",
+        actions=["organizations:AttachPolicy", "organizations:DetachPolicy"],
+        resources=[policy_arn, target_arn]))

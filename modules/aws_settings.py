@@ -19,8 +19,8 @@ from foundation.config import Config
 from foundation.contract import MANAGED_BY
 
 # Every service the stacks call; each gets the emulator endpoint in an emulator environment.
-SERVICES = ("accessanalyzer", "account", "budgets", "cloudtrail", "ec2", "iam", "organizations",
-            "s3", "s3_control", "sts")
+SERVICES = ("accessanalyzer", "account", "budgets", "ce", "cloudtrail", "ec2", "iam",
+            "organizations", "s3", "s3_control", "sts")
 BACKEND_SERVICES = ("iam", "s3", "sts")
 
 

@@ -112,12 +112,8 @@ def check_scp_size(config: Config) -> int:
     trail_arn = (f"arn:aws:cloudtrail:{config.region}:{_PLACEHOLDER_ACCOUNT_ID}:trail/"
                  f"{config.trail.name}")
     document = Guardrails.scp(config, trail_arn, f"arn:aws:s3:::{config.trail.bucket}")
-    size = len(policies.to_compact_json(document)) if document else 0
-    if size > policies.SCP_MAX_CHARACTERS:
-        raise ValueError(
-            f"{config.source}: the guardrails SCP would have {size} characters, more than the "
-            f"{policies.SCP_MAX_CHARACTERS} AWS allows: list fewer guardrails.allowed_regions")
-    return size
+    return policies.refuse_oversized_scp(document, name="guardrails", source=config.source,
+                                         remedy="list fewer guardrails.allowed_regions")
 
 
 # --- Security scan exceptions --------------------------------------------------------------------

@@ -15,7 +15,7 @@ from modules import aws_settings
 from modules.account_controls import AccountControls
 from modules.account_hygiene import AccountHygiene
 from modules.audit_trail import AuditTrail
-from modules.budgets import Budgets
+from modules.budgets import Budgets, CostAnomalyDetection, KillSwitch
 from modules.contacts import AlternateContacts
 from modules.guardrails import Guardrails, ScanExceptions
 from modules.identity import Identity
@@ -40,8 +40,12 @@ class ManagementStack(TerraformStack):
         guardrails = Guardrails(self, "guardrails", config=config, organization=org,
                                 trail_arn=audit.trail.arn,
                                 log_bucket_arn=audit.log_bucket.bucket.arn)
-        Budgets(self, "budgets", config=config,
-                account_ids={name: account.id for name, account in org.accounts.items()})
+        budgets = Budgets(self, "budgets", config=config,
+                          account_ids={name: account.id for name, account in org.accounts.items()})
+        kill_switch = KillSwitch(self, "kill_switch", config=config, organization=org,
+                                 budgets=budgets.accounts)
+        if config.budgets.anomaly_alert_usd:
+            CostAnomalyDetection(self, "cost_anomalies", config=config)
         hygiene = AccountHygiene(self, "hygiene", config=config, organization=org.organization,
                                  providers=providers)
         controls = AccountControls(self, "controls", config=config, providers=providers,
@@ -69,6 +73,11 @@ class ManagementStack(TerraformStack):
                 if guardrails.ai_services_opt_out else "",
                 "tag_policy": guardrails.tag_policy.id if guardrails.tag_policy else "",
             },
+            contract.OUTPUT_FREEZE_POLICY_ID: kill_switch.policy.id,
+            contract.OUTPUT_ORGANIZATION_BUDGET: budgets.organization.name,
+            contract.OUTPUT_ACCOUNT_BUDGETS: {name: b.name for name, b in budgets.accounts.items()},
+            contract.OUTPUT_FREEZE_ACTION_IDS: {name: a.action_id
+                                                for name, a in kill_switch.actions.items()},
         }
         for name, value in outputs.items():
             TerraformOutput(self, name, value=value)

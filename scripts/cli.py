@@ -24,6 +24,7 @@ from scripts import (
     demo,
     dev_workspace,
     guard,
+    kill_switch,
     local_aws,
     profiles,
     root_steps,
@@ -115,6 +116,10 @@ def dev_recreate(config: Config, account: str, *, yes: bool) -> None:
                            auto_approve=guard.approved_without_asking(account, yes=yes))
 
 
+def dev_thaw(config: Config, account: str, *, yes: bool) -> None:
+    kill_switch.thaw(config, account, auto_approve=guard.approved_without_asking(account, yes=yes))
+
+
 # --- the flags, one declaration each ------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -195,6 +200,15 @@ COMMANDS = {
     "dev-recreate": Command(
         "destroy, apply and clean-plan a member account's workspace, timed",
         lambda config, args: dev_recreate(config, args.account, yes=args.yes), (ACCOUNT, YES)),
+    "dev-freeze": Command(
+        "attach the freeze SCP to a member account by hand (--account, default dev), guarded",
+        lambda config, args: kill_switch.freeze(config, args.account), (ACCOUNT,)),
+    "dev-thaw": Command(
+        "detach the freeze SCP from a member account, after the guard and a typed account id",
+        lambda config, args: dev_thaw(config, args.account, yes=args.yes), (ACCOUNT, YES)),
+    "status": Command(
+        "every account: frozen or not, this month's budget and spend (Budgets API), kill switch",
+        lambda config, args: kill_switch.status(config)),
 }
 
 

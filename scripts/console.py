@@ -38,3 +38,10 @@ class Steps:
 
 def say(message: str = "") -> None:
     print(message, flush=True)
+
+
+def say_table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """Left-aligned columns, as wide as their widest cell."""
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
+    for row in (headers, *rows):
+        say("  " + "  ".join(f"{cell!s:<{width}}" for cell, width in zip(row, widths)).rstrip())

@@ -12,7 +12,7 @@ from foundation import contract
 from foundation.config import Config
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
 from foundation.paths import LOCAL_AWS_DIR
-from scripts import bootstrap, dev_workspace, local_aws
+from scripts import bootstrap, dev_workspace, kill_switch, local_aws
 from scripts.console import Steps, UserError, say
 from scripts.synth import stacks_dir, synth
 from scripts.terraform import PLAN_NO_CHANGES, Terraform
@@ -59,13 +59,18 @@ def _summary(config: Config, steps: Steps, log) -> None:
         say(f"  {'  role to assume':<19} {outputs[contract.OUTPUT_MEMBER_ROLE_ARNS][name]}")
     say(f"  organization trail  {outputs[contract.OUTPUT_TRAIL_ARN]}")
     say(f"  trail log bucket    s3://{outputs[contract.OUTPUT_TRAIL_BUCKET]}")
+    for state in kill_switch.account_states(config)[1:]:  # management is never frozen
+        say(f"  {'kill switch':<19} {state.name}: {state.kill_switch}, of a USD "
+            f"{state.limit_usd} monthly budget; frozen now: {state.frozen}")
     say(f"  terraform state     s3://{config.state_bucket}/<workspace>/terraform.tfstate "
         f"({', '.join(config.stack_names)})")
     say(f"  terraform output    {log}")
     say("  CIS baseline (README, \"CIS AWS Foundations coverage\")")
     for line in baseline_lines(config):
         say(f"    {line}")
-    say(f"\nTear down and rebuild dev again: `make dev-recreate ENV={config.env_name}`.")
+    say(f"\nTear down and rebuild dev again: `make dev-recreate ENV={config.env_name}`. Freeze or "
+        f"thaw it by hand: `make dev-freeze` / `make dev-thaw`; spend and switches: `make status "
+        f"ENV={config.env_name}`.")
     say(f"The emulator keeps running at {config.emulator.endpoint_url} for exploration; "
         f"its state lives as long as it does.\nStop it with `make local-down`.")
 

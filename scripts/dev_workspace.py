@@ -33,10 +33,6 @@ RECREATE_STEPS = DESTROY_STEPS + 2  # apply, plan
 SWEEP_NOTE = "listing only, nothing was deleted; a --sweep option may come later"
 
 
-class Aborted(UserError):
-    """The person did not confirm; nothing was changed."""
-
-
 @dataclass
 class Leftovers:
     """What the member account still holds outside Terraform, and what could not be listed."""
@@ -127,18 +123,10 @@ def rebuild(config: Config, account_name: str, stacks: Path, *,
 
 def confirm(target: guard.Target, auto_approve: bool) -> None:
     """The person types the member account id; anything else aborts with nothing changed."""
-    if auto_approve:
-        say(f"      Confirmation skipped (--yes / AUTO_APPROVE=1): destroying account "
-            f"{target.account_id}.")
-        return
-    try:
-        answer = input(f"Destroy every resource of workspace '{target.account_name}' in account "
-                       f"{target.account_id}? Type the account id to confirm: ")
-    except EOFError:
-        answer = ""
-    if answer.strip() != target.account_id:
-        raise Aborted(f"Confirmation did not match {target.account_id}; nothing was changed. "
-                      "Type the account id exactly, or pass --yes (AUTO_APPROVE=1) in CI.")
+    guard.confirm_account_id(
+        f"Destroy every resource of workspace '{target.account_name}' in account "
+        f"{target.account_id}?", target.account_id, auto_approve=auto_approve,
+        skipped=f"destroying account {target.account_id}")
 
 
 def verify_destroyed(config: Config, account_name: str, management_before: bytes | None) -> None:

@@ -8,6 +8,7 @@ also approved by AUTO_APPROVE=1 (the dev loop in CI).
 `member_destroy_guard` decides whether a member account's workspace may be destroyed. It runs
 every check, prints each as pass/refuse in plain words, and raises `Refused` listing every
 reason — never just the first — so a person sees the whole picture at once (as aws-nuke does).
+`kill_switch_guard` does the same before the freeze SCP is attached or detached by hand.
 
 The rules, in order:
   1. the stack is a member account of the environment, not the management stack;
@@ -16,6 +17,10 @@ The rules, in order:
   4. terraform will act through the member's role, and that role does not land in the
      management account (asked of STS, not assumed from names);
   5. the assumed identity is in exactly the member account the management outputs name.
+
+Before a freeze or thaw (`kill_switch_guard`): rule 1; the management outputs name the account
+and the freeze SCP; the account is not the management account, neither by the outputs nor by
+Organizations, which must list it as a member of the organization these credentials manage.
 """
 
 from __future__ import annotations
@@ -31,6 +36,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from foundation.config import Config
 from foundation.contract import (
     MANAGEMENT_STACK,
+    OUTPUT_ACCOUNT_BUDGETS,
+    OUTPUT_FREEZE_ACTION_IDS,
+    OUTPUT_FREEZE_POLICY_ID,
     OUTPUT_MANAGEMENT_ACCOUNT_ID,
     OUTPUT_MEMBER_ACCOUNT_IDS,
     OUTPUT_MEMBER_ROLE_ARNS,
@@ -49,6 +57,11 @@ REASON_NOT_NAMED = "the management outputs do not name this member account"
 REASON_MANAGEMENT_CREDENTIALS = ("the credentials used for destruction land in the management "
                                  "account")
 REASON_WRONG_ACCOUNT = "the assumed identity's account is not the expected member account"
+REASON_NO_FREEZE_POLICY = "the management outputs name no freeze SCP or account for it"
+REASON_TARGET_IS_MANAGEMENT = "the target account is the management account"
+REASON_NOT_IN_ORGANIZATION = "Organizations does not list the account as a member"
+REASON_NOT_MANAGEMENT_CALLER = ("the credentials are not the management account's (only it "
+                                "attaches SCPs)")
 
 
 def approved_without_asking(stack: str, *, yes: bool,
@@ -66,13 +79,34 @@ def approved_without_asking(stack: str, *, yes: bool,
 
 
 class Refused(UserError):
-    """The guard refused; `reasons` holds every refusal reason in plain words."""
+    """The guard refused; `reasons` holds every refusal reason in plain words. `attempt` says
+    what was refused, such as "destroy the 'dev' workspace"."""
 
-    def __init__(self, account_name: str, reasons: list[str]):
+    def __init__(self, attempt: str, reasons: list[str]):
         self.reasons = reasons
         listed = "\n".join(f"  - {reason}" for reason in reasons)
-        super().__init__(f"Refusing to destroy the '{account_name}' workspace; nothing was "
-                         f"changed. {len(reasons)} reason(s):\n{listed}")
+        super().__init__(f"Refusing to {attempt}; nothing was changed. {len(reasons)} "
+                         f"reason(s):\n{listed}")
+
+
+class Aborted(UserError):
+    """The person did not confirm; nothing was changed."""
+
+
+def confirm_account_id(question: str, account_id: str, *, auto_approve: bool,
+                       skipped: str) -> None:
+    """The person types the account id after `question`; anything else aborts with nothing
+    changed. With `auto_approve` (--yes / AUTO_APPROVE=1) `skipped` is said instead."""
+    if auto_approve:
+        say(f"      Confirmation skipped (--yes / AUTO_APPROVE=1): {skipped}.")
+        return
+    try:
+        answer = input(f"{question} Type the account id to confirm: ")
+    except EOFError:
+        answer = ""
+    if answer.strip() != account_id:
+        raise Aborted(f"Confirmation did not match {account_id}; nothing was changed. "
+                      "Type the account id exactly, or pass --yes (AUTO_APPROVE=1) in CI.")
 
 
 @dataclass
@@ -107,15 +141,7 @@ def member_destroy_guard(config: Config, account_name: str,
     stack = _synthesized(stacks, account_name)
 
     # 1. Never the management stack; only a member account the environment file names.
-    members = [a.name for a in config.accounts]
-    if account_name == MANAGEMENT_STACK:
-        checks.record(REASON_MANAGEMENT_STACK, False, f"'{account_name}' is the management stack")
-    elif account_name not in members:
-        checks.record(REASON_NOT_MEMBER, False, f"'{account_name}' is not among "
-                      f"{', '.join(members)} in {config.source.name}")
-    else:
-        checks.record("not the management stack", True,
-                      f"'{account_name}' is a member account workspace")
+    _check_member_account(checks, config, account_name)
 
     # 2. Never the management state key, neither in the config nor in the synthesized backend.
     management_keys = {config.state_key(MANAGEMENT_STACK),
@@ -176,9 +202,102 @@ def member_destroy_guard(config: Config, account_name: str,
                           f"STS says {assumed_id}, as the management outputs name")
 
     if checks.reasons:
-        raise Refused(account_name, checks.reasons)
+        raise Refused(f"destroy the '{account_name}' workspace", checks.reasons)
     return Target(account_name=account_name, account_id=account_id, role_arn=role_arn,
                   management_account_id=management_id, session=session)
+
+
+def _check_member_account(checks: _Checks, config: Config, account_name: str) -> None:
+    members = [a.name for a in config.accounts]
+    if account_name == MANAGEMENT_STACK:
+        checks.record(REASON_MANAGEMENT_STACK, False, f"'{account_name}' is the management stack")
+    elif account_name not in members:
+        checks.record(REASON_NOT_MEMBER, False, f"'{account_name}' is not among "
+                      f"{', '.join(members)} in {config.source.name}")
+    else:
+        checks.record("not the management stack", True,
+                      f"'{account_name}' is a member account workspace")
+
+
+@dataclass
+class KillSwitchTarget:
+    """What the kill-switch guard verified: the member account, the freeze SCP, and the account's
+    budget and budget action (None where its automatic freeze is off)."""
+
+    account_name: str
+    account_id: str
+    management_account_id: str
+    freeze_policy_id: str
+    budget_name: str | None
+    action_id: str | None
+
+
+def kill_switch_guard(config: Config, account_name: str, attempt: str) -> KillSwitchTarget:
+    """Check every rule before the freeze SCP is attached to or detached from `account_name`
+    by hand (`attempt`: "freeze" or "thaw"); raise `Refused` with all reasons."""
+    checks = _Checks()
+    _check_member_account(checks, config, account_name)
+
+    outputs = workspaces.state_outputs(config, MANAGEMENT_STACK)
+    account_id = outputs.get(OUTPUT_MEMBER_ACCOUNT_IDS, {}).get(account_name)
+    management_id = outputs.get(OUTPUT_MANAGEMENT_ACCOUNT_ID)
+    policy_id = outputs.get(OUTPUT_FREEZE_POLICY_ID)
+    where = f"s3://{config.state_bucket}/{config.state_key(MANAGEMENT_STACK)}"
+    named = bool(account_id and management_id and policy_id)
+    if not outputs:
+        checks.record(REASON_NOT_APPLIED, False, f"{where} has no outputs: run `make apply "
+                      f"ENV={config.env_name} STACK={MANAGEMENT_STACK}` first")
+    elif not named:
+        missing = [what for what, value in (
+            ("freeze SCP (apply management again)", policy_id),
+            (f"member account '{account_name}'", account_id),
+            ("management account id", management_id)) if not value]
+        checks.record(REASON_NO_FREEZE_POLICY, False, f"{where} names no {' and no '.join(missing)}")
+    else:
+        checks.record("management workspace applied", True,
+                      f"{where} names account {account_id} and the freeze SCP {policy_id}")
+
+    if not named:
+        checks.record(REASON_TARGET_IS_MANAGEMENT, False,
+                      f"cannot be verified without the management outputs for '{account_name}'")
+    else:
+        problem = _membership_problem(config, account_id, management_id)
+        if problem:
+            checks.record(problem[0], False, problem[1])
+        else:
+            checks.record("the target is a member account of this organization", True,
+                          f"Organizations lists {account_id}; the management account, "
+                          f"{management_id}, is the caller")
+
+    if checks.reasons:
+        raise Refused(f"{attempt} the '{account_name}' account", checks.reasons)
+    return KillSwitchTarget(
+        account_name=account_name, account_id=account_id, management_account_id=management_id,
+        freeze_policy_id=policy_id,
+        budget_name=outputs.get(OUTPUT_ACCOUNT_BUDGETS, {}).get(account_name),
+        action_id=outputs.get(OUTPUT_FREEZE_ACTION_IDS, {}).get(account_name))
+
+
+def _membership_problem(config: Config, account_id: str,
+                        management_id: str) -> tuple[str, str] | None:
+    """(reason, detail) why `account_id` may not be frozen or thawed, asked of STS and
+    Organizations; None when it is a member of the organization these credentials manage."""
+    try:
+        caller = aws.account_id(config)
+        organizations = aws.client(config, "organizations")
+        master = organizations.describe_organization()["Organization"]["MasterAccountId"]
+        if account_id not in {management_id, master}:
+            organizations.describe_account(AccountId=account_id)
+    except (ClientError, BotoCoreError) as error:
+        return REASON_NOT_IN_ORGANIZATION, f"Organizations could not confirm {account_id} ({error})"
+    if account_id in {management_id, master, caller}:
+        return REASON_TARGET_IS_MANAGEMENT, (
+            f"{account_id} is the management account (outputs: {management_id}, Organizations: "
+            f"{master}, these credentials: {caller}); SCPs never restrict it")
+    if caller != master:
+        return REASON_NOT_MANAGEMENT_CALLER, (f"these credentials are in {caller}, the "
+                                              f"organization's management account is {master}")
+    return None
 
 
 def _assume(config: Config, role_arn: str) -> tuple[boto3.Session | None, str | None, str | None]:

@@ -150,3 +150,31 @@ def foundation(emulator, synthesize):
     for stack in emulator.stack_names:
         Terraform(emulator, stack, stacks=stacks).apply(auto_approve=True)
     return emulator, stacks
+
+
+@pytest.fixture
+def with_management_outputs(foundation):
+    """with_management_outputs(bucket, change) -> the same environment reading its state from
+    `bucket`, which holds the real management state with its outputs passed through
+    `change(outputs)`. The bucket is removed afterwards."""
+    import dataclasses
+
+    from scripts import aws, workspaces
+
+    config, _ = foundation
+    s3 = aws.client(config, "s3")
+    created = []
+
+    def make(bucket: str, change) -> config_module.Config:
+        state = json.loads(workspaces.read_state(config, MANAGEMENT_STACK))
+        change(state["outputs"])
+        s3.create_bucket(Bucket=bucket)
+        created.append(bucket)
+        s3.put_object(Bucket=bucket, Key=config.state_key(MANAGEMENT_STACK),
+                      Body=json.dumps(state).encode())
+        return dataclasses.replace(config, state_bucket=bucket)
+
+    yield make
+    for bucket in created:
+        s3.delete_object(Bucket=bucket, Key=config.state_key(MANAGEMENT_STACK))
+        s3.delete_bucket(Bucket=bucket)

@@ -3,6 +3,7 @@ reading synthesized stacks, and the tools a test needs."""
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import shutil
 import socket
@@ -66,6 +67,46 @@ def statements(document: dict) -> dict[str, dict]:
     return {s["Sid"]: s for s in document["Statement"]}
 
 
+# --- evaluating policy statements --------------------------------------------------------------
+
+def action_matches(pattern: str, action: str) -> bool:
+    """IAM's action matching: case-insensitive, with `*` and `?` wildcards."""
+    return fnmatch.fnmatchcase(action.lower(), pattern.lower())
+
+
+def listed(value: str | list[str]) -> list[str]:
+    return value if isinstance(value, list) else [value]
+
+
+def condition_holds(condition: dict, context: dict[str, str]) -> bool:
+    """The condition operators the SCPs here use; any other one fails the test loudly."""
+    for operator, tests in condition.items():
+        if operator != "Null":
+            raise AssertionError(f"the test evaluator does not know the operator {operator!r}")
+        for key, expected in tests.items():
+            if (key not in context) != (expected == "true"):
+                return False
+    return True
+
+
+def statement_applies(statement: dict, action: str, context: dict[str, str]) -> bool:
+    """Whether `statement` (on every resource) covers `action` in a request with `context`."""
+    assert statement.get("Resource") == "*", "the evaluator handles statements on every resource"
+    if "Action" in statement:
+        covered = any(action_matches(p, action) for p in listed(statement["Action"]))
+    else:
+        covered = not any(action_matches(p, action) for p in listed(statement["NotAction"]))
+    return covered and condition_holds(statement.get("Condition", {}), context)
+
+
+def denying_statements(document: dict, action: str,
+                       context: dict[str, str] | None = None) -> list[str]:
+    """The Sids of the Deny statements that deny `action` (an SCP of deny statements beside
+    AWS's FullAWSAccess: the action is allowed when this is empty)."""
+    return [s["Sid"] for s in listed(document["Statement"])
+            if s["Effect"] == "Deny" and statement_applies(s, action, context or {})]
+
+
 # --- tools -----------------------------------------------------------------------------------
 
 def terraform_or_skip() -> str:
@@ -73,6 +114,17 @@ def terraform_or_skip() -> str:
     if binary is None:
         pytest.skip("terraform CLI not on PATH: install Terraform >= 1.10 to run this test")
     return binary
+
+
+def iam_action_catalogue() -> list[str]:
+    """Every IAM action ("service:Action"), from the definitions parliament ships in .venv-scan."""
+    found = sorted(Path(__file__).resolve().parent.parent.glob(
+        ".venv-scan/lib/python*/site-packages/parliament/iam_definition.json"))
+    if not found:
+        pytest.skip("parliament is not installed in .venv-scan: run `make scan-install` (the test "
+                    "target does) for its catalogue of IAM actions")
+    return [f"{service['prefix']}:{privilege['privilege']}"
+            for service in json.loads(found[0].read_text()) for privilege in service["privileges"]]
 
 
 def free_port() -> int:

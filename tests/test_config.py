@@ -271,10 +271,15 @@ DENY_ROOT = "deny_member_root = true"
 ORGANIZATION_BUDGET = "organization_monthly_usd = 20"
 THRESHOLDS = "thresholds_percent = [50, 80, 100]"
 DEV_BUDGET = "# monthly_budget_usd = 10"
+DEV_FREEZE = "# freeze_at_percent = 100"
+ANOMALY = "anomaly_alert_usd = 10"
 GUARDRAIL_KEYS = ("ai_services_opt_out, allowed_regions, centralize_root_access, "
                   "deny_leave_organization, deny_member_root, protect_audit_trail, tag_policy")
 AN_AMOUNT = "a positive amount of US dollars, such as 20 or 12.5"
 A_REGION = "an AWS region such as eu-west-1 or us-east-1"
+FREEZE_PERCENT = ("a percentage of the account's monthly budget from 0 to 1000 (0 turns the kill "
+                  "switch off)")
+ANOMALY_USD = "an amount of US dollars of 0 or more, such as 10 (0 turns Cost Anomaly Detection off)"
 THRESHOLD_LIST = ("a list of 1 to 5 percentages of the budget, such as [50, 80, 100] (AWS allows "
                   "10 notifications per budget: an actual and a forecasted one per threshold)")
 
@@ -320,6 +325,26 @@ def test_member_budget_is_read_and_defaults_to_at_most_the_organization_budget(t
     assert config.account("dev").monthly_budget_usd == 7.5
     small = load(write_env(tmp_path, (ORGANIZATION_BUDGET, "organization_monthly_usd = 4")))
     assert small.account("dev").monthly_budget_usd == 4
+
+
+@pytest.mark.parametrize("percent", [0, 80, 250.5, 1000])
+def test_kill_switch_threshold_is_read_and_0_turns_it_off(tmp_path, percent):
+    config = load(write_env(tmp_path, (DEV_FREEZE, f"freeze_at_percent = {percent}")))
+    assert config.account("dev").freeze_at_percent == percent
+
+
+@pytest.mark.parametrize("usd", [0, 2.5, 100])
+def test_anomaly_alert_threshold_is_read_and_0_turns_it_off(tmp_path, usd):
+    assert load(write_env(tmp_path, (ANOMALY, f"anomaly_alert_usd = {usd}"))) \
+        .budgets.anomaly_alert_usd == usd
+
+
+def test_the_kill_switch_and_anomaly_alerts_are_on_by_default(tmp_path):
+    path = tmp_path / "example.toml"
+    path.write_text(without_sections("budgets"))
+    config = load(path)
+    assert config.account("dev").freeze_at_percent == 100
+    assert config.budgets.anomaly_alert_usd == 10
 
 
 def test_thresholds_above_100_percent_are_allowed(tmp_path):
@@ -369,7 +394,18 @@ INVALID = {
            ("twice", "50", "50", "each threshold once")]},
     "budgets-typo": ([(THRESHOLDS, "thresholds = [50]")],
                      ["key 'budgets.thresholds': unknown key (allowed here: "
-                      "organization_monthly_usd, thresholds_percent)"]),
+                      "anomaly_alert_usd, organization_monthly_usd, thresholds_percent)"]),
+    **{f"freeze-{name}": ([(DEV_FREEZE, f"freeze_at_percent = {value}")],
+                          [f"key 'accounts.dev.freeze_at_percent': expected {FREEZE_PERCENT}, "
+                           f"got {shown}"])
+       for name, value, shown in [("negative", "-1", "-1"), ("too-high", "1001", "1001"),
+                                  ("text", '"100"', "'100'"), ("bool", "false", "False"),
+                                  ("nan", "nan", "nan")]},
+    **{f"anomaly-{name}": ([(ANOMALY, f"anomaly_alert_usd = {value}")],
+                           [f"key 'budgets.anomaly_alert_usd': expected {ANOMALY_USD}, "
+                            f"got {shown}"])
+       for name, value, shown in [("negative", "-1", "-1"), ("text", '"10"', "'10'"),
+                                  ("bool", "true", "True"), ("infinite", "inf", "inf")]},
     "member-over-organization": (
         [(DEV_BUDGET, "monthly_budget_usd = 30")],
         ["key 'accounts.dev.monthly_budget_usd': expected an amount no larger than "

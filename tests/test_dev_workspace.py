@@ -29,30 +29,6 @@ def states(config: Config) -> tuple[bytes | None, bytes | None]:
             workspaces.read_state(config, ACCOUNT))
 
 
-@pytest.fixture
-def with_management_outputs(foundation):
-    """with_management_outputs(bucket, change) -> the same environment reading its state from
-    `bucket`, which holds the real management state with its outputs passed through
-    `change(outputs)`. The bucket is removed afterwards."""
-    config, _ = foundation
-    s3 = aws.client(config, "s3")
-    created = []
-
-    def make(bucket: str, change) -> Config:
-        state = json.loads(workspaces.read_state(config, MANAGEMENT_STACK))
-        change(state["outputs"])
-        s3.create_bucket(Bucket=bucket)
-        created.append(bucket)
-        s3.put_object(Bucket=bucket, Key=config.state_key(MANAGEMENT_STACK),
-                      Body=json.dumps(state).encode())
-        return dataclasses.replace(config, state_bucket=bucket)
-
-    yield make
-    for bucket in created:
-        s3.delete_object(Bucket=bucket, Key=config.state_key(MANAGEMENT_STACK))
-        s3.delete_bucket(Bucket=bucket)
-
-
 def refusal(config: Config, stacks, account: str = ACCOUNT) -> list[str]:
     """Every refusal reason the guard gives; the states must be exactly as before."""
     before = states(config)
@@ -160,7 +136,7 @@ def test_a_wrong_confirmation_aborts_with_nothing_changed(foundation, monkeypatc
 
     monkeypatch.setattr("builtins.input", typed)
     before = states(config)
-    with pytest.raises(dev_workspace.Aborted, match="nothing was changed"):
+    with pytest.raises(guard.Aborted, match="nothing was changed"):
         dev_workspace.destroy(config, ACCOUNT, stacks, auto_approve=False)
     assert states(config) == before
     assert dev_workspace.managed_resources(before[1])  # dev really was applied

@@ -36,15 +36,12 @@ CHANGED = {"threshold_percent": 80, "frequency": "WEEKLY", "monitor_name": "per-
 def kill_switch_configuration(config, *, threshold_percent: float, frequency: str,
                               monitor_name: str, tags: dict[str, str]) -> dict:
     endpoint_url = config.emulator.endpoint_url
-    trust = policies.document(policies.statement(
-        "BudgetsAssumes", actions=["sts:AssumeRole"], resources=None,
-        principal={"Service": "budgets.amazonaws.com"}))
-    attach_freeze = policies.document(policies.statement(
-        "AttachFreeze", actions=["organizations:AttachPolicy", "organizations:DetachPolicy"],
-        resources=["${aws_organizations_policy.freeze.arn}",
-                   "${aws_organizations_account.dev.arn}"]))
-    freeze = policies.document(policies.statement(
-        "DenyNewSpend", "Deny", actions=["ec2:RunInstances"], resources="*"))
+    trust = policies.trust_service(
+        "budgets.amazonaws.com", source_account=ISOLATED_ACCOUNT,
+        source_arn_pattern=f"arn:aws:budgets::{ISOLATED_ACCOUNT}:budget/*")
+    attach_freeze = policies.attach_and_detach("${aws_organizations_policy.freeze.arn}",
+                                               "${aws_organizations_account.dev.arn}")
+    freeze = policies.freeze_scp()
     organization = ["aws_organizations_organization.organization"]
     return {
         "terraform": {"required_providers": {"aws": {"source": "hashicorp/aws",

@@ -37,8 +37,9 @@ def account_key(stack: dict, config, name: str) -> str:
     return key
 
 
-def the_scp(stack: dict) -> tuple[str, dict]:
-    return the_one(stack, "aws_organizations_policy", type="SERVICE_CONTROL_POLICY")
+def guardrails_scp(stack: dict, config) -> tuple[str, dict]:
+    """(key, resource) of the guardrails SCP (the freeze SCP of the kill switch is its neighbour)."""
+    return the_one(stack, "aws_organizations_policy", name=f"{config.name_prefix}-guardrails")
 
 
 def attachments_of(stack: dict, policy_key: str) -> list[dict]:
@@ -47,8 +48,8 @@ def attachments_of(stack: dict, policy_key: str) -> list[dict]:
             if a["policy_id"] == policy_id]
 
 
-def scp_statements(stack: dict) -> dict[str, dict]:
-    _, policy = the_scp(stack)
+def scp_statements(stack: dict, config) -> dict[str, dict]:
+    _, policy = guardrails_scp(stack, config)
     return {s["Sid"]: s for s in json.loads(policy["content"])["Statement"]}
 
 
@@ -63,16 +64,16 @@ def management(example_stacks) -> dict:
 
 
 @pytest.fixture(scope="module")
-def statements(management) -> dict[str, dict]:
-    return scp_statements(management)
+def statements(management, example_config) -> dict[str, dict]:
+    return scp_statements(management, example_config)
 
 
 # --- service control policy ----------------------------------------------------------------------
 
 def test_scp_is_attached_to_every_member_account_and_nothing_else(example_stacks, management,
                                                                   example_config):
-    policy_key, policy = the_scp(management)
-    assert policy["name"] == f"{example_config.name_prefix}-guardrails"
+    policy_key, policy = guardrails_scp(management, example_config)
+    assert policy["type"] == "SERVICE_CONTROL_POLICY"
     attachments = attachments_of(management, policy_key)
     members = {ref("aws_organizations_account", account_key(management, example_config, a.name),
                    "id") for a in example_config.accounts}
@@ -147,8 +148,8 @@ def test_scp_denies_other_regions_but_not_global_services(statements, example_co
     assert not regional & set(statement["NotAction"])
 
 
-def test_scp_is_compact_and_fits_the_quota_with_the_longest_names(management):
-    _, policy = the_scp(management)
+def test_scp_is_compact_and_fits_the_quota_with_the_longest_names(management, example_config):
+    _, policy = guardrails_scp(management, example_config)
     content = policy["content"]
     assert content == policies.to_compact_json(json.loads(content)), "no whitespace"
     # The longest values Terraform can fill in: a 128-character trail name, a 63-character bucket.
@@ -202,10 +203,13 @@ def all_off_management(synthesize, example_config) -> dict:
     return json.loads(path.read_text())
 
 
-def test_every_guardrail_off_removes_the_scp_and_root_access(all_off_management):
-    for resource_type in ("aws_organizations_policy", "aws_organizations_policy_attachment",
+def test_every_guardrail_off_removes_the_scp_and_root_access(all_off_management, example_config):
+    for resource_type in ("aws_organizations_policy_attachment",
                           "aws_iam_organizations_features"):
         assert not keyed(all_off_management, resource_type), resource_type
+    # Only the kill switch's freeze SCP is left, attached to nothing by Terraform.
+    assert [p["name"] for p in keyed(all_off_management, "aws_organizations_policy").values()] \
+        == [f"{example_config.name_prefix}-freeze"]
     _, organization = the_one(all_off_management, "aws_organizations_organization")
     assert "iam.amazonaws.com" not in organization["aws_service_access_principals"]
     assert organization["enabled_policy_types"] == ["SERVICE_CONTROL_POLICY"]

@@ -49,6 +49,7 @@ IAM_LANGUAGE_POLICY_TYPES = {"SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"
 SEVERITIES_ALLOWED = {"LOW", "INFO"}
 MANAGEMENT_ACCOUNT_ID = "111111111111"
 MEMBER_ACCOUNT_ID = "222222222222"
+ORGANIZATION_ID = "o-a1b2c3d4e5"
 
 
 def scan_tool(name: str) -> Path:
@@ -158,10 +159,16 @@ def plausible_values(stack: dict, region: str) -> dict[tuple[str, str], object]:
     return {
         ("aws_s3_bucket", "arn"): bucket_arn,
         ("aws_cloudtrail", "arn"): trail_arn,
-        ("aws_organizations_organization", "id"): lambda key: "o-a1b2c3d4e5",
+        ("aws_organizations_organization", "id"): lambda key: ORGANIZATION_ID,
         ("aws_organizations_organization", "master_account_id"):
             lambda key: MANAGEMENT_ACCOUNT_ID,
         ("aws_organizations_account", "id"): lambda key: MEMBER_ACCOUNT_ID,
+        ("aws_organizations_account", "arn"): lambda key: (
+            f"arn:aws:organizations::{MANAGEMENT_ACCOUNT_ID}:account/{ORGANIZATION_ID}/"
+            f"{MEMBER_ACCOUNT_ID}"),
+        ("aws_organizations_policy", "arn"): lambda key: (
+            f"arn:aws:organizations::{MANAGEMENT_ACCOUNT_ID}:policy/{ORGANIZATION_ID}/"
+            "service_control_policy/p-a1b2c3d4"),
         ("data.aws_caller_identity", "account_id"): lambda key: MANAGEMENT_ACCOUNT_ID,
         ("data.terraform_remote_state", "outputs.management_account_id"):
             lambda key: MANAGEMENT_ACCOUNT_ID,
@@ -223,8 +230,8 @@ def policies_to_lint(stacks_dir, example_config) -> dict[str, str]:
 
 def test_every_kind_of_generated_policy_is_linted(policies_to_lint):
     kinds = {name.split("/")[1].split(".")[0] for name in policies_to_lint}
-    assert kinds >= {"aws_iam_policy", "aws_iam_group_policy", "aws_s3_bucket_policy",
-                     "aws_iam_role", "aws_organizations_policy"}
+    assert kinds >= {"aws_iam_policy", "aws_iam_group_policy", "aws_iam_role_policy",
+                     "aws_s3_bucket_policy", "aws_iam_role", "aws_organizations_policy"}
     assert not any("${" in text.replace("${aws:username}", "") for text in
                    policies_to_lint.values()), "every Terraform reference is filled in"
 
