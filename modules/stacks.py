@@ -23,7 +23,9 @@ class ManagementStack(TerraformStack):
 
     def __init__(self, scope: Construct, config: Config):
         super().__init__(scope, MANAGEMENT_STACK)
-        aws_settings.aws_provider(self, config, MANAGEMENT_STACK)
+        # Pinned: with another account's credentials terraform refuses before it changes anything.
+        pinned = [config.management_account_id] if config.management_account_id else None
+        aws_settings.aws_provider(self, config, MANAGEMENT_STACK, allowed_account_ids=pinned)
         aws_settings.s3_backend(self, config, MANAGEMENT_STACK)
 
         org = Organization(self, "organization", config=config)

@@ -287,9 +287,11 @@ def test_every_provider_tags_resources_with_workspace_and_environment(stack_text
             text, "aws", {"region": example_config.region, "default_tags": [{"tags": tags}]}), name
 
 
-def test_management_provider_uses_the_callers_credentials(management):
+def test_management_provider_uses_the_callers_credentials_pinned_to_the_management_account(
+        management, example_config):
     [provider] = management["provider"]["aws"]
-    assert "assume_role" not in provider and "allowed_account_ids" not in provider
+    assert "assume_role" not in provider
+    assert provider["allowed_account_ids"] == [example_config.management_account_id]
 
 
 def test_dev_provider_assumes_the_member_role_from_management_state(dev, management):
