@@ -7,6 +7,7 @@ real credentials from the user's shell never reach the emulator.
 from __future__ import annotations
 
 import os
+from typing import Callable
 
 import boto3
 from botocore.config import Config as BotoConfig
@@ -42,14 +43,42 @@ def session(config: Config) -> boto3.Session:
     return boto3.Session(region_name=config.region)
 
 
-def client(config: Config, service: str, boto_session: boto3.Session | None = None):
-    """A client for `service`; pointed at the emulator in an emulator environment."""
+def client(config: Config, service: str, boto_session: boto3.Session | None = None, *,
+           region: str | None = None):
+    """A client for `service` (in `region`, default the home region); pointed at the emulator in
+    an emulator environment."""
     boto_session = boto_session or session(config)
     if config.emulator:
         return boto_session.client(service, endpoint_url=config.emulator.endpoint_url,
                                    verify=str(CA_BUNDLE), config=BotoConfig(s3={"addressing_style": "path"},
-                                                     retries={"max_attempts": 2}))
-    return boto_session.client(service)
+                                                     retries={"max_attempts": 2}),
+                                   region_name=region)
+    return boto_session.client(service, region_name=region)
+
+
+def s3_client_of_owner(config: Config, owner_account_id: str,
+                       boto_session: boto3.Session | None = None):
+    """An S3 client whose every request that takes ExpectedBucketOwner carries
+    `owner_account_id`: S3 then answers 403 for a bucket of another account instead of acting on
+    it (CreateBucket takes no such parameter)."""
+    s3 = client(config, "s3", boto_session)
+
+    def add_owner(params: dict, model, **_) -> None:
+        if "ExpectedBucketOwner" in model.input_shape.members:
+            params.setdefault("ExpectedBucketOwner", owner_account_id)
+
+    s3.meta.events.register("provide-client-params.s3.*", add_owner)
+    return s3
+
+
+def unless_missing(call: Callable[[], dict], *missing_codes: str) -> dict | None:
+    """The response of a read, or None when AWS answers that the thing does not exist."""
+    try:
+        return call()
+    except ClientError as error:
+        if error.response["Error"]["Code"] in missing_codes:
+            return None
+        raise
 
 
 def account_id(config: Config, boto_session: boto3.Session | None = None) -> str:
