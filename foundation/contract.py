@@ -22,6 +22,8 @@ OUTPUT_TRAIL_ARN = "trail_arn"
 OUTPUT_TRAIL_BUCKET = "trail_bucket"
 OUTPUT_ADMINISTRATORS_GROUP = "administrators_group"
 OUTPUT_CROSS_ACCOUNT_GROUP = "cross_account_group"
+# Absent when centralized root access is off.
+OUTPUT_ROOT_SESSIONS_ROLE_ARN = "root_sessions_role_arn"
 
 # --- outputs of a member account's workspace -----------------------------------------------------
 OUTPUT_ACCOUNT_ID = "account_id"
@@ -40,6 +42,11 @@ DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
 ADMINISTRATORS_GROUP = "Administrators"
 # IAM's centralized root access for member accounts: what the stacks enable and helpers check.
 ROOT_ACCESS_FEATURES = ("RootCredentialsManagement", "RootSessions")
+
+
+def root_sessions_role_name(name_prefix: str) -> str:
+    """The management account's MFA-gated role that may start root sessions (sts:AssumeRoot)."""
+    return f"{name_prefix}-root-sessions"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from modules.guardrails import Guardrails, ScanExceptions
 from modules.identity import Identity
 from modules.member_baseline import MemberBaseline
 from modules.organization import Organization
+from modules.root_sessions import RootSessions
 
 
 class ManagementStack(TerraformStack):
@@ -50,6 +51,12 @@ class ManagementStack(TerraformStack):
             contract.OUTPUT_ADMINISTRATORS_GROUP: identity.administrators.name,
             contract.OUTPUT_CROSS_ACCOUNT_GROUP: identity.cross_account.name,
         }
+        if config.guardrails.centralize_root_access:
+            root_sessions = RootSessions(
+                self, "root_sessions", config=config,
+                management_account_id=org.organization.master_account_id,
+                member_account_ids=[account.id for account in org.accounts.values()])
+            outputs[contract.OUTPUT_ROOT_SESSIONS_ROLE_ARN] = root_sessions.role.arn
         for name, value in outputs.items():
             TerraformOutput(self, name, value=value)
 

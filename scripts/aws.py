@@ -103,9 +103,10 @@ def session_from_credentials(config: Config, credentials: dict) -> boto3.Session
                          region_name=config.region)
 
 
-def assume_role(config: Config, role_arn: str, session_name: str) -> boto3.Session:
-    """A session in another account, from the management credentials."""
-    return session_from_credentials(config, client(config, "sts").assume_role(
+def assume_role(config: Config, role_arn: str, session_name: str,
+                boto_session: boto3.Session | None = None) -> boto3.Session:
+    """A session in the role `role_arn`, from the management credentials (or `boto_session`)."""
+    return session_from_credentials(config, client(config, "sts", boto_session).assume_role(
         RoleArn=role_arn, RoleSessionName=session_name)["Credentials"])
 
 

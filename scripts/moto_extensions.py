@@ -281,8 +281,20 @@ def access_analyzer() -> None:
             ("accessanalyzer", re.compile(AccessAnalyzerBackend._url_module.url_bases[0])))
 
 
+def iam_root_user_resource() -> None:
+    """IAM policies may name a root user, `arn:aws:iam::<account>:root`, as a Resource: the
+    resource type of sts:AssumeRoot (centralized root access, Nov 2024). moto's policy validator
+    predates it and refused the document."""
+    from moto.iam.policy_validation import VALID_RESOURCE_PATH_STARTING_VALUES
+
+    paths = VALID_RESOURCE_PATH_STARTING_VALUES["iam"]["values"]
+    if "root" not in paths:
+        paths.append("root")
+
+
 EXTENSIONS = [evaluate_bucket_policy_conditions, budget_notification_subscribers, budget_tags,
-              iam_trusted_access, iam_organizations_features, access_analyzer]
+              iam_trusted_access, iam_organizations_features, access_analyzer,
+              iam_root_user_resource]
 
 
 def install() -> None:

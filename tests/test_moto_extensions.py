@@ -121,3 +121,18 @@ def test_access_analyzer_lifecycle(mocked_aws):
     analyzer.delete_analyzer(analyzerName="org")
     with pytest.raises(analyzer.exceptions.ResourceNotFoundException):
         analyzer.get_analyzer(analyzerName="org")
+
+
+def test_a_policy_may_name_a_root_user_as_resource(mocked_aws):
+    iam = mocked_aws("iam")
+    iam.create_role(RoleName="root-sessions", AssumeRolePolicyDocument=json.dumps(
+        policies.trust_account("123456789012")))
+    iam.put_role_policy(RoleName="root-sessions", PolicyName="assume-root",
+                        PolicyDocument=json.dumps(policies.start_root_sessions(["210987654321"])))
+    stored = iam.get_role_policy(RoleName="root-sessions", PolicyName="assume-root")
+    assert stored["PolicyDocument"]["Statement"][0]["Resource"] == [
+        "arn:aws:iam::210987654321:root"]
+    with pytest.raises(iam.exceptions.MalformedPolicyDocumentException):
+        iam.put_role_policy(RoleName="root-sessions", PolicyName="typo", PolicyDocument=json.dumps(
+            policies.document(policies.statement("Typo", actions=["iam:GetUser"],
+                                                 resources=["arn:aws:iam::210987654321:usr/x"]))))

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from foundation.contract import MANAGEMENT_STACK
 from modules.guardrails import SCAN_EXCEPTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -155,6 +156,8 @@ def plausible_values(stack: dict, region: str) -> dict[tuple[str, str], object]:
         ("aws_s3_bucket", "arn"): bucket_arn,
         ("aws_cloudtrail", "arn"): trail_arn,
         ("aws_organizations_organization", "id"): lambda key: "o-a1b2c3d4e5",
+        ("aws_organizations_organization", "master_account_id"):
+            lambda key: MANAGEMENT_ACCOUNT_ID,
         ("aws_organizations_account", "id"): lambda key: MEMBER_ACCOUNT_ID,
         ("data.aws_caller_identity", "account_id"): lambda key: MANAGEMENT_ACCOUNT_ID,
         ("data.terraform_remote_state", "outputs.management_account_id"):
@@ -200,7 +203,8 @@ def generated_policies(stacks_dir: Path, region: str) -> dict[str, str]:
                     continue
                 policy = json.loads(fill_in(policy_text, stack, region))
                 if resource_type == "aws_iam_role":
-                    account = MEMBER_ACCOUNT_ID
+                    account = (MANAGEMENT_ACCOUNT_ID if path.parent.name == MANAGEMENT_STACK
+                               else MEMBER_ACCOUNT_ID)
                     role_arn = f"arn:aws:iam::{account}:role/{resource['name']}"
                     for statement in policy["Statement"]:
                         statement.setdefault("Resource", role_arn)

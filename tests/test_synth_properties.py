@@ -160,6 +160,30 @@ def test_cross_account_group_may_only_assume_member_roles_with_mfa(management, e
         management["output"]["member_role_arns"]["value"].values())
 
 
+def test_root_sessions_role_needs_mfa_and_may_only_assume_member_roots(management,
+                                                                      example_config):
+    [(org_key, _)] = find(management, "aws_organizations_organization")
+    role_key, role = the_one(management, "aws_iam_role",
+                             name=f"{example_config.name_prefix}-root-sessions")
+    [trust] = policy(role, "assume_role_policy")["Statement"]
+    assert trust["Principal"] == {
+        "AWS": f"arn:aws:iam::{ref('aws_organizations_organization', org_key, 'master_account_id')}"
+               ":root"}
+    assert trust["Action"] == ["sts:AssumeRole"] and trust["Condition"] == MFA_PRESENT
+    [(_, role_policy)] = find(management, "aws_iam_role_policy",
+                              role=ref("aws_iam_role", role_key, "name"))
+    [statement] = policy(role_policy)["Statement"]
+    member_ids = management["output"]["member_account_ids"]["value"].values()
+    assert (statement["Effect"], statement["Action"]) == ("Allow", ["sts:AssumeRoot"])
+    assert sorted(statement["Resource"]) == sorted(f"arn:aws:iam::{i}:root" for i in member_ids)
+    assert statement["Condition"] == {"StringEquals": {"sts:TaskPolicyArn": [
+        f"arn:aws:iam::aws:policy/root-task/{task}" for task in (
+            "IAMAuditRootUserCredentials", "IAMCreateRootUserPassword",
+            "IAMDeleteRootUserCredentials", "S3UnlockBucketPolicy", "SQSUnlockQueuePolicy")]}}
+    assert management["output"]["root_sessions_role_arn"]["value"] == ref("aws_iam_role",
+                                                                          role_key, "arn")
+
+
 def test_admin_users_join_both_groups(management, example_config):
     groups = {ref("aws_iam_group", the_one(management, "aws_iam_group", name=name)[0], "name")
               for name in ("Administrators", f"{example_config.name_prefix}-member-account-access")}
