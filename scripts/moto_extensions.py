@@ -281,6 +281,26 @@ def access_analyzer() -> None:
             ("accessanalyzer", re.compile(AccessAnalyzerBackend._url_module.url_bases[0])))
 
 
+def cloudtrail_describe_trails_by_name() -> None:
+    """CloudTrail DescribeTrails answers only for the trails in `trailNameList` (names or ARNs),
+    as AWS does; moto answered with every trail, so the provider found two where it asked for one
+    whenever the account had a trail besides the organization trail."""
+    from moto.cloudtrail.responses import CloudTrailResponse
+
+    describe_all = CloudTrailResponse.describe_trails
+
+    def describe_trails(response) -> str:
+        wanted = response._get_param("trailNameList") or []
+        answer = describe_all(response)
+        if not wanted:
+            return answer
+        trails = json.loads(answer)["trailList"]
+        return json.dumps({"trailList": [trail for trail in trails if trail["Name"] in wanted
+                                         or trail["TrailARN"] in wanted]})
+
+    CloudTrailResponse.describe_trails = describe_trails
+
+
 def iam_root_user_resource() -> None:
     """IAM policies may name a root user, `arn:aws:iam::<account>:root`, as a Resource: the
     resource type of sts:AssumeRoot (centralized root access, Nov 2024). moto's policy validator
@@ -294,7 +314,7 @@ def iam_root_user_resource() -> None:
 
 EXTENSIONS = [evaluate_bucket_policy_conditions, budget_notification_subscribers, budget_tags,
               iam_trusted_access, iam_organizations_features, access_analyzer,
-              iam_root_user_resource]
+              cloudtrail_describe_trails_by_name, iam_root_user_resource]
 
 
 def install() -> None:

@@ -123,6 +123,19 @@ def test_access_analyzer_lifecycle(mocked_aws):
         analyzer.get_analyzer(analyzerName="org")
 
 
+def test_describe_trails_answers_for_the_trails_named(mocked_aws):
+    s3, cloudtrail = mocked_aws("s3"), mocked_aws("cloudtrail")
+    s3.create_bucket(Bucket="trail-logs")
+    arns = {name: cloudtrail.create_trail(Name=name, S3BucketName="trail-logs")["TrailARN"]
+            for name in ("organization-trail", "management-events")}
+    by_arn = cloudtrail.describe_trails(trailNameList=[arns["organization-trail"]])["trailList"]
+    assert [trail["Name"] for trail in by_arn] == ["organization-trail"]
+    by_name = cloudtrail.describe_trails(trailNameList=["management-events"])["trailList"]
+    assert [trail["TrailARN"] for trail in by_name] == [arns["management-events"]]
+    assert cloudtrail.describe_trails(trailNameList=["no-such-trail"])["trailList"] == []
+    assert {trail["Name"] for trail in cloudtrail.describe_trails()["trailList"]} == set(arns)
+
+
 def test_a_policy_may_name_a_root_user_as_resource(mocked_aws):
     iam = mocked_aws("iam")
     iam.create_role(RoleName="root-sessions", AssumeRolePolicyDocument=json.dumps(

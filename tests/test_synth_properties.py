@@ -217,6 +217,10 @@ def test_trail_covers_the_organization_and_every_region(stack_text, management, 
                              bucket=ref("aws_s3_bucket", bucket_key, "id"))
     # CloudTrail checks the bucket policy when the trail is created.
     assert f"aws_s3_bucket_policy.{policy_key}" in trail["depends_on"]
+    # An organization trail needs CloudTrail's service-linked role before CreateTrail.
+    [(role_key, _)] = find(management, "aws_iam_service_linked_role",
+                           aws_service_name="cloudtrail.amazonaws.com")
+    assert f"aws_iam_service_linked_role.{role_key}" in trail["depends_on"]
 
 
 def test_every_bucket_is_private_versioned_encrypted_owner_enforced_and_tls_only(example_stacks):
