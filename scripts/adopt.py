@@ -40,8 +40,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
-from botocore.exceptions import ClientError
-
 from foundation.config import Config
 from foundation.contract import MANAGEMENT_STACK
 from foundation.paths import ADOPT_DIR
@@ -387,18 +385,13 @@ def _service_linked_role(d: _Discovery, address: str, body: dict) -> Finding:
 def _bucket(d: _Discovery, address: str, body: dict) -> Finding:
     name = body["bucket"]
     what = f"S3 bucket {name}"
-    try:
-        d.client("s3").head_bucket(Bucket=name)
-    except ClientError as error:
-        code = error.response["Error"]["Code"]
-        if code in ("404", "NoSuchBucket", "NotFound"):
-            return Finding(address, what, CREATE)
-        if code in ("403", "AccessDenied", "Forbidden"):
-            return Finding(address, what, CONFLICT, why=(
-                f"it exists but not in account {d.caller} (bucket names are global): choose "
-                f"another trail.bucket in {d.config.source.name}"))
-        raise
-    return Finding(address, what, IMPORT, name)
+    status = aws.bucket_status(d.client("s3"), name)
+    if status == "foreign":
+        return Finding(address, what, CONFLICT, why=(
+            f"it exists but not in account {d.caller} (bucket names are global): choose "
+            f"another trail.bucket in {d.config.source.name}"))
+    return Finding(address, what, IMPORT, name) if status == "ours" \
+        else Finding(address, what, CREATE)
 
 
 def _versioning_set(response: dict) -> dict | None:
@@ -536,8 +529,22 @@ def discover(config: Config, stack: dict) -> Adoption:
                               why="adopt does not look for this kind of resource")
         d.decided[address] = finding
         adoption.findings.append(finding)
-    adoption.notices += _other_trails(d)
+    adoption.notices += _state_bucket(d) + _other_trails(d)
     return adoption
+
+
+def _state_bucket(d: _Discovery) -> list[str]:
+    """The state bucket is bootstrap's to create or take over, never an import."""
+    bucket = d.config.state_bucket
+    status = aws.bucket_status(d.client("s3"), bucket)
+    if status == "missing":
+        return [f"The state bucket {bucket} does not exist yet: `make bootstrap "
+                f"ENV={d.config.env_name}` creates it (bootstrap, not an import, takes care of "
+                "the state bucket)."]
+    if status == "foreign":
+        return [f"The state bucket {bucket} exists but not in account {d.caller}: choose "
+                f"another state.bucket in {d.config.source.name}."]
+    return []
 
 
 def _other_trails(d: _Discovery) -> list[str]:

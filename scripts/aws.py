@@ -71,6 +71,21 @@ def s3_client_of_owner(config: Config, owner_account_id: str,
     return s3
 
 
+def bucket_status(s3, bucket: str) -> str:
+    """missing, foreign (another account's, or denied: with an owner-checking client, see
+    s3_client_of_owner, S3 refuses a bucket of another account) or ours."""
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        if code in ("404", "NoSuchBucket", "NotFound"):
+            return "missing"
+        if code in ("403", "AccessDenied", "Forbidden"):
+            return "foreign"
+        raise
+    return "ours"
+
+
 def unless_missing(call: Callable[[], dict], *missing_codes: str) -> dict | None:
     """The response of a read, or None when AWS answers that the thing does not exist."""
     try:

@@ -14,8 +14,6 @@ import json
 from dataclasses import dataclass
 from typing import Callable
 
-from botocore.exceptions import ClientError
-
 from foundation import policies
 from foundation.config import Config
 from scripts import aws, guard
@@ -122,7 +120,7 @@ def bootstrap(config: Config) -> list[str]:
     guard.require_pinned_management_account(config, account_id)
     s3 = aws.s3_client_of_owner(config, account_id)
     bucket = config.state_bucket
-    status = _bucket_status(s3, bucket)
+    status = aws.bucket_status(s3, bucket)
     if status == "foreign":
         raise UserError(f"State bucket '{bucket}' exists but is not in this account (access "
                         f"denied). Bucket names are global: choose another `state.bucket` in "
@@ -146,16 +144,3 @@ def bootstrap(config: Config) -> list[str]:
     else:
         say(f"State bucket '{bucket}' already in place: every setting as required, nothing changed.")
     return applied
-
-
-def _bucket_status(s3, bucket: str) -> str:
-    try:
-        s3.head_bucket(Bucket=bucket)
-    except ClientError as error:
-        code = error.response["Error"]["Code"]
-        if code in ("404", "NoSuchBucket", "NotFound"):
-            return "missing"
-        if code in ("403", "AccessDenied", "Forbidden"):
-            return "foreign"
-        raise
-    return "ours"

@@ -108,7 +108,8 @@ def test_a_fresh_emulator_has_nothing_to_import(fresh, own_emulator):
     adoption, before, after = fresh
     assert not adoption.with_action(IMPORT) and not adoption.with_action(CONFLICT)
     assert {finding.action for finding in adoption.findings} == {CREATE}
-    assert adoption.notices == []
+    [notice] = adoption.notices
+    assert notice.startswith(f"The state bucket {own_emulator.state_bucket} does not exist yet")
     assert after == before  # no imports file: the first apply is exactly today's
     assert not adopt._record_path(own_emulator).exists()
 
