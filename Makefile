@@ -75,6 +75,10 @@ local-down: install ## stop the local AWS emulator and forget its state
 bootstrap: install ## create or complete the hardened Terraform state bucket for ENV
 	$(CLI) bootstrap --env $(ENV)
 
+.PHONY: adopt
+adopt: install ## find what already exists in ENV's management account (read-only); import it on the first apply
+	$(CLI) adopt --env $(ENV)
+
 benchmark: install ## print what synthesis costs (cold, cached, in-process) in time and memory
 	$(PY) -m benchmarks.synth $(ENV)
 

@@ -56,6 +56,7 @@ ACCOUNT_ALIAS_EXPECTED = ("an IAM account alias: 3-63 lowercase letters, digits 
 _CONTACT_PHONE = re.compile(r"^[\s0-9()+-]+$")
 CONTACT_TYPES = ("billing", "operations", "security")
 CONTACT_LIMITS = {"name": 64, "title": 50, "email": 254, "phone": 25}
+_ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 
 # Defaults for environment files written before [guardrails] and [budgets] existed.
 DEFAULT_ORGANIZATION_BUDGET_USD = 20
@@ -166,6 +167,9 @@ class Config:
     guardrails: Guardrails = Guardrails()
     budgets: Budgets = Budgets()
     contacts: Contacts = Contacts()
+    # The management account every management-side action is pinned to; required for real AWS,
+    # optional for an emulator (None: not pinned).
+    management_account_id: str | None = None
 
     def account(self, name: str) -> MemberAccount:
         for account in self.accounts:
@@ -300,8 +304,9 @@ class _Validator:
                                   "2-20 lowercase letters, digits or hyphens, starting with a letter")
 
         management = self.table(raw.get("management", {}), "management")
-        self.known_keys(management, "management.", {"email"}, set())
+        self.known_keys(management, "management.", {"email"}, {"account_id"})
         management_email = self.email(management, "email", "management.email")
+        management_account_id = self.management_account_id(management, "emulator" in raw)
 
         state = self.table(raw.get("state", {}), "state")
         self.known_keys(state, "state.", {"bucket"}, set())
@@ -328,7 +333,22 @@ class _Validator:
                       name_prefix=name_prefix, management_email=management_email,
                       state_bucket=state_bucket, admin_users=admin_users, accounts=accounts,
                       trail=trail, tags=tags, emulator=emulator, guardrails=guardrails,
-                      budgets=budgets, contacts=contacts)
+                      budgets=budgets, contacts=contacts,
+                      management_account_id=management_account_id)
+
+    def management_account_id(self, management: dict, emulated: bool) -> str | None:
+        """The pinned management account id: required for real AWS, where applying the
+        management stack with another account's credentials would build a second organization."""
+        key = "management.account_id"
+        if "account_id" not in management:
+            if not emulated:
+                self.problems.append(
+                    f"key '{key}': missing (required for real AWS: the management account's "
+                    "12-digit id in quotes, such as \"123456789012\"; only an [emulator] "
+                    "environment may leave it out)")
+            return None
+        return self.string(management, "account_id", key, _ACCOUNT_ID,
+                           "a 12-digit AWS account id in quotes, such as \"123456789012\"") or None
 
     def admin_users(self, users: object) -> tuple[str, ...]:
         if users is None:

@@ -30,6 +30,8 @@ OUTPUT_FREEZE_POLICY_ID = "freeze_policy_id"
 OUTPUT_ORGANIZATION_BUDGET = "organization_budget"
 OUTPUT_ACCOUNT_BUDGETS = "account_budgets"
 OUTPUT_FREEZE_ACTION_IDS = "freeze_action_ids"
+# Absent when centralized root access is off.
+OUTPUT_ROOT_SESSIONS_ROLE_ARN = "root_sessions_role_arn"
 
 # --- outputs of a member account's workspace -----------------------------------------------------
 OUTPUT_ACCOUNT_ID = "account_id"
@@ -48,6 +50,11 @@ DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
 ADMINISTRATORS_GROUP = "Administrators"
 # IAM's centralized root access for member accounts: what the stacks enable and helpers check.
 ROOT_ACCESS_FEATURES = ("RootCredentialsManagement", "RootSessions")
+
+
+def root_sessions_role_name(name_prefix: str) -> str:
+    """The management account's MFA-gated role that may start root sessions (sts:AssumeRoot)."""
+    return f"{name_prefix}-root-sessions"
 
 
 @dataclass(frozen=True)

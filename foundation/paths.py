@@ -14,3 +14,5 @@ LOCAL_AWS_DIR = REPO_ROOT / ".local-aws"
 ROOT_STEPS_DIR = REPO_ROOT / ".root-steps"
 # The Terraform CLI configuration the runner writes (provider mirror).
 TERRAFORM_CLI_DIR = REPO_ROOT / ".terraform-cli"
+# What `make adopt` decided to import, per environment, until the first apply.
+ADOPT_DIR = REPO_ROOT / ".adopt"

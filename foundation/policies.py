@@ -117,6 +117,22 @@ def trust_service(service: str, *, source_account: str, source_arn_pattern: str)
                    "ArnLike": {"aws:SourceArn": source_arn_pattern}}))
 
 
+# AWS's task policies for root sessions (sts:AssumeRoot); each allows one narrow task only.
+ROOT_TASK_POLICY_PREFIX = "arn:aws:iam::aws:policy/root-task/"
+ROOT_TASK_POLICIES = ("IAMAuditRootUserCredentials", "IAMCreateRootUserPassword",
+                      "IAMDeleteRootUserCredentials", "S3UnlockBucketPolicy",
+                      "SQSUnlockQueuePolicy")
+
+
+def start_root_sessions(member_account_ids: Iterable[str]) -> dict:
+    """sts:AssumeRoot into the member accounts' root users, and only with an AWS task policy."""
+    return document(statement(
+        "AssumeRootInMemberAccounts", actions=["sts:AssumeRoot"],
+        resources=[f"arn:aws:iam::{account_id}:root" for account_id in member_account_ids],
+        condition={"StringEquals": {"sts:TaskPolicyArn": [
+            ROOT_TASK_POLICY_PREFIX + name for name in ROOT_TASK_POLICIES]}}))
+
+
 def trust_account(account_id: str, *, require_mfa: bool = True) -> dict:
     """Trust policy letting principals of `account_id` assume a role, with MFA by default."""
     condition = {"Bool": {"aws:MultiFactorAuthPresent": "true"}} if require_mfa else None

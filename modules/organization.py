@@ -51,8 +51,10 @@ class Organization(Construct):
                 self, f"account_{member.name}", name=f"{config.name_prefix}-{member.name}",
                 email=member.email, role_name=member.role_name, close_on_deletion=False,
                 depends_on=[self.organization],
-                # AWS never returns role_name, so a diff on it would replace the account.
+                # AWS never returns role_name, so a diff on it would replace the account. The
+                # name is only set at creation: an adopted account keeps the name it has (renaming
+                # it would need the Account Management API's trusted access; the console does it).
                 lifecycle=TerraformResourceLifecycle(prevent_destroy=True,
-                                                     ignore_changes=["role_name"]))
+                                                     ignore_changes=["role_name", "name"]))
             self.accounts[member.name] = account
             self.role_arns[member.name] = f"arn:aws:iam::{account.id}:role/{member.role_name}"

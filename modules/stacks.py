@@ -21,6 +21,7 @@ from modules.guardrails import Guardrails, ScanExceptions
 from modules.identity import Identity
 from modules.member_baseline import MemberBaseline
 from modules.organization import Organization
+from modules.root_sessions import RootSessions
 
 
 class ManagementStack(TerraformStack):
@@ -28,8 +29,12 @@ class ManagementStack(TerraformStack):
 
     def __init__(self, scope: Construct, config: Config):
         super().__init__(scope, MANAGEMENT_STACK)
-        provider = aws_settings.aws_provider(self, config, MANAGEMENT_STACK)
-        providers = aws_settings.regional_providers(self, config, MANAGEMENT_STACK, provider)
+        # Pinned: with another account's credentials terraform refuses before it changes anything.
+        pinned = [config.management_account_id] if config.management_account_id else None
+        provider = aws_settings.aws_provider(self, config, MANAGEMENT_STACK,
+                                             allowed_account_ids=pinned)
+        providers = aws_settings.regional_providers(self, config, MANAGEMENT_STACK, provider,
+                                                    allowed_account_ids=pinned)
         aws_settings.s3_backend(self, config, MANAGEMENT_STACK)
 
         org = Organization(self, "organization", config=config)
@@ -79,6 +84,12 @@ class ManagementStack(TerraformStack):
             contract.OUTPUT_FREEZE_ACTION_IDS: {name: a.action_id
                                                 for name, a in kill_switch.actions.items()},
         }
+        if config.guardrails.centralize_root_access:
+            root_sessions = RootSessions(
+                self, "root_sessions", config=config,
+                management_account_id=org.organization.master_account_id,
+                member_account_ids=[account.id for account in org.accounts.values()])
+            outputs[contract.OUTPUT_ROOT_SESSIONS_ROLE_ARN] = root_sessions.role.arn
         for name, value in outputs.items():
             TerraformOutput(self, name, value=value)
 

@@ -7,6 +7,7 @@ real credentials from the user's shell never reach the emulator.
 from __future__ import annotations
 
 import os
+from typing import Callable
 
 import boto3
 from botocore.config import Config as BotoConfig
@@ -42,7 +43,7 @@ def session(config: Config) -> boto3.Session:
     return boto3.Session(region_name=config.region)
 
 
-def client(config: Config, service: str, boto_session: boto3.Session | None = None,
+def client(config: Config, service: str, boto_session: boto3.Session | None = None, *,
            region: str | None = None):
     """A client for `service` (in `region`, by default the session's); pointed at the emulator in
     an emulator environment."""
@@ -56,6 +57,46 @@ def client(config: Config, service: str, boto_session: boto3.Session | None = No
                                                      retries={"max_attempts": 2},
                                                      proxies=proxies))
     return boto_session.client(service, region_name=region)
+
+
+def s3_client_of_owner(config: Config, owner_account_id: str,
+                       boto_session: boto3.Session | None = None):
+    """An S3 client whose every request that takes ExpectedBucketOwner carries
+    `owner_account_id`: S3 then answers 403 for a bucket of another account instead of acting on
+    it (CreateBucket takes no such parameter)."""
+    s3 = client(config, "s3", boto_session)
+
+    def add_owner(params: dict, model, **_) -> None:
+        if "ExpectedBucketOwner" in model.input_shape.members:
+            params.setdefault("ExpectedBucketOwner", owner_account_id)
+
+    s3.meta.events.register("provide-client-params.s3.*", add_owner)
+    return s3
+
+
+def bucket_status(s3, bucket: str) -> str:
+    """missing, foreign (another account's, or denied: with an owner-checking client, see
+    s3_client_of_owner, S3 refuses a bucket of another account) or ours."""
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        if code in ("404", "NoSuchBucket", "NotFound"):
+            return "missing"
+        if code in ("403", "AccessDenied", "Forbidden"):
+            return "foreign"
+        raise
+    return "ours"
+
+
+def unless_missing(call: Callable[[], dict], *missing_codes: str) -> dict | None:
+    """The response of a read, or None when AWS answers that the thing does not exist."""
+    try:
+        return call()
+    except ClientError as error:
+        if error.response["Error"]["Code"] in missing_codes:
+            return None
+        raise
 
 
 def account_id(config: Config, boto_session: boto3.Session | None = None) -> str:

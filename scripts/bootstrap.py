@@ -2,7 +2,10 @@
 
 Idempotent: every hardening setting is checked and only what is missing is applied. A bucket
 that belongs to someone else, or that exists without versioning (state history would be lost),
-is refused rather than adopted.
+is refused rather than adopted. The credentials must be the management account the environment
+file pins; every S3 call but CreateBucket (which has no such parameter) carries
+ExpectedBucketOwner, so S3 itself refuses a bucket of another account. The TLS statement is
+merged into a bucket policy that is already there; no other statement is touched.
 """
 
 from __future__ import annotations
@@ -11,11 +14,9 @@ import json
 from dataclasses import dataclass
 from typing import Callable
 
-from botocore.exceptions import ClientError
-
 from foundation import policies
 from foundation.config import Config
-from scripts import aws
+from scripts import aws, guard
 from scripts.console import UserError, say
 
 NONCURRENT_STATE_VERSION_DAYS = 90
@@ -36,35 +37,51 @@ class Setting:
     apply: Callable[[object, str], None]
 
 
-def _read(call: Callable[[], dict], missing_codes: tuple[str, ...]) -> dict | None:
-    try:
-        return call()
-    except ClientError as error:
-        if error.response["Error"]["Code"] in missing_codes:
-            return None
-        raise
+def _tls_statement(bucket: str) -> dict:
+    return policies.deny_insecure_transport(f"arn:aws:s3:::{bucket}")
 
 
-def _tls_policy(bucket: str) -> str:
-    return json.dumps(policies.document(policies.deny_insecure_transport(f"arn:aws:s3:::{bucket}")))
+def _policy_statements(s3, bucket: str) -> tuple[dict, list[dict]]:
+    """The bucket's policy document (an empty one if it has none) and its statements."""
+    found = aws.unless_missing(lambda: s3.get_bucket_policy(Bucket=bucket), "NoSuchBucketPolicy")
+    document = json.loads(found["Policy"]) if found else policies.document()
+    statements = document.get("Statement", [])
+    return document, statements if isinstance(statements, list) else [statements]
+
+
+def _comparable(statement: dict) -> dict:
+    """A statement with its one-or-many values as sorted lists, as IAM reads them."""
+    def many(value):
+        return sorted(value) if isinstance(value, list) else [value]
+
+    return {key: many(value) if key in ("Action", "NotAction", "Resource") else value
+            for key, value in statement.items()}
 
 
 def _has_tls_deny(s3, bucket: str) -> bool:
-    found = _read(lambda: s3.get_bucket_policy(Bucket=bucket), ("NoSuchBucketPolicy",))
-    wanted = json.loads(_tls_policy(bucket))["Statement"][0]
-    return bool(found) and wanted in json.loads(found["Policy"])["Statement"]
+    wanted = _comparable(_tls_statement(bucket))
+    return any(_comparable(found) == wanted for found in _policy_statements(s3, bucket)[1])
+
+
+def _merge_tls_deny(s3, bucket: str) -> None:
+    """Put the TLS statement into the bucket policy, replacing only a statement of the same Sid."""
+    wanted = _tls_statement(bucket)
+    document, statements = _policy_statements(s3, bucket)
+    kept = [statement for statement in statements if statement.get("Sid") != wanted["Sid"]]
+    s3.put_bucket_policy(Bucket=bucket,
+                         Policy=json.dumps({**document, "Statement": [*kept, wanted]}))
 
 
 def _lifecycle_in_place(s3, bucket: str) -> bool:
-    found = _read(lambda: s3.get_bucket_lifecycle_configuration(Bucket=bucket),
-                  ("NoSuchLifecycleConfiguration",))
+    found = aws.unless_missing(lambda: s3.get_bucket_lifecycle_configuration(Bucket=bucket),
+                               "NoSuchLifecycleConfiguration")
     return bool(found) and any("NoncurrentVersionExpiration" in rule and rule["Status"] == "Enabled"
                                for rule in found["Rules"])
 
 
 def _encryption_in_place(s3, bucket: str) -> bool:
-    found = _read(lambda: s3.get_bucket_encryption(Bucket=bucket),
-                  ("ServerSideEncryptionConfigurationNotFoundError",))
+    found = aws.unless_missing(lambda: s3.get_bucket_encryption(Bucket=bucket),
+                               "ServerSideEncryptionConfigurationNotFoundError")
     return bool(found and found["ServerSideEncryptionConfiguration"]["Rules"])
 
 
@@ -77,20 +94,20 @@ SETTINGS = (
             lambda s3, b: s3.put_bucket_encryption(
                 Bucket=b, ServerSideEncryptionConfiguration=_ENCRYPTION)),
     Setting("public access block",
-            lambda s3, b: (_read(lambda: s3.get_public_access_block(Bucket=b),
-                                 ("NoSuchPublicAccessBlockConfiguration",)) or {}
+            lambda s3, b: (aws.unless_missing(lambda: s3.get_public_access_block(Bucket=b),
+                                              "NoSuchPublicAccessBlockConfiguration") or {}
                            ).get("PublicAccessBlockConfiguration") == _PUBLIC_ACCESS_BLOCK,
             lambda s3, b: s3.put_public_access_block(
                 Bucket=b, PublicAccessBlockConfiguration=_PUBLIC_ACCESS_BLOCK)),
     Setting("object ownership BucketOwnerEnforced",
-            lambda s3, b: (_read(lambda: s3.get_bucket_ownership_controls(Bucket=b),
-                                 ("OwnershipControlsNotFoundError",)) or {}
+            lambda s3, b: (aws.unless_missing(lambda: s3.get_bucket_ownership_controls(Bucket=b),
+                                              "OwnershipControlsNotFoundError") or {}
                            ).get("OwnershipControls", {}).get("Rules", [{}])[0]
             .get("ObjectOwnership") == "BucketOwnerEnforced",
             lambda s3, b: s3.put_bucket_ownership_controls(
                 Bucket=b, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})),
-    Setting("bucket policy denying non-TLS requests", _has_tls_deny,
-            lambda s3, b: s3.put_bucket_policy(Bucket=b, Policy=_tls_policy(b))),
+    Setting("bucket policy denying non-TLS requests (merged into any policy already there)",
+            _has_tls_deny, _merge_tls_deny),
     Setting("lifecycle expiring old state versions", _lifecycle_in_place,
             lambda s3, b: s3.put_bucket_lifecycle_configuration(
                 Bucket=b, LifecycleConfiguration=_LIFECYCLE)),
@@ -99,9 +116,11 @@ SETTINGS = (
 
 def bootstrap(config: Config) -> list[str]:
     """Create or complete the state bucket; returns the settings it applied (empty: nothing)."""
-    s3 = aws.client(config, "s3")
+    account_id = aws.account_id(config)
+    guard.require_pinned_management_account(config, account_id)
+    s3 = aws.s3_client_of_owner(config, account_id)
     bucket = config.state_bucket
-    status = _bucket_status(s3, bucket)
+    status = aws.bucket_status(s3, bucket)
     if status == "foreign":
         raise UserError(f"State bucket '{bucket}' exists but is not in this account (access "
                         f"denied). Bucket names are global: choose another `state.bucket` in "
@@ -125,16 +144,3 @@ def bootstrap(config: Config) -> list[str]:
     else:
         say(f"State bucket '{bucket}' already in place: every setting as required, nothing changed.")
     return applied
-
-
-def _bucket_status(s3, bucket: str) -> str:
-    try:
-        s3.head_bucket(Bucket=bucket)
-    except ClientError as error:
-        code = error.response["Error"]["Code"]
-        if code in ("404", "NoSuchBucket", "NotFound"):
-            return "missing"
-        if code in ("403", "AccessDenied", "Forbidden"):
-            return "foreign"
-        raise
-    return "ours"

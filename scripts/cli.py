@@ -20,6 +20,7 @@ from foundation import config as config_module
 from foundation.config import Config, ConfigError
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
 from scripts import (
+    adopt,
     bootstrap,
     demo,
     dev_workspace,
@@ -31,7 +32,7 @@ from scripts import (
     root_verify,
 )
 from scripts.console import Steps, UserError, say
-from scripts.synth import synth
+from scripts.synth import stacks_dir, synth
 from scripts.terraform import Terraform
 from scripts.workspaces import member_account
 
@@ -92,6 +93,11 @@ def validate(config: Config, stack: str) -> None:
     for name in selected_stacks(config, stack):
         Terraform(config, name).validate()
         say(f"{name}: configuration is valid")
+
+
+def adopt_existing(config: Config) -> None:
+    synth(config)
+    adopt.adopt(config, stacks_dir())
 
 
 def root_steps_walk(config: Config, *, print_checklist: bool) -> None:
@@ -160,6 +166,8 @@ COMMANDS = {
                         lambda config, args: validate(config, args.stack), (STACK,)),
     "bootstrap": Command("create or complete the hardened Terraform state bucket",
                          lambda config, args: bootstrap.bootstrap(config)),
+    "adopt": Command("find what already exists (read-only) and plan importing it on the first "
+                     "apply", lambda config, args: adopt_existing(config)),
     "local-up": Command("start the local AWS emulator in the background",
                         lambda config, args: local_aws.start(config)),
     "local-down": Command("stop the local AWS emulator",

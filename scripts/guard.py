@@ -16,7 +16,12 @@ The rules, in order:
   3. the management workspace is applied, and its outputs name the member account;
   4. terraform will act through the member's role, and that role does not land in the
      management account (asked of STS, not assumed from names);
-  5. the assumed identity is in exactly the member account the management outputs name.
+  5. the assumed identity is in exactly the member account the management outputs name;
+  6. the management credentials, and the management outputs, are the account the environment
+     file pins (`[management] account_id`), when it pins one.
+
+`require_pinned_management_account` is rule 6 on its own, for the helpers that act in the
+management account (bootstrap, adopt) before anything else.
 
 Before a freeze or thaw (`kill_switch_guard`): rule 1; the management outputs name the account
 and the freeze SCP; the account is not the management account, neither by the outputs nor by
@@ -62,6 +67,8 @@ REASON_TARGET_IS_MANAGEMENT = "the target account is the management account"
 REASON_NOT_IN_ORGANIZATION = "Organizations does not list the account as a member"
 REASON_NOT_MANAGEMENT_CALLER = ("the credentials are not the management account's (only it "
                                 "attaches SCPs)")
+REASON_NOT_PINNED_MANAGEMENT = ("the management account is not the one the environment file pins "
+                                "([management] account_id)")
 
 
 def approved_without_asking(stack: str, *, yes: bool,
@@ -76,6 +83,26 @@ def approved_without_asking(stack: str, *, yes: bool,
     if stack == MANAGEMENT_STACK:
         return False
     return (os.environ if environ is None else environ).get(AUTO_APPROVE_VARIABLE) == "1"
+
+
+def pinned_management_problem(config: Config, account_id: str | None,
+                              seen: str = "these credentials land in") -> str | None:
+    """Why `account_id` is not the management account the environment file pins (None: it is,
+    or the file pins none). `seen` says where the id comes from."""
+    pinned = config.management_account_id
+    if pinned is None or account_id == pinned:
+        return None
+    found = f"account {account_id}" if account_id else "an account STS could not name"
+    return (f"{seen} {found}, but {config.source.name} pins the management account {pinned} "
+            "([management] account_id): use that account's credentials, or correct the id in "
+            "the file")
+
+
+def require_pinned_management_account(config: Config, caller_account_id: str | None) -> None:
+    """Refuse, before anything runs, credentials that are not the pinned management account."""
+    problem = pinned_management_problem(config, caller_account_id)
+    if problem:
+        raise UserError(f"Refusing to act; nothing was changed: {problem}.")
 
 
 class Refused(UserError):
@@ -200,6 +227,17 @@ def member_destroy_guard(config: Config, account_name: str,
         else:
             checks.record("assumed identity is the member account", True,
                           f"STS says {assumed_id}, as the management outputs name")
+
+    # 6. The management side is the account the environment file pins, if it pins one.
+    if config.management_account_id:
+        caller = aws.caller_account_or_none(config)
+        problems = [problem for problem in (
+            pinned_management_problem(config, caller),
+            management_id and pinned_management_problem(
+                config, management_id, "the management outputs name")) if problem]
+        checks.record(REASON_NOT_PINNED_MANAGEMENT if problems else "pinned management account",
+                      not problems, "; ".join(problems) or
+                      f"credentials and outputs are account {config.management_account_id}")
 
     if checks.reasons:
         raise Refused(f"destroy the '{account_name}' workspace", checks.reasons)

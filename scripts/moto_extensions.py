@@ -950,11 +950,43 @@ def organization_trail_in_member_accounts() -> None:
     _wrap(Trail, "get_event_selectors", or_default)
 
 
+def cloudtrail_describe_trails_by_name() -> None:
+    """CloudTrail DescribeTrails answers only for the trails in `trailNameList` (names or ARNs),
+    as AWS does; moto answered with every trail, so the provider found two where it asked for one
+    whenever the account had a trail besides the organization trail."""
+    from moto.cloudtrail.responses import CloudTrailResponse
+
+    def by_name(describe_all):
+        def describe_trails(response) -> str:
+            wanted = response._get_param("trailNameList") or []
+            answer = describe_all(response)
+            if not wanted:
+                return answer
+            trails = json.loads(answer)["trailList"]
+            return json.dumps({"trailList": [trail for trail in trails if trail["Name"] in wanted
+                                             or trail["TrailARN"] in wanted]})
+        return describe_trails
+
+    _wrap(CloudTrailResponse, "describe_trails", by_name)
+
+
+def iam_root_user_resource() -> None:
+    """IAM policies may name a root user, `arn:aws:iam::<account>:root`, as a Resource: the
+    resource type of sts:AssumeRoot (centralized root access, Nov 2024). moto's policy validator
+    predates it and refused the document."""
+    from moto.iam.policy_validation import VALID_RESOURCE_PATH_STARTING_VALUES
+
+    paths = VALID_RESOURCE_PATH_STARTING_VALUES["iam"]["values"]
+    if "root" not in paths:
+        paths.append("root")
+
+
 EXTENSIONS = [evaluate_bucket_policy_conditions, budget_notification_subscribers, budget_tags,
               update_budget, budget_actions, cost_anomaly_detection, iam_trusted_access,
               iam_organizations_features, access_analyzer, alternate_contacts_need_trusted_access,
-              organization_trail_in_member_accounts, describe_snapshots_by_owner,
-              main_route_table_kept, iam_lists_say_if_truncated, default_vpc_as_on_aws,
+              organization_trail_in_member_accounts, cloudtrail_describe_trails_by_name,
+              iam_root_user_resource, describe_snapshots_by_owner, main_route_table_kept,
+              iam_lists_say_if_truncated, default_vpc_as_on_aws,
               primary_network_interface_goes_with_instance, last_page_has_no_token,
               unimplemented_actions_fail_fast]
 

@@ -1,14 +1,16 @@
 """AWS CLI profiles for every account of an environment: `make profiles` (`WRITE=1` to install).
 
-One profile for the management account (an admin user's access key, with its MFA device) and one
-per member account that assumes the member's role from it. Printed to stdout by default;
-`--write` puts them into the AWS CLI config file (`$AWS_CONFIG_FILE` or ~/.aws/config, or
-`--config-file`) between marker comments, after a timestamped backup. A later run replaces that
-block in place, so it never duplicates sections; a same-named section outside the block is
-refused rather than shadowed.
+One profile for the management account (an admin user's access key, with its MFA device), one
+per member account that assumes the member's role from it, and, with centralized root access, one
+for the management account's root-sessions role (the one that may call `sts:AssumeRoot`).
+Printed to stdout by default; `--write` puts them into the AWS CLI config file
+(`$AWS_CONFIG_FILE` or ~/.aws/config, or `--config-file`) between marker comments, after a
+timestamped backup. A later run replaces that block in place, so it never duplicates sections; a
+same-named section outside the block is refused rather than shadowed.
 
-Account ids come from the management workspace's outputs (the state bucket), then STS; when
-neither answers, a placeholder and a note say what to fill in.
+Account ids come from the management workspace's outputs (the state bucket), then the
+environment file's `[management] account_id`, then STS; when none answers, a placeholder and a
+note say what to fill in.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from foundation.contract import (
     MANAGED_BY,
     MANAGEMENT_STACK,
     OUTPUT_MANAGEMENT_ACCOUNT_ID,
+    root_sessions_role_name,
 )
 from scripts import aws, workspaces
 from scripts.console import UserError, say
@@ -50,7 +53,8 @@ def _unless_unavailable(lookup: Callable[[], T]) -> T | None:
 
 def management_account_id(config: Config) -> str | None:
     outputs = _unless_unavailable(lambda: workspaces.state_outputs(config, MANAGEMENT_STACK)) or {}
-    return outputs.get(OUTPUT_MANAGEMENT_ACCOUNT_ID) or aws.caller_account_or_none(config)
+    return (outputs.get(OUTPUT_MANAGEMENT_ACCOUNT_ID) or config.management_account_id
+            or aws.caller_account_or_none(config))
 
 
 def profile_name(config: Config, account: str) -> str:
@@ -87,11 +91,21 @@ def snippet(config: Config, admin: str | None = None) -> str:
         f"Replace {ACCOUNT_ID_PLACEHOLDER}: neither the management workspace nor STS answered.")
     management_profile = profile_name(config, MANAGEMENT_STACK)
     begin, end = markers(config)
+    root_sessions = SimpleNamespace(
+        profile=root_sessions_profile(config),
+        role_arn=f"arn:aws:iam::{account_id or ACCOUNT_ID_PLACEHOLDER}:role/"
+                 f"{root_sessions_role_name(config.name_prefix)}"
+    ) if config.guardrails.centralize_root_access else None
     return render("profiles.ini.j2", begin_marker=begin, end_marker=end, admin=admin,
                   region=config.region, management_profile=management_profile,
-                  management_note=management_note,
+                  management_note=management_note, root_sessions=root_sessions,
                   mfa_serial=f"arn:aws:iam::{account_id or ACCOUNT_ID_PLACEHOLDER}:mfa/{admin}",
                   members=[_member_profile(config, account) for account in config.accounts])
+
+
+def root_sessions_profile(config: Config) -> str:
+    """The profile that assumes the root-sessions role (for `aws sts assume-root`)."""
+    return profile_name(config, "root-sessions")
 
 
 def _sections(text: str) -> set[str]:

@@ -17,15 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
+from foundation import policies
 from foundation.config import Config
+from foundation.contract import MANAGEMENT_STACK
 from foundation.paths import ROOT_STEPS_DIR
-from scripts import aws, workspaces
+from scripts import aws, profiles, workspaces
 from scripts.console import UserError, say
 from scripts.templates import ACCOUNT_ID_PLACEHOLDER, render
 
 STATE_DIR = ROOT_STEPS_DIR
 CONSOLE = "https://console.aws.amazon.com"
-ROOT_TASK_POLICY = "arn:aws:iam::aws:policy/root-task/"
+ROOT_TASK_POLICY = policies.ROOT_TASK_POLICY_PREFIX
 AUDIT_ROOT_CREDENTIALS = ROOT_TASK_POLICY + "IAMAuditRootUserCredentials"
 
 
@@ -35,15 +37,19 @@ class Step:
     title: str
 
 
-# AWS's recommended order for a new payer account.
+# AWS's recommended order for a new payer account: root secures the account, creates the first
+# administrative user and stops; everything after runs as an admin with MFA. An account with an
+# organization, accounts or an admin made by hand follows the same path (`make adopt`).
 STEPS = (
     Step("root-email", "Use a group email address for the root user"),
     Step("root-password", "Give the root user a strong password"),
     Step("root-mfa", "Turn on MFA for the root user"),
     Step("root-access-keys", "Delete the root user's access keys"),
     Step("billing-access", "Let IAM users and roles see billing information"),
-    Step("admin-console", "Give each admin user a console password and MFA"),
+    Step("first-admin", "Create the first admin user by hand, with MFA"),
     Step("stop-using-root", "Store the root password safely and stop using root"),
+    Step("first-apply", "As that admin, with MFA: bootstrap, adopt what exists, apply"),
+    Step("admin-console", "Give each admin user a console password and MFA"),
     Step("member-root-credentials",
          "Remove member accounts' root credentials (centralized root access)"),
     Step("organization-trail", "Keep one organization trail, no account-level trails"),
@@ -57,9 +63,15 @@ def signin_url(account_id: str) -> str:
 
 
 def console_pages(region: str) -> SimpleNamespace:
+    # The signed-in user's own page: the root user's, or an IAM user's (the only IAM page the
+    # force-MFA policy lets an admin without MFA open).
+    security_credentials = f"{CONSOLE}/iam/home#/security_credentials"
     return SimpleNamespace(
         root_signin="https://signin.aws.amazon.com/console",
-        root_security_credentials=f"{CONSOLE}/iam/home#/security_credentials",
+        root_security_credentials=security_credentials,
+        own_security_credentials=security_credentials,
+        iam_users=f"{CONSOLE}/iam/home#/users",
+        iam_groups=f"{CONSOLE}/iam/home#/groups",
         account_settings=f"{CONSOLE}/billing/home#/account",
         password_policy=f"{CONSOLE}/iam/home#/account_settings",
         root_access_management=f"{CONSOLE}/iam/home#/root-access-management",
@@ -75,6 +87,9 @@ def template_context(config: Config, account_id: str | None,
     return dict(env=config.env_name, account_id=account_id, signin_url=signin_url(account_id),
                 management_email=config.management_email, members=config.accounts,
                 member_ids=known_member_ids or {}, admins=config.admin_users,
+                first_admin=config.admin_users[0],
+                management_profile=profiles.profile_name(config, MANAGEMENT_STACK),
+                root_sessions_profile=profiles.root_sessions_profile(config),
                 trail=config.trail, region=config.region, guardrails=config.guardrails,
                 audit_root_policy=AUDIT_ROOT_CREDENTIALS, root_task_policy=ROOT_TASK_POLICY,
                 console=console_pages(config.region))
@@ -177,7 +192,8 @@ def walk(config: Config, account_id: str | None, state_dir: Path,
 
 
 def checklist_context(config: Config) -> tuple[str | None, dict[str, str]]:
-    """(management account id, member ids) as far as the credentials and the state tell."""
-    account_id = aws.caller_account_or_none(config)
-    known = workspaces.known_member_ids(config) if account_id else {}  # no credentials: no read
-    return account_id, known
+    """(management account id, member ids) as far as the credentials, the state and the
+    environment file's pin tell."""
+    caller = aws.caller_account_or_none(config)
+    known = workspaces.known_member_ids(config) if caller else {}  # no credentials: no read
+    return caller or config.management_account_id, known

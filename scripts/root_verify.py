@@ -18,8 +18,12 @@ Decisions:
 - Centralized root access is read with IAM ListOrganizationsFeatures. Each member account's root
   credentials are read in a root session (sts:AssumeRoot with the AWS task policy
   IAMAuditRootUserCredentials, which can only read them): its IAM calls without a user name
-  answer for the root user. Member ids come from the management workspace state; an account it
-  has not created yet, or an endpoint without AssumeRoot (the emulator), is CANNOT CHECK.
+  answer for the root user. AssumeRoot is called from the management account's root-sessions
+  role, which verify assumes first (unless the credentials already are that role): an admin's
+  MFA session from GetSessionToken may call no STS API but AssumeRole and GetCallerIdentity.
+  Member ids come from the management workspace state; an account it has not created yet, a
+  role that cannot be assumed (no MFA in the credentials), or an endpoint without AssumeRoot
+  (the emulator) is CANNOT CHECK.
 """
 
 from __future__ import annotations
@@ -35,7 +39,13 @@ import boto3
 from botocore.exceptions import ClientError
 
 from foundation.config import Config
-from foundation.contract import CIS_PASSWORD_POLICY, ROOT_ACCESS_FEATURES
+from foundation.contract import (
+    CIS_PASSWORD_POLICY,
+    MANAGEMENT_STACK,
+    OUTPUT_ROOT_SESSIONS_ROLE_ARN,
+    ROOT_ACCESS_FEATURES,
+    root_sessions_role_name,
+)
 from scripts import aws, workspaces
 from scripts.console import UserError, say
 from scripts.root_steps import AUDIT_ROOT_CREDENTIALS, console_pages
@@ -221,14 +231,37 @@ class _Verifier:
             return [Check(name, FAIL, f"{', '.join(missing)} not enabled: {fix}")]
         return [Check(name, PASS, f"{' and '.join(ROOT_ACCESS_FEATURES)} enabled")]
 
+    @cached_property
+    def root_sessions(self) -> tuple[boto3.Session | None, str]:
+        """(a session in the root-sessions role, or None; what it is or why there is none)."""
+        if not self.config.guardrails.centralize_root_access:
+            return None, (f"centralized root access is off in {self.config.source.name}, so there "
+                          "is no role that may start root sessions")
+        outputs = workspaces.state_outputs(self.config, MANAGEMENT_STACK)
+        role_arn = outputs.get(OUTPUT_ROOT_SESSIONS_ROLE_ARN) or (
+            f"arn:aws:iam::{self.account_id}:role/{root_sessions_role_name(self.config.name_prefix)}")
+        if f":assumed-role/{role_arn.rsplit('/', 1)[-1]}/" in self.caller_arn:
+            return self.boto_session, role_arn
+        try:
+            session = aws.assume_role(self.config, role_arn, "root-verify", self.boto_session)
+            return session, role_arn
+        except ClientError as error:
+            reason = _cannot_check_reason(error) or _short_message(error)
+            return None, (f"could not assume {role_arn} ({reason}); it needs MFA: run this with an "
+                          "MFA session (aws sts get-session-token) or the root-sessions profile of "
+                          f"`make profiles ENV={self.config.env_name}`")
+
     def member_root(self, name: str, account: str) -> list[Check]:
         account_id = workspaces.member_account_id(self.config, account)
         if account_id is None:
             return [Check(name, CANNOT_CHECK, "account id unknown: the management workspace "
                           f"has not created it yet ({self.apply_management})")]
+        role_session, role = self.root_sessions
+        if role_session is None:
+            return [Check(name, CANNOT_CHECK, f"no root session in {account_id}: {role}")]
         try:
             session = aws.assume_root(self.config, account_id, AUDIT_ROOT_CREDENTIALS,
-                                      self.boto_session)
+                                      role_session)
         except ClientError as error:
             reason = _cannot_check_reason(error) or _short_message(error)
             return [Check(name, CANNOT_CHECK, f"no root session in {account_id}: {reason}")]

@@ -1,5 +1,8 @@
 """The one terraform runner: init (backend, provider mirror, emulator credentials), plan, apply,
 destroy and outputs for a synthesized stack, with plain `terraform` in cdktf.out/stacks/<stack>.
+
+Before a plan or apply it writes the stack's `imports.tf.json` from what `make adopt` recorded
+(scripts/adopt.py), and after a successful apply it drops them: they are in the state then.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from pathlib import Path
 
 from foundation.config import Config
 from foundation.paths import TERRAFORM_CLI_DIR
-from scripts import aws
+from scripts import adopt, aws
 from scripts.console import UserError
 from scripts.synth import stacks_dir
 
@@ -121,6 +124,7 @@ class Terraform:
     def plan(self, *, detailed_exitcode: bool = False) -> int:
         """0 means no changes; with `detailed_exitcode`, 2 means changes are pending."""
         self.init()
+        adopt.place_imports(self.config, self.dir)
         args = ["plan", "-input=false", "-lock-timeout=30s"]
         if detailed_exitcode:
             args.append("-detailed-exitcode")
@@ -133,7 +137,9 @@ class Terraform:
 
     def apply(self, *, auto_approve: bool = False) -> None:
         self.init()
+        adopt.place_imports(self.config, self.dir)
         self.run("apply", "-lock-timeout=30s", *_approval(auto_approve))
+        adopt.forget_imports(self.config, self.dir)
 
     def destroy(self, *, auto_approve: bool = False) -> None:
         self.init()

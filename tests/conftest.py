@@ -7,6 +7,7 @@ the fixtures it asks for, so no test module repeats the marker and none can forg
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -25,7 +26,7 @@ from tests.helpers import free_port, terraform_or_skip
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
 
-EMULATOR_FIXTURES = {"emulator", "foundation"}
+EMULATOR_FIXTURES = {"emulator", "foundation", "own_emulator"}
 
 
 def pytest_addoption(parser):
@@ -37,6 +38,25 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if EMULATOR_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.emulator)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def adoption_records(tmp_path_factory):
+    """What `make adopt` records goes to a directory of this session, never the repository's
+    `.adopt/`: no test reads a developer's own decisions, none leaves any behind."""
+    from scripts import adopt
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(adopt, "STATE_DIR", tmp_path_factory.mktemp("adopt"))
+        yield adopt.STATE_DIR
+
+
+@pytest.fixture(scope="module")
+def own_emulator():
+    """A fresh emulator for one test module that needs one nobody else has touched (the session
+    one holds the applied foundation)."""
+    with fresh_emulator() as config:
+        yield config
 
 
 @pytest.fixture(scope="session")
@@ -121,10 +141,10 @@ def moto_organization(mocked_example, example_config) -> dict[str, str]:
     return ids
 
 
-@pytest.fixture(scope="session")
-def emulator():
-    """A fresh local AWS (moto server over TLS) on a free port for this session; yields the
-    `local` environment's config pointed at it."""
+@contextlib.contextmanager
+def fresh_emulator():
+    """A fresh local AWS (moto server over TLS) on a free port; yields the `local` environment's
+    config pointed at it, and stops the server afterwards."""
     from scripts import local_aws
 
     terraform_or_skip()
@@ -136,6 +156,13 @@ def emulator():
             yield config
         finally:
             local_aws.stop(config)
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    """The session's emulator, shared by every test that only needs one (see fresh_emulator)."""
+    with fresh_emulator() as config:
+        yield config
 
 
 @pytest.fixture(scope="session")

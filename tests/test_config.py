@@ -37,6 +37,7 @@ DEV_ROLE = 'role_name = "OrganizationAccountAccessRole"'
 RETENTION = "retention_days = 365"
 TRAIL_TABLE = "[trail]"
 OWNER_TAG = 'owner = "alice"'
+MANAGEMENT_ACCOUNT_ID = 'account_id = "111111111111"'
 
 EMAIL = "an email address like name@example.com"
 IAM_ROLE = "an IAM role name (1-64 of letters, digits and +=,.@_-)"
@@ -44,6 +45,7 @@ ACCOUNT_NAME = ("an account name of 1-20 lowercase letters, digits or hyphens, s
                 "letter, other than 'management'")
 RETENTION_DAYS = "a positive whole number of days"
 BUCKET = "a valid S3 bucket name: "
+ACCOUNT_ID = 'a 12-digit AWS account id in quotes, such as "123456789012"'
 
 
 def add_account(name: str, email: str) -> tuple[str, str]:
@@ -153,6 +155,19 @@ CASES = {
                              [invalid("accounts.dev.role_name", IAM_ROLE, repr(name))])
        for case, name in [("slash-and-space", "Org Access/Role"), ("empty", ""),
                           ("too-long", "r" * 65)]},
+    # the pinned management account
+    "missing-management-account-id": (
+        [(MANAGEMENT_ACCOUNT_ID, "")],
+        ["key 'management.account_id': missing (required for real AWS: the management account's "
+         '12-digit id in quotes, such as "123456789012"; only an [emulator] environment may '
+         "leave it out)"]),
+    **{f"management-account-id-{case}": ([(MANAGEMENT_ACCOUNT_ID, f"account_id = {toml}")],
+                                         [invalid("management.account_id", expected, got)])
+       for case, toml, expected, got in [
+           ("short", '"11111111111"', ACCOUNT_ID, "'11111111111'"),
+           ("letters", '"11111111111a"', ACCOUNT_ID, "'11111111111a'"),
+           ("dashes", '"1111-1111-1111"', ACCOUNT_ID, "'1111-1111-1111'"),
+           ("unquoted", "111111111111", f"a string ({ACCOUNT_ID})", "111111111111")]},
     # values of the wrong type
     "type-name-prefix": ([(NAME_PREFIX, "name_prefix = 42")],
                          [invalid("name_prefix", "a string (2-20 lowercase letters, digits or "
@@ -211,6 +226,7 @@ def test_valid_file_loads_into_typed_values(tmp_path):
     assert (config.env_name, config.source) == ("example", tmp_path / "example.toml")
     assert (config.region, config.name_prefix) == ("eu-west-1", "acme")
     assert config.management_email == "aws-root@example.com"
+    assert config.management_account_id == "111111111111"
     assert config.state_bucket == "acme-terraform-state-example"
     assert config.admin_users == ("alice",)
     assert config.accounts == (MemberAccount("dev", "aws-dev@example.com", DEFAULT_ROLE_NAME,
@@ -249,6 +265,14 @@ def test_emulator_port_variable_overrides_the_endpoint_port(tmp_path, monkeypatc
     assert emulator.port == 4599 != configured.port
     assert emulator.endpoint_url == configured._replace(
         netloc=f"{configured.hostname}:4599").geturl()
+
+
+def test_an_emulator_needs_no_management_account_id_but_may_pin_one(tmp_path):
+    assert load(emulator_env(tmp_path)).management_account_id is None
+    pinned = write_env(tmp_path / "pinned", ("[management]\n",
+                                             '[management]\naccount_id = "123456789012"\n'),
+                       source=config_module.environment_path("local"))
+    assert load(pinned).management_account_id == "123456789012"
 
 
 def test_emulator_port_variable_does_not_touch_real_environments(tmp_path, monkeypatch):

@@ -109,6 +109,18 @@ def test_refuses_when_the_management_workspace_is_not_applied(foundation):
     assert reasons_starting(reasons, guard.REASON_WRONG_ACCOUNT)
 
 
+def test_refuses_when_the_file_pins_another_management_account(foundation, capsys):
+    config, stacks = foundation
+    pinned = dataclasses.replace(config, management_account_id=FOREIGN_ACCOUNT_ID)
+    reasons = refusal(pinned, stacks)
+    assert reasons_starting(reasons, guard.REASON_NOT_PINNED_MANAGEMENT)
+    assert len(reasons) == 1
+    management_id = aws.account_id(config)
+    printed = capsys.readouterr().out
+    assert f"these credentials land in account {management_id}, but" in printed
+    assert f"the management outputs name account {management_id}, but" in printed
+
+
 class OneKeyForAll(Config):
     """A plausible refactoring slip: every workspace's state at the management key."""
 

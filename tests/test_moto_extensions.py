@@ -588,3 +588,31 @@ def test_installing_twice_changes_nothing(mocked_aws, organization_with_member):
     moto_extensions.install()
     assert len(member_session.client("cloudtrail", region_name="us-east-1")
                .describe_trails()["trailList"]) == 1
+
+
+def test_describe_trails_answers_for_the_trails_named(mocked_aws):
+    s3, cloudtrail = mocked_aws("s3"), mocked_aws("cloudtrail")
+    s3.create_bucket(Bucket="trail-logs")
+    arns = {name: cloudtrail.create_trail(Name=name, S3BucketName="trail-logs")["TrailARN"]
+            for name in ("organization-trail", "management-events")}
+    by_arn = cloudtrail.describe_trails(trailNameList=[arns["organization-trail"]])["trailList"]
+    assert [trail["Name"] for trail in by_arn] == ["organization-trail"]
+    by_name = cloudtrail.describe_trails(trailNameList=["management-events"])["trailList"]
+    assert [trail["TrailARN"] for trail in by_name] == [arns["management-events"]]
+    assert cloudtrail.describe_trails(trailNameList=["no-such-trail"])["trailList"] == []
+    assert {trail["Name"] for trail in cloudtrail.describe_trails()["trailList"]} == set(arns)
+
+
+def test_a_policy_may_name_a_root_user_as_resource(mocked_aws):
+    iam = mocked_aws("iam")
+    iam.create_role(RoleName="root-sessions", AssumeRolePolicyDocument=json.dumps(
+        policies.trust_account("123456789012")))
+    iam.put_role_policy(RoleName="root-sessions", PolicyName="assume-root",
+                        PolicyDocument=json.dumps(policies.start_root_sessions(["210987654321"])))
+    stored = iam.get_role_policy(RoleName="root-sessions", PolicyName="assume-root")
+    assert stored["PolicyDocument"]["Statement"][0]["Resource"] == [
+        "arn:aws:iam::210987654321:root"]
+    with pytest.raises(iam.exceptions.MalformedPolicyDocumentException):
+        iam.put_role_policy(RoleName="root-sessions", PolicyName="typo", PolicyDocument=json.dumps(
+            policies.document(policies.statement("Typo", actions=["iam:GetUser"],
+                                                 resources=["arn:aws:iam::210987654321:usr/x"]))))

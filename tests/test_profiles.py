@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import boto3
@@ -51,12 +52,25 @@ def test_profiles_use_the_management_workspace_outputs(applied_management, examp
     assert profile_section(snippet, "acme-dev") == {
         "role_arn": DEV_ROLE_ARN, "source_profile": "acme-management",
         "mfa_serial": mfa_serial, "region": "eu-west-1"}
+    assert profile_section(snippet, "acme-root-sessions") == {
+        "role_arn": f"arn:aws:iam::{MANAGEMENT_ID}:role/acme-root-sessions",
+        "source_profile": "acme-management", "mfa_serial": mfa_serial, "region": "eu-west-1"}
     assert "Replace" not in snippet
+
+
+def test_no_root_sessions_profile_without_centralized_root_access(applied_management,
+                                                                   example_config):
+    off = dataclasses.replace(example_config, guardrails=dataclasses.replace(
+        example_config.guardrails, centralize_root_access=False))
+    assert "root-sessions" not in profiles.snippet(off)
 
 
 def test_profiles_without_management_outputs_use_placeholders(mocked_aws, example_config):
     snippet = profiles.snippet(example_config)
     assert profile_section(snippet, "acme-management")["mfa_serial"] == \
+        f"arn:aws:iam::{example_config.management_account_id}:mfa/alice"  # the file's pin
+    unpinned = profiles.snippet(dataclasses.replace(example_config, management_account_id=None))
+    assert profile_section(unpinned, "acme-management")["mfa_serial"] == \
         f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:mfa/alice"  # from STS, the credentials' account
     assert profile_section(snippet, "acme-dev")["role_arn"] == \
         "arn:aws:iam::<dev account id>:role/OrganizationAccountAccessRole"

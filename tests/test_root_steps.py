@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import json
 
 import pytest
@@ -46,9 +47,12 @@ def test_checklist_uses_a_placeholder_without_credentials(example_config, monkey
         raise NoCredentialsError()
 
     monkeypatch.setattr(aws, "account_id", no_credentials)
-    account_id, member_ids = root_steps.checklist_context(example_config)
+    assert root_steps.checklist_context(example_config) == (
+        example_config.management_account_id, {})  # the file's pin
+    unpinned = dataclasses.replace(example_config, management_account_id=None)
+    account_id, member_ids = root_steps.checklist_context(unpinned)
     assert account_id is None and member_ids == {}
-    markdown, html = root_steps.write_checklist(example_config, account_id, tmp_path)
+    markdown, html = root_steps.write_checklist(unpinned, account_id, tmp_path)
     assert "https://<management account id>.signin.aws.amazon.com/console" in markdown.read_text()
     assert "&lt;management account id&gt;" in html.read_text()
     assert "`dev`: account **<id: after the management apply>**, root email aws-dev@example.com" \
@@ -62,6 +66,49 @@ def test_print_command_says_where_it_wrote(example_config, monkeypatch, tmp_path
     assert cli.main(["root-steps", "--env", "example", "--print"]) == 0
     out = capsys.readouterr().out
     assert str(tmp_path / "example.md") in out and str(tmp_path / "example.html") in out
+
+
+def step_bodies(config, account_id: str = "123456789012") -> dict[str, str]:
+    context = root_steps.template_context(config, account_id)
+    return {step.key: step.body for step in root_steps.rendered_steps(context)}
+
+
+def test_the_first_run_goes_root_first_admin_then_the_admin_applies(example_config):
+    order = [step.key for step in STEPS]
+    assert order.index("root-access-keys") < order.index("first-admin") \
+        < order.index("stop-using-root") < order.index("first-apply") < order.index("admin-console")
+    bodies = step_bodies(example_config)
+    first_apply = bodies["first-apply"]
+    commands = ["aws sts get-session-token --profile acme-management --serial-number "
+                f"arn:aws:iam::123456789012:mfa/{ADMIN}", "make bootstrap ENV=example",
+                "make adopt ENV=example", "make apply ENV=example STACK=management",
+                "make apply ENV=example STACK=dev"]
+    positions = [first_apply.index(command) for command in commands]
+    assert positions == sorted(positions)
+    first_admin = bodies["first-admin"]
+    assert "Create group `Administrators`" in first_admin and "`AdministratorAccess`" in first_admin
+    assert f"Create user `{ADMIN}`" in first_admin
+    assert "aws configure --profile acme-management" in first_admin
+
+
+def test_admins_set_up_their_own_mfa_on_the_page_the_mfa_policy_allows(example_config):
+    bodies = step_bodies(example_config)
+    own_page = "https://console.aws.amazon.com/iam/home#/security_credentials"
+    for key in ("first-admin", "admin-console"):
+        mfa_line = next(line for line in bodies[key].splitlines() if "MFA device" in line)
+        # The force-MFA policy lets an admin without MFA list no users: only their own page.
+        assert own_page in mfa_line and "/users/" not in mfa_line, key
+
+
+def test_member_accounts_root_password_is_random_not_absent(example_config):
+    body = step_bodies(example_config)["member-root-credentials"]
+    assert "have no root password" not in body
+    assert "do have a root password: random, at least 64 characters" in body
+
+
+def test_member_root_sessions_start_from_the_root_sessions_role(example_config):
+    body = step_bodies(example_config)["member-root-credentials"]
+    assert "aws sts assume-root --profile acme-root-sessions --region eu-west-1" in body
 
 
 # --- interactive walk ----------------------------------------------------------------------

@@ -92,6 +92,10 @@ def member_root(moto_organization, example_config, monkeypatch):
 
     def root_session(config, target, task_policy_arn, boto_session=None):
         assert (target, task_policy_arn) == (account_id, root_steps.AUDIT_ROOT_CREDENTIALS)
+        # Started from the management account's root-sessions role, never from an MFA session.
+        caller = boto_session.client("sts").get_caller_identity()["Arn"]
+        assert caller.startswith(f"arn:aws:sts::{DEFAULT_ACCOUNT_ID}:assumed-role/"
+                                 f"{example_config.name_prefix}-root-sessions/")
         return session
 
     monkeypatch.setattr(aws, "assume_root", root_session)
@@ -217,9 +221,10 @@ def use_credentials_of(iam, monkeypatch, user: str, allowed_actions: list[str]) 
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
 
 
-# s3:GetObject: the member account ids come from the management workspace's state.
+# s3:GetObject: the member account ids come from the management workspace's state;
+# sts:AssumeRole: root sessions start from the root-sessions role.
 READ_ALL_BUT_BILLING = ["sts:GetCallerIdentity", "iam:Get*", "iam:List*", "cloudtrail:Describe*",
-                        "s3:GetObject"]
+                        "s3:GetObject", "sts:AssumeRole"]
 BILLING_ROW = "billing access (Budgets read)"
 
 
@@ -309,6 +314,19 @@ def test_member_root_without_assume_root_is_cannot_check(moto_organization, exam
     rows = {check.name: check for check in root_verify.verify(example_config)}
     assert rows[DEV_ROOT_ROW].status == CANNOT_CHECK
     assert "does not implement" in rows[DEV_ROOT_ROW].detail
+
+
+def test_member_root_without_the_root_sessions_role_is_cannot_check(compliant_account,
+                                                                     example_config, monkeypatch):
+    def denied(config, role_arn, session_name, boto_session=None):
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "MFA required"},
+                           "ResponseMetadata": {"HTTPStatusCode": 403}}, "AssumeRole")
+
+    monkeypatch.setattr(aws, "assume_role", denied)
+    rows = {check.name: check for check in root_verify.verify(example_config)}
+    assert rows[DEV_ROOT_ROW].status == CANNOT_CHECK
+    assert f"could not assume arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/acme-root-sessions" in \
+        rows[DEV_ROOT_ROW].detail and "MFA session" in rows[DEV_ROOT_ROW].detail
 
 
 def test_member_root_of_an_account_not_created_yet_is_cannot_check(mocked_example, example_config):

@@ -214,8 +214,8 @@ def generated_policies(stacks_dir: Path, region: str) -> dict[str, str]:
                     continue
                 policy = json.loads(fill_in(policy_text, stack, region))
                 if resource_type == "aws_iam_role":
-                    account = MANAGEMENT_ACCOUNT_ID if path.parent.name == MANAGEMENT_STACK \
-                        else MEMBER_ACCOUNT_ID
+                    account = (MANAGEMENT_ACCOUNT_ID if path.parent.name == MANAGEMENT_STACK
+                               else MEMBER_ACCOUNT_ID)
                     role_arn = f"arn:aws:iam::{account}:role/{resource['name']}"
                     for statement in policy["Statement"]:
                         statement.setdefault("Resource", role_arn)

@@ -98,8 +98,9 @@ def test_member_accounts_are_kept_and_never_closed(stack_text, management, examp
             {"email": account.email, "role_name": account.role_name,
              "close_on_deletion": False, "lifecycle": {"prevent_destroy": True}})
         _, body = the_one(management, "aws_organizations_account", email=account.email)
-        # AWS never reports role_name back; a diff on it would replace (close) the account.
-        assert "role_name" in body["lifecycle"]["ignore_changes"]
+        # AWS never reports role_name back; a diff on it would replace (close) the account. An
+        # adopted account keeps its own name: a rename needs the Account Management API.
+        assert {"role_name", "name"} <= set(body["lifecycle"]["ignore_changes"])
 
 
 # --- identity ------------------------------------------------------------------------------------
@@ -161,6 +162,30 @@ def test_cross_account_group_may_only_assume_member_roles_with_mfa(management, e
         management["output"]["member_role_arns"]["value"].values())
 
 
+def test_root_sessions_role_needs_mfa_and_may_only_assume_member_roots(management,
+                                                                      example_config):
+    [(org_key, _)] = find(management, "aws_organizations_organization")
+    role_key, role = the_one(management, "aws_iam_role",
+                             name=f"{example_config.name_prefix}-root-sessions")
+    [trust] = policy(role, "assume_role_policy")["Statement"]
+    assert trust["Principal"] == {
+        "AWS": f"arn:aws:iam::{ref('aws_organizations_organization', org_key, 'master_account_id')}"
+               ":root"}
+    assert trust["Action"] == ["sts:AssumeRole"] and trust["Condition"] == MFA_PRESENT
+    [(_, role_policy)] = find(management, "aws_iam_role_policy",
+                              role=ref("aws_iam_role", role_key, "name"))
+    [statement] = policy(role_policy)["Statement"]
+    member_ids = management["output"]["member_account_ids"]["value"].values()
+    assert (statement["Effect"], statement["Action"]) == ("Allow", ["sts:AssumeRoot"])
+    assert sorted(statement["Resource"]) == sorted(f"arn:aws:iam::{i}:root" for i in member_ids)
+    assert statement["Condition"] == {"StringEquals": {"sts:TaskPolicyArn": [
+        f"arn:aws:iam::aws:policy/root-task/{task}" for task in (
+            "IAMAuditRootUserCredentials", "IAMCreateRootUserPassword",
+            "IAMDeleteRootUserCredentials", "S3UnlockBucketPolicy", "SQSUnlockQueuePolicy")]}}
+    assert management["output"]["root_sessions_role_arn"]["value"] == ref("aws_iam_role",
+                                                                          role_key, "arn")
+
+
 def test_admin_users_join_both_groups(management, example_config):
     groups = {ref("aws_iam_group", the_one(management, "aws_iam_group", name=name)[0], "name")
               for name in ("Administrators", f"{example_config.name_prefix}-member-account-access")}
@@ -194,6 +219,10 @@ def test_trail_covers_the_organization_and_every_region(stack_text, management, 
                              bucket=ref("aws_s3_bucket", bucket_key, "id"))
     # CloudTrail checks the bucket policy when the trail is created.
     assert f"aws_s3_bucket_policy.{policy_key}" in trail["depends_on"]
+    # An organization trail needs CloudTrail's service-linked role before CreateTrail.
+    [(role_key, _)] = find(management, "aws_iam_service_linked_role",
+                           aws_service_name="cloudtrail.amazonaws.com")
+    assert f"aws_iam_service_linked_role.{role_key}" in trail["depends_on"]
 
 
 def test_every_bucket_is_private_versioned_encrypted_owner_enforced_and_tls_only(example_stacks):
@@ -288,9 +317,11 @@ def test_every_provider_tags_resources_with_workspace_and_environment(stack_text
             text, "aws", {"region": example_config.region, "default_tags": [{"tags": tags}]}), name
 
 
-def test_management_providers_use_the_callers_credentials(management):
+def test_management_providers_use_the_callers_credentials_pinned_to_the_management_account(
+        management, example_config):
     for provider in management["provider"]["aws"]:  # one per allowed region
-        assert "assume_role" not in provider and "allowed_account_ids" not in provider
+        assert "assume_role" not in provider
+        assert provider["allowed_account_ids"] == [example_config.management_account_id]
 
 
 def test_dev_provider_assumes_the_member_role_from_management_state(dev, management):
