@@ -32,11 +32,18 @@ lock: ## re-pin requirements.txt from requirements.in (on purpose only)
 synth: install ## synthesize cdktf.out/stacks/* for ENV (skipped when no input changed)
 	$(CLI) synth --env $(ENV)
 
-plan: install ## terraform plan STACK (default all, management first) for ENV
-	$(CLI) plan --env $(ENV) --stack $(STACK)
+# After management, the member stacks of STACK=all run JOBS at a time (default: the number of
+# cores), each into LOG_DIR/<env>/<stack>.log (default .terraform-cli/logs), shown in order.
+# apply runs them at once only when none asks for a confirmation (AUTO_APPROVE=1 or --yes).
+JOBS ?=
+LOG_DIR ?=
+PARALLEL_FLAGS = $(if $(JOBS),--jobs $(JOBS)) $(if $(LOG_DIR),--log-dir $(LOG_DIR))
 
-apply: install ## terraform apply STACK (default all, management first) for ENV
-	$(CLI) apply --env $(ENV) --stack $(STACK)
+plan: install ## terraform plan STACK (default all: management, then JOBS members at once) for ENV
+	$(CLI) plan --env $(ENV) --stack $(STACK) $(PARALLEL_FLAGS)
+
+apply: install ## terraform apply STACK (default all, management first; JOBS= as plan) for ENV
+	$(CLI) apply --env $(ENV) --stack $(STACK) $(PARALLEL_FLAGS)
 
 validate: install ## terraform validate every stack of ENV with the real provider
 	$(CLI) validate --env $(ENV) --stack $(STACK)

@@ -33,7 +33,7 @@ from scripts import (
 )
 from scripts.console import Steps, UserError, say
 from scripts.synth import stacks_dir, synth
-from scripts.terraform import Terraform
+from scripts.terraform import LOG_DIR, Task, Terraform, default_jobs, in_parallel
 from scripts.workspaces import member_account
 
 ALL_STACKS = "all"
@@ -55,25 +55,60 @@ def require_management_first(config: Config, stack: str) -> None:
         member_account(config, stack)
 
 
-def plan(config: Config, stack: str) -> None:
+def plan(config: Config, stack: str, *, jobs: int = 1, log_dir: Path = LOG_DIR) -> None:
     synth(config)
-    for name in selected_stacks(config, stack):
-        say(f"== terraform plan: {name} ({config.env_name})")
+    stacks = selected_stacks(config, stack)
+    if MANAGEMENT_STACK in stacks:
+        say(f"== terraform plan: {MANAGEMENT_STACK} ({config.env_name})")
+        Terraform(config, MANAGEMENT_STACK).plan()
+    members = [name for name in stacks if name != MANAGEMENT_STACK]
+    for name in members:
         require_management_first(config, name)
+    if jobs > 1 and len(members) > 1:
+        plan_members_in_parallel(config, members, jobs=jobs, log_dir=log_dir)
+        return
+    for name in members:
+        say(f"== terraform plan: {name} ({config.env_name})")
         Terraform(config, name).plan()
 
 
-def apply(config: Config, stack: str, *, yes: bool) -> None:
+def plan_members_in_parallel(config: Config, members: list[str], *, jobs: int, log_dir: Path,
+                             stacks: Path | None = None) -> None:
+    """The member workspaces are independent once management is applied."""
+    say(f"== terraform plan: {', '.join(members)} ({config.env_name}), {jobs} at a time")
+    in_parallel([member_task(config, name, log_dir, stacks,
+                             lambda terraform: terraform.plan()) for name in members], jobs)
+
+
+def member_task(config: Config, name: str, log_dir: Path, stacks: Path | None,
+                action: Callable[[Terraform], object]) -> Task:
+    log = log_dir / config.env_name / f"{name}.log"
+    return Task(name, log, lambda: action(Terraform(config, name, stacks, log=log,
+                                                    own_process_group=True)))
+
+
+def apply(config: Config, stack: str, *, yes: bool, jobs: int = 1,
+          log_dir: Path = LOG_DIR) -> None:
     stacks = selected_stacks(config, stack)
     approved = {name: guard.approved_without_asking(name, yes=yes) for name in stacks}
     for name in stacks:  # before anything runs: a refusal must not leave half an apply behind
         if not approved[name]:
             can_ask_at_the_terminal(name)
     synth(config)
-    for name in stacks:
+    members = [name for name in stacks if name != MANAGEMENT_STACK]
+    # Concurrent terraforms cannot share the terminal's prompt: only when nobody must answer.
+    concurrently = jobs > 1 and len(members) > 1 and all(approved[name] for name in members)
+    for name in [name for name in stacks if name == MANAGEMENT_STACK or not concurrently]:
         say(f"== terraform apply: {name} ({config.env_name})")
         require_management_first(config, name)
         Terraform(config, name).apply(auto_approve=approved[name])
+    if concurrently:
+        for name in members:
+            require_management_first(config, name)
+        say(f"== terraform apply: {', '.join(members)} ({config.env_name}), {jobs} at a time")
+        in_parallel([member_task(config, name, log_dir, None,
+                                 lambda terraform: terraform.apply(auto_approve=True))
+                     for name in members], jobs)
 
 
 def can_ask_at_the_terminal(stack: str) -> None:
@@ -140,6 +175,20 @@ YES = Flag(("--yes",), dict(action="store_true",
                             help="do not ask for confirmation; for a member account "
                                  f"{guard.AUTO_APPROVE_VARIABLE}=1 does the same, for the "
                                  "management stack only this flag does"))
+def positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, not {text!r}")
+    return int(text)
+
+
+JOBS = Flag(("--jobs",), dict(type=positive_int,
+                              default=os.environ.get("JOBS") or str(default_jobs()),
+                              help="member stacks at once after management (default: the number "
+                                   "of cores, or JOBS=)"))
+LOG_DIR_FLAG = Flag(("--log-dir",), dict(
+    type=Path, default=Path(os.environ.get("LOG_DIR") or LOG_DIR),
+    help=f"where concurrent stacks write their logs, <env>/<stack>.log (default: {LOG_DIR}, "
+         "or LOG_DIR=)"))
 ACCOUNT = Flag(("--account",), dict(default=os.environ.get("ACCOUNT", DEV_ACCOUNT),
                                     help=f"member account (default: {DEV_ACCOUNT}, or ACCOUNT=; "
                                          "never management)"))
@@ -158,10 +207,15 @@ COMMANDS = {
         "synthesize the stacks (skipped when no input changed)",
         lambda config, args: synth(config, force=args.force),
         (Flag(("--force",), dict(action="store_true", help="synthesize even if up to date")),)),
-    "plan": Command("terraform plan the stacks, management first",
-                    lambda config, args: plan(config, args.stack), (STACK,)),
-    "apply": Command("terraform apply the stacks, management first",
-                     lambda config, args: apply(config, args.stack, yes=args.yes), (STACK, YES)),
+    "plan": Command("terraform plan the stacks, management first, then the members at once",
+                    lambda config, args: plan(config, args.stack, jobs=args.jobs,
+                                              log_dir=args.log_dir),
+                    (STACK, JOBS, LOG_DIR_FLAG)),
+    "apply": Command("terraform apply the stacks, management first, then the members (at once "
+                     "when none asks for a confirmation)",
+                     lambda config, args: apply(config, args.stack, yes=args.yes, jobs=args.jobs,
+                                                log_dir=args.log_dir),
+                     (STACK, YES, JOBS, LOG_DIR_FLAG)),
     "validate": Command("terraform validate the stacks with the real provider",
                         lambda config, args: validate(config, args.stack), (STACK,)),
     "bootstrap": Command("create or complete the hardened Terraform state bucket",

@@ -3,16 +3,30 @@ destroy and outputs for a synthesized stack, with plain `terraform` in cdktf.out
 
 Before a plan or apply it writes the stack's `imports.tf.json` from what `make adopt` recorded
 (scripts/adopt.py), and after a successful apply it drops them: they are in the state then.
+
+`terraform init` runs only when the stack's backend, providers, CLI configuration or lock file
+changed since the last one (a fingerprint in `.terraform/`), so a plan with unchanged inputs
+costs what a bare `terraform plan` costs. Independent stacks run concurrently with
+`in_parallel`, each into its own log.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from foundation.config import Config
 from foundation.paths import TERRAFORM_CLI_DIR
@@ -27,11 +41,17 @@ MIRROR_VARIABLE = "TF_PROVIDER_MIRROR"
 KNOWN_MIRRORS = (Path("/opt/tf-plugins"),)
 MIRRORED_PROVIDER = "registry.terraform.io/hashicorp/aws"
 CLI_CONFIG = TERRAFORM_CLI_DIR / "provider-mirror.tfrc"
+PLUGIN_CACHE_VARIABLE = "TF_PLUGIN_CACHE_DIR"
+# One unpacked copy of each provider for every stack, instead of one per stack directory.
+PLUGIN_CACHE = TERRAFORM_CLI_DIR / "plugin-cache"
+LOG_DIR = TERRAFORM_CLI_DIR / "logs"
 
 PLAN_NO_CHANGES, PLAN_HAS_CHANGES = 0, 2
 
 
+@functools.cache
 def terraform_binary() -> str:
+    """The terraform on PATH, its version checked once per process."""
     binary = shutil.which("terraform")
     if binary is None:
         raise UserError("Terraform CLI not found on PATH. Install Terraform "
@@ -63,22 +83,42 @@ def cli_environment(config: Config) -> dict[str, str]:
     env["TF_IN_AUTOMATION"] = "1"
     mirror = provider_mirror()
     if mirror is not None:
-        CLI_CONFIG.parent.mkdir(exist_ok=True)
-        CLI_CONFIG.write_text(
+        _write_atomically(CLI_CONFIG, (
             "provider_installation {\n"
             f'  filesystem_mirror {{\n    path    = "{mirror}"\n'
             f'    include = ["{MIRRORED_PROVIDER}"]\n  }}\n'
-            f'  direct {{\n    exclude = ["{MIRRORED_PROVIDER}"]\n  }}\n}}\n')
+            f'  direct {{\n    exclude = ["{MIRRORED_PROVIDER}"]\n  }}\n}}\n'))
         env["TF_CLI_CONFIG_FILE"] = str(CLI_CONFIG)
+    env[PLUGIN_CACHE_VARIABLE] = str(plugin_cache_dir())
     return env
+
+
+def plugin_cache_dir() -> Path:
+    """TF_PLUGIN_CACHE_DIR as the user set it, else ours; terraform needs it to exist."""
+    cache = Path(os.environ.get(PLUGIN_CACHE_VARIABLE) or PLUGIN_CACHE)
+    cache.mkdir(parents=True, exist_ok=True)
+    return cache
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Concurrent runners may rewrite the file while a terraform reads it: never half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_file() and path.read_text() == text:
+        return
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    partial.write_text(text)
+    partial.replace(path)
 
 
 class Terraform:
     """Plain terraform in one synthesized stack's directory."""
 
     def __init__(self, config: Config, stack: str, stacks: Path | None = None,
-                 log: Path | None = None):
-        """`log`: append terraform's output to this file instead of the terminal."""
+                 log: Path | None = None, *, own_process_group: bool = False):
+        """`log`: append terraform's output to this file instead of the terminal.
+        `own_process_group`: for `in_parallel`, which forwards Ctrl-C to each terraform once
+        (it must never read the terminal then)."""
+        self.own_process_group = own_process_group
         self.config = config
         self.stack = stack
         self.dir = (stacks or stacks_dir()) / stack
@@ -94,28 +134,60 @@ class Terraform:
             check: bool = True) -> subprocess.CompletedProcess:
         command = [self.binary, *args]
         if capture or self.log is None:
-            result = subprocess.run(command, cwd=self.dir, env=self.env, text=True,
-                                    capture_output=capture)
+            result = self._subprocess(command, capture_output=capture)
             detail = result.stderr.strip() if capture else ""
         else:
             self.log.parent.mkdir(parents=True, exist_ok=True)
             with open(self.log, "a") as log:
                 log.write(f"\n$ terraform {' '.join(args)}   # stack {self.stack}\n")
                 log.flush()
-                result = subprocess.run([*command, "-no-color"], cwd=self.dir, env=self.env,
-                                        text=True, stdout=log, stderr=subprocess.STDOUT)
+                result = self._subprocess([*command, "-no-color"], stdout=log,
+                                          stderr=subprocess.STDOUT)
             detail = "\n".join(self.log.read_text().splitlines()[-15:]) + f"\n(full log: {self.log})"
         if check and result.returncode != 0:
             raise UserError(f"`terraform {args[0]}` failed in stack '{self.stack}' "
                             f"(exit {result.returncode}).\n{detail}".rstrip())
         return result
 
+    def _subprocess(self, command: list[str], **options) -> subprocess.CompletedProcess:
+        options.update(cwd=self.dir, env=self.env, text=True)
+        if self.own_process_group:
+            return run_in_own_process_group(command, **options)
+        return subprocess.run(command, **options)
+
     def init(self, *, backend: bool = True) -> None:
         if self._initialized_backend == backend:
             return
-        self.run("init", "-input=false", "-no-color", "-reconfigure",
-                 *(() if backend else ("-backend=false",)), capture=True)
+        if not self._init_is_current(backend):
+            self.run("init", "-input=false", "-no-color", "-reconfigure",
+                     *(() if backend else ("-backend=false",)), capture=True)
+            self._record_init(backend)
         self._initialized_backend = backend
+
+    def _init_fingerprint(self) -> str:
+        """What `terraform init` depends on: the stack's terraform block (backend and
+        required providers), the CLI configuration, the plugin cache and the lock file."""
+        stack = json.loads((self.dir / "cdk.tf.json").read_text())
+        digest = hashlib.sha256(json.dumps(stack.get("terraform", {}), sort_keys=True).encode())
+        cli_config = Path(self.env.get("TF_CLI_CONFIG_FILE", ""))
+        digest.update(cli_config.read_bytes() if cli_config.is_file() else b"")
+        digest.update(self.env[PLUGIN_CACHE_VARIABLE].encode())
+        lock_file = self.dir / ".terraform.lock.hcl"
+        digest.update(lock_file.read_bytes() if lock_file.is_file() else b"")
+        return digest.hexdigest()
+
+    def _fingerprint_file(self, backend: bool) -> Path:
+        return self.dir / ".terraform" / \
+            f"foundation-init-{'backend' if backend else 'nobackend'}.sha256"
+
+    def _init_is_current(self, backend: bool) -> bool:
+        """A backend init serves validate too; a validate-only init never serves a plan."""
+        wanted = self._init_fingerprint()
+        return any(path.is_file() and path.read_text() == wanted
+                   for path in {self._fingerprint_file(backend), self._fingerprint_file(True)})
+
+    def _record_init(self, backend: bool) -> None:
+        self._fingerprint_file(backend).write_text(self._init_fingerprint())
 
     def validate(self) -> None:
         self.init(backend=False)
@@ -159,3 +231,94 @@ class Terraform:
 def _approval(auto_approve: bool) -> tuple[str, ...]:
     """Without auto-approval terraform asks the person at the terminal, so input stays on."""
     return ("-input=false", "-auto-approve") if auto_approve else ()
+
+
+# --- independent stacks at once -----------------------------------------------------------------
+
+_own_group_processes: set[subprocess.Popen] = set()
+_own_group_lock = threading.Lock()
+_interrupted = threading.Event()
+
+
+def run_in_own_process_group(command: list[str], **options) -> subprocess.CompletedProcess:
+    """subprocess.run, but the child does not get the terminal's Ctrl-C itself: in_parallel
+    forwards exactly one (a second one would make terraform abandon its state)."""
+    with _own_group_lock:
+        if _interrupted.is_set():
+            raise UserError("Interrupted: nothing more was started.")
+        process = subprocess.Popen(command, process_group=0, stdin=subprocess.DEVNULL,
+                                   **({"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+                                      if options.pop("capture_output", False) else {}),
+                                   **options)
+        _own_group_processes.add(process)
+    try:
+        stdout, stderr = process.communicate()
+    finally:
+        with _own_group_lock:
+            _own_group_processes.discard(process)
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
+def _forward_interrupt() -> None:
+    with _own_group_lock:
+        _interrupted.set()
+        for process in _own_group_processes:
+            process.send_signal(signal.SIGINT)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One stack's work: `run` writes everything it prints to `log`."""
+    name: str
+    log: Path
+    run: Callable[[], object]
+
+
+def default_jobs() -> int:
+    return os.cpu_count() or 1
+
+
+def in_parallel(tasks: list[Task], jobs: int, out=sys.stdout) -> dict[str, object]:
+    """Run `tasks` at most `jobs` at a time and show each one's log in the given order: the
+    first one as it grows, every later one once those before it were shown. A failure does not
+    stop the others; afterwards one UserError names every failed task. Ctrl-C is forwarded once
+    to every terraform still running, and nothing new starts."""
+    for task in tasks:
+        task.log.parent.mkdir(parents=True, exist_ok=True)
+        task.log.write_text("")
+    results: dict[str, object] = {}
+    failures: list[str] = []
+    _interrupted.clear()
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = [pool.submit(task.run) for task in tasks]
+        try:
+            for task, future in zip(tasks, futures):
+                print(f"== {task.name} (log: {task.log})", file=out, flush=True)
+                _follow(task.log, future, out)
+                error = future.exception()
+                if error is None:
+                    results[task.name] = future.result()
+                else:
+                    failures.append(f"{task.name}: {error}".splitlines()[0])
+        except KeyboardInterrupt:
+            _forward_interrupt()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    if failures:
+        raise UserError(f"{len(failures)} of {len(tasks)} failed (each log is above):\n  "
+                        + "\n  ".join(failures))
+    return results
+
+
+def _follow(log: Path, future, out, poll_seconds: float = 0.2) -> None:
+    """Copy what `log` gains to `out` until `future` is done, then the rest."""
+    with open(log) as reading:
+        while True:
+            done = future.done()
+            chunk = reading.read()
+            if chunk:
+                out.write(chunk)
+                out.flush()
+            if done:
+                return
+            time.sleep(poll_seconds)

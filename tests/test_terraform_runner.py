@@ -1,0 +1,182 @@
+"""The runner's speed-ups keep their promises: `terraform init` is skipped only while what it
+depends on is unchanged, and `in_parallel` runs independent stacks bounded, shows their logs in
+order, reports every failure and forwards one Ctrl-C to each terraform."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from foundation.paths import REPO_ROOT
+from scripts import terraform as runner
+from scripts.console import UserError
+from scripts.terraform import Task, Terraform, in_parallel
+from tests.helpers import terraform_or_skip
+
+# --- init only when needed -----------------------------------------------------------------
+
+
+@pytest.fixture
+def dev_stack(synthesize, example_config, tmp_path) -> Path:
+    terraform_or_skip()
+    stacks = tmp_path / "stacks"
+    shutil.copytree(synthesize(example_config) / "stacks" / "dev", stacks / "dev")
+    return stacks
+
+
+@pytest.fixture
+def terraform_commands(monkeypatch) -> list[str]:
+    """The terraform subcommands the runner starts, in order."""
+    started: list[str] = []
+    run = Terraform.run
+
+    def recording(self, *args, **options):
+        started.append(args[0])
+        return run(self, *args, **options)
+
+    monkeypatch.setattr(Terraform, "run", recording)
+    return started
+
+
+def test_init_runs_again_only_when_its_inputs_change(dev_stack, example_config,
+                                                     terraform_commands):
+    Terraform(example_config, "dev", stacks=dev_stack).validate()
+    Terraform(example_config, "dev", stacks=dev_stack).validate()
+    assert terraform_commands == ["init", "validate", "validate"]
+
+    lock_file = dev_stack / "dev" / ".terraform.lock.hcl"
+    lock_file.write_text(lock_file.read_text() + "\n# edited\n")
+    Terraform(example_config, "dev", stacks=dev_stack).validate()
+    assert terraform_commands[3:] == ["init", "validate"]
+
+    stack_file = dev_stack / "dev" / "cdk.tf.json"
+    stack = json.loads(stack_file.read_text())
+    stack["terraform"]["required_providers"]["aws"]["version"] = "~> 5.99"
+    stack_file.write_text(json.dumps(stack))
+    Terraform(example_config, "dev", stacks=dev_stack).validate()
+    assert terraform_commands[5:] == ["init", "validate"]
+
+
+def test_a_validate_only_init_does_not_serve_a_plan(dev_stack, example_config):
+    terraform = Terraform(example_config, "dev", stacks=dev_stack)
+    terraform.validate()
+    assert terraform._init_is_current(backend=False)
+    assert not terraform._init_is_current(backend=True)
+
+
+def test_the_plugin_cache_is_ours_unless_the_user_set_one(monkeypatch, tmp_path):
+    monkeypatch.delenv(runner.PLUGIN_CACHE_VARIABLE, raising=False)
+    assert runner.plugin_cache_dir() == runner.PLUGIN_CACHE
+    monkeypatch.setenv(runner.PLUGIN_CACHE_VARIABLE, str(tmp_path / "mine"))
+    assert runner.plugin_cache_dir() == tmp_path / "mine" and (tmp_path / "mine").is_dir()
+
+
+# --- in_parallel -----------------------------------------------------------------------------
+
+
+def sleeping_tasks(tmp_path: Path, count: int, seconds: float, running: list[int],
+                   fail: set[str] = frozenset()) -> list[Task]:
+    """Tasks that write two lines to their log, `seconds` apart, counting how many run at once
+    into running[1] (running[0]: now)."""
+    lock = threading.Lock()
+
+    def work(name: str, log: Path):
+        with lock:
+            running[0] += 1
+            running[1] = max(running[1], running[0])
+        with open(log, "a") as out:
+            out.write(f"{name} started\n")
+        time.sleep(seconds)
+        with open(log, "a") as out:
+            out.write(f"{name} finished\n")
+        with lock:
+            running[0] -= 1
+        if name in fail:
+            raise UserError(f"`terraform plan` failed in stack '{name}' (exit 1).\ndetail")
+        return name.upper()
+
+    names = [f"member{i}" for i in range(count)]
+    return [Task(name, tmp_path / f"{name}.log",
+                 lambda name=name: work(name, tmp_path / f"{name}.log")) for name in names]
+
+
+def test_in_parallel_is_bounded_and_shows_each_log_whole_and_in_order(tmp_path):
+    running = [0, 0]
+    out = io.StringIO()
+    began = time.monotonic()
+    results = in_parallel(sleeping_tasks(tmp_path, 4, 0.5, running), jobs=2, out=out)
+    elapsed = time.monotonic() - began
+    assert running[1] == 2
+    assert 1.0 <= elapsed < 1.9  # two rounds of two, not four one after another
+    assert results == {f"member{i}": f"MEMBER{i}" for i in range(4)}
+    expected = "".join(f"== member{i} (log: {tmp_path}/member{i}.log)\n"
+                       f"member{i} started\nmember{i} finished\n" for i in range(4))
+    assert out.getvalue() == expected
+
+
+def test_in_parallel_runs_the_others_when_one_fails_and_names_it(tmp_path):
+    running = [0, 0]
+    out = io.StringIO()
+    with pytest.raises(UserError) as failed:
+        in_parallel(sleeping_tasks(tmp_path, 3, 0.1, running, fail={"member1"}), jobs=3, out=out)
+    assert str(failed.value) == ("1 of 3 failed (each log is above):\n"
+                                 "  member1: `terraform plan` failed in stack 'member1' (exit 1).")
+    assert "member2 finished" in out.getvalue()
+
+
+INTERRUPTED_RUN = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from scripts.terraform import Task, in_parallel, run_in_own_process_group
+
+    CHILD = '''
+    import signal, sys, time
+    received = []
+    signal.signal(signal.SIGINT, lambda *_: received.append(1))
+    print("ready", flush=True)
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+    print(f"SIGINT x{len(received)}", flush=True)
+    '''
+
+    def child(log):
+        with open(log, "a") as out:
+            run_in_own_process_group([sys.executable, "-c", CHILD], stdout=out)
+
+    logs = [Path(sys.argv[1]) / f"{name}.log" for name in ("a", "b", "c")]
+    try:
+        in_parallel([Task(log.stem, log, lambda log=log: child(log)) for log in logs], jobs=2)
+    except KeyboardInterrupt:
+        sys.exit(130)
+""")
+
+
+def test_ctrl_c_reaches_each_running_terraform_once_and_starts_nothing_more(tmp_path):
+    """As at a terminal: the SIGINT goes to the whole process group of the runner."""
+    runner_process = subprocess.Popen([sys.executable, "-c", INTERRUPTED_RUN, str(tmp_path)],
+                                      cwd=REPO_ROOT, start_new_session=True,
+                                      stdout=subprocess.PIPE, text=True)
+    logs = {name: tmp_path / f"{name}.log" for name in ("a", "b", "c")}
+    deadline = time.monotonic() + 20
+    while not all(log.is_file() and "ready" in log.read_text() for log in
+                  (logs["a"], logs["b"])):
+        assert time.monotonic() < deadline, "the first two children never started"
+        time.sleep(0.05)
+    os.killpg(runner_process.pid, signal.SIGINT)
+    runner_process.communicate(timeout=20)
+    assert runner_process.returncode == 130
+    assert logs["a"].read_text().split() == ["ready", "SIGINT", "x1"]
+    assert logs["b"].read_text().split() == ["ready", "SIGINT", "x1"]
+    assert logs["c"].read_text() == ""
