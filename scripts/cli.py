@@ -8,6 +8,7 @@ messages here, never tracebacks.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from dataclasses import dataclass, field
@@ -123,6 +124,12 @@ def can_ask_at_the_terminal(stack: str) -> None:
             "asks below (or pass --yes on the command line).")
 
 
+def list_stacks(config: Config, *, members_only: bool, as_json: bool) -> None:
+    """The stack names in apply order, for scripts (a CI matrix reads the JSON)."""
+    names = [name for name in config.stack_names if not (members_only and name == MANAGEMENT_STACK)]
+    say(json.dumps(names) if as_json else "\n".join(names))
+
+
 def validate(config: Config, stack: str) -> None:
     synth(config)
     for name in selected_stacks(config, stack):
@@ -216,6 +223,11 @@ COMMANDS = {
                      lambda config, args: apply(config, args.stack, yes=args.yes, jobs=args.jobs,
                                                 log_dir=args.log_dir),
                      (STACK, YES, JOBS, LOG_DIR_FLAG)),
+    "stacks": Command(
+        "print the stack names, management first (--members: only the member accounts)",
+        lambda config, args: list_stacks(config, members_only=args.members, as_json=args.json),
+        (Flag(("--members",), dict(action="store_true", help="leave out the management stack")),
+         Flag(("--json",), dict(action="store_true", help="one JSON list (for a CI matrix)")))),
     "validate": Command("terraform validate the stacks with the real provider",
                         lambda config, args: validate(config, args.stack), (STACK,)),
     "bootstrap": Command("create or complete the hardened Terraform state bucket",

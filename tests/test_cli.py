@@ -3,6 +3,7 @@ management stack is never approved by an environment variable."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 
@@ -85,3 +86,14 @@ def test_make_apply_of_management_with_auto_approve_and_no_terminal_refuses():
             "nothing was changed.") in result.stderr
     assert "--yes" in result.stderr
     assert "terraform apply" not in result.stdout and "Synth" not in result.stdout
+
+
+def test_stacks_lists_the_members_as_json_for_a_ci_matrix(tmp_path, capsys):
+    from tests.helpers import write_env
+
+    env = write_env(tmp_path, ('[accounts.dev]', '[accounts.sandbox]\nemail = "s@example.com"\n'
+                                                 '\n[accounts.dev]'))
+    assert cli.main(["stacks", "--env", str(env), "--members", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == ["sandbox", "dev"]
+    assert cli.main(["stacks", "--env", str(env)]) == 0
+    assert capsys.readouterr().out.split() == [MANAGEMENT_STACK, "sandbox", "dev"]
