@@ -86,8 +86,15 @@ bootstrap: install ## create or complete the hardened Terraform state bucket for
 adopt: install ## find what already exists in ENV's management account (read-only); import it on the first apply
 	$(CLI) adopt --env $(ENV)
 
-benchmark: install ## print what synthesis costs (cold, cached, in-process) in time and memory
+benchmark: install ## every speed figure beside its target, on emulators of its own (ROUNDS=3; median)
+	$(PY) -m benchmarks.targets
+
+.PHONY: benchmark-synth test-scale
+benchmark-synth: install ## what synthesis of ENV costs (cold, cached, in-process) in time and memory
 	$(PY) -m benchmarks.synth $(ENV)
+
+test-scale: install ## the scale tier: 20 member accounts synthesize, validate and plan on an emulator
+	$(PY) -m pytest -q -s -m scale tests/test_scale.py
 
 clean: ## remove synthesized output and terraform working files (not the .venv)
 	rm -rf cdktf.out cdktf.out.previous .terraform-cli .pytest_cache

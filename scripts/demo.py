@@ -4,9 +4,15 @@ emulator up → state bucket → synth → apply management → apply each membe
 plan of every workspace that must show no change → one guarded destroy/recreate cycle of the
 dev workspace → summary. Every step converges, so running it
 again is safe; the emulator is left running for exploration.
+
+The synth needs no emulator, so it runs from the start beside the emulator's start and the
+bootstrap; the second plans are independent of each other and run at once, one log each.
 """
 
 from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from foundation import contract
 from foundation.config import Config
@@ -15,7 +21,13 @@ from foundation.paths import LOCAL_AWS_DIR
 from scripts import bootstrap, dev_workspace, kill_switch, local_aws
 from scripts.console import Steps, UserError, say
 from scripts.synth import stacks_dir, synth
-from scripts.terraform import PLAN_NO_CHANGES, Terraform
+from scripts.terraform import (
+    PLAN_NO_CHANGES,
+    Task,
+    Terraform,
+    default_jobs,
+    in_parallel,
+)
 from scripts.workspaces import state_outputs
 
 LOG_DIR = LOCAL_AWS_DIR / "logs"
@@ -28,25 +40,45 @@ def run(config: Config) -> None:
     steps = Steps(total=5 + len(config.stack_names))
     log = LOG_DIR / f"{config.env_name}-terraform.log"
     log.unlink(missing_ok=True)
-    with steps.step(f"starting the local AWS emulator ({config.emulator.endpoint_url})"):
-        local_aws.start(config)
-    with steps.step(f"bootstrapping the state bucket '{config.state_bucket}'"):
-        bootstrap.bootstrap(config)
-    with steps.step(f"synthesizing the '{config.env_name}' stacks"):
-        synth(config)
+    with ThreadPoolExecutor(max_workers=1) as background:
+        synth_report: list[str] = []
+        synthesized = background.submit(synth, config, report=synth_report.append)
+        with steps.step(f"starting the local AWS emulator ({config.emulator.endpoint_url})"):
+            local_aws.start(config)
+        with steps.step(f"bootstrapping the state bucket '{config.state_bucket}'"):
+            bootstrap.bootstrap(config)
+        with steps.step(f"synthesizing the '{config.env_name}' stacks (begun at the start)"):
+            synthesized.result()
+            say("\n".join(synth_report))
     workspaces = {stack: Terraform(config, stack, log=log) for stack in config.stack_names}
     for stack, terraform in workspaces.items():
         with steps.step(f"applying {stack}"):
             terraform.apply(auto_approve=True)
-    with steps.step("planning every workspace again: nothing may change"):
-        for stack, terraform in workspaces.items():
-            if terraform.plan(detailed_exitcode=True) != PLAN_NO_CHANGES:
-                raise UserError(f"The second plan of '{stack}' wants changes: the stacks do not "
-                                f"converge. See {log}.")
-            say(f"      {stack}: no changes")
+    with steps.step("planning every workspace again, all at once: nothing may change"):
+        second_plans(config)
     with steps.step(f"tearing down and rebuilding the '{DEV_ACCOUNT}' workspace once"):
         dev_workspace.recreate(config, DEV_ACCOUNT, stacks_dir(), auto_approve=True, log=log)
     _summary(config, steps, log)
+
+
+def plan_log(config: Config, stack: str, log_dir: Path = LOG_DIR) -> Path:
+    return log_dir / f"{config.env_name}-plan-{stack}.log"
+
+
+def second_plans(config: Config, stacks: Path | None = None, log_dir: Path = LOG_DIR) -> None:
+    """Every workspace planned again, concurrently, each into its own log: all must be clean."""
+    def plan(stack: str) -> int:
+        return Terraform(config, stack, stacks, log=plan_log(config, stack, log_dir),
+                         own_process_group=True).plan(detailed_exitcode=True)
+
+    tasks = [Task(stack, plan_log(config, stack, log_dir), lambda stack=stack: plan(stack))
+             for stack in config.stack_names]
+    exit_codes = in_parallel(tasks, default_jobs(), out=None)
+    for stack, exit_code in exit_codes.items():
+        if exit_code != PLAN_NO_CHANGES:
+            raise UserError(f"The second plan of '{stack}' wants changes: the stacks do not "
+                            f"converge. See {plan_log(config, stack, log_dir)}.")
+        say(f"      {stack}: no changes ({plan_log(config, stack, log_dir)})")
 
 
 def _summary(config: Config, steps: Steps, log) -> None:
@@ -64,7 +96,7 @@ def _summary(config: Config, steps: Steps, log) -> None:
             f"{state.limit_usd} monthly budget; frozen now: {state.frozen}")
     say(f"  terraform state     s3://{config.state_bucket}/<workspace>/terraform.tfstate "
         f"({', '.join(config.stack_names)})")
-    say(f"  terraform output    {log}")
+    say(f"  terraform output    {log}; second plans: {plan_log(config, '<stack>')}")
     say("  CIS baseline (README, \"CIS AWS Foundations coverage\")")
     for line in baseline_lines(config):
         say(f"    {line}")

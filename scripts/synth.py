@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 from foundation.config import Config
 from foundation.paths import OUT_DIR, REPO_ROOT
@@ -40,12 +41,14 @@ def stacks_dir(out_dir: Path = OUT_DIR) -> Path:
     return out_dir / "stacks"
 
 
-def synth(config: Config, out_dir: Path = OUT_DIR, *, force: bool = False) -> bool:
-    """Synthesize `config` into `out_dir`; returns False when it was already up to date."""
+def synth(config: Config, out_dir: Path = OUT_DIR, *, force: bool = False,
+          report: Callable[[str], None] = say) -> bool:
+    """Synthesize `config` into `out_dir`; returns False when it was already up to date.
+    `report` says what happened (another thread's caller collects it instead of printing)."""
     wanted = input_hash(config)
     hash_file = out_dir / HASH_FILE_NAME
     if not force and hash_file.is_file() and hash_file.read_text() == wanted:
-        say(f"Synth up to date for '{config.env_name}' ({out_dir.name}/ unchanged).")
+        report(f"Synth up to date for '{config.env_name}' ({out_dir.name}/ unchanged).")
         return False
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
@@ -61,7 +64,7 @@ def synth(config: Config, out_dir: Path = OUT_DIR, *, force: bool = False) -> bo
         _swap_in(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    say(f"Synthesized '{config.env_name}' into {out_dir.name}/stacks/: "
+    report(f"Synthesized '{config.env_name}' into {out_dir.name}/stacks/: "
         + ", ".join(sorted(p.name for p in stacks_dir(out_dir).iterdir())))
     return True
 

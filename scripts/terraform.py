@@ -23,7 +23,7 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -280,7 +280,8 @@ def default_jobs() -> int:
 
 def in_parallel(tasks: list[Task], jobs: int, out=sys.stdout) -> dict[str, object]:
     """Run `tasks` at most `jobs` at a time and show each one's log in the given order: the
-    first one as it grows, every later one once those before it were shown. A failure does not
+    first one as it grows, every later one once those before it were shown (`out=None`: the
+    logs stay in their files, for a caller that summarizes instead). A failure does not
     stop the others; afterwards one UserError names every failed task. Ctrl-C is forwarded once
     to every terraform still running, and nothing new starts."""
     for task in tasks:
@@ -293,8 +294,11 @@ def in_parallel(tasks: list[Task], jobs: int, out=sys.stdout) -> dict[str, objec
         futures = [pool.submit(task.run) for task in tasks]
         try:
             for task, future in zip(tasks, futures):
-                print(f"== {task.name} (log: {task.log})", file=out, flush=True)
-                _follow(task.log, future, out)
+                if out is None:
+                    wait([future])
+                else:
+                    print(f"== {task.name} (log: {task.log})", file=out, flush=True)
+                    _follow(task.log, future, out)
                 error = future.exception()
                 if error is None:
                     results[task.name] = future.result()

@@ -284,3 +284,13 @@ def test_demo_summary_lists_each_accounts_baseline(foundation):
     assert f"Access Analyzer {regions}" in lines[0]
     assert f"alias {config.account('dev').alias}" in lines[1]
     assert "AI services opt-out at the root" in lines[-1]
+
+
+def test_the_demos_second_plans_run_at_once_each_into_its_own_log(foundation, tmp_path, capsys):
+    config, stacks = foundation
+    demo.second_plans(config, stacks, tmp_path)
+    shown = capsys.readouterr().out
+    for stack in config.stack_names:
+        log = demo.plan_log(config, stack, tmp_path)
+        assert f"{stack}: no changes ({log})" in shown
+        assert "No changes." in log.read_text() and f"# stack {stack}" in log.read_text()

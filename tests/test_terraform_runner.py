@@ -4,6 +4,7 @@ order, reports every failure and forwards one Ctrl-C to each terraform."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -18,7 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from foundation.contract import OUTPUT_MEMBER_ACCOUNT_IDS, OUTPUT_MEMBER_ROLE_ARNS
 from foundation.paths import REPO_ROOT
+from scripts import cli
 from scripts import terraform as runner
 from scripts.console import UserError
 from scripts.terraform import Task, Terraform, in_parallel
@@ -180,3 +183,34 @@ def test_ctrl_c_reaches_each_running_terraform_once_and_starts_nothing_more(tmp_
     assert logs["a"].read_text().split() == ["ready", "SIGINT", "x1"]
     assert logs["b"].read_text().split() == ["ready", "SIGINT", "x1"]
     assert logs["c"].read_text() == ""
+
+
+# --- on the emulator -------------------------------------------------------------------------
+
+
+def test_member_stacks_plan_at_once_after_management(foundation, with_management_outputs,
+                                                    synthesize, tmp_path, capsys):
+    """A second member ("dev2", a twin of dev in the same emulated account): both plans run
+    through in_parallel, each into its own log, and are shown in order."""
+    config, _ = foundation
+    dev = config.account("dev")
+
+    def add_twin(outputs):
+        for output in (OUTPUT_MEMBER_ACCOUNT_IDS, OUTPUT_MEMBER_ROLE_ARNS):
+            outputs[output]["value"]["dev2"] = outputs[output]["value"]["dev"]
+            kind, attributes = outputs[output]["type"]  # ["object", {name: type}]
+            attributes["dev2"] = attributes["dev"]
+
+    twins = dataclasses.replace(
+        with_management_outputs("parallel-member-plans", add_twin),
+        accounts=(dev, dataclasses.replace(dev, name="dev2", email="aws-dev2@example.com",
+                                           alias=f"{config.name_prefix}-dev2")))
+    stacks = synthesize(twins) / "stacks"
+    cli.plan_members_in_parallel(twins, ["dev", "dev2"], jobs=2, log_dir=tmp_path, stacks=stacks)
+    shown = capsys.readouterr().out
+    logs = [tmp_path / twins.env_name / f"{name}.log" for name in ("dev", "dev2")]
+    assert shown.index(f"== dev (log: {logs[0]})") < shown.index(f"== dev2 (log: {logs[1]})")
+    for name, log in zip(("dev", "dev2"), logs):
+        text = log.read_text()
+        assert f"$ terraform plan -input=false -lock-timeout=30s   # stack {name}" in text
+        assert "Plan: " in text and text in shown

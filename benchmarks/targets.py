@@ -1,0 +1,240 @@
+"""`make benchmark`: every speed figure of issue 14 beside its target, measured in one run on
+emulators of its own (free ports; each stopped afterwards). The median of ROUNDS rounds
+(default 3) where a round is affordable; ROUNDS=1 for a quick look.
+
+    .venv/bin/python -m benchmarks.targets
+    ROUNDS=1 BENCHMARK_SUITE=1 .venv/bin/python -m benchmarks.targets   # also time the tiers
+
+Timings on a busy machine are noisy: run it on a quiet one.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.many_accounts import (
+    apply_management,
+    environment_with_members,
+    plan_members,
+    scale_run,
+    synth_into,
+    timed,
+)
+from benchmarks.synth import cold_and_cached
+from foundation import config as config_module
+from foundation.paths import REPO_ROOT
+from scripts import local_aws
+from scripts.terraform import default_jobs
+from tests.helpers import free_port
+
+ROUNDS = int(os.environ.get("ROUNDS") or 3)
+CONCURRENT_MEMBERS = 10
+SCALE_MEMBERS = 20
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    measured: str
+    target: str
+    met: bool | None  # None: no target to meet, or not measured
+
+
+FIGURES: list[Figure] = []
+
+
+def report(name: str, measured: str, target: str = "", met: bool | None = None) -> None:
+    FIGURES.append(Figure(name, measured, target, met))
+    print(f"  {name}: {measured}" + (f"  (target {target})" if target else ""), flush=True)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def rounds_note(values: list[float]) -> str:
+    return f"median of {len(values)}: " + ", ".join(f"{v:.1f}" for v in values)
+
+
+# --- a fresh clone, as a new user has it ----------------------------------------------------
+
+
+@contextmanager
+def fresh_clone():
+    """The committed tree in a temporary directory, sharing this checkout's virtualenvs."""
+    with tempfile.TemporaryDirectory(prefix="benchmark-clone-") as scratch:
+        clone = Path(scratch) / "repo"
+        subprocess.run(["git", "clone", "--quiet", str(REPO_ROOT), str(clone)], check=True)
+        for venv in (".venv", ".venv-scan"):
+            if (REPO_ROOT / venv).exists():
+                (clone / venv).symlink_to((REPO_ROOT / venv).resolve())
+        # make compares these with .venv/.installed: a clone's new mtimes must not reinstall
+        for requirements in clone.glob("requirements*.txt"):
+            os.utime(requirements, (0, 0))
+        yield clone
+
+
+def make(clone: Path, *arguments: str, quiet: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(["make", "--no-print-directory", *arguments], cwd=clone, text=True,
+                          stdout=subprocess.PIPE if quiet else None, stderr=subprocess.STDOUT,
+                          check=True)
+
+
+def demo_and_plan_figures() -> None:
+    print(f"make demo on a fresh emulator, from a fresh clone ({ROUNDS} round(s))", flush=True)
+    walls = []
+    with ExitStack() as cleanup:
+        for round_number in range(ROUNDS):
+            clone, port = cleanup.enter_context(fresh_clone()), free_port()
+            stop = functools.partial(make, clone, "local-down", f"LOCAL_AWS_PORT={port}")
+            cleanup.callback(stop)
+            began = time.perf_counter()
+            printed = make(clone, "demo", f"LOCAL_AWS_PORT={port}").stdout
+            walls.append(time.perf_counter() - began)
+            if round_number < ROUNDS - 1:
+                stop()  # stopping twice is harmless; an idle emulator would add noise
+        report("make demo, fresh emulator and clone (s)",
+               f"{median(walls):.0f} ({rounds_note(walls)})", "<= 180", median(walls) <= 180)
+        for title, seconds in step_timings(printed):
+            print(f"      {seconds:6.1f}s  {title}")
+        plan_ratio_figure(clone, port)
+
+
+def step_timings(printed: str) -> list[tuple[str, float]]:
+    """("[2/7] title…", seconds) of each step the demo printed, nested steps included."""
+    open_steps, timings = [], []
+    for line in printed.splitlines():
+        if re.match(r"\[\d+/\d+\] ", line):
+            open_steps.append(line.rstrip("…"))
+        elif (done := re.match(r"\s+done in ([\d.]+)s", line)) and open_steps:
+            timings.append((open_steps.pop(), float(done.group(1))))
+    return timings
+
+
+def plan_ratio_figure(clone: Path, port: int) -> None:
+    """`make plan STACK=dev` against a bare `terraform plan` in the same stack directory, with
+    the environment the runner gives terraform, alternately."""
+    environment = json.loads(subprocess.run(
+        [str(clone / ".venv/bin/python"), "-c",
+         "import json; from foundation import config; from scripts import terraform; "
+         "print(json.dumps(terraform.cli_environment(config.load('local'))))"],
+        cwd=clone, env={**os.environ, "LOCAL_AWS_PORT": str(port)}, check=True,
+        capture_output=True, text=True).stdout)
+    stack = clone / "cdktf.out" / "stacks" / "dev"
+    bare_command = [shutil.which("terraform"), "plan", "-input=false", "-lock-timeout=30s"]
+    bare, runner = [], []
+    for _ in range(ROUNDS):
+        bare.append(timed(lambda: subprocess.run(bare_command, cwd=stack, env=environment,
+                                                 stdout=subprocess.DEVNULL, check=True)))
+        runner.append(timed(lambda: make(clone, "plan", "STACK=dev", f"LOCAL_AWS_PORT={port}")))
+    ratio = median(runner) / median(bare)
+    report("make plan STACK=dev / bare terraform plan", f"{ratio:.2f}x ({median(runner):.1f}s vs "
+           f"{median(bare):.1f}s; {rounds_note(runner)} vs {rounds_note(bare)})", "<= 1.15",
+           ratio <= 1.15)
+
+
+# --- many member accounts ---------------------------------------------------------------------
+
+
+@contextmanager
+def emulator_for(members: int, work: Path):
+    os.environ[config_module.EMULATOR_PORT_VARIABLE] = str(free_port())
+    config = config_module.load(environment_with_members(work, members))
+    local_aws.start(config)
+    try:
+        yield config
+    finally:
+        local_aws.stop(config)
+
+
+def concurrent_members_figure(work: Path) -> None:
+    jobs = default_jobs()
+    print(f"plan of {CONCURRENT_MEMBERS} member stacks, {jobs} at a time vs one at a time",
+          flush=True)
+    with emulator_for(CONCURRENT_MEMBERS, work) as config:
+        stacks = synth_into(config, work / "cdktf.out")
+        apply_management(config, stacks, work / "logs")
+        plan_members(config, stacks, work / "logs", jobs)  # the first one runs terraform init
+        sequential, concurrent = [], []
+        for _ in range(ROUNDS):
+            sequential.append(timed(lambda: plan_members(config, stacks, work / "logs", 1)))
+            concurrent.append(timed(lambda: plan_members(config, stacks, work / "logs", jobs)))
+    ratio = median(concurrent) / median(sequential)
+    report(f"plan of {CONCURRENT_MEMBERS} members, JOBS={jobs} / JOBS=1",
+           f"{ratio:.2f}x ({median(concurrent):.1f}s vs {median(sequential):.1f}s)", "<= 0.6",
+           ratio <= 0.6)
+
+
+def scale_figure(work: Path) -> None:
+    print(f"scale: {SCALE_MEMBERS} member accounts (one round)", flush=True)
+    with emulator_for(SCALE_MEMBERS, work) as config:
+        seconds = scale_run(config, work)
+    for step, value in seconds.items():
+        report(f"scale, {SCALE_MEMBERS} members: {step} (s)", f"{value:.1f}")
+    report(f"scale, {SCALE_MEMBERS} members: all steps (s)", f"{sum(seconds.values()):.0f}",
+           "passes (make test-scale)", True)
+
+
+# --- synth and the test tiers -----------------------------------------------------------------
+
+
+def synth_figures() -> None:
+    print(f"synth of the local environment ({ROUNDS} round(s))", flush=True)
+    config = config_module.load("local")
+    rounds = [cold_and_cached(config) for _ in range(ROUNDS)]
+    cold, cached = [r[0] for r in rounds], [r[1] for r in rounds]
+    report("cold synth (s)", f"{median(cold):.1f} ({rounds_note(cold)})",
+           "= the bare import of the bindings (reported)")
+    report("cached synth, inputs unchanged (s)", f"{median(cached):.2f}", "< 1", median(cached) < 1)
+
+
+# The other tiers time themselves here when asked: a whole suite per round is too long to run
+# by default. Each row: (make target, target seconds).
+SUITE_TIERS = (("test-fast", 60), ("test", 360))
+
+
+def suite_figures() -> None:
+    for target, budget in SUITE_TIERS:
+        if os.environ.get("BENCHMARK_SUITE") != "1":
+            report(f"make {target} (s)", "not measured (BENCHMARK_SUITE=1 does)", f"<= {budget}")
+            continue
+        declared = subprocess.run(["make", "-n", target], cwd=REPO_ROOT,
+                                  capture_output=True).returncode == 0
+        if not declared:
+            report(f"make {target} (s)", "no such make target", f"<= {budget}")
+            continue
+        seconds = timed(lambda: subprocess.run(["make", "--no-print-directory", target],
+                                               cwd=REPO_ROOT, stdout=subprocess.DEVNULL,
+                                               check=True))
+        report(f"make {target} (s)", f"{seconds:.0f}", f"<= {budget}", seconds <= budget)
+
+
+def main() -> None:
+    print(f"issue 14 benchmark: {os.cpu_count()} cores, ROUNDS={ROUNDS}\n", flush=True)
+    synth_figures()
+    demo_and_plan_figures()
+    with tempfile.TemporaryDirectory(prefix="benchmark-members-") as scratch:
+        concurrent_members_figure(Path(scratch) / "concurrent")
+        scale_figure(Path(scratch) / "scale")
+    suite_figures()
+    print("\nfigure" + " " * 50 + "measured / target")
+    for figure in FIGURES:
+        verdict = {True: "met", False: "MISSED", None: ""}[figure.met]
+        print(f"  {figure.name:<54} {figure.measured}\n  {'':<54} target {figure.target or '-'}"
+              f"  {verdict}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
