@@ -48,7 +48,7 @@ def validate_all(config: Config, stacks: Path, log_dir: Path, jobs: int) -> None
     in_parallel([Task(name, log_dir / f"validate-{name}.log",
                       lambda name=name: Terraform(config, name, stacks,
                                                   own_process_group=True).validate())
-                 for name in config.stack_names], jobs, out=None)
+                 for name in config.stack_names], jobs, show=False)
 
 
 def apply_management(config: Config, stacks: Path, log_dir: Path) -> None:
@@ -63,7 +63,7 @@ def plan_members(config: Config, stacks: Path, log_dir: Path, jobs: int) -> dict
     logs = {name: log_dir / f"plan-{name}.log" for name in members}
     results = in_parallel([Task(name, logs[name], lambda name=name: Terraform(
         config, name, stacks, log=logs[name], own_process_group=True).plan())
-        for name in members], jobs, out=None)
+        for name in members], jobs, show=False)
     for name, log in logs.items():
         if "Plan: " not in log.read_text() and "No changes." not in log.read_text():
             raise AssertionError(f"the plan of {name} shows no plan: {log}")

@@ -4,6 +4,7 @@ emulators of its own (free ports; each stopped afterwards). The median of ROUNDS
 
     .venv/bin/python -m benchmarks.targets
     ROUNDS=1 BENCHMARK_SUITE=1 .venv/bin/python -m benchmarks.targets   # also time the tiers
+    LOCAL_AWS_PORT=4800 .venv/bin/python -m benchmarks.targets   # emulators on 4800, 4802, …
 
 Timings on a busy machine are noisy: run it on a quiet one.
 """
@@ -40,6 +41,13 @@ from scripts.terraform import default_jobs
 from tests.helpers import free_port
 
 ROUNDS = int(os.environ.get("ROUNDS") or 3)
+# LOCAL_AWS_PORT=N: the emulators use N, N+2, … (each also listens on its port + 1).
+_BASE_PORT = os.environ.get(config_module.EMULATOR_PORT_VARIABLE)
+_PORTS = iter(range(int(_BASE_PORT), int(_BASE_PORT) + 100, 2)) if _BASE_PORT else None
+
+
+def emulator_port() -> int:
+    return next(_PORTS) if _PORTS else free_port()
 CONCURRENT_MEMBERS = 10
 SCALE_MEMBERS = 20
 
@@ -97,7 +105,7 @@ def demo_and_plan_figures() -> None:
     walls = []
     with ExitStack() as cleanup:
         for round_number in range(ROUNDS):
-            clone, port = cleanup.enter_context(fresh_clone()), free_port()
+            clone, port = cleanup.enter_context(fresh_clone()), emulator_port()
             stop = functools.partial(make, clone, "local-down", f"LOCAL_AWS_PORT={port}")
             cleanup.callback(stop)
             began = time.perf_counter()
@@ -150,7 +158,7 @@ def plan_ratio_figure(clone: Path, port: int) -> None:
 
 @contextmanager
 def emulator_for(members: int, work: Path):
-    os.environ[config_module.EMULATOR_PORT_VARIABLE] = str(free_port())
+    os.environ[config_module.EMULATOR_PORT_VARIABLE] = str(emulator_port())
     config = config_module.load(environment_with_members(work, members))
     local_aws.start(config)
     try:

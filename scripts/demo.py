@@ -73,7 +73,7 @@ def second_plans(config: Config, stacks: Path | None = None, log_dir: Path = LOG
 
     tasks = [Task(stack, plan_log(config, stack, log_dir), lambda stack=stack: plan(stack))
              for stack in config.stack_names]
-    exit_codes = in_parallel(tasks, default_jobs(), out=None)
+    exit_codes = in_parallel(tasks, default_jobs(), show=False)
     for stack, exit_code in exit_codes.items():
         if exit_code != PLAN_NO_CHANGES:
             raise UserError(f"The second plan of '{stack}' wants changes: the stacks do not "

@@ -183,8 +183,14 @@ class Terraform:
     def _init_is_current(self, backend: bool) -> bool:
         """A backend init serves validate too; a validate-only init never serves a plan."""
         wanted = self._init_fingerprint()
-        return any(path.is_file() and path.read_text() == wanted
-                   for path in {self._fingerprint_file(backend), self._fingerprint_file(True)})
+        return self._providers_installed() and any(
+            path.is_file() and path.read_text() == wanted
+            for path in {self._fingerprint_file(backend), self._fingerprint_file(True)})
+
+    def _providers_installed(self) -> bool:
+        """Each provider init installed still resolves (they link into the plugin cache)."""
+        installed = list((self.dir / ".terraform" / "providers").glob("*/*/*/*/*"))
+        return bool(installed) and all(path.exists() for path in installed)
 
     def _record_init(self, backend: bool) -> None:
         self._fingerprint_file(backend).write_text(self._init_fingerprint())
@@ -278,15 +284,18 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
-def in_parallel(tasks: list[Task], jobs: int, out=sys.stdout) -> dict[str, object]:
-    """Run `tasks` at most `jobs` at a time and show each one's log in the given order: the
-    first one as it grows, every later one once those before it were shown (`out=None`: the
-    logs stay in their files, for a caller that summarizes instead). A failure does not
+def in_parallel(tasks: list[Task], jobs: int, *, show: bool = True,
+                out=None) -> dict[str, object]:
+    """Run `tasks` at most `jobs` at a time and show each one's log on `out` (default: stdout)
+    in the given order: the first one as it grows, every later one once those before it were
+    shown (`show=False`: the logs stay in their files, for a caller that summarizes instead).
+    Returns what each task returned, by name. A failure does not
     stop the others; afterwards one UserError names every failed task. Ctrl-C is forwarded once
     to every terraform still running, and nothing new starts."""
     for task in tasks:
         task.log.parent.mkdir(parents=True, exist_ok=True)
         task.log.write_text("")
+    out = sys.stdout if out is None else out
     results: dict[str, object] = {}
     failures: list[str] = []
     _interrupted.clear()
@@ -294,7 +303,7 @@ def in_parallel(tasks: list[Task], jobs: int, out=sys.stdout) -> dict[str, objec
         futures = [pool.submit(task.run) for task in tasks]
         try:
             for task, future in zip(tasks, futures):
-                if out is None:
+                if not show:
                     wait([future])
                 else:
                     print(f"== {task.name} (log: {task.log})", file=out, flush=True)

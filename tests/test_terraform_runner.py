@@ -70,6 +70,10 @@ def test_init_runs_again_only_when_its_inputs_change(dev_stack, example_config,
     Terraform(example_config, "dev", stacks=dev_stack).validate()
     assert terraform_commands[5:] == ["init", "validate"]
 
+    shutil.rmtree(dev_stack / "dev" / ".terraform" / "providers")
+    Terraform(example_config, "dev", stacks=dev_stack).validate()
+    assert terraform_commands[7:] == ["init", "validate"]
+
 
 def test_a_validate_only_init_does_not_serve_a_plan(dev_stack, example_config):
     terraform = Terraform(example_config, "dev", stacks=dev_stack)
