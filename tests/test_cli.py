@@ -48,11 +48,13 @@ def recorded_applies(monkeypatch):
     applied: list[tuple[str, bool]] = []
 
     class RecordingTerraform:
-        def __init__(self, config, stack):
+        def __init__(self, config, stack, stacks=None, log=None, *, own_process_group=False):
             self.stack = stack
+            self.concurrently = own_process_group  # what in_parallel's tasks ask for
 
         def apply(self, *, auto_approve):
-            applied.append((self.stack, auto_approve))
+            applied.append((self.stack, auto_approve) + (("at once",) if self.concurrently
+                                                         else ()))
 
     monkeypatch.setattr(cli, "synth", lambda config: None)
     monkeypatch.setattr(cli, "require_management_first", lambda config, stack: None)
@@ -97,3 +99,26 @@ def test_stacks_lists_the_members_as_json_for_a_ci_matrix(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out) == ["sandbox", "dev"]
     assert cli.main(["stacks", "--env", str(env)]) == 0
     assert capsys.readouterr().out.split() == [MANAGEMENT_STACK, "sandbox", "dev"]
+
+
+@pytest.mark.parametrize("environ, yes, expected", [
+    ({guard.AUTO_APPROVE_VARIABLE: "1"}, False,
+     [(MANAGEMENT_STACK, False), ("sandbox", True, "at once"), (DEV_ACCOUNT, True, "at once")]),
+    ({}, True,
+     [(MANAGEMENT_STACK, True), ("sandbox", True, "at once"), (DEV_ACCOUNT, True, "at once")]),
+    ({}, False, [(MANAGEMENT_STACK, False), ("sandbox", False), (DEV_ACCOUNT, False)]),
+])
+def test_members_apply_at_once_only_when_none_asks(recorded_applies, monkeypatch, tmp_path,
+                                                    environ, yes, expected):
+    from foundation.config import environment_path
+    from tests.helpers import write_env
+
+    env = write_env(tmp_path, ('[accounts.dev]', '[accounts.sandbox]\nemail = "s@example.com"\n'
+                                                 '\n[accounts.dev]'),
+                    source=environment_path("local"))
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    argv = ["apply", "--env", str(env), "--jobs", "2", "--log-dir", str(tmp_path / "logs")]
+    assert cli.main(argv + (["--yes"] if yes else [])) == 0
+    assert recorded_applies == expected
