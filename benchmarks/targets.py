@@ -86,7 +86,7 @@ def fresh_clone():
         clone = Path(scratch) / "repo"
         subprocess.run(["git", "clone", "--quiet", str(REPO_ROOT), str(clone)], check=True)
         for venv in (".venv", ".venv-scan"):
-            if (REPO_ROOT / venv).exists():
+            if (REPO_ROOT / venv).exists() and not (clone / venv).is_symlink():
                 (clone / venv).symlink_to((REPO_ROOT / venv).resolve())
         # make compares these with .venv/.installed: a clone's new mtimes must not reinstall
         for requirements in clone.glob("requirements*.txt"):
