@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from foundation.config import Config, environment_path
-from foundation.contract import MANAGEMENT_STACK
+from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
 from scripts import bootstrap
 from scripts.synth import stacks_dir, synth
 from scripts.terraform import Task, Terraform, default_jobs, in_parallel
@@ -17,19 +17,19 @@ LOCAL = environment_path("local")
 
 
 def member_names(count: int) -> list[str]:
-    return [f"member{number:02d}" for number in range(1, count + 1)]
+    """dev (every environment has it), then member02, member03, …"""
+    return [DEV_ACCOUNT, *(f"member{number:02d}" for number in range(2, count + 1))]
 
 
 def environment_with_members(directory: Path, count: int) -> Path:
-    """environments/local.toml with `count` member accounts instead of its own."""
+    """environments/local.toml with `count` member accounts: its dev account and more."""
     text = LOCAL.read_text()
-    own = text.index("[accounts.dev]\n")
-    end = text.index("\n[", own + 1) + 1
+    after_dev = text.index("\n[", text.index(f"[accounts.{DEV_ACCOUNT}]\n") + 1) + 1
     accounts = "".join(f'[accounts.{name}]\nemail = "aws-{name}@example.com"\n\n'
-                       for name in member_names(count))
+                       for name in member_names(count)[1:])
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"local-{count}-members.toml"
-    path.write_text(text[:own] + accounts + text[end:])
+    path.write_text(text[:after_dev] + "\n" + accounts + text[after_dev:])
     return path
 
 

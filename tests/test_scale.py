@@ -29,5 +29,5 @@ def test_twenty_member_accounts_synthesize_validate_and_plan(tmp_path, monkeypat
         local_aws.stop(config)
     print("\n" + "\n".join(f"{MEMBERS} members, {step}: {value:.1f}s"
                            for step, value in seconds.items()))
-    plans = sorted((tmp_path / "logs").glob("plan-member*.log"))
+    plans = sorted((tmp_path / "logs").glob("plan-*.log"))
     assert len(plans) == MEMBERS and all("Plan: " in log.read_text() for log in plans)
