@@ -7,11 +7,20 @@ real credentials from the user's shell never reach the emulator.
 from __future__ import annotations
 
 import os
+import re
+import textwrap
 from typing import Callable
 
 import boto3
 from botocore.config import Config as BotoConfig
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    PartialCredentialsError,
+)
+from botocore.parsers import ResponseParserError
 
 from foundation.config import Config
 from scripts.local_aws import CA_BUNDLE
@@ -20,6 +29,41 @@ FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "te
 # Variables that would carry a user's real identity into a process talking to the emulator.
 _REAL_IDENTITY_VARIABLES = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
                             "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE")
+
+
+# Every way a botocore call can fail: ResponseParserError (an answer that is no AWS error, such
+# as an HTML error page) derives from neither ClientError nor BotoCoreError.
+ERRORS = (ClientError, BotoCoreError, ResponseParserError)
+
+
+def explain(error: Exception) -> str:
+    """One line saying what went wrong with an AWS call, without the body of an HTML page."""
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code", "?")
+        message = error.response.get("Error", {}).get("Message", "")
+        inner = re.search(r"<Message>(.*?)</Message>", message, re.DOTALL)
+        text = inner.group(1) if inner else re.sub(r"<[^>]+>", " ", message)
+        return textwrap.shorten(f"{error.operation_name} answered {code}: {text}", 200)
+    if isinstance(error, ResponseParserError):
+        status = re.search(r"\b([45]\d\d)\b", str(error))
+        return ("the endpoint answered something that is not an AWS response"
+                + (f" (HTTP {status.group(1)})" if status else ""))
+    return textwrap.shorten(str(error) or type(error).__name__, 200)
+
+
+def next_step(config: Config, error: Exception) -> str:
+    """The command that most likely fixes `error`, as a sentence."""
+    if isinstance(error, EndpointConnectionError) and config.emulator:
+        return (f"Is the emulator running? Start it with `make local-up ENV={config.env_name}` "
+                f"(LOCAL_AWS_PORT={config.emulator.port}).")
+    if isinstance(error, (NoCredentialsError, PartialCredentialsError)) or (
+            isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in
+            ("InvalidClientTokenId", "ExpiredToken", "SignatureDoesNotMatch")):
+        return ("Set credentials for the management account: AWS_PROFILE=<profile> (see `make "
+                f"profiles ENV={config.env_name}`) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.")
+    if isinstance(error, EndpointConnectionError):
+        return "Check the network connection to AWS, then run this again."
+    return "Run this again; if it keeps failing, the line above says what AWS refused."
 
 
 def process_environment(config: Config, base: dict[str, str] | None = None) -> dict[str, str]:
@@ -109,7 +153,7 @@ def caller_account_or_none(config: Config,
     """The account these credentials land in, or None when STS cannot be asked."""
     try:
         return account_id(config, boto_session)
-    except (BotoCoreError, ClientError):
+    except ERRORS:
         return None
 
 

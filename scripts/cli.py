@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
-
 from foundation import config as config_module
 from foundation.config import Config, ConfigError
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
 from scripts import (
     adopt,
+    aws,
     bootstrap,
     demo,
     dev_workspace,
@@ -302,6 +301,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     command = COMMANDS[args.command]
+    config = None
     try:
         config = config_module.load(args.env) if command.needs_environment else None
         command.run(config, args)
@@ -311,12 +311,10 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    except NoCredentialsError:
-        print("error: no AWS credentials found. Configure a profile for the management account "
-              "(see `make profiles`) or use ENV=local for the emulator.", file=sys.stderr)
-        return 1
-    except (BotoCoreError, ClientError) as error:
-        print(f"error: AWS refused the request: {error}", file=sys.stderr)
+    except aws.ERRORS as error:
+        hint = aws.next_step(config, error) if config else ""
+        print(f"error: an AWS call failed: {aws.explain(error)}. {hint}".rstrip(),
+              file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
 
 from foundation.config import Config
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
@@ -173,8 +172,8 @@ def list_leftovers(config: Config, session: boto3.Session, access_role: str) -> 
     for what, listing in listings.items():
         try:
             leftovers.found[what] = listing(config, session)
-        except (ClientError, BotoCoreError) as error:
-            leftovers.unlisted[what] = str(error)
+        except aws.ERRORS as error:
+            leftovers.unlisted[what] = aws.explain(error)
     return leftovers
 
 

@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
 
 from foundation.config import Config
 from foundation.contract import (
@@ -326,8 +325,8 @@ def _membership_problem(config: Config, account_id: str,
         master = organizations.describe_organization()["Organization"]["MasterAccountId"]
         if account_id not in {management_id, master}:
             organizations.describe_account(AccountId=account_id)
-    except (ClientError, BotoCoreError) as error:
-        return REASON_NOT_IN_ORGANIZATION, f"Organizations could not confirm {account_id} ({error})"
+    except aws.ERRORS as error:
+        return REASON_NOT_IN_ORGANIZATION, f"Organizations could not confirm {account_id} ({aws.explain(error)})"
     if account_id in {management_id, master, caller}:
         return REASON_TARGET_IS_MANAGEMENT, (
             f"{account_id} is the management account (outputs: {management_id}, Organizations: "
@@ -343,8 +342,8 @@ def _assume(config: Config, role_arn: str) -> tuple[boto3.Session | None, str | 
     try:
         session = aws.assume_role(config, role_arn, SESSION_NAME)
         return session, aws.account_id(config, session), None
-    except (ClientError, BotoCoreError) as error:
-        return None, None, f"could not assume {role_arn} and ask STS who it is ({error})"
+    except aws.ERRORS as error:
+        return None, None, f"could not assume {role_arn} and ask STS who it is ({aws.explain(error)})"
 
 
 def _synthesized(stacks: Path | None, stack: str) -> dict | None:

@@ -23,8 +23,6 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Callable, TypeVar
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from foundation.config import Config, MemberAccount
 from foundation.contract import (
     MANAGED_BY,
@@ -47,7 +45,7 @@ def _unless_unavailable(lookup: Callable[[], T]) -> T | None:
     """The lookup's answer, or None when the state bucket or AWS cannot give it."""
     try:
         return lookup()
-    except (UserError, BotoCoreError, ClientError):
+    except (UserError, *aws.ERRORS):
         return None
 
 

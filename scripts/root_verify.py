@@ -97,13 +97,15 @@ def _cannot_check_reason(error: Exception) -> str | None:
         code = error.response["Error"]["Code"]
         if code in _UNIMPLEMENTED_CODES:
             return f"the endpoint does not implement {error.operation_name} (error {code})"
+    if isinstance(error, aws.ERRORS):
+        return aws.explain(error)
     return None
 
 
 def _run(name: str, probe: Callable[[str], list[Check]]) -> list[Check]:
     try:
         return probe(name)
-    except (ClientError, NotImplementedError) as error:
+    except (*aws.ERRORS, NotImplementedError) as error:
         reason = _cannot_check_reason(error)
         if reason is None:
             raise
@@ -245,8 +247,8 @@ class _Verifier:
         try:
             session = aws.assume_role(self.config, role_arn, "root-verify", self.boto_session)
             return session, role_arn
-        except ClientError as error:
-            reason = _cannot_check_reason(error) or _short_message(error)
+        except aws.ERRORS as error:
+            reason = _cannot_check_reason(error)
             return None, (f"could not assume {role_arn} ({reason}); it needs MFA: run this with an "
                           "MFA session (aws sts get-session-token) or the root-sessions profile of "
                           f"`make profiles ENV={self.config.env_name}`")
@@ -262,8 +264,8 @@ class _Verifier:
         try:
             session = aws.assume_root(self.config, account_id, AUDIT_ROOT_CREDENTIALS,
                                       role_session)
-        except ClientError as error:
-            reason = _cannot_check_reason(error) or _short_message(error)
+        except aws.ERRORS as error:
+            reason = _cannot_check_reason(error)
             return [Check(name, CANNOT_CHECK, f"no root session in {account_id}: {reason}")]
         remaining = _root_credentials(aws.client(self.config, "iam", session))
         if not remaining:
@@ -288,7 +290,11 @@ class _Verifier:
 def verify(config: Config) -> list[Check]:
     """Run every check with the current credentials; each row PASS, FAIL or CANNOT CHECK."""
     boto_session = aws.session(config)  # one session: its clients share the loaded API models
-    identity = aws.client(config, "sts", boto_session).get_caller_identity()
+    try:
+        identity = aws.client(config, "sts", boto_session).get_caller_identity()
+    except aws.ERRORS as error:
+        raise UserError(f"Cannot ask STS who these credentials are ({aws.explain(error)}). "
+                        f"{aws.next_step(config, error)}") from None
     verifier = _Verifier(config, boto_session, identity["Account"], identity["Arn"])
     probes = [("root user", verifier.root_user)]
     probes += [(f"admin {user}", partial(verifier.admin_user, user=user))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from foundation.config import Config
 from foundation.contract import (
@@ -61,6 +61,6 @@ def known_member_ids(config: Config) -> dict[str, str]:
     """The member account ids the management state knows, by name; none if it cannot be read."""
     try:
         ids = {account.name: member_account_id(config, account.name) for account in config.accounts}
-    except (BotoCoreError, ClientError):
+    except aws.ERRORS:
         return {}
     return {name: account_id for name, account_id in ids.items() if account_id}

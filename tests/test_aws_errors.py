@@ -1,0 +1,90 @@
+"""Every botocore failure becomes a CANNOT CHECK row or one line with the next command, against
+real servers: the emulator (moto's server, not in-process moto), a stopped emulator, and an
+endpoint answering an HTML error page."""
+
+from __future__ import annotations
+
+import dataclasses
+import http.server
+import json
+import threading
+
+import boto3
+import pytest
+from botocore.config import Config as BotoConfig
+
+from foundation import config as config_module
+from foundation.contract import (
+    DEFAULT_ROLE_NAME,
+    MANAGEMENT_STACK,
+    OUTPUT_MEMBER_ACCOUNT_IDS,
+    OUTPUT_MEMBER_ROLE_ARNS,
+)
+from scripts import aws, cli, root_verify
+from scripts.root_verify import CANNOT_CHECK
+from tests.helpers import free_port
+
+DEV_ID = "210987654321"
+
+
+class _HtmlErrorPage(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):  # noqa: N802 (http.server's naming)
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = b"<!doctype html><html><body><h1>500 Internal Server Error</h1></body></html>"
+        self.send_response(500)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def html_error_endpoint():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _HtmlErrorPage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_an_html_error_page_is_one_of_the_errors_and_explained_in_one_line(html_error_endpoint):
+    sts = boto3.client("sts", region_name="us-east-1", endpoint_url=html_error_endpoint,
+                       aws_access_key_id="testing", aws_secret_access_key="testing",
+                       config=BotoConfig(retries={"max_attempts": 1}))
+    with pytest.raises(aws.ERRORS) as raised:
+        sts.get_caller_identity()
+    explained = aws.explain(raised.value)
+    assert "\n" not in explained and "<" not in explained
+    assert "HTTP 500" in explained
+
+
+def test_root_verify_against_a_stopped_emulator_names_make_local_up(monkeypatch, capsys):
+    port = free_port()  # nothing listens there
+    monkeypatch.setenv(config_module.EMULATOR_PORT_VARIABLE, str(port))
+    assert cli.main(["root-verify", "--env", "local"]) == 1
+    error = capsys.readouterr().err
+    assert "Traceback" not in error and len(error.strip().splitlines()) == 1
+    assert "make local-up ENV=local" in error and f"LOCAL_AWS_PORT={port}" in error
+
+
+def test_root_verify_on_the_emulator_server_cannot_check_assume_root(emulator, capsys):
+    """The server (not in-process moto) lacks sts:AssumeRoot: the member row says so."""
+    config = dataclasses.replace(emulator, state_bucket="root-verify-errors-state")
+    s3 = aws.client(config, "s3")
+    s3.create_bucket(Bucket=config.state_bucket)
+    key = config.state_key(MANAGEMENT_STACK)
+    outputs = {OUTPUT_MEMBER_ACCOUNT_IDS: {"dev": DEV_ID},
+               OUTPUT_MEMBER_ROLE_ARNS: {"dev": f"arn:aws:iam::{DEV_ID}:role/{DEFAULT_ROLE_NAME}"}}
+    s3.put_object(Bucket=config.state_bucket, Key=key, Body=json.dumps(
+        {"outputs": {name: {"value": value} for name, value in outputs.items()}}).encode())
+    try:
+        checks = root_verify.verify(config)
+    finally:
+        s3.delete_object(Bucket=config.state_bucket, Key=key)
+        s3.delete_bucket(Bucket=config.state_bucket)
+    member = next(check for check in checks if check.name == "member dev: root credentials")
+    assert member.status == CANNOT_CHECK
+    assert f"no root session in {DEV_ID}" in member.detail and "AssumeRoot" in member.detail
+    assert "Traceback" not in capsys.readouterr().out
