@@ -68,7 +68,7 @@ security-scan: install scan-install ## checkov and parliament over the example s
 	$(PY) -m pytest -q tests/test_security_scan.py
 
 snapshot-update: install ## rewrite the committed snapshots of environments/example.toml
-	$(PY) -m pytest -q tests/test_snapshots.py --snapshot-update
+	$(PY) -m pytest -q tests/test_snapshots.py tests/test_dev_reset.py -k "snapshot" --snapshot-update
 
 demo: install ## the main job: the whole foundation on the local emulator, checked and summarized
 	$(CLI) demo --env $(ENV)
@@ -114,12 +114,15 @@ profiles: install ## print AWS CLI profiles for ENV's accounts (WRITE=1: into ~/
 # AUTO_APPROVE=1 skips the typed confirmation for member accounts (CI); the CLI reads it, and
 # never lets it approve the management stack.
 ACCOUNT ?= dev
-.PHONY: dev-destroy dev-recreate
+.PHONY: dev-destroy dev-recreate dev-reset
 dev-destroy: install ## destroy ACCOUNT's workspace (default dev) after the guard and a typed account id
 	$(CLI) dev-destroy --env $(ENV) --account $(ACCOUNT)
 
 dev-recreate: install ## destroy, re-apply and clean-plan ACCOUNT's workspace (default dev), timed
 	$(CLI) dev-recreate --env $(ENV) --account $(ACCOUNT)
+
+dev-reset: install ## ACCOUNT (default dev) back to its baseline: aws-nuke preview, typed alias, delete, rebuild, proof
+	$(CLI) dev-reset --env $(ENV) --account $(ACCOUNT)
 
 # The cost kill switch by hand: freezing needs no confirmation (it only denies); thawing asks for
 # the typed account id like a destroy (AUTO_APPROVE=1 skips that for member accounts).

@@ -57,6 +57,10 @@ _CONTACT_PHONE = re.compile(r"^[\s0-9()+-]+$")
 CONTACT_TYPES = ("billing", "operations", "security")
 CONTACT_LIMITS = {"name": 64, "title": 50, "email": 254, "phone": 25}
 _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
+# A name or ARN the dev reset keeps: no whitespace or quotes, which would read as YAML syntax.
+_RESET_KEEP = re.compile(r"^[A-Za-z0-9+=,.@_/:#*-]{3,2048}$")
+RESET_KEEP_EXPECTED = ("a list of resource names or ARNs to keep, such as [\"my-notes-bucket\"] "
+                       "(each 3-2048 of letters, digits and +=,.@_/:#*-, each once)")
 
 # Defaults for environment files written before [guardrails] and [budgets] existed.
 DEFAULT_ORGANIZATION_BUDGET_USD = 20
@@ -80,6 +84,9 @@ class MemberAccount:
     monthly_budget_usd: float = DEFAULT_ACCOUNT_BUDGET_USD
     alias: str = ""  # the IAM account alias; by default <name_prefix>-<name>
     freeze_at_percent: float = DEFAULT_FREEZE_AT_PERCENT  # 0: the kill switch is off
+    # The dev reset (aws-nuke): whether it deletes the default VPCs too, and what it keeps.
+    reset_default_vpc: bool = False
+    reset_keep: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -378,7 +385,8 @@ class _Validator:
                              f"starting with a letter, other than '{MANAGEMENT_STACK}'", name)
             entry = self.table(entry, prefix)
             self.known_keys(entry, prefix + ".", {"email"},
-                            {"role_name", "monthly_budget_usd", "alias", "freeze_at_percent"})
+                            {"role_name", "monthly_budget_usd", "alias", "freeze_at_percent",
+                             "reset_default_vpc", "reset_keep"})
             email = self.email(entry, "email", f"{prefix}.email")
             role_name = self.string(entry, "role_name", f"{prefix}.role_name", _IAM_NAME,
                                     "an IAM role name (1-64 of letters, digits and +=,.@_-)",
@@ -391,9 +399,12 @@ class _Validator:
                 DEFAULT_FREEZE_AT_PERCENT, MAX_THRESHOLD_PERCENT,
                 f"a percentage of the account's monthly budget from 0 to {MAX_THRESHOLD_PERCENT} "
                 "(0 turns the kill switch off)")
-            accounts.append(MemberAccount(name=name, email=email, role_name=role_name,
-                                          monthly_budget_usd=budget, alias=alias,
-                                          freeze_at_percent=freeze_at))
+            accounts.append(MemberAccount(
+                name=name, email=email, role_name=role_name, monthly_budget_usd=budget,
+                alias=alias, freeze_at_percent=freeze_at,
+                reset_default_vpc=self.boolean(entry, "reset_default_vpc",
+                                               f"{prefix}.reset_default_vpc", False),
+                reset_keep=self.reset_keep(entry.get("reset_keep", []), f"{prefix}.reset_keep")))
         return tuple(accounts)
 
     def account_alias(self, entry: dict, full_key: str, name_prefix: str, name: str) -> str:
@@ -408,6 +419,17 @@ class _Validator:
             self.problem(full_key, f"{ACCOUNT_ALIAS_EXPECTED}; the default "
                          "'<name_prefix>-<account name>' is not one here, so set alias", default)
         return default
+
+    def reset_keep(self, keep: object, full_key: str) -> tuple[str, ...]:
+        if not isinstance(keep, list):
+            self.problem(full_key, RESET_KEEP_EXPECTED, keep)
+            return ()
+        for index, entry in enumerate(keep):
+            if not isinstance(entry, str) or not _RESET_KEEP.match(entry):
+                self.problem(f"{full_key}[{index}]", RESET_KEEP_EXPECTED, entry)
+            elif keep.index(entry) != index:
+                self.problem(f"{full_key}[{index}]", "each name or ARN once", entry)
+        return tuple(entry for entry in keep if isinstance(entry, str))
 
     def unique_aliases(self, accounts: tuple[MemberAccount, ...]) -> None:
         seen: dict[str, str] = {}

@@ -10,6 +10,8 @@ ENVIRONMENTS_DIR = REPO_ROOT / "environments"
 OUT_DIR = REPO_ROOT / "cdktf.out"
 # The local emulator's pid files, logs and TLS certificate; terraform logs of `make demo`.
 LOCAL_AWS_DIR = REPO_ROOT / ".local-aws"
+# Logs of terraform runs (`make demo`) and of aws-nuke (`make dev-reset`), with its configs.
+LOG_DIR = LOCAL_AWS_DIR / "logs"
 # Progress and printed checklists of `make root-steps`.
 ROOT_STEPS_DIR = REPO_ROOT / ".root-steps"
 # The Terraform CLI configuration the runner writes (provider mirror).

@@ -25,6 +25,7 @@ from constructs import Construct, IConstruct
 from foundation import policies
 from foundation.config import Config
 from foundation.contract import ROOT_ACCESS_FEATURES
+from modules.member_baseline import SANDBOX
 from modules.organization import AI_OPT_OUT_POLICY_TYPE, TAG_POLICY_TYPE, Organization
 
 # Stands in for the management account id when the SCP's final size is estimated.
@@ -143,6 +144,10 @@ SCAN_EXCEPTIONS: tuple[ScanException, ...] = (
                   "and adds a key policy to keep right, for no gain in a one-person org"),
     ScanException("aws_s3_bucket", "CKV2_AWS_62",
                   "no consumer for S3 event notifications in this foundation"),
+    ScanException("aws_s3_bucket", "CKV2_AWS_61",
+                  "the member sandbox bucket has no lifecycle rule: `make dev-reset` empties it, "
+                  "and a lifecycle configuration costs every member apply 55 s",
+                  lambda resource: f"-{SANDBOX}-" in (resource.bucket_input or "")),
     ScanException("aws_cloudtrail", "CKV_AWS_35",
                   "logs are encrypted with SSE-S3 in the hardened bucket; a KMS key costs a "
                   "monthly fee and must trust every member account"),

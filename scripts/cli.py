@@ -23,6 +23,7 @@ from scripts import (
     aws,
     bootstrap,
     demo,
+    dev_reset,
     dev_workspace,
     guard,
     kill_switch,
@@ -163,6 +164,10 @@ def dev_recreate(config: Config, account: str, *, yes: bool) -> None:
                            auto_approve=guard.approved_without_asking(account, yes=yes))
 
 
+def dev_reset_account(config: Config, account: str, *, yes: bool) -> None:
+    dev_reset.reset(config, account, auto_approve=guard.approved_without_asking(account, yes=yes))
+
+
 def dev_thaw(config: Config, account: str, *, yes: bool) -> None:
     kill_switch.thaw(config, account, auto_approve=guard.approved_without_asking(account, yes=yes))
 
@@ -273,6 +278,10 @@ COMMANDS = {
     "dev-recreate": Command(
         "destroy, apply and clean-plan a member account's workspace, timed",
         lambda config, args: dev_recreate(config, args.account, yes=args.yes), (ACCOUNT, YES)),
+    "dev-reset": Command(
+        "delete everything in a member account but its baseline (aws-nuke), rebuild, prove it",
+        lambda config, args: dev_reset_account(config, args.account, yes=args.yes),
+        (ACCOUNT, YES)),
     "dev-freeze": Command(
         "attach the freeze SCP to a member account by hand (--account, default dev), guarded",
         lambda config, args: kill_switch.freeze(config, args.account), (ACCOUNT,)),

@@ -17,7 +17,7 @@ from pathlib import Path
 from foundation import contract
 from foundation.config import Config
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
-from foundation.paths import LOCAL_AWS_DIR
+from foundation.paths import LOG_DIR
 from scripts import bootstrap, dev_workspace, kill_switch, local_aws
 from scripts.console import Steps, UserError, say
 from scripts.synth import stacks_dir, synth
@@ -29,8 +29,6 @@ from scripts.terraform import (
     in_parallel,
 )
 from scripts.workspaces import state_outputs
-
-LOG_DIR = LOCAL_AWS_DIR / "logs"
 
 
 def run(config: Config) -> None:

@@ -32,10 +32,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import boto3
+import yaml
 
 from foundation.config import Config
 from foundation.contract import (
@@ -66,6 +71,14 @@ REASON_TARGET_IS_MANAGEMENT = "the target account is the management account"
 REASON_NOT_IN_ORGANIZATION = "Organizations does not list the account as a member"
 REASON_NOT_MANAGEMENT_CALLER = ("the credentials are not the management account's (only it "
                                 "attaches SCPs)")
+REASON_NUKE_MISSING = "aws-nuke is not installed"
+REASON_NUKE_VERSION = "aws-nuke is not a version the dev reset supports (2.x)"
+REASON_NUKE_CONFIG = ("the generated aws-nuke config does not name exactly the target account, "
+                      "with management and every other member in its blocklist")
+NUKE_SUPPORTED_MAJOR = 2
+NUKE_INSTALL = ("install it with `sudo apt-get install aws-nuke` (Debian and Ubuntu ship 2.16), "
+                "or put the 2.x release binary from https://github.com/rebuy-de/aws-nuke/releases "
+                "on PATH")
 REASON_NOT_PINNED_MANAGEMENT = ("the management account is not the one the environment file pins "
                                 "([management] account_id)")
 
@@ -144,6 +157,7 @@ class Target:
     role_arn: str
     management_account_id: str
     session: boto3.Session = field(repr=False)
+    member_account_ids: dict[str, str] = field(default_factory=dict)  # every member, by name
 
 
 @dataclass
@@ -164,6 +178,15 @@ def member_destroy_guard(config: Config, account_name: str,
     """Check every refusal rule for destroying `account_name`'s workspace; raise `Refused` with
     all reasons, or return the verified target (account id, role and a session in it)."""
     checks = _Checks()
+    target = _member_checks(checks, config, account_name, stacks)
+    if checks.reasons:
+        raise Refused(f"destroy the '{account_name}' workspace", checks.reasons)
+    return target
+
+
+def _member_checks(checks: _Checks, config: Config, account_name: str,
+                   stacks: Path | None) -> Target | None:
+    """Rules 1-6 into `checks`; the target when they all passed."""
     stack = _synthesized(stacks, account_name)
 
     # 1. Never the management stack; only a member account the environment file names.
@@ -239,9 +262,10 @@ def member_destroy_guard(config: Config, account_name: str,
                       f"credentials and outputs are account {config.management_account_id}")
 
     if checks.reasons:
-        raise Refused(f"destroy the '{account_name}' workspace", checks.reasons)
+        return None
     return Target(account_name=account_name, account_id=account_id, role_arn=role_arn,
-                  management_account_id=management_id, session=session)
+                  management_account_id=management_id, session=session,
+                  member_account_ids=dict(outputs.get(OUTPUT_MEMBER_ACCOUNT_IDS, {})))
 
 
 def _check_member_account(checks: _Checks, config: Config, account_name: str) -> None:
@@ -378,3 +402,87 @@ def _provider_problem(stack: dict | None, account_name: str) -> str | None:
             return (f"a provider of stack '{account_name}' ({provider.get('alias', 'default')}) "
                     "is not pinned to the member account id (allowed_account_ids)")
     return None
+
+
+@dataclass
+class ResetTarget:
+    """What the dev-reset guard verified: the member account (as for a destroy), the aws-nuke
+    binary and the generated aws-nuke config that names only that account."""
+
+    member: Target
+    nuke_binary: str
+    nuke_version: str
+    nuke_config: str
+
+
+def dev_reset_guard(config: Config, account_name: str, stacks: Path | None,
+                    render_nuke_config: Callable[[Target, list[str]], str]) -> ResetTarget:
+    """Every rule of `member_destroy_guard`, and the aws-nuke rules: aws-nuke 2.x is installed;
+    the config `render_nuke_config(target, blocklist)` generates names exactly the target
+    account and blocks the management account and every other member. Raises `Refused` with
+    every reason at once."""
+    checks = _Checks()
+    target = _member_checks(checks, config, account_name, stacks)
+    binary, version = _check_aws_nuke(checks)
+    nuke_config = ""
+    if target is None:
+        checks.record(REASON_NUKE_CONFIG, False, "cannot be verified before the member account is")
+    else:
+        blocklist = sorted({target.management_account_id, *(
+            account_id for name, account_id in target.member_account_ids.items()
+            if name != account_name)})
+        nuke_config = render_nuke_config(target, blocklist)
+        _check_nuke_config(checks, nuke_config, target)
+    if checks.reasons:
+        raise Refused(f"reset the '{account_name}' account", checks.reasons)
+    return ResetTarget(member=target, nuke_binary=binary, nuke_version=version,
+                       nuke_config=nuke_config)
+
+
+def aws_nuke_version(binary: str) -> str | None:
+    """aws-nuke's version: what it says, else (Debian builds say "unknown") its package's."""
+    said = subprocess.run([binary, "version"], capture_output=True, text=True).stdout
+    found = re.search(r"\bv?(\d+\.\d+[\w.+~-]*)", said)
+    if found:
+        return found.group(1)
+    dpkg = shutil.which("dpkg-query")
+    if dpkg and Path(binary).resolve() == Path("/usr/bin/aws-nuke"):
+        package = subprocess.run([dpkg, "-W", "-f=${Version}", "aws-nuke"],
+                                 capture_output=True, text=True)
+        if package.returncode == 0 and package.stdout.strip():
+            return package.stdout.strip()
+    return None
+
+
+def _check_aws_nuke(checks: _Checks) -> tuple[str, str]:
+    binary = shutil.which("aws-nuke")
+    if binary is None:
+        checks.record(REASON_NUKE_MISSING, False, f"no aws-nuke on PATH: {NUKE_INSTALL}")
+        return "", ""
+    version = aws_nuke_version(binary)
+    major = int(version.split(".")[0]) if version and version[0].isdigit() else None
+    if major != NUKE_SUPPORTED_MAJOR:
+        checks.record(REASON_NUKE_VERSION, False,
+                      f"{binary} is version {version or 'unknown'}: {NUKE_INSTALL}")
+    else:
+        checks.record("aws-nuke installed", True, f"{binary}, version {version}")
+    return binary, version or ""
+
+
+def _check_nuke_config(checks: _Checks, text: str, target: Target) -> None:
+    config = yaml.safe_load(text) or {}
+    accounts = [str(account) for account in config.get("accounts") or {}]
+    blocklist = [str(account) for account in config.get("account-blocklist") or []]
+    problems = []
+    if accounts != [target.account_id]:
+        problems.append(f"it names {', '.join(accounts) or 'no account'}, not only "
+                        f"{target.account_id}")
+    if target.account_id in blocklist:
+        problems.append(f"its blocklist names the target {target.account_id}")
+    missing = sorted(({target.management_account_id, *target.member_account_ids.values()}
+                      - {target.account_id}) - set(blocklist))
+    if missing:
+        problems.append(f"its blocklist lacks {', '.join(missing)}")
+    checks.record(REASON_NUKE_CONFIG if problems else "aws-nuke config", not problems,
+                  "; ".join(problems) or f"only {target.account_id}; blocklist "
+                  f"{', '.join(blocklist)}")

@@ -570,3 +570,47 @@ CONTACT_AND_ALIAS_CASES = {
                          ids=CONTACT_AND_ALIAS_CASES.keys())
 def test_invalid_alias_and_contact_keys_name_key_and_expectation(tmp_path, edits, expected):
     assert problems_of(write_env(tmp_path, *edits)) == expected
+
+
+# --- the dev reset's choices -------------------------------------------------------------------
+
+DEV_RESET_VPC = "# reset_default_vpc = false"
+DEV_RESET_KEEP = "# reset_keep = []"
+RESET_KEEP = ("a list of resource names or ARNs to keep, such as [\"my-notes-bucket\"] (each "
+              "3-2048 of letters, digits and +=,.@_/:#*-, each once)")
+
+
+def test_reset_keeps_the_default_vpc_and_nothing_chosen_by_default(example_config):
+    dev = example_config.account("dev")
+    assert (dev.reset_default_vpc, dev.reset_keep) == (False, ())
+
+
+def test_reset_choices_are_read(tmp_path):
+    config = load(write_env(tmp_path, (DEV_RESET_VPC, "reset_default_vpc = true"),
+                            (DEV_RESET_KEEP, 'reset_keep = ["my-notes", '
+                                             '"arn:aws:sns:eu-west-1:222222222222:alerts"]')))
+    dev = config.account("dev")
+    assert dev.reset_default_vpc is True
+    assert dev.reset_keep == ("my-notes", "arn:aws:sns:eu-west-1:222222222222:alerts")
+
+
+RESET_CASES = {
+    "vpc-not-bool": ([(DEV_RESET_VPC, 'reset_default_vpc = "yes"')],
+                     ["key 'accounts.dev.reset_default_vpc': expected true or false, got 'yes'"]),
+    "keep-not-list": ([(DEV_RESET_KEEP, 'reset_keep = "my-notes"')],
+                      [f"key 'accounts.dev.reset_keep': expected {RESET_KEEP}, got 'my-notes'"]),
+    "keep-space": ([(DEV_RESET_KEEP, 'reset_keep = ["my notes"]')],
+                   [f"key 'accounts.dev.reset_keep[0]': expected {RESET_KEEP}, got 'my notes'"]),
+    "keep-too-short": ([(DEV_RESET_KEEP, 'reset_keep = ["ab"]')],
+                       [f"key 'accounts.dev.reset_keep[0]': expected {RESET_KEEP}, got 'ab'"]),
+    "keep-not-string": ([(DEV_RESET_KEEP, "reset_keep = [7]")],
+                        [f"key 'accounts.dev.reset_keep[0]': expected {RESET_KEEP}, got 7"]),
+    "keep-twice": ([(DEV_RESET_KEEP, 'reset_keep = ["my-notes", "my-notes"]')],
+                   ["key 'accounts.dev.reset_keep[1]': expected each name or ARN once, "
+                    "got 'my-notes'"]),
+}
+
+
+@pytest.mark.parametrize("edits, expected", RESET_CASES.values(), ids=RESET_CASES.keys())
+def test_invalid_reset_keys_name_key_and_expectation(tmp_path, edits, expected):
+    assert problems_of(write_env(tmp_path, *edits)) == expected

@@ -1,4 +1,5 @@
-"""Jinja2 templates for what helpers hand to people: the root-user checklist, AWS CLI profiles.
+"""Jinja2 templates for what helpers hand to people and tools: the root-user checklist, AWS CLI
+profiles, the dev reset's aws-nuke config.
 
 Checklist steps are written once, in a small Markdown subset (paragraphs, `- ` bullets,
 `code`, **bold**, bare https:// links); `markdown_to_html` turns that subset into the HTML page.
@@ -6,6 +7,7 @@ Checklist steps are written once, in a small Markdown subset (paragraphs, `- ` b
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -56,6 +58,8 @@ _ENVIRONMENT = jinja2.Environment(
     undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
     keep_trailing_newline=True)
 _ENVIRONMENT.filters["markdown_to_html"] = markdown_to_html
+# A double-quoted YAML (and JSON) string, without the HTML escapes of `tojson`.
+_ENVIRONMENT.filters["quoted"] = json.dumps
 
 
 def render(name: str, **context) -> str:

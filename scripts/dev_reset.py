@@ -1,0 +1,311 @@
+"""`make dev-reset`: a member account (dev by default) back to exactly its baseline, in every
+region the guardrails allow, with aws-nuke doing the deleting — and proven.
+
+guard (scripts/guard.py, with the aws-nuke rules) → preview (aws-nuke dry run: what would be
+deleted, grouped by region and type, and what is kept and why) → confirm (the person types the
+account alias or id; `auto_approve` for --yes / AUTO_APPROVE=1) → nuke (aws-nuke --no-dry-run,
+its output in LOG_DIR, progress on the terminal) → rebuild (the member workspace applied, then a
+plan that must show no changes) → proof (a second dry run finds nothing to delete; the
+management state object is byte-for-byte unchanged).
+
+aws-nuke asks for the account alias before it scans and again before it deletes; the alias the
+person confirmed is typed into those prompts, which is as safe as --force and spares its
+3-second minimum wait per prompt. What a reset keeps is the list in scripts/nuke_config.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import boto3
+
+from foundation.config import Config
+from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
+from foundation.paths import LOG_DIR
+from scripts import aws, dev_workspace, guard, nuke_config, workspaces
+from scripts.console import Steps, UserError, say, say_table
+from scripts.synth import stacks_dir, synth
+
+PHASES = 6  # guard, preview, nuke, apply, plan, proof
+WOULD_REMOVE = "would remove"
+FILTERED_BY_CONFIG = "filtered by config"
+ALIAS_PROMPT = "Enter account alias to continue"
+# Variables that would send aws-nuke's requests elsewhere or as someone else.
+_FOREIGN_VARIABLES = ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy", "AWS_PROFILE",
+                      "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ROLE_ARN",
+                      "AWS_WEB_IDENTITY_TOKEN_FILE")
+_PROGRESS = re.compile(r"^(Removal requested|Nuke complete|Scan complete)")
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One resource line of aws-nuke's output."""
+
+    region: str
+    resource_type: str
+    name: str
+    properties: dict[str, str]
+    status: str
+
+
+@dataclass
+class Scan:
+    doomed: list[Listed] = field(default_factory=list)
+    kept: list[Listed] = field(default_factory=list)
+
+
+@dataclass
+class ResetResult:
+    account_name: str
+    account_id: str
+    deleted: int
+    timings: list[tuple[str, float]]
+    outcomes: list[str]
+
+
+def parse(output: str) -> Scan:
+    """The resources of an aws-nuke dry run: those it would remove, and those it keeps."""
+    scan = Scan()
+    for line in output.splitlines():
+        parts = line.split(" - ")
+        if len(parts) < 3 or not re.fullmatch(r"[a-z]+(-[a-z]+)*(-\d)?", parts[0]):
+            continue
+        properties: dict[str, str] = {}
+        middle = parts[2:-1]
+        if middle and middle[-1].startswith("["):
+            properties = dict(re.findall(r'([\w:.-]+): "((?:[^"\\]|\\.)*)"', middle[-1]))
+            middle = middle[:-1]
+        listed = Listed(parts[0], parts[1], " - ".join(middle), properties, parts[-1])
+        if listed.status == WOULD_REMOVE:
+            scan.doomed.append(listed)
+        else:
+            scan.kept.append(listed)
+    return scan
+
+
+def reset(config: Config, account_name: str = DEV_ACCOUNT, stacks: Path | None = None, *,
+          auto_approve: bool = False, log: Path | None = None) -> ResetResult:
+    """The whole reset of `account_name`; `log`: terraform's output to this file."""
+    if stacks is None:
+        synth(config)
+        stacks = stacks_dir()
+    steps = Steps(PHASES)
+    outcomes: list[str] = []
+    management_before = workspaces.read_state(config, MANAGEMENT_STACK)
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    config_file = LOG_DIR / f"{config.env_name}-{account_name}-aws-nuke.yaml"
+    nuke_log = LOG_DIR / f"{config.env_name}-{account_name}-aws-nuke.log"
+    nuke_log.write_text("")
+    kept_rules: list[nuke_config.Keep] = []
+
+    def render(target: guard.Target, blocklist: list[str]) -> str:
+        scanned = nuke_config.regions(config, _enabled_regions(config, target.session))
+        kept_rules[:] = nuke_config.keeps(config, account_name, _managed(config, account_name),
+                                          _default_vpcs(config, target.session, scanned))
+        return nuke_config.render_config(config, account_name, target.account_id, blocklist,
+                                         scanned, kept_rules)
+
+    with steps.step(f"checking that only the '{account_name}' account can be affected"):
+        checked = guard.dev_reset_guard(config, account_name, stacks, render)
+        config_file.write_text(checked.nuke_config)
+        say(f"      aws-nuke config: {config_file}")
+    target = checked.member
+    alias = config.account(account_name).alias
+    run = _Runner(config, checked, config_file, nuke_log, alias)
+    outcomes.append(f"only account {target.account_id} ('{account_name}') can be affected")
+
+    with steps.step(f"preview: what aws-nuke would delete in account {target.account_id}"):
+        scan = parse(run(dry_run=True))
+        _preview(scan, kept_rules)
+    outcomes.append(f"{len(scan.doomed)} to delete, {len(scan.kept)} kept")
+
+    if scan.doomed:
+        confirm(target.account_id, alias, len(scan.doomed), auto_approve)
+    with steps.step(f"deleting with aws-nuke (log: {nuke_log})"):
+        if scan.doomed:
+            run(dry_run=False)
+            outcomes.append(f"{len(scan.doomed)} resource(s) deleted")
+        else:
+            say("      Nothing to delete: the account holds only its baseline.")
+            outcomes.append("nothing to delete")
+
+    dev_workspace.rebuild(config, account_name, stacks, steps=steps, log=log)
+    outcomes += [f"workspace '{account_name}' applied", "no changes after apply"]
+
+    with steps.step("proof: a second dry run, and the management state"):
+        left = parse(run(dry_run=True)).doomed
+        changed = workspaces.read_state(config, MANAGEMENT_STACK) != management_before
+        _prove(config, left, changed)
+    outcomes.append("0 resources left to delete; management state byte-for-byte unchanged")
+    result = ResetResult(account_name, target.account_id, len(scan.doomed), steps.timings,
+                         outcomes)
+    summary(result, steps)
+    return result
+
+
+def confirm(account_id: str, alias: str, count: int, auto_approve: bool) -> None:
+    """The person types the account alias (or id); anything else aborts with nothing deleted."""
+    if auto_approve:
+        say(f"      Confirmation skipped (--yes / AUTO_APPROVE=1): deleting {count} resource(s) "
+            f"in account {account_id}.")
+        return
+    try:
+        answer = input(f"Delete these {count} resource(s) in account {account_id} ('{alias}')? "
+                       "This cannot be undone. Type the account alias to confirm: ").strip()
+    except EOFError:
+        answer = ""
+    if answer not in (alias, account_id):
+        raise guard.Aborted(f"Confirmation did not match '{alias}' (or {account_id}); nothing "
+                            "was deleted. Type the alias exactly, or pass --yes "
+                            "(AUTO_APPROVE=1) in CI.")
+
+
+class _Runner:
+    """aws-nuke as the verified member role, its output appended to the log."""
+
+    def __init__(self, config: Config, checked: guard.ResetTarget, config_file: Path,
+                 log: Path, alias: str):
+        self.command = [checked.nuke_binary, "--config", str(config_file), "--max-wait-retries",
+                        "30"]
+        self.env = _nuke_environment(config, checked.member.session)
+        self.log = log
+        self.alias = alias
+
+    def __call__(self, *, dry_run: bool) -> str:
+        command = self.command + ([] if dry_run else ["--no-dry-run"])
+        lines = []
+        with open(self.log, "a") as log:
+            log.write(f"\n$ {' '.join(command)}\n")
+            process = subprocess.Popen(command, env=self.env, text=True, bufsize=1,
+                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                       stderr=subprocess.STDOUT)
+            for line in process.stdout:
+                lines.append(line)
+                log.write(line)
+                if ALIAS_PROMPT in line:
+                    process.stdin.write(self.alias + "\n")
+                    process.stdin.flush()
+                elif not dry_run and _PROGRESS.match(line):
+                    say(f"      {line.rstrip()}")
+            process.wait()
+        if process.returncode != 0:
+            tail = "".join(lines[-8:]).rstrip()
+            doing = "dry run" if dry_run else "deletion"
+            raise UserError(f"aws-nuke's {doing} failed (exit {process.returncode}); full "
+                            f"output: {self.log}\n{tail}")
+        return "".join(lines)
+
+
+def _nuke_environment(config: Config, member: boto3.Session) -> dict[str, str]:
+    """The member role's credentials; on the emulator its certificate (AWS_CA_BUNDLE) and its
+    subdomain tunnel as HTTPS proxy for S3's <bucket>.127.0.0.1 addresses."""
+    env = aws.process_environment(config)
+    for name in _FOREIGN_VARIABLES:
+        env.pop(name, None)
+    credentials = member.get_credentials()
+    env.update(AWS_ACCESS_KEY_ID=credentials.access_key,
+               AWS_SECRET_ACCESS_KEY=credentials.secret_key,
+               AWS_SESSION_TOKEN=credentials.token)
+    if config.emulator:
+        env["HTTPS_PROXY"] = config.emulator.tunnel_url
+    return env
+
+
+def _enabled_regions(config: Config, member: boto3.Session) -> list[str]:
+    """Every region enabled for the account, asked only when every region is allowed."""
+    if config.guardrails.allowed_regions:
+        return []
+    regions = aws.client(config, "ec2", member).describe_regions()["Regions"]
+    return [region["RegionName"] for region in regions]
+
+
+def _managed(config: Config, account_name: str) -> nuke_config.Managed:
+    """The roles and buckets the target's own workspace holds, from its state."""
+    raw = workspaces.read_state(config, account_name)
+    resources = json.loads(raw).get("resources", []) if raw else []
+    names = {kind: tuple(sorted(instance["attributes"][key] for r in resources
+                                if r.get("mode") == "managed" and r["type"] == kind
+                                for instance in r.get("instances", [])))
+             for kind, key in (("aws_iam_role", "name"), ("aws_s3_bucket", "bucket"))}
+    return nuke_config.Managed(account_name, names["aws_iam_role"], names["aws_s3_bucket"])
+
+
+def _default_vpcs(config: Config, member: boto3.Session,
+                  scanned: list[str]) -> list[nuke_config.DefaultVpc]:
+    """Each scanned region's default VPC, with the pieces aws-nuke names only by id."""
+    found = []
+    for region in scanned:
+        if region == nuke_config.GLOBAL_REGION:
+            continue
+        ec2 = aws.client(config, "ec2", member, region=region)
+        for vpc in ec2.describe_vpcs(Filters=[{"Name": "is-default",
+                                               "Values": ["true"]}])["Vpcs"]:
+            by_vpc = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
+            gateways = ec2.describe_internet_gateways(Filters=[
+                {"Name": "attachment.vpc-id", "Values": [vpc["VpcId"]]}])["InternetGateways"]
+            tables = ec2.describe_route_tables(Filters=by_vpc)["RouteTables"]
+            dhcp = vpc.get("DhcpOptionsId")
+            found.append(nuke_config.DefaultVpc(
+                vpc["VpcId"], tuple(g["InternetGatewayId"] for g in gateways),
+                tuple(t["RouteTableId"] for t in tables),
+                dhcp if dhcp and dhcp != "default" else None))
+    return found
+
+
+def _reason(listed: Listed, rules: list[nuke_config.Keep]) -> str:
+    if listed.status != FILTERED_BY_CONFIG:
+        return f"aws-nuke: {listed.status}"
+    for rule in rules:
+        if rule.resource_type == listed.resource_type and \
+                rule.matches(listed.name, listed.properties):
+            return rule.reason
+    return "filtered by the config"
+
+
+def _preview(scan: Scan, rules: list[nuke_config.Keep]) -> None:
+    if scan.doomed:
+        say(f"      Would delete {len(scan.doomed)} resource(s):")
+        say_table(("region", "resource type", "count"),
+                  [(region, kind, str(count)) for (region, kind), count
+                   in _counted((r.region, r.resource_type) for r in scan.doomed)])
+    else:
+        say("      Would delete nothing.")
+    if scan.kept:
+        say(f"      Kept {len(scan.kept)} resource(s):")
+        say_table(("region", "resource type", "count", "why"),
+                  [(region, kind, str(count), why) for (region, kind, why), count in _counted(
+                      (r.region, r.resource_type, _reason(r, rules)) for r in scan.kept)])
+
+
+def _counted(keys) -> list[tuple[tuple, int]]:
+    counts: dict[tuple, int] = {}
+    for key in keys:
+        counts[key] = counts.get(key, 0) + 1
+    return sorted(counts.items())
+
+
+def _prove(config: Config, left: list[Listed], management_changed: bool) -> None:
+    failures = []
+    if left:
+        failures.append(f"the second dry run would still delete {len(left)} resource(s): "
+                        + ", ".join(f"{r.region} {r.resource_type} {r.name}" for r in left[:10]))
+    else:
+        say("      pass   the second dry run finds 0 resources to delete")
+    if management_changed:
+        failures.append(f"the management state object s3://{config.state_bucket}/"
+                        f"{config.state_key(MANAGEMENT_STACK)} changed during the reset")
+    else:
+        say("      pass   the management state object is byte-for-byte unchanged")
+    if failures:
+        raise UserError("FAILED after the reset:\n" + "\n".join(f"  - {f}" for f in failures))
+
+
+def summary(result: ResetResult, steps: Steps) -> None:
+    say(f"Summary: account '{result.account_name}' ({result.account_id}) reset to its baseline "
+        f"in {steps.elapsed:.1f}s; {result.deleted} resource(s) deleted.")
+    for (title, seconds), outcome in zip(result.timings, result.outcomes):
+        say(f"  {seconds:6.1f}s  {title.split(':')[0]}: {outcome}")
