@@ -326,7 +326,8 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
+        print("\ninterrupted: terraform stopped after writing its state and releasing the "
+              "lock; run the same command again to finish", file=sys.stderr)
         return 130
     return 0
 

@@ -153,7 +153,7 @@ class Terraform:
         options.update(cwd=self.dir, env=self.env, text=True)
         if self.own_process_group:
             return run_in_own_process_group(command, **options)
-        return subprocess.run(command, **options)
+        return run_until_terraform_exits(command, **options)
 
     def init(self, *, backend: bool = True) -> None:
         if self._initialized_backend == backend:
@@ -237,6 +237,30 @@ class Terraform:
 def _approval(auto_approve: bool) -> tuple[str, ...]:
     """Without auto-approval terraform asks the person at the terminal, so input stays on."""
     return ("-input=false", "-auto-approve") if auto_approve else ()
+
+
+def run_until_terraform_exits(command: list[str], **options) -> subprocess.CompletedProcess:
+    """subprocess.run, except that Ctrl-C never kills terraform. The terminal delivers Ctrl-C
+    to terraform as well (same process group), which then stops gracefully: it writes the
+    state and releases the lock, which on real AWS takes longer than subprocess.run waits
+    before killing it. A second Ctrl-C reaches terraform the same way and makes it stop at
+    once. The interruption is raised once terraform has exited."""
+    if options.pop("capture_output", False):
+        options.update(stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, **options)
+    interrupted = False
+    while True:
+        try:
+            stdout, stderr = process.communicate()
+            break
+        except KeyboardInterrupt:
+            if not interrupted:
+                print("\nCtrl-C: waiting for terraform to write its state and release the lock "
+                      "(Ctrl-C again stops it at once).", file=sys.stderr, flush=True)
+            interrupted = True
+    if interrupted:
+        raise KeyboardInterrupt
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
 # --- independent stacks at once -----------------------------------------------------------------
