@@ -79,8 +79,9 @@ bootstrap: install ## create or complete the hardened Terraform state bucket for
 adopt: install ## find what already exists in ENV's management account (read-only); import it on the first apply
 	$(CLI) adopt --env $(ENV)
 
-benchmark: install ## print what synthesis costs (cold, cached, in-process) in time and memory
+benchmark: install ## print what synthesis costs (cold, cached, in-process) and a dev reset's phases (emulator)
 	$(PY) -m benchmarks.synth $(ENV)
+	$(PY) -m benchmarks.dev_reset
 
 clean: ## remove synthesized output and terraform working files (not the .venv)
 	rm -rf cdktf.out cdktf.out.previous .terraform-cli .pytest_cache
