@@ -192,7 +192,7 @@ class _Runner:
                  log: Path, alias: str):
         self.command = [checked.nuke_binary, "--config", str(config_file), "--max-wait-retries",
                         "30"]
-        self.env = _nuke_environment(config, checked.member.session)
+        self.env = nuke_environment(config, checked.member.session)
         self.log = log
         self.alias = alias
 
@@ -221,7 +221,7 @@ class _Runner:
         return "".join(lines)
 
 
-def _nuke_environment(config: Config, member: boto3.Session) -> dict[str, str]:
+def nuke_environment(config: Config, member: boto3.Session) -> dict[str, str]:
     """The member role's credentials; on the emulator its certificate (AWS_CA_BUNDLE) and its
     subdomain tunnel as HTTPS proxy for S3's <bucket>.127.0.0.1 addresses."""
     env = aws.process_environment(config)
