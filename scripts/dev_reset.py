@@ -31,7 +31,8 @@ from scripts.console import Steps, UserError, say, say_table
 from scripts.synth import stacks_dir, synth
 from scripts.terraform import PLAN_NO_CHANGES, Terraform
 
-PHASES = 6  # guard, preview, nuke, plan, apply, proof
+PHASE_NAMES = ("guard", "preview", "nuke", "plan", "apply", "proof")
+PHASES = len(PHASE_NAMES)
 WOULD_REMOVE = "would remove"
 FILTERED_BY_CONFIG = "filtered by config"
 ALIAS_PROMPT = "Enter account alias to continue"
@@ -201,9 +202,11 @@ class _Runner:
         lines = []
         with open(self.log, "a") as log:
             log.write(f"\n$ {' '.join(command)}\n")
+            log.flush()
+            # Its errors go to the log on their own: merged into stdout they split its lines.
             process = subprocess.Popen(command, env=self.env, text=True, bufsize=1,
                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                       stderr=subprocess.STDOUT)
+                                       stderr=log)
             for line in process.stdout:
                 lines.append(line)
                 log.write(line)
@@ -328,5 +331,5 @@ def _prove(config: Config, left: list[Listed], management_changed: bool) -> None
 def summary(result: ResetResult, steps: Steps) -> None:
     say(f"Summary: account '{result.account_name}' ({result.account_id}) reset to its baseline "
         f"in {steps.elapsed:.1f}s; {result.deleted} resource(s) deleted.")
-    for (title, seconds), outcome in zip(result.timings, result.outcomes):
-        say(f"  {seconds:6.1f}s  {title.split(':')[0]}: {outcome}")
+    for name, (_, seconds), outcome in zip(PHASE_NAMES, result.timings, result.outcomes):
+        say(f"  {seconds:6.1f}s  {name:<8} {outcome}")
