@@ -88,6 +88,7 @@ adopt: install ## find what already exists in ENV's management account (read-onl
 
 benchmark: install ## every speed figure beside its target, on emulators of its own (ROUNDS=3; median)
 	$(PY) -m benchmarks.targets
+	$(PY) -m benchmarks.dev_reset
 
 .PHONY: benchmark-synth test-scale
 benchmark-synth: install ## what synthesis of ENV costs (cold, cached, in-process) in time and memory

@@ -63,14 +63,24 @@ def plan(config: Config, stack: str, *, jobs: int = 1, log_dir: Path = LOG_DIR) 
         say(f"== terraform plan: {MANAGEMENT_STACK} ({config.env_name})")
         Terraform(config, MANAGEMENT_STACK).plan()
     members = [name for name in stacks if name != MANAGEMENT_STACK]
-    for name in members:
-        require_management_first(config, name)
     if jobs > 1 and len(members) > 1:
+        for name in members:
+            require_management_first(config, name)
         plan_members_in_parallel(config, members, jobs=jobs, log_dir=log_dir)
         return
     for name in members:
         say(f"== terraform plan: {name} ({config.env_name})")
+        plan_member(config, name)
+
+
+def plan_member(config: Config, name: str) -> None:
+    """The management check costs a boto3 client (~0.4 s), much of a quick plan: it runs only
+    to explain a failed plan, the likelier reason first."""
+    try:
         Terraform(config, name).plan()
+    except UserError:
+        require_management_first(config, name)
+        raise
 
 
 def plan_members_in_parallel(config: Config, members: list[str], *, jobs: int, log_dir: Path,

@@ -2,7 +2,8 @@
 
 emulator up → state bucket → synth → apply management → apply each member account → a second
 plan of every workspace that must show no change → one guarded destroy/recreate cycle of the
-dev workspace → summary. Every step converges, so running it
+dev workspace → click-ops seeded in dev with boto3, then `make dev-reset` deleting them and
+proving the account empty → summary. Every step converges, so running it
 again is safe; the emulator is left running for exploration.
 
 The synth needs no emulator, so it runs from the start beside the emulator's start and the
@@ -18,7 +19,7 @@ from foundation import contract
 from foundation.config import Config
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
 from foundation.paths import LOG_DIR
-from scripts import bootstrap, dev_workspace, kill_switch, local_aws
+from scripts import aws, bootstrap, dev_reset, dev_workspace, kill_switch, local_aws
 from scripts.console import Steps, UserError, say
 from scripts.synth import stacks_dir, synth
 from scripts.terraform import (
@@ -35,7 +36,7 @@ def run(config: Config) -> None:
     if not config.emulator:
         raise UserError(f"`make demo` runs on the local emulator; '{config.env_name}' is real AWS. "
                         f"Use `make plan ENV={config.env_name}` and `make apply` instead.")
-    steps = Steps(total=5 + len(config.stack_names))
+    steps = Steps(total=6 + len(config.stack_names))
     log = LOG_DIR / f"{config.env_name}-terraform.log"
     log.unlink(missing_ok=True)
     with ThreadPoolExecutor(max_workers=1) as background:
@@ -56,6 +57,9 @@ def run(config: Config) -> None:
         second_plans(config)
     with steps.step(f"tearing down and rebuilding the '{DEV_ACCOUNT}' workspace once"):
         dev_workspace.recreate(config, DEV_ACCOUNT, stacks_dir(), auto_approve=True, log=log)
+    with steps.step(f"resetting the '{DEV_ACCOUNT}' account: click-ops in, aws-nuke, proof"):
+        seed_click_ops(config)
+        dev_reset.reset(config, DEV_ACCOUNT, stacks_dir(), auto_approve=True, log=log)
     _summary(config, steps, log)
 
 
@@ -79,6 +83,24 @@ def second_plans(config: Config, stacks: Path | None = None, log_dir: Path = LOG
         say(f"      {stack}: no changes ({plan_log(config, stack, log_dir)})")
 
 
+def seed_click_ops(config: Config) -> list[str]:
+    """What a learner makes by hand in dev (a queue and a topic in each allowed region, a user):
+    the dev reset must delete all of it. Returns what was made."""
+    role_arn = state_outputs(config, MANAGEMENT_STACK)[contract.OUTPUT_MEMBER_ROLE_ARNS][
+        DEV_ACCOUNT]
+    made = []
+    for region in config.control_regions:
+        member = aws.assume_role(config, role_arn, "demo-click-ops", region=region)
+        made.append(aws.client(config, "sqs", member).create_queue(
+            QueueName="clicked-queue")["QueueUrl"])
+        made.append(aws.client(config, "sns", member).create_topic(
+            Name="clicked-topic")["TopicArn"])
+    aws.client(config, "iam", member).create_user(UserName="clicked-user")
+    made.append("IAM user clicked-user")
+    say(f"      Made by hand in '{DEV_ACCOUNT}': {', '.join(made)}")
+    return made
+
+
 def _summary(config: Config, steps: Steps, log) -> None:
     outputs = state_outputs(config, MANAGEMENT_STACK)
     say(f"\nThe foundation is up on the local emulator in {steps.elapsed:.0f}s.")
@@ -98,7 +120,8 @@ def _summary(config: Config, steps: Steps, log) -> None:
     say("  CIS baseline (README, \"CIS AWS Foundations coverage\")")
     for line in baseline_lines(config):
         say(f"    {line}")
-    say(f"\nTear down and rebuild dev again: `make dev-recreate ENV={config.env_name}`. Freeze or "
+    say(f"\nReset dev to its baseline: `make dev-reset ENV={config.env_name}`; rebuild only its "
+        f"workspace: `make dev-recreate ENV={config.env_name}`. Freeze or "
         f"thaw it by hand: `make dev-freeze` / `make dev-thaw`; spend and switches: `make status "
         f"ENV={config.env_name}`.")
     say(f"The emulator keeps running at {config.emulator.endpoint_url} for exploration; "

@@ -4,9 +4,9 @@ region the guardrails allow, with aws-nuke doing the deleting — and proven.
 guard (scripts/guard.py, with the aws-nuke rules) → preview (aws-nuke dry run: what would be
 deleted, grouped by region and type, and what is kept and why) → confirm (the person types the
 account alias or id; `auto_approve` for --yes / AUTO_APPROVE=1) → nuke (aws-nuke --no-dry-run,
-its output in LOG_DIR, progress on the terminal) → rebuild (the member workspace applied, then a
-plan that must show no changes) → proof (a second dry run finds nothing to delete; the
-management state object is byte-for-byte unchanged).
+its output in LOG_DIR, progress on the terminal) → rebuild (the member workspace planned with
+-detailed-exitcode; applied, and planned clean again, when it shows changes) → proof (a second
+dry run finds nothing to delete; the management state object is byte-for-byte unchanged).
 
 aws-nuke asks for the account alias before it scans and again before it deletes; the alias the
 person confirmed is typed into those prompts, which is as safe as --force and spares its
@@ -26,11 +26,13 @@ import boto3
 from foundation.config import Config
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
 from foundation.paths import LOG_DIR
-from scripts import aws, dev_workspace, guard, nuke_config, workspaces
+from scripts import aws, guard, nuke_config, workspaces
 from scripts.console import Steps, UserError, say, say_table
 from scripts.synth import stacks_dir, synth
+from scripts.terraform import PLAN_NO_CHANGES, Terraform
 
-PHASES = 6  # guard, preview, nuke, apply, plan, proof
+PHASE_NAMES = ("guard", "preview", "nuke", "plan", "apply", "proof")
+PHASES = len(PHASE_NAMES)
 WOULD_REMOVE = "would remove"
 FILTERED_BY_CONFIG = "filtered by config"
 ALIAS_PROMPT = "Enter account alias to continue"
@@ -133,8 +135,7 @@ def reset(config: Config, account_name: str = DEV_ACCOUNT, stacks: Path | None =
             say("      Nothing to delete: the account holds only its baseline.")
             outcomes.append("nothing to delete")
 
-    dev_workspace.rebuild(config, account_name, stacks, steps=steps, log=log)
-    outcomes += [f"workspace '{account_name}' applied", "no changes after apply"]
+    outcomes += rebuild(config, account_name, stacks, steps, log)
 
     with steps.step("proof: a second dry run, and the management state"):
         left = parse(run(dry_run=True)).doomed
@@ -145,6 +146,27 @@ def reset(config: Config, account_name: str = DEV_ACCOUNT, stacks: Path | None =
                          outcomes)
     summary(result, steps)
     return result
+
+
+def rebuild(config: Config, account_name: str, stacks: Path, steps: Steps,
+            log: Path | None) -> list[str]:
+    """The member workspace back to its configuration: a plan first, since a reset keeps the
+    baseline and the plan is then clean; only when it shows changes, an apply and a plan that
+    must show none. Returns the two phases' outcomes."""
+    terraform = Terraform(config, account_name, stacks=stacks, log=log)
+    with steps.step(f"planning workspace '{account_name}': what is left to rebuild"):
+        changes = terraform.plan(detailed_exitcode=True)
+    if changes == PLAN_NO_CHANGES:
+        with steps.step(f"applying workspace '{account_name}'"):
+            say("      Skipped: the plan shows no changes, so the baseline is complete.")
+        return ["no changes: the baseline is intact", "apply skipped (nothing to change)"]
+    with steps.step(f"applying workspace '{account_name}', then planning again"):
+        terraform.apply(auto_approve=True)
+        if terraform.plan(detailed_exitcode=True) != PLAN_NO_CHANGES:
+            raise UserError(f"FAILED: the plan of '{account_name}' right after apply still "
+                            "shows changes: the workspace does not converge. Run `make plan "
+                            f"ENV={config.env_name} STACK={account_name}` to see them.")
+    return ["changes found", "applied; the plan after it shows no changes"]
 
 
 def confirm(account_id: str, alias: str, count: int, auto_approve: bool) -> None:
@@ -171,7 +193,7 @@ class _Runner:
                  log: Path, alias: str):
         self.command = [checked.nuke_binary, "--config", str(config_file), "--max-wait-retries",
                         "30"]
-        self.env = _nuke_environment(config, checked.member.session)
+        self.env = nuke_environment(config, checked.member.session)
         self.log = log
         self.alias = alias
 
@@ -180,9 +202,11 @@ class _Runner:
         lines = []
         with open(self.log, "a") as log:
             log.write(f"\n$ {' '.join(command)}\n")
+            log.flush()
+            # Its errors go to the log on their own: merged into stdout they split its lines.
             process = subprocess.Popen(command, env=self.env, text=True, bufsize=1,
                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                       stderr=subprocess.STDOUT)
+                                       stderr=log)
             for line in process.stdout:
                 lines.append(line)
                 log.write(line)
@@ -200,7 +224,7 @@ class _Runner:
         return "".join(lines)
 
 
-def _nuke_environment(config: Config, member: boto3.Session) -> dict[str, str]:
+def nuke_environment(config: Config, member: boto3.Session) -> dict[str, str]:
     """The member role's credentials; on the emulator its certificate (AWS_CA_BUNDLE) and its
     subdomain tunnel as HTTPS proxy for S3's <bucket>.127.0.0.1 addresses."""
     env = aws.process_environment(config)
@@ -307,5 +331,5 @@ def _prove(config: Config, left: list[Listed], management_changed: bool) -> None
 def summary(result: ResetResult, steps: Steps) -> None:
     say(f"Summary: account '{result.account_name}' ({result.account_id}) reset to its baseline "
         f"in {steps.elapsed:.1f}s; {result.deleted} resource(s) deleted.")
-    for (title, seconds), outcome in zip(result.timings, result.outcomes):
-        say(f"  {seconds:6.1f}s  {title.split(':')[0]}: {outcome}")
+    for name, (_, seconds), outcome in zip(PHASE_NAMES, result.timings, result.outcomes):
+        say(f"  {seconds:6.1f}s  {name:<8} {outcome}")

@@ -4,7 +4,7 @@
 id; `auto_approve` skips that for CI), runs `terraform destroy` on that member stack only, and
 verifies afterwards that the member state holds no resources and that the management state
 object is byte-for-byte unchanged. It then lists what still exists in the member account outside
-Terraform — listing only, nothing is deleted (a `--sweep` may come later).
+Terraform — listing only, nothing is deleted (`make dev-reset` deletes it).
 
 `recreate` is destroy + apply + a clean `plan -detailed-exitcode`, with every phase timed;
 `make demo` and tests call it as
@@ -29,7 +29,7 @@ from scripts.terraform import PLAN_NO_CHANGES, Terraform
 
 DESTROY_STEPS = 4  # guard, destroy, verify, leftovers
 RECREATE_STEPS = DESTROY_STEPS + 2  # apply, plan
-SWEEP_NOTE = "listing only, nothing was deleted; a --sweep option may come later"
+SWEEP_NOTE = "listing only, nothing was deleted; `make dev-reset` deletes them"
 
 
 @dataclass

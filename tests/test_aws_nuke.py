@@ -4,11 +4,13 @@ those resources, and none of the public AMIs and snapshots moto holds.
 
 The member account belongs to an organization of its own, whose management account is assumed
 into from the emulator's default one, so the foundation's organization is left alone. The
-aws-nuke config is built here until `make dev-reset` brings its generator.
+aws-nuke config is the dev reset's generated one (scripts/nuke_config.py), its endpoint order
+explained there.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import shutil
@@ -19,18 +21,11 @@ import boto3
 import pytest
 
 from foundation.contract import DEFAULT_ROLE_NAME
-from scripts import aws
+from scripts import aws, dev_reset, nuke_config
 
 REGIONS = ("us-east-1", "us-west-2")
 MANAGEMENT_ACCOUNT_ID = "000000000099"
 ALIAS = "learner-sandbox"
-# aws-nuke takes the first endpoint entry whose service is a prefix of the lower-cased resource
-# type. The empty one serves its own session (STS, the account alias) in its default region,
-# us-east-1, and must come last: a resource type it catches is skipped. IAM goes in us-east-1
-# only, or it is listed once per region.
-REGIONAL_SERVICES = ("ec2", "s3", "sqs", "sns", "lambda", "dynamodb", "ssm")
-DEFAULT_REGION_SERVICES = ("iam", "sts", "")
-PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy")
 LAMBDA_TRUST = {"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
     "Action": "sts:AssumeRole"}]}
@@ -120,33 +115,16 @@ def _zipped(name: str, text: str) -> bytes:
     return archive.getvalue()
 
 
-def nuke_config(config, account_id: str) -> dict:
-    """aws-nuke's config for the member account on the emulator (JSON is YAML)."""
-    def services(names):
-        return [{"service": name, "url": config.emulator.endpoint_url} for name in names]
-
-    return {
-        "regions": ["global", *REGIONS],
-        "account-blocklist": [MANAGEMENT_ACCOUNT_ID],
-        "accounts": {account_id: {}},
-        "endpoints": [{"region": region, "services": services(
-                           REGIONAL_SERVICES + (DEFAULT_REGION_SERVICES if region == "us-east-1"
-                                                else ()))}
-                      for region in REGIONS],
-    }
-
-
-def nuke_environment(config, member: boto3.Session) -> dict[str, str]:
-    """The member role's credentials, the emulator's certificate and the emulator as HTTPS proxy
-    for S3's <bucket>.127.0.0.1 addresses (aws-sdk-go bypasses it for 127.0.0.1 itself)."""
-    env = aws.process_environment(config)
-    for name in PROXY_VARIABLES:
-        env.pop(name, None)
-    credentials = member.get_credentials()
-    env.update(AWS_ACCESS_KEY_ID=credentials.access_key,
-               AWS_SECRET_ACCESS_KEY=credentials.secret_key,
-               AWS_SESSION_TOKEN=credentials.token, HTTPS_PROXY=config.emulator.tunnel_url)
-    return env
+def generated_config(config, account_id: str) -> str:
+    """The dev reset's generated aws-nuke config for the member account, the default VPCs not
+    kept (reset_default_vpc), so that everything the emulator lists is seen."""
+    account = dataclasses.replace(config.account("dev"), reset_default_vpc=True)
+    config = dataclasses.replace(config, accounts=(account,))
+    scanned = nuke_config.regions(config, [])
+    assert scanned == ["global", *REGIONS]
+    kept = nuke_config.keeps(config, "dev", nuke_config.Managed("dev"), [])
+    return nuke_config.render_config(config, "dev", account_id, [MANAGEMENT_ACCOUNT_ID],
+                                     scanned, kept)
 
 
 def listed(output: str) -> set[tuple[str, str, str]]:
@@ -173,9 +151,9 @@ def dry_run(emulator, tmp_path_factory):
     expected = {(region, resource_type, name) for region, types in seeded.items()
                 for resource_type, names in types.items() for name in names}
     config_file = tmp_path_factory.mktemp("aws-nuke") / "config.yaml"
-    config_file.write_text(json.dumps(nuke_config(emulator, account_id), indent=2))
+    config_file.write_text(generated_config(emulator, account_id))
     run = subprocess.run([binary, "--config", str(config_file), "--force", "--force-sleep", "3"],
-                         env=nuke_environment(emulator, member["us-east-1"]),
+                         env=dev_reset.nuke_environment(emulator, member["us-east-1"]),
                          capture_output=True, text=True,
                          stdin=subprocess.DEVNULL, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr

@@ -205,7 +205,7 @@ def test_three_destroy_recreate_cycles(foundation, monkeypatch, capsys):
         assert not result.leftovers.unlisted, result.leftovers.unlisted
         printed = capsys.readouterr().out
         assert f"S3 buckets: {leftover_bucket}" in printed
-        assert "nothing was deleted; a --sweep option may come later" in printed
+        assert "nothing was deleted; `make dev-reset` deletes them" in printed
     finally:
         s3.delete_bucket(Bucket=leftover_bucket)
         iam.delete_role(RoleName=leftover_role)

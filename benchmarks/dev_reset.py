@@ -1,0 +1,56 @@
+"""Prints what `make dev-reset` costs on a fresh emulator: a full reset (click-ops seeded as in
+`make demo`: preview + nuke + rebuild + proof) and a reset with nothing to delete, phase by phase.
+Targets: 90 s and 45 s.
+
+    .venv/bin/python -m benchmarks.dev_reset [ENV]   (an emulator environment, default local)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+
+from foundation import config as config_module
+from foundation.contract import DEV_ACCOUNT
+from scripts import bootstrap, dev_reset, local_aws
+from scripts.demo import seed_click_ops
+from scripts.synth import stacks_dir, synth
+from scripts.terraform import Terraform
+
+TARGETS = {"full reset": 90.0, "nothing to delete": 45.0}
+# A port of its own, so a running `make local-up` emulator is left alone.
+PORT = os.environ.get("BENCHMARK_LOCAL_AWS_PORT", "4705")
+
+
+def main(env: str) -> None:
+    os.environ[config_module.EMULATOR_PORT_VARIABLE] = PORT
+    config = config_module.load(env)
+    quiet = io.StringIO()
+    local_aws.start(config)
+    try:
+        with contextlib.redirect_stdout(quiet):
+            bootstrap.bootstrap(config)
+            synth(config)
+            for stack in config.stack_names:
+                Terraform(config, stack).apply(auto_approve=True)
+            seed_click_ops(config)
+        results = {}
+        for name in TARGETS:
+            with contextlib.redirect_stdout(quiet):
+                results[name] = dev_reset.reset(config, DEV_ACCOUNT, stacks_dir(),
+                                                auto_approve=True)
+    finally:
+        local_aws.stop(config)
+    print(f"\ndev-reset benchmark, environment '{env}' (emulator)")
+    for name, result in results.items():
+        total = sum(seconds for _, seconds in result.timings)
+        print(f"  {name:<18} {total:6.1f} s  (target {TARGETS[name]:.0f} s; "
+              f"{result.deleted} deleted)")
+        for title, seconds in result.timings:
+            print(f"    {seconds:6.1f} s  {title}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "local")
