@@ -29,7 +29,7 @@ lock: ## re-pin requirements.txt from requirements.in (on purpose only)
 	{ echo "# Generated from requirements.in by 'make lock'; the exact set CI and users install."; \
 	  .venv-lock/bin/pip freeze; } > requirements.txt && rm -rf .venv-lock
 
-synth: install ## synthesize cdktf.out/stacks/* for ENV (skipped when no input changed)
+synth: install ## synthesize cdktf.out/stacks/* for ENV (skipped when nothing changed; FORCE=1: always)
 	$(CLI) synth --env $(ENV)
 
 plan: install ## terraform plan STACK (default all, management first) for ENV

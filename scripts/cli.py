@@ -156,7 +156,8 @@ COMMANDS = {
     "synth": Command(
         "synthesize the stacks (skipped when no input changed)",
         lambda config, args: synth(config, force=args.force),
-        (Flag(("--force",), dict(action="store_true", help="synthesize even if up to date")),)),
+        (Flag(("--force",), dict(action="store_true", default=os.environ.get("FORCE") == "1",
+                                 help="synthesize even if up to date (also FORCE=1)")),)),
     "plan": Command("terraform plan the stacks, management first",
                     lambda config, args: plan(config, args.stack), (STACK,)),
     "apply": Command("terraform apply the stacks, management first",
