@@ -85,3 +85,12 @@ def test_make_apply_of_management_with_auto_approve_and_no_terminal_refuses():
             "nothing was changed.") in result.stderr
     assert "--yes" in result.stderr
     assert "terraform apply" not in result.stdout and "Synth" not in result.stdout
+
+
+def test_make_help_lists_the_variables_with_their_defaults():
+    shown = subprocess.run(["make", "-s", "help"], cwd=REPO_ROOT, capture_output=True,
+                           text=True, check=True).stdout
+    variables = shown.split("Variables", 1)[1]
+    for name in ("ENV=local", "STACK=all", "ACCOUNT=dev", "AUTO_APPROVE=", "PRINT=", "WRITE=",
+                 "LOCAL_AWS_PORT=4566", "FORCE=", "JOBS"):
+        assert f"  {name}" in variables, name
