@@ -16,6 +16,17 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
 help: ## list every target
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+	@echo
+	@echo "Variables (make <target> NAME=value):"
+	@echo "  ENV=local             environment file environments/<ENV>.toml"
+	@echo "  STACK=all             management, a member account name, or all"
+	@echo "  ACCOUNT=dev           member account of the dev-* targets (never management)"
+	@echo "  AUTO_APPROVE=         1: no typed confirmation for member accounts (never management)"
+	@echo "  PRINT=                1: root-steps writes the checklist as files"
+	@echo "  WRITE=                1: profiles installs into ~/.aws/config"
+	@echo "  LOCAL_AWS_PORT=4566   port of the local emulator"
+	@echo "  FORCE=                1: synth even when up to date"
+	@echo "  JOBS (parallel member stacks, default: cores)"
 
 install: $(VENV)/.installed ## create .venv and install the pinned dependencies into it
 
@@ -29,7 +40,7 @@ lock: ## re-pin requirements.txt from requirements.in (on purpose only)
 	{ echo "# Generated from requirements.in by 'make lock'; the exact set CI and users install."; \
 	  .venv-lock/bin/pip freeze; } > requirements.txt && rm -rf .venv-lock
 
-synth: install ## synthesize cdktf.out/stacks/* for ENV (skipped when no input changed)
+synth: install ## synthesize cdktf.out/stacks/* for ENV (skipped when nothing changed; FORCE=1: always)
 	$(CLI) synth --env $(ENV)
 
 # After management, the member stacks of STACK=all run JOBS at a time (default: the number of

@@ -227,7 +227,8 @@ COMMANDS = {
     "synth": Command(
         "synthesize the stacks (skipped when no input changed)",
         lambda config, args: synth(config, force=args.force),
-        (Flag(("--force",), dict(action="store_true", help="synthesize even if up to date")),)),
+        (Flag(("--force",), dict(action="store_true", default=os.environ.get("FORCE") == "1",
+                                 help="synthesize even if up to date (also FORCE=1)")),)),
     "plan": Command("terraform plan the stacks, management first, then the members at once",
                     lambda config, args: plan(config, args.stack, jobs=args.jobs,
                                               log_dir=args.log_dir),

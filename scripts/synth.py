@@ -1,8 +1,10 @@
 """Synthesize the stacks only when an input changed, and never leave a broken cdktf.out behind.
 
 One synth costs ~15-40 s (jsii starts Node and loads the AWS bindings), so a hash of everything
-it reads is kept beside the output; the new output is written to a temporary directory and
-swapped in only when synth succeeded.
+it reads is kept beside the output, with a hash of the output itself: a synth done behind this
+wrapper's back (`python main.py`, `cdktf synth`) leaves the first stale and changes the second,
+and is redone. The new output is written to a temporary directory and swapped in only when synth
+succeeded.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from foundation.paths import OUT_DIR, REPO_ROOT
 from scripts.console import UserError, say
 
 HASH_FILE_NAME = ".inputs.sha256"
+OUTPUT_HASH_FILE_NAME = ".output.sha256"
+MANIFEST = "manifest.json"
 # Everything main.py imports from this repository, plus what pins the bindings.
 _INPUT_GLOBS = ("main.py", "cdktf.json", "requirements.txt", "modules/**/*.py",
                 "foundation/**/*.py")
@@ -37,6 +41,29 @@ def input_hash(config: Config) -> str:
     return digest.hexdigest()
 
 
+def output_hash(out_dir: Path) -> str:
+    """A hash of what synth wrote: the manifest and every stack's JSON (terraform's own files
+    in the stack directories do not count)."""
+    digest = hashlib.sha256()
+    written = [out_dir / MANIFEST, *sorted(stacks_dir(out_dir).glob("*/cdk.tf.json"))]
+    for path in written:
+        if path.is_file():
+            digest.update(str(path.relative_to(out_dir)).encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _up_to_date(out_dir: Path, wanted: str) -> bool:
+    hash_file, output_file = out_dir / HASH_FILE_NAME, out_dir / OUTPUT_HASH_FILE_NAME
+    if not hash_file.is_file() or hash_file.read_text() != wanted:
+        return False
+    if not output_file.is_file() or output_file.read_text() != output_hash(out_dir):
+        say(f"{out_dir.name}/ was written by something other than `make synth` (main.py or "
+            "cdktf?): synthesizing again.")
+        return False
+    return True
+
+
 def stacks_dir(out_dir: Path = OUT_DIR) -> Path:
     return out_dir / "stacks"
 
@@ -46,8 +73,7 @@ def synth(config: Config, out_dir: Path = OUT_DIR, *, force: bool = False,
     """Synthesize `config` into `out_dir`; returns False when it was already up to date.
     `report` says what happened (another thread's caller collects it instead of printing)."""
     wanted = input_hash(config)
-    hash_file = out_dir / HASH_FILE_NAME
-    if not force and hash_file.is_file() and hash_file.read_text() == wanted:
+    if not force and _up_to_date(out_dir, wanted):
         report(f"Synth up to date for '{config.env_name}' ({out_dir.name}/ unchanged).")
         return False
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -61,6 +87,7 @@ def synth(config: Config, out_dir: Path = OUT_DIR, *, force: bool = False,
             raise UserError(f"Synth of '{config.env_name}' failed; {out_dir.name}/ was left as it "
                             f"was.\n{result.stderr.strip()[-3000:]}")
         (staging / HASH_FILE_NAME).write_text(wanted)
+        (staging / OUTPUT_HASH_FILE_NAME).write_text(output_hash(staging))
         _swap_in(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

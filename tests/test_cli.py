@@ -122,3 +122,12 @@ def test_members_apply_at_once_only_when_none_asks(recorded_applies, monkeypatch
     argv = ["apply", "--env", str(env), "--jobs", "2", "--log-dir", str(tmp_path / "logs")]
     assert cli.main(argv + (["--yes"] if yes else [])) == 0
     assert recorded_applies == expected
+
+
+def test_make_help_lists_the_variables_with_their_defaults():
+    shown = subprocess.run(["make", "-s", "help"], cwd=REPO_ROOT, capture_output=True,
+                           text=True, check=True).stdout
+    variables = shown.split("Variables", 1)[1]
+    for name in ("ENV=local", "STACK=all", "ACCOUNT=dev", "AUTO_APPROVE=", "PRINT=", "WRITE=",
+                 "LOCAL_AWS_PORT=4566", "FORCE=", "JOBS"):
+        assert f"  {name}" in variables, name

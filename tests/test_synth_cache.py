@@ -27,7 +27,13 @@ from foundation.config import (
 from foundation.paths import REPO_ROOT
 from scripts import synth as synth_module
 from scripts.console import UserError
-from scripts.synth import HASH_FILE_NAME, input_hash, synth
+from scripts.synth import (
+    HASH_FILE_NAME,
+    OUTPUT_HASH_FILE_NAME,
+    input_hash,
+    output_hash,
+    synth,
+)
 from tests.helpers import write_env
 
 STATE_BUCKET = 'bucket = "acme-terraform-state-example"'
@@ -166,7 +172,9 @@ def test_new_output_replaces_the_old_and_later_runs_follow_the_hash(previous_out
     monkeypatch.setattr(synth_module.subprocess, "run", run)
 
     assert synth(config, out_dir, force=True) is True
-    assert tree(out_dir) == {HASH_FILE_NAME: input_hash(config).encode(), "stacks": None,
+    assert tree(out_dir) == {HASH_FILE_NAME: input_hash(config).encode(),
+                             OUTPUT_HASH_FILE_NAME: output_hash(out_dir).encode(),
+                             "stacks": None,
                              "stacks/management": None,
                              "stacks/management/cdk.tf.json": b'{"new": true}'}
     assert leftovers(out_dir) == []
@@ -175,6 +183,53 @@ def test_new_output_replaces_the_old_and_later_runs_follow_the_hash(previous_out
     assert synth(config, out_dir) is False and len(calls) == 1
     config.source.write_text(config.source.read_text().replace(RETENTION, "retention_days = 30"))
     assert synth(load(config.source), out_dir) is True and len(calls) == 2
+
+
+# --- the output the hash vouches for --------------------------------------------------------
+
+@pytest.mark.parametrize("behind_the_back", [
+    lambda stacks: (stacks / "management" / "cdk.tf.json").write_text('{"other": "env"}'),
+    lambda stacks: shutil.rmtree(stacks / "dev"),
+    lambda stacks: shutil.copytree(stacks / "dev", stacks / "extra"),
+    lambda stacks: (stacks.parent / "manifest.json").write_text("{}"),
+], ids=["stack-rewritten", "stack-removed", "stack-added", "manifest-rewritten"])
+def test_output_written_behind_the_back_is_synthesized_again(previous_output, monkeypatch,
+                                                             behind_the_back, capsys):
+    """`FOUNDATION_ENV=example python main.py` or `cdktf synth` rewrote cdktf.out/ without
+    touching the input hash: the cache must not vouch for that output."""
+    config, out_dir = previous_output
+    run, calls = stand_in({"management": '{"fresh": true}', "dev": "{}"})
+    monkeypatch.setattr(synth_module.subprocess, "run", run)
+    assert synth(config, out_dir, force=True) is True  # inputs and output as synth wrote them
+    behind_the_back(out_dir / "stacks")
+    assert synth(config, out_dir) is True and len(calls) == 2
+    assert "written by something other than `make synth`" in capsys.readouterr().out
+    assert synth(config, out_dir) is False and len(calls) == 2
+
+
+def test_terraform_files_beside_the_stacks_do_not_invalidate_the_output(previous_output,
+                                                                        monkeypatch):
+    config, out_dir = previous_output
+    run, calls = stand_in({"management": "{}"})
+    monkeypatch.setattr(synth_module.subprocess, "run", run)
+    assert synth(config, out_dir, force=True) is True
+    stack = out_dir / "stacks" / "management"
+    (stack / ".terraform").mkdir()
+    (stack / ".terraform.lock.hcl").write_text("# lock\n")
+    (stack / "foundation.tfplan").write_bytes(b"plan")
+    assert synth(config, out_dir) is False and len(calls) == 1
+
+
+def test_force_from_the_environment_sets_the_force_flag():
+    """`make synth FORCE=1`: the flag's default comes from FORCE when the CLI starts."""
+    import os
+    import sys
+
+    code = "from scripts import cli; print(cli.parser().parse_args(['synth']).force)"
+    answers = [subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, text=True,
+                              capture_output=True, env={**os.environ, "FORCE": force},
+                              check=True).stdout.strip() for force in ("1", "")]
+    assert answers == ["True", "False"]
 
 
 # --- input_hash --------------------------------------------------------------------------------
