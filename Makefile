@@ -59,8 +59,17 @@ apply: install ## terraform apply STACK (default all, management first; JOBS= as
 validate: install ## terraform validate every stack of ENV with the real provider
 	$(CLI) validate --env $(ENV) --stack $(STACK)
 
+# The test tiers (README "Tests"), TEST_JOBS workers at once (pytest-xdist; default: one per
+# core), each module on one worker, the costliest first (tests/scheduling.py).
+TEST_JOBS ?= auto
+PYTEST := $(PY) -m pytest -q -n $(TEST_JOBS) --dist loadfile
+
 test: install scan-install ## run the whole test suite (config, synth, snapshots, terraform, emulator, security scan)
-	$(PY) -m pytest -q tests
+	$(PYTEST) tests
+
+.PHONY: test-fast
+test-fast: install scan-install ## the edit loop: every test needing no emulator, applying nothing
+	$(PYTEST) -m "not emulator and not scale" tests
 
 .PHONY: scan-install scan-lock security-scan
 scan-install: $(SCAN_VENV)/.installed ## install the pinned security scanners (checkov, parliament) into .venv-scan

@@ -40,6 +40,38 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.emulator)
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`-n N --dist loadfile` (the make targets): by module, costliest first (scheduling.py)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from tests import scheduling
+
+    cache = getattr(config, "cache", None)
+    recorded = cache.get(DURATIONS_KEY, {}) if cache else {}
+    return scheduling.CostliestModuleFirst(config, log, recorded)
+
+
+# What each test took in the last run that ran it, for scheduling the next (.pytest_cache).
+DURATIONS_KEY = "aws-personal-foundation/test-durations"
+_durations: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report):
+    _durations[report.nodeid] = _durations.get(report.nodeid, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session):
+    """Record what each test took (set-up, call, tear-down) for the next run's scheduling; in
+    the process that saw every report (not an xdist worker)."""
+    config = session.config
+    if hasattr(config, "workerinput") or getattr(config, "cache", None) is None or not _durations:
+        return
+    recorded = config.cache.get(DURATIONS_KEY, {})
+    recorded.update({nodeid: round(seconds, 2) for nodeid, seconds in _durations.items()})
+    config.cache.set(DURATIONS_KEY, recorded)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def adoption_records(tmp_path_factory):
     """What `make adopt` records goes to a directory of this session, never the repository's
@@ -99,15 +131,18 @@ def fake_aws_credentials(monkeypatch):
 
 
 @pytest.fixture
-def mocked_aws(fake_aws_credentials):
+def mocked_aws(fake_aws_credentials, monkeypatch):
     """In-process moto with the project's extensions (installed in every test, so no result
-    depends on which test ran first); yields a client factory."""
+    depends on which test ran first); yields a client factory. boto3's default session is new
+    in each test (credentials from this test's environment) but shares the parsed service
+    models (scripts/aws.py new_session)."""
     import boto3
     from moto import mock_aws
 
-    from scripts import moto_extensions
+    from scripts import aws, moto_extensions
 
     moto_extensions.install()
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", aws.new_session())
     with mock_aws():
         yield lambda service, region="us-east-1": boto3.client(service, region_name=region)
 

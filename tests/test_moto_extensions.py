@@ -496,8 +496,6 @@ def test_access_analyzer_lists_the_analyzers_of_its_region_by_type(mocked_aws):
 @pytest.fixture
 def organization_with_member(mocked_aws):
     """An organization and one member account; returns (member id, a session in the member)."""
-    import boto3
-
     organizations = mocked_aws("organizations")
     organizations.create_organization(FeatureSet="ALL")
     member = organizations.create_account(AccountName="dev", Email="dev@example.com")[
@@ -505,9 +503,10 @@ def organization_with_member(mocked_aws):
     credentials = mocked_aws("sts").assume_role(
         RoleArn=f"arn:aws:iam::{member}:role/OrganizationAccountAccessRole",
         RoleSessionName="test")["Credentials"]
-    session = boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
-                            aws_secret_access_key=credentials["SecretAccessKey"],
-                            aws_session_token=credentials["SessionToken"], region_name="us-east-1")
+    session = aws.new_session(aws_access_key_id=credentials["AccessKeyId"],
+                              aws_secret_access_key=credentials["SecretAccessKey"],
+                              aws_session_token=credentials["SessionToken"],
+                              region_name="us-east-1")
     return member, session
 
 
