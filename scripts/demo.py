@@ -12,11 +12,12 @@ bootstrap; the second plans are independent of each other and run at once, one l
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from foundation import contract
-from foundation.config import Config
+from foundation.config import EMULATOR_PORT_VARIABLE, Config
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
 from foundation.paths import LOG_DIR
 from scripts import aws, bootstrap, dev_reset, dev_workspace, kill_switch, local_aws
@@ -125,7 +126,14 @@ def _summary(config: Config, steps: Steps, log) -> None:
         f"thaw it by hand: `make dev-freeze` / `make dev-thaw`; spend and switches: `make status "
         f"ENV={config.env_name}`.")
     say(f"The emulator keeps running at {config.emulator.endpoint_url} for exploration; "
-        f"its state lives as long as it does.\nStop it with `make local-down`.")
+        f"its state lives as long as it does.\nStop it with `make local-down"
+        f"{_port_setting(config)}`.")
+
+
+def _port_setting(config: Config) -> str:
+    """The LOCAL_AWS_PORT the demo ran on, when one was set: local-down needs it too."""
+    overridden = os.environ.get(EMULATOR_PORT_VARIABLE)
+    return f" {EMULATOR_PORT_VARIABLE}={config.emulator.port}" if overridden else ""
 
 
 def baseline_lines(config: Config) -> list[str]:

@@ -24,7 +24,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from foundation.config import Config, subdomain_tunnel_port
+from foundation.config import EMULATOR_PORT_VARIABLE, Config, subdomain_tunnel_port
 from foundation.paths import LOCAL_AWS_DIR, REPO_ROOT
 from scripts.console import UserError, say
 
@@ -63,6 +63,12 @@ def answers(port: int) -> bool:
             return response.status == 200
     except (urllib.error.URLError, OSError):
         return False
+
+
+def running_ports() -> list[int]:
+    """The ports of every emulator started from this checkout that is still running."""
+    ports = sorted(int(path.stem.removeprefix("moto-")) for path in STATE_DIR.glob("moto-*.pid"))
+    return [port for port in ports if _running_pid(port) is not None]
 
 
 def _running_pid(port: int) -> int | None:
@@ -120,7 +126,10 @@ def stop(config: Config) -> None:
     pid = _running_pid(port)
     if pid is None:
         _pid_file(port).unlink(missing_ok=True)
-        say(f"Local AWS is not running on port {port}; nothing to stop.")
+        others = [other for other in running_ports() if other != port]
+        say(f"Local AWS is not running on port {port}; nothing to stop." + (
+            f" It runs on port {', '.join(map(str, others))}: "
+            f"`make local-down {EMULATOR_PORT_VARIABLE}={others[0]}`." if others else ""))
         return
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + 10

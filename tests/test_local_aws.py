@@ -69,3 +69,14 @@ def test_virtual_hosted_bucket_address_through_the_tunnel(emulator):
     finally:
         s3.delete_object(Bucket=bucket, Key="greeting")
         s3.delete_bucket(Bucket=bucket)
+
+
+def test_local_down_on_the_wrong_port_names_the_one_that_runs(emulator, monkeypatch, capsys):
+    from foundation import config as config_module
+    from tests.helpers import free_port
+
+    monkeypatch.setenv(config_module.EMULATOR_PORT_VARIABLE, str(free_port()))
+    local_aws.stop(config_module.load("local"))
+    said = capsys.readouterr().out
+    assert "nothing to stop" in said
+    assert str(emulator.emulator.port) in said.split("It runs on port", 1)[1]
