@@ -162,20 +162,33 @@ def root_steps_walk(config: Config, *, print_checklist: bool) -> None:
         root_steps.walk(config, account_id, root_steps.STATE_DIR, known_member_ids)
 
 
+def workspace_log(config: Config, account: str) -> Path:
+    """Where terraform's destroy and apply output goes: hundreds of lines nobody reads unless
+    something fails (then the error shows its end and names the file)."""
+    log = LOG_DIR / config.env_name / f"{account}-terraform.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("")
+    say(f"terraform output: {log}")
+    return log
+
+
 def dev_destroy(config: Config, account: str, *, yes: bool) -> None:
     steps = Steps(dev_workspace.DESTROY_STEPS)
     result = dev_workspace.destroy(config, account, steps=steps,
-                                   auto_approve=guard.approved_without_asking(account, yes=yes))
+                                   auto_approve=guard.approved_without_asking(account, yes=yes),
+                                   log=workspace_log(config, account))
     dev_workspace.destroy_summary(config, result, steps)
 
 
 def dev_recreate(config: Config, account: str, *, yes: bool) -> None:
     dev_workspace.recreate(config, account,
-                           auto_approve=guard.approved_without_asking(account, yes=yes))
+                           auto_approve=guard.approved_without_asking(account, yes=yes),
+                           log=workspace_log(config, account))
 
 
 def dev_reset_account(config: Config, account: str, *, yes: bool) -> None:
-    dev_reset.reset(config, account, auto_approve=guard.approved_without_asking(account, yes=yes))
+    dev_reset.reset(config, account, auto_approve=guard.approved_without_asking(account, yes=yes),
+                    log=workspace_log(config, account))
 
 
 def dev_thaw(config: Config, account: str, *, yes: bool) -> None:

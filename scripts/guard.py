@@ -119,13 +119,13 @@ def require_pinned_management_account(config: Config, caller_account_id: str | N
 
 class Refused(UserError):
     """The guard refused; `reasons` holds every refusal reason in plain words. `attempt` says
-    what was refused, such as "destroy the 'dev' workspace"."""
+    what was refused, such as "destroy the 'dev' workspace". Every check was printed as it
+    ran, the refused ones with their reason, so the message only counts them."""
 
     def __init__(self, attempt: str, reasons: list[str]):
         self.reasons = reasons
-        listed = "\n".join(f"  - {reason}" for reason in reasons)
-        super().__init__(f"Refusing to {attempt}; nothing was changed. {len(reasons)} "
-                         f"reason(s):\n{listed}")
+        super().__init__(f"Refusing to {attempt}; nothing was changed: {len(reasons)} "
+                         "check(s) marked REFUSE above.")
 
 
 class Aborted(UserError):

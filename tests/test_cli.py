@@ -131,3 +131,23 @@ def test_make_help_lists_the_variables_with_their_defaults():
     for name in ("ENV=local", "STACK=all", "ACCOUNT=dev", "AUTO_APPROVE=", "PRINT=", "WRITE=",
                  "LOCAL_AWS_PORT=4566", "FORCE=", "JOBS"):
         assert f"  {name}" in variables, name
+
+
+@pytest.mark.parametrize("command, module, function", [
+    ("dev-destroy", "dev_workspace", "destroy"), ("dev-recreate", "dev_workspace", "recreate"),
+    ("dev-reset", "dev_reset", "reset")])
+def test_member_account_loops_keep_terraform_output_in_a_log(command, module, function,
+                                                             monkeypatch, tmp_path, capsys):
+    """Hundreds of lines of destroy plan after the typed confirmation help nobody: they go to a
+    log the terminal names (a failure shows its end)."""
+    from scripts import dev_reset, dev_workspace
+
+    calls = []
+    monkeypatch.setattr(cli, "LOG_DIR", tmp_path)
+    monkeypatch.setattr({"dev_workspace": dev_workspace, "dev_reset": dev_reset}[module],
+                        function, lambda config, account, **options: calls.append(options))
+    monkeypatch.setattr(dev_workspace, "destroy_summary", lambda *args: None)
+    assert cli.main([command, "--env", "local", "--yes"]) == 0
+    log = calls[0]["log"]
+    assert log.parent.parent == tmp_path and log.name == f"{DEV_ACCOUNT}-terraform.log"
+    assert f"terraform output: {log}" in capsys.readouterr().out
