@@ -110,6 +110,32 @@ def _write_atomically(path: Path, text: str) -> None:
     partial.replace(path)
 
 
+_prerequisites_met: set[tuple] = set()
+
+
+def check_credentials_and_state_bucket(config: Config) -> None:
+    """What every stack's `terraform init` needs, asked first (once per process), so that a
+    missing piece is one sentence naming the command that fixes it, not terraform's raw error:
+    credentials that work (STS) and the state bucket, in the caller's own account."""
+    wanted = (config.env_name, config.state_bucket, config.emulator and config.emulator.port)
+    if wanted in _prerequisites_met:
+        return
+    try:
+        account = aws.account_id(config)
+        status = aws.bucket_status(aws.s3_client_of_owner(config, account), config.state_bucket)
+    except aws.ERRORS as error:
+        raise UserError(f"Terraform cannot start for '{config.env_name}': an AWS call failed "
+                        f"({aws.explain(error)}). {aws.next_step(config, error)}") from None
+    if status == "missing":
+        raise UserError(f"The state bucket '{config.state_bucket}' does not exist yet: create it "
+                        f"with `make bootstrap ENV={config.env_name}`, then run this again.")
+    if status == "foreign":
+        raise UserError(f"The state bucket '{config.state_bucket}' is not in account {account} "
+                        "(these credentials' account): pick another `state_bucket` in "
+                        f"{config.source.name}, or the management account's credentials.")
+    _prerequisites_met.add(wanted)
+
+
 class Terraform:
     """Plain terraform in one synthesized stack's directory."""
 
@@ -158,6 +184,8 @@ class Terraform:
     def init(self, *, backend: bool = True) -> None:
         if self._initialized_backend == backend:
             return
+        if backend:
+            check_credentials_and_state_bucket(self.config)
         if not self._init_is_current(backend):
             self.run("init", "-input=false", "-no-color", "-reconfigure",
                      *(() if backend else ("-backend=false",)), capture=True)
