@@ -1,0 +1,72 @@
+"""A plan that removes an account from the organization (or the organization itself) is refused
+unless ALLOW_ACCOUNT_REMOVAL names it: `prevent_destroy` protects an account only while it is
+still in the configuration."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from foundation.paths import REPO_ROOT
+from scripts import cli
+from scripts.console import UserError
+from scripts.terraform import account_removals, refuse_account_removals
+
+
+def change(resource_type: str, key: str, actions: list[str], before: dict | None) -> dict:
+    return {"address": f"{resource_type}.{key}", "type": resource_type,
+            "change": {"actions": actions, "before": before}}
+
+
+PLAN = {"resource_changes": [
+    change("aws_organizations_account", "accounts_test", ["delete"], {"name": "test"}),
+    change("aws_organizations_account", "accounts_lab", ["delete", "create"], {"name": "lab"}),
+    change("aws_organizations_account", "accounts_dev", ["update"], {"name": "dev"}),
+    change("aws_organizations_account", "accounts_new", ["create"], None),
+    change("aws_s3_bucket", "logs", ["delete"], {"bucket": "logs"}),
+]}
+ORGANIZATION_DELETED = {"resource_changes": [
+    change("aws_organizations_organization", "organization", ["delete"], {"id": "o-1"})]}
+
+
+def test_deletions_and_replacements_of_accounts_are_found_and_nothing_else():
+    assert account_removals(PLAN) == [
+        ("test", "aws_organizations_account.accounts_test would be removed"),
+        ("lab", "aws_organizations_account.accounts_lab would be replaced")]
+    assert account_removals({"resource_changes": PLAN["resource_changes"][2:]}) == []
+    assert account_removals({}) == []
+
+
+def test_a_removal_not_named_is_refused_with_what_it_means_and_how_to_allow_it():
+    with pytest.raises(UserError) as refused:
+        refuse_account_removals(PLAN, frozenset({"lab"}), "management")
+    message = str(refused.value)
+    assert "test: aws_organizations_account.accounts_test would be removed" in message
+    assert "lab:" not in message
+    assert "standalone account" in message and "close-account" in message
+    assert "ALLOW_ACCOUNT_REMOVAL=test" in message
+
+
+def test_removals_all_named_pass():
+    refuse_account_removals(PLAN, frozenset({"test", "lab"}), "management")
+
+
+def test_deleting_the_organization_needs_its_own_name():
+    with pytest.raises(UserError, match="ALLOW_ACCOUNT_REMOVAL=organization"):
+        refuse_account_removals(ORGANIZATION_DELETED, frozenset({"test"}), "management")
+    refuse_account_removals(ORGANIZATION_DELETED, frozenset({"organization"}), "management")
+
+
+@pytest.mark.parametrize("command", ["plan", "apply"])
+def test_the_flag_takes_a_comma_separated_list_and_defaults_from_the_environment(command):
+    args = cli.parser().parse_args([command, "--allow-account-removal", "test, lab"])
+    assert args.allow_account_removal == frozenset({"test", "lab"})
+    shown = subprocess.run(
+        [sys.executable, "-c", "from scripts import cli; print(sorted(cli.parser().parse_args("
+         f"[{command!r}]).allow_account_removal))"],
+        env={**os.environ, "ALLOW_ACCOUNT_REMOVAL": "test,lab"}, cwd=REPO_ROOT,
+        capture_output=True, text=True, check=True).stdout
+    assert shown.strip() == "['lab', 'test']"
