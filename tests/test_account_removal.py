@@ -10,10 +10,20 @@ import sys
 
 import pytest
 
+from foundation import config as config_module
+from foundation.config import environment_path
+from foundation.contract import MANAGEMENT_STACK
 from foundation.paths import REPO_ROOT
 from scripts import cli
+from scripts.bootstrap import bootstrap
 from scripts.console import UserError
-from scripts.terraform import account_removals, refuse_account_removals
+from scripts.terraform import (
+    PLAN_HAS_CHANGES,
+    Terraform,
+    account_removals,
+    refuse_account_removals,
+)
+from tests.helpers import write_env
 
 
 def change(resource_type: str, key: str, actions: list[str], before: dict | None) -> dict:
@@ -70,3 +80,26 @@ def test_the_flag_takes_a_comma_separated_list_and_defaults_from_the_environment
         env={**os.environ, "ALLOW_ACCOUNT_REMOVAL": "test,lab"}, cwd=REPO_ROOT,
         capture_output=True, text=True, check=True).stdout
     assert shown.strip() == "['lab', 'test']"
+
+
+# --- on the emulator: an account taken out of the environment file ------------------------------
+
+def test_an_account_removed_from_the_file_is_refused_until_named(own_emulator, synthesize,
+                                                                  tmp_path):
+    with_test = config_module.load(write_env(
+        tmp_path, ("[accounts.dev]\n", '[accounts.test]\nemail = "aws-test@example.com"\n\n'
+                                       "[accounts.dev]\n"), source=environment_path("local")))
+    assert "test" in with_test.stack_names
+    bootstrap(with_test)
+    Terraform(with_test, MANAGEMENT_STACK, stacks=synthesize(with_test) / "stacks").apply(
+        auto_approve=True)
+
+    without_test = Terraform(own_emulator, MANAGEMENT_STACK,
+                             stacks=synthesize(own_emulator) / "stacks")
+    with pytest.raises(UserError) as refused:
+        without_test.plan()
+    assert "test: aws_organizations_account." in str(refused.value)
+    with pytest.raises(UserError, match="ALLOW_ACCOUNT_REMOVAL=test"):
+        without_test.apply(auto_approve=True)
+    assert without_test.plan(detailed_exitcode=True,
+                             allow_account_removal={"test"}) == PLAN_HAS_CHANGES
