@@ -238,7 +238,8 @@ class Terraform:
                             f"(exit {result.returncode}).")
         if result.returncode == PLAN_HAS_CHANGES:
             shown = self.run("show", "-json", "-no-color", SAVED_PLAN, capture=True).stdout
-            refuse_account_removals(json.loads(shown), allow_account_removal, self.stack)
+            refuse_account_removals(json.loads(shown), allow_account_removal, self.stack,
+                                    self.config.name_prefix)
         return result.returncode
 
     def destroy(self, *, auto_approve: bool = False) -> None:
@@ -261,9 +262,10 @@ def _approval(auto_approve: bool) -> tuple[str, ...]:
     return ("-input=false", "-auto-approve") if auto_approve else ()
 
 
-def account_removals(plan: dict) -> list[tuple[str, str]]:
+def account_removals(plan: dict, name_prefix: str = "") -> list[tuple[str, str]]:
     """(name, how) for each account or organization that `terraform show -json` of a plan
-    deletes or replaces; an account's name as the organization knows it."""
+    deletes or replaces; an account by its name in the environment file (the organization's
+    name for it without `<name_prefix>-`)."""
     removals = []
     for change in plan.get("resource_changes", []):
         actions = change.get("change", {}).get("actions", [])
@@ -271,13 +273,16 @@ def account_removals(plan: dict) -> list[tuple[str, str]]:
             continue
         before = change["change"].get("before") or {}
         name = before.get("name", "?") if change["type"] == ACCOUNT_TYPE else ORGANIZATION_NAME
+        name = name.removeprefix(f"{name_prefix}-") if name_prefix else name
         how = "replaced" if "create" in actions else "removed"
         removals.append((name, f"{change.get('address', change['type'])} would be {how}"))
     return removals
 
 
-def refuse_account_removals(plan: dict, allowed: Collection[str], stack: str) -> None:
-    refused = [(name, how) for name, how in account_removals(plan) if name not in allowed]
+def refuse_account_removals(plan: dict, allowed: Collection[str], stack: str,
+                            name_prefix: str = "") -> None:
+    refused = [(name, how) for name, how in account_removals(plan, name_prefix)
+               if name not in allowed]
     if not refused:
         return
     names = ",".join(sorted({name for name, _ in refused}))

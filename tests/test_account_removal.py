@@ -48,6 +48,9 @@ def test_deletions_and_replacements_of_accounts_are_found_and_nothing_else():
         ("lab", "aws_organizations_account.accounts_lab would be replaced")]
     assert account_removals({"resource_changes": PLAN["resource_changes"][2:]}) == []
     assert account_removals({}) == []
+    prefixed = {"resource_changes": [change("aws_organizations_account", "accounts_test",
+                                            ["delete"], {"name": "local-test"})]}
+    assert account_removals(prefixed, "local")[0][0] == "test"
 
 
 def test_a_removal_not_named_is_refused_with_what_it_means_and_how_to_allow_it():
@@ -98,7 +101,7 @@ def test_an_account_removed_from_the_file_is_refused_until_named(own_emulator, s
                              stacks=synthesize(own_emulator) / "stacks")
     with pytest.raises(UserError) as refused:
         without_test.plan()
-    assert "test: aws_organizations_account." in str(refused.value)
+    assert "\n  test: aws_organizations_account." in str(refused.value)
     with pytest.raises(UserError, match="ALLOW_ACCOUNT_REMOVAL=test"):
         without_test.apply(auto_approve=True)
     assert without_test.plan(detailed_exitcode=True,
