@@ -47,8 +47,11 @@ synth: install ## synthesize cdktf.out/stacks/* for ENV (skipped when nothing ch
 # cores), each into LOG_DIR/<env>/<stack>.log (default .terraform-cli/logs), shown in order.
 # apply runs them at once only when none asks for a confirmation (AUTO_APPROVE=1 or --yes).
 JOBS ?=
+# ALLOW_ACCOUNT_REMOVAL=<name>[,...]: plan/apply may remove those accounts from the organization.
+ALLOW_ACCOUNT_REMOVAL ?=
 LOG_DIR ?=
-PARALLEL_FLAGS = $(if $(JOBS),--jobs $(JOBS)) $(if $(LOG_DIR),--log-dir $(LOG_DIR))
+PARALLEL_FLAGS = $(if $(JOBS),--jobs $(JOBS)) $(if $(LOG_DIR),--log-dir $(LOG_DIR)) \
+	$(if $(ALLOW_ACCOUNT_REMOVAL),--allow-account-removal $(ALLOW_ACCOUNT_REMOVAL))
 
 plan: install ## terraform plan STACK (default all: management, then JOBS members at once) for ENV
 	$(CLI) plan --env $(ENV) --stack $(STACK) $(PARALLEL_FLAGS)

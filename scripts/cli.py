@@ -34,7 +34,14 @@ from scripts import (
 )
 from scripts.console import Steps, UserError, say
 from scripts.synth import stacks_dir, synth
-from scripts.terraform import LOG_DIR, Task, Terraform, default_jobs, in_parallel
+from scripts.terraform import (
+    ACCOUNT_REMOVAL_VARIABLE,
+    LOG_DIR,
+    Task,
+    Terraform,
+    default_jobs,
+    in_parallel,
+)
 from scripts.workspaces import member_account
 
 ALL_STACKS = "all"
@@ -56,12 +63,13 @@ def require_management_first(config: Config, stack: str) -> None:
         member_account(config, stack)
 
 
-def plan(config: Config, stack: str, *, jobs: int = 1, log_dir: Path = LOG_DIR) -> None:
+def plan(config: Config, stack: str, *, jobs: int = 1, log_dir: Path = LOG_DIR,
+         allow_account_removal: frozenset[str] = frozenset()) -> None:
     synth(config)
     stacks = selected_stacks(config, stack)
     if MANAGEMENT_STACK in stacks:
         say(f"== terraform plan: {MANAGEMENT_STACK} ({config.env_name})")
-        Terraform(config, MANAGEMENT_STACK).plan()
+        Terraform(config, MANAGEMENT_STACK).plan(allow_account_removal=allow_account_removal)
     members = [name for name in stacks if name != MANAGEMENT_STACK]
     if jobs > 1 and len(members) > 1:
         for name in members:
@@ -98,8 +106,8 @@ def member_task(config: Config, name: str, log_dir: Path, stacks: Path | None,
                                                     own_process_group=True)))
 
 
-def apply(config: Config, stack: str, *, yes: bool, jobs: int = 1,
-          log_dir: Path = LOG_DIR) -> None:
+def apply(config: Config, stack: str, *, yes: bool, jobs: int = 1, log_dir: Path = LOG_DIR,
+          allow_account_removal: frozenset[str] = frozenset()) -> None:
     stacks = selected_stacks(config, stack)
     approved = {name: guard.approved_without_asking(name, yes=yes) for name in stacks}
     for name in stacks:  # before anything runs: a refusal must not leave half an apply behind
@@ -112,7 +120,8 @@ def apply(config: Config, stack: str, *, yes: bool, jobs: int = 1,
     for name in [name for name in stacks if name == MANAGEMENT_STACK or not concurrently]:
         say(f"== terraform apply: {name} ({config.env_name})")
         require_management_first(config, name)
-        Terraform(config, name).apply(auto_approve=approved[name])
+        Terraform(config, name).apply(auto_approve=approved[name],
+                                      allow_account_removal=allow_account_removal)
     if concurrently:
         for name in members:
             require_management_first(config, name)
@@ -223,6 +232,15 @@ LOG_DIR_FLAG = Flag(("--log-dir",), dict(
     type=Path, default=Path(os.environ.get("LOG_DIR") or LOG_DIR),
     help=f"where concurrent stacks write their logs, <env>/<stack>.log (default: {LOG_DIR}, "
          "or LOG_DIR=)"))
+def account_names(text: str) -> frozenset[str]:
+    return frozenset(name.strip() for name in text.split(",") if name.strip())
+
+
+ALLOW_ACCOUNT_REMOVAL = Flag(("--allow-account-removal",), dict(
+    type=account_names, default=os.environ.get(ACCOUNT_REMOVAL_VARIABLE, ""),
+    metavar="NAME[,NAME...]",
+    help="accounts the plan may remove from the organization ('organization': the "
+         f"organization itself); default: {ACCOUNT_REMOVAL_VARIABLE}="))
 ACCOUNT = Flag(("--account",), dict(default=os.environ.get("ACCOUNT", DEV_ACCOUNT),
                                     help=f"member account (default: {DEV_ACCOUNT}, or ACCOUNT=; "
                                          "never management)"))
@@ -244,13 +262,15 @@ COMMANDS = {
                                  help="synthesize even if up to date (also FORCE=1)")),)),
     "plan": Command("terraform plan the stacks, management first, then the members at once",
                     lambda config, args: plan(config, args.stack, jobs=args.jobs,
-                                              log_dir=args.log_dir),
-                    (STACK, JOBS, LOG_DIR_FLAG)),
+                                              log_dir=args.log_dir,
+                                              allow_account_removal=args.allow_account_removal),
+                    (STACK, JOBS, LOG_DIR_FLAG, ALLOW_ACCOUNT_REMOVAL)),
     "apply": Command("terraform apply the stacks, management first, then the members (at once "
                      "when none asks for a confirmation)",
                      lambda config, args: apply(config, args.stack, yes=args.yes, jobs=args.jobs,
-                                                log_dir=args.log_dir),
-                     (STACK, YES, JOBS, LOG_DIR_FLAG)),
+                                                log_dir=args.log_dir,
+                                                allow_account_removal=args.allow_account_removal),
+                     (STACK, YES, JOBS, LOG_DIR_FLAG, ALLOW_ACCOUNT_REMOVAL)),
     "stacks": Command(
         "print the stack names, management first (--members: only the member accounts)",
         lambda config, args: list_stacks(config, members_only=args.members, as_json=args.json),

@@ -26,7 +26,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Collection
 
 from foundation.config import Config
 from foundation.paths import TERRAFORM_CLI_DIR
@@ -47,6 +47,11 @@ PLUGIN_CACHE = TERRAFORM_CLI_DIR / "plugin-cache"
 LOG_DIR = TERRAFORM_CLI_DIR / "logs"
 
 PLAN_NO_CHANGES, PLAN_HAS_CHANGES = 0, 2
+SAVED_PLAN = "foundation.tfplan"  # in the stack directory; git-ignored
+ACCOUNT_REMOVAL_VARIABLE = "ALLOW_ACCOUNT_REMOVAL"
+ACCOUNT_TYPE, ORGANIZATION_TYPE = "aws_organizations_account", "aws_organizations_organization"
+# What ALLOW_ACCOUNT_REMOVAL names to allow deleting the organization itself.
+ORGANIZATION_NAME = "organization"
 
 
 @functools.cache
@@ -227,25 +232,43 @@ class Terraform:
         self.init(backend=False)
         self.run("validate", "-no-color", capture=True)
 
-    def plan(self, *, detailed_exitcode: bool = False) -> int:
-        """0 means no changes; with `detailed_exitcode`, 2 means changes are pending."""
+    def plan(self, *, detailed_exitcode: bool = False,
+             allow_account_removal: Collection[str] = ()) -> int:
+        """0 means no changes; with `detailed_exitcode`, 2 means changes are pending. Refuses a
+        plan that removes an account or the organization not named in `allow_account_removal`."""
+        changes = self._saved_plan(allow_account_removal)
+        return changes if detailed_exitcode else PLAN_NO_CHANGES
+
+    def apply(self, *, auto_approve: bool = False,
+              allow_account_removal: Collection[str] = ()) -> None:
+        """Applies exactly the plan that was checked; a saved plan applies without asking, so
+        without `auto_approve` the question is ours."""
+        changes = self._saved_plan(allow_account_removal)
+        if changes == PLAN_HAS_CHANGES and not auto_approve:
+            try:
+                answer = input(f"\nApply these changes to stack '{self.stack}'? "
+                               "Only 'yes' is accepted: ")
+            except EOFError:
+                answer = ""
+            if answer.strip() != "yes":
+                raise UserError(f"Apply cancelled; nothing was changed in stack '{self.stack}'.")
+        self.run("apply", "-input=false", "-lock-timeout=30s", SAVED_PLAN)
+        adopt.forget_imports(self.config, self.dir)
+
+    def _saved_plan(self, allow_account_removal: Collection[str]) -> int:
+        """Plans into SAVED_PLAN (shown as usual) and checks it for account removals."""
         self.init()
         adopt.place_imports(self.config, self.dir)
-        args = ["plan", "-input=false", "-lock-timeout=30s"]
-        if detailed_exitcode:
-            args.append("-detailed-exitcode")
-        result = self.run(*args, check=False)
-        if result.returncode not in (PLAN_NO_CHANGES, PLAN_HAS_CHANGES) or \
-                (result.returncode == PLAN_HAS_CHANGES and not detailed_exitcode):
+        result = self.run("plan", "-input=false", "-lock-timeout=30s", "-detailed-exitcode",
+                          f"-out={SAVED_PLAN}", check=False)
+        if result.returncode not in (PLAN_NO_CHANGES, PLAN_HAS_CHANGES):
             raise UserError(f"`terraform plan` failed in stack '{self.stack}' "
                             f"(exit {result.returncode}).")
+        if result.returncode == PLAN_HAS_CHANGES:
+            shown = self.run("show", "-json", "-no-color", SAVED_PLAN, capture=True).stdout
+            refuse_account_removals(json.loads(shown), allow_account_removal, self.stack,
+                                    self.config.name_prefix)
         return result.returncode
-
-    def apply(self, *, auto_approve: bool = False) -> None:
-        self.init()
-        adopt.place_imports(self.config, self.dir)
-        self.run("apply", "-lock-timeout=30s", *_approval(auto_approve))
-        adopt.forget_imports(self.config, self.dir)
 
     def destroy(self, *, auto_approve: bool = False) -> None:
         self.init()
@@ -289,6 +312,43 @@ def run_until_terraform_exits(command: list[str], **options) -> subprocess.Compl
     if interrupted:
         raise KeyboardInterrupt
     return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
+def account_removals(plan: dict, name_prefix: str = "") -> list[tuple[str, str]]:
+    """(name, how) for each account or organization that `terraform show -json` of a plan
+    deletes or replaces; an account by its name in the environment file (the organization's
+    name for it without `<name_prefix>-`)."""
+    removals = []
+    for change in plan.get("resource_changes", []):
+        actions = change.get("change", {}).get("actions", [])
+        if change.get("type") not in (ACCOUNT_TYPE, ORGANIZATION_TYPE) or "delete" not in actions:
+            continue
+        before = change["change"].get("before") or {}
+        name = before.get("name", "?") if change["type"] == ACCOUNT_TYPE else ORGANIZATION_NAME
+        name = name.removeprefix(f"{name_prefix}-") if name_prefix else name
+        how = "replaced" if "create" in actions else "removed"
+        removals.append((name, f"{change.get('address', change['type'])} would be {how}"))
+    return removals
+
+
+def refuse_account_removals(plan: dict, allowed: Collection[str], stack: str,
+                            name_prefix: str = "") -> None:
+    refused = [(name, how) for name, how in account_removals(plan, name_prefix)
+               if name not in allowed]
+    if not refused:
+        return
+    names = ",".join(sorted({name for name, _ in refused}))
+    raise UserError(
+        f"The plan of stack '{stack}' removes {len(refused)} account(s) from the organization; "
+        "nothing was changed:\n" + "".join(f"  {name}: {how}\n" for name, how in refused)
+        + "Removing an account from the environment file removes it from the organization "
+        "(close_on_deletion = false): it becomes a standalone account that keeps billing to its "
+        "own payment method, and its root user must be recovered by password reset. To close an "
+        "account deliberately, close it in the AWS Organizations console or with `aws "
+        "organizations close-account --account-id <id>`, remove it from the environment file, "
+        f"then run again with {ACCOUNT_REMOVAL_VARIABLE}={names} (make plan/apply "
+        f"{ACCOUNT_REMOVAL_VARIABLE}={names}). If the removal is a mistake, restore the account "
+        "in the environment file.")
 
 
 # --- independent stacks at once -----------------------------------------------------------------

@@ -52,7 +52,7 @@ def recorded_applies(monkeypatch):
             self.stack = stack
             self.concurrently = own_process_group  # what in_parallel's tasks ask for
 
-        def apply(self, *, auto_approve):
+        def apply(self, *, auto_approve, allow_account_removal=frozenset()):
             applied.append((self.stack, auto_approve) + (("at once",) if self.concurrently
                                                          else ()))
 

@@ -216,5 +216,6 @@ def test_member_stacks_plan_at_once_after_management(foundation, with_management
     assert shown.index(f"== dev (log: {logs[0]})") < shown.index(f"== dev2 (log: {logs[1]})")
     for name, log in zip(("dev", "dev2"), logs):
         text = log.read_text()
-        assert f"$ terraform plan -input=false -lock-timeout=30s   # stack {name}" in text
+        assert (f"$ terraform plan -input=false -lock-timeout=30s -detailed-exitcode "
+                f"-out={runner.SAVED_PLAN}   # stack {name}") in text
         assert "Plan: " in text and text in shown
