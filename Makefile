@@ -26,7 +26,9 @@ help: ## list every target
 	@echo "  WRITE=                1: profiles installs into ~/.aws/config"
 	@echo "  LOCAL_AWS_PORT=4566   port of the local emulator"
 	@echo "  FORCE=                1: synth even when up to date"
-	@echo "  JOBS (parallel member stacks, default: cores)"
+	@echo "  JOBS=                 parallel member stacks after management (default: cores)"
+	@echo "  ALLOW_ACCOUNT_REMOVAL= names of accounts plan/apply may remove from the organization"
+	@echo "  TEST_JOBS=auto        pytest-xdist workers of the test targets"
 
 install: $(VENV)/.installed ## create .venv and install the pinned dependencies into it
 
