@@ -39,6 +39,7 @@ from scripts.terraform import (
     LOG_DIR,
     Task,
     Terraform,
+    check_credentials_and_state_bucket,
     default_jobs,
     in_parallel,
 )
@@ -59,7 +60,10 @@ def selected_stacks(config: Config, stack: str) -> tuple[str, ...]:
 
 
 def require_management_first(config: Config, stack: str) -> None:
+    """A member stack needs the management outputs, and they need the state bucket: the first
+    missing piece is named, with its command (make bootstrap before make apply)."""
     if stack != MANAGEMENT_STACK:
+        check_credentials_and_state_bucket(config)
         member_account(config, stack)
 
 

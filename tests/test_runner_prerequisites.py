@@ -9,6 +9,7 @@ import dataclasses
 import pytest
 
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
+from scripts import cli
 from scripts.console import UserError
 from scripts.terraform import Terraform
 from tests.helpers import free_port
@@ -40,3 +41,11 @@ def test_an_emulator_that_is_not_running_names_make_local_up(emulator, stacks, s
     message = str(refused.value)
     assert "an AWS call failed" in message
     assert f"`make local-up ENV=local` (LOCAL_AWS_PORT={port})" in message
+
+
+def test_planning_a_member_before_the_bootstrap_names_make_bootstrap_not_apply(emulator):
+    """The first-run dead end: `make plan STACK=dev` on a fresh emulator used to send the person
+    to `make apply STACK=management`, which then failed for want of the state bucket."""
+    no_bucket = dataclasses.replace(emulator, state_bucket="not-bootstrapped-yet")
+    with pytest.raises(UserError, match="`make bootstrap ENV=local`"):
+        cli.require_management_first(no_bucket, DEV_ACCOUNT)
