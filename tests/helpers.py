@@ -6,6 +6,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import shutil
+import signal
 import socket
 from pathlib import Path
 
@@ -139,3 +140,10 @@ def free_port() -> int:
             except OSError:
                 continue
             return port
+
+
+def sigint_as_at_a_terminal() -> None:
+    """preexec_fn for a child that a test interrupts: a pytest-xdist worker runs with SIGINT
+    ignored, which its children inherit (Python then raises no KeyboardInterrupt); a shell at a
+    terminal starts them with the default."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

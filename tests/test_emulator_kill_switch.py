@@ -137,7 +137,7 @@ def test_the_guard_refuses_management_and_unknown_accounts(switch, capsys, accou
         code, printed = run(capsys, f"dev-{attempt}", "--account", account, *flags)
         assert code == 1
         assert f"Refusing to {attempt} the '{account}' account; nothing was changed" in printed
-        assert f"  - {reason}" in printed
+        assert f"REFUSE {reason}" in printed
     assert switch.states() == (False, False, "STANDBY")
 
 

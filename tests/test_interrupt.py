@@ -16,6 +16,7 @@ from foundation.paths import REPO_ROOT
 from scripts import aws
 from scripts.bootstrap import bootstrap
 from scripts.terraform import PLAN_NO_CHANGES, Terraform
+from tests.helpers import sigint_as_at_a_terminal
 
 APPLY = """
 import sys
@@ -42,6 +43,7 @@ def test_ctrl_c_during_apply_leaves_no_lock_and_a_rerun_converges(own_emulator, 
     log = tmp_path / "apply.log"
     apply = subprocess.Popen([sys.executable, "-c", APPLY, MANAGEMENT_STACK, str(stacks),
                               str(log)], cwd=REPO_ROOT, start_new_session=True,
+                             preexec_fn=sigint_as_at_a_terminal,
                              stderr=subprocess.PIPE, text=True, env=os.environ.copy())
     # Interrupted resources are saved as tainted, to be replaced on the next apply: wait for
     # the lifecycle configuration's 55 s waiter, when the buckets it needs (prevent_destroy,

@@ -25,7 +25,7 @@ from scripts import cli
 from scripts import terraform as runner
 from scripts.console import UserError
 from scripts.terraform import Task, Terraform, in_parallel
-from tests.helpers import terraform_or_skip
+from tests.helpers import sigint_as_at_a_terminal, terraform_or_skip
 
 # --- init only when needed -----------------------------------------------------------------
 
@@ -174,6 +174,7 @@ def test_ctrl_c_reaches_each_running_terraform_once_and_starts_nothing_more(tmp_
     """As at a terminal: the SIGINT goes to the whole process group of the runner."""
     runner_process = subprocess.Popen([sys.executable, "-c", INTERRUPTED_RUN, str(tmp_path)],
                                       cwd=REPO_ROOT, start_new_session=True,
+                                      preexec_fn=sigint_as_at_a_terminal,
                                       stdout=subprocess.PIPE, text=True)
     logs = {name: tmp_path / f"{name}.log" for name in ("a", "b", "c")}
     deadline = time.monotonic() + 20
