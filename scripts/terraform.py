@@ -160,6 +160,8 @@ class Terraform:
         self.env = cli_environment(config)
         self.log = log
         self._initialized_backend: bool | None = None
+        # (allowed removals, plan exit code) of the saved plan nothing has applied yet.
+        self._unapplied_plan: tuple[frozenset[str], int] | None = None
 
     def run(self, *args: str, capture: bool = False,
             check: bool = True) -> subprocess.CompletedProcess:
@@ -237,14 +239,22 @@ class Terraform:
         """0 means no changes; with `detailed_exitcode`, 2 means changes are pending. Refuses a
         plan that removes an account or the organization not named in `allow_account_removal`."""
         changes = self._saved_plan(allow_account_removal)
+        self._unapplied_plan = (frozenset(allow_account_removal), changes)
         return changes if detailed_exitcode else PLAN_NO_CHANGES
 
     def apply(self, *, auto_approve: bool = False,
               allow_account_removal: Collection[str] = ()) -> None:
-        """Applies exactly the plan that was checked; a saved plan applies without asking, so
-        without `auto_approve` the question is ours."""
-        changes = self._saved_plan(allow_account_removal)
-        if changes == PLAN_HAS_CHANGES and not auto_approve:
+        """Applies exactly the plan that was checked — the one `plan` just saved, if it was
+        checked against the same allowed removals (terraform refuses it if the state moved
+        since), else a new one; nothing to apply when it shows no changes. A saved plan applies
+        without asking, so without `auto_approve` the question is ours."""
+        unapplied, self._unapplied_plan = self._unapplied_plan, None
+        changes = unapplied[1] if unapplied and unapplied[0] == frozenset(allow_account_removal) \
+            else self._saved_plan(allow_account_removal)
+        if changes == PLAN_NO_CHANGES:
+            adopt.forget_imports(self.config, self.dir)
+            return
+        if not auto_approve:
             try:
                 answer = input(f"\nApply these changes to stack '{self.stack}'? "
                                "Only 'yes' is accepted: ")
