@@ -46,7 +46,7 @@ synth: install ## synthesize cdktf.out/stacks/* for ENV (skipped when nothing ch
 	$(CLI) synth --env $(ENV)
 
 # After management, the member stacks of STACK=all run JOBS at a time (default: the number of
-# cores), each into LOG_DIR/<env>/<stack>.log (default .terraform-cli/logs), shown in order.
+# cores), each into LOG_DIR/<env>/<stack>.log (default .logs), shown in order.
 # apply runs them at once only when none asks for a confirmation (AUTO_APPROVE=1 or --yes).
 JOBS ?=
 # ALLOW_ACCOUNT_REMOVAL=<name>[,...]: plan/apply may remove those accounts from the organization.

@@ -8,10 +8,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS_DIR = REPO_ROOT / "environments"
 # Synthesized Terraform JSON: OUT_DIR/stacks/<stack>/cdk.tf.json (not committed).
 OUT_DIR = REPO_ROOT / "cdktf.out"
-# The local emulator's pid files, logs and TLS certificate; terraform logs of `make demo`.
+# The local emulator's pid files, logs and TLS certificate.
 LOCAL_AWS_DIR = REPO_ROOT / ".local-aws"
-# Logs of terraform runs (`make demo`) and of aws-nuke (`make dev-reset`), with its configs.
-LOG_DIR = LOCAL_AWS_DIR / "logs"
+# Logs of terraform runs (demo, concurrent stacks, the dev-* loops) and of aws-nuke (with its
+# generated configs), on real AWS as on the emulator.
+LOG_DIR = REPO_ROOT / ".logs"
 # Progress and printed checklists of `make root-steps`.
 ROOT_STEPS_DIR = REPO_ROOT / ".root-steps"
 # The Terraform CLI configuration the runner writes (provider mirror).

@@ -18,6 +18,7 @@ from typing import Callable
 from foundation import config as config_module
 from foundation.config import Config, ConfigError
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
+from foundation.paths import LOG_DIR
 from scripts import (
     adopt,
     aws,
@@ -36,7 +37,6 @@ from scripts.console import Steps, UserError, say
 from scripts.synth import stacks_dir, synth
 from scripts.terraform import (
     ACCOUNT_REMOVAL_VARIABLE,
-    LOG_DIR,
     Task,
     Terraform,
     check_credentials_and_state_bucket,
@@ -86,8 +86,8 @@ def plan(config: Config, stack: str, *, jobs: int = 1, log_dir: Path = LOG_DIR,
 
 
 def plan_member(config: Config, name: str) -> None:
-    """The management check costs a boto3 client (~0.4 s), much of a quick plan: it runs only
-    to explain a failed plan, the likelier reason first."""
+    """Reading the management outputs is a second S3 round trip beside the runner's own
+    checks: it runs only to explain a failed plan, the likelier reason first."""
     try:
         Terraform(config, name).plan()
     except UserError:

@@ -44,7 +44,6 @@ CLI_CONFIG = TERRAFORM_CLI_DIR / "provider-mirror.tfrc"
 PLUGIN_CACHE_VARIABLE = "TF_PLUGIN_CACHE_DIR"
 # One unpacked copy of each provider for every stack, instead of one per stack directory.
 PLUGIN_CACHE = TERRAFORM_CLI_DIR / "plugin-cache"
-LOG_DIR = TERRAFORM_CLI_DIR / "logs"
 
 PLAN_NO_CHANGES, PLAN_HAS_CHANGES = 0, 2
 SAVED_PLAN = "foundation.tfplan"  # in the stack directory; git-ignored
