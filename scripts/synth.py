@@ -53,13 +53,13 @@ def output_hash(out_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def _up_to_date(out_dir: Path, wanted: str) -> bool:
+def _up_to_date(out_dir: Path, wanted: str, report: Callable[[str], None]) -> bool:
     hash_file, output_file = out_dir / HASH_FILE_NAME, out_dir / OUTPUT_HASH_FILE_NAME
     if not hash_file.is_file() or hash_file.read_text() != wanted:
         return False
     if not output_file.is_file() or output_file.read_text() != output_hash(out_dir):
-        say(f"{out_dir.name}/ was written by something other than `make synth` (main.py or "
-            "cdktf?): synthesizing again.")
+        report(f"{out_dir.name}/ was written by something other than `make synth` (main.py or "
+               "cdktf?): synthesizing again.")
         return False
     return True
 
@@ -73,7 +73,7 @@ def synth(config: Config, out_dir: Path = OUT_DIR, *, force: bool = False,
     """Synthesize `config` into `out_dir`; returns False when it was already up to date.
     `report` says what happened (another thread's caller collects it instead of printing)."""
     wanted = input_hash(config)
-    if not force and _up_to_date(out_dir, wanted):
+    if not force and _up_to_date(out_dir, wanted, report):
         report(f"Synth up to date for '{config.env_name}' ({out_dir.name}/ unchanged).")
         return False
     out_dir.parent.mkdir(parents=True, exist_ok=True)
