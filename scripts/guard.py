@@ -350,7 +350,8 @@ def _membership_problem(config: Config, account_id: str,
         if account_id not in {management_id, master}:
             organizations.describe_account(AccountId=account_id)
     except aws.ERRORS as error:
-        return REASON_NOT_IN_ORGANIZATION, f"Organizations could not confirm {account_id} ({aws.explain(error)})"
+        return (REASON_NOT_IN_ORGANIZATION,
+                f"Organizations could not confirm {account_id} ({aws.explain(error)})")
     if account_id in {management_id, master, caller}:
         return REASON_TARGET_IS_MANAGEMENT, (
             f"{account_id} is the management account (outputs: {management_id}, Organizations: "
@@ -367,7 +368,8 @@ def _assume(config: Config, role_arn: str) -> tuple[boto3.Session | None, str | 
         session = aws.assume_role(config, role_arn, SESSION_NAME)
         return session, aws.account_id(config, session), None
     except aws.ERRORS as error:
-        return None, None, f"could not assume {role_arn} and ask STS who it is ({aws.explain(error)})"
+        return None, None, (f"could not assume {role_arn} and ask STS who it is "
+                            f"({aws.explain(error)})")
 
 
 def _synthesized(stacks: Path | None, stack: str) -> dict | None:
