@@ -220,3 +220,12 @@ def test_member_stacks_plan_at_once_after_management(foundation, with_management
         assert (f"$ terraform plan -input=false -lock-timeout=30s -detailed-exitcode "
                 f"-out={runner.SAVED_PLAN}   # stack {name}") in text
         assert "Plan: " in text and text in shown
+
+
+def test_an_apply_after_a_clean_plan_reuses_it_and_runs_no_terraform_apply(foundation,
+                                                                            terraform_commands):
+    config, stacks = foundation
+    terraform = Terraform(config, "dev", stacks=stacks)
+    assert terraform.plan(detailed_exitcode=True) == runner.PLAN_NO_CHANGES
+    terraform.apply(auto_approve=True)
+    assert [command for command in terraform_commands if command != "init"] == ["plan"]
