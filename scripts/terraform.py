@@ -159,8 +159,8 @@ class Terraform:
         self.env = cli_environment(config)
         self.log = log
         self._initialized_backend: bool | None = None
-        # (allowed removals, plan exit code) of the saved plan nothing has applied yet.
-        self._unapplied_plan: tuple[frozenset[str], int] | None = None
+        # (what it was planned from, plan exit code) of the saved plan nothing has applied yet.
+        self._unapplied_plan: tuple[str, int] | None = None
 
     def run(self, *args: str, capture: bool = False,
             check: bool = True) -> subprocess.CompletedProcess:
@@ -227,7 +227,9 @@ class Terraform:
         return bool(installed) and all(path.exists() for path in installed)
 
     def _record_init(self, backend: bool) -> None:
-        self._fingerprint_file(backend).write_text(self._init_fingerprint())
+        fingerprint = self._fingerprint_file(backend)
+        fingerprint.parent.mkdir(exist_ok=True)  # init of a stack without providers makes none
+        fingerprint.write_text(self._init_fingerprint())
 
     def validate(self) -> None:
         self.init(backend=False)
@@ -238,18 +240,19 @@ class Terraform:
         """0 means no changes; with `detailed_exitcode`, 2 means changes are pending. Refuses a
         plan that removes an account or the organization not named in `allow_account_removal`."""
         changes = self._saved_plan(allow_account_removal)
-        self._unapplied_plan = (frozenset(allow_account_removal), changes)
+        self._unapplied_plan = (self._planned_from(allow_account_removal), changes)
         return changes if detailed_exitcode else PLAN_NO_CHANGES
 
     def apply(self, *, auto_approve: bool = False,
               allow_account_removal: Collection[str] = ()) -> None:
         """Applies exactly the plan that was checked — the one `plan` just saved, if it was
-        checked against the same allowed removals (terraform refuses it if the state moved
-        since), else a new one; nothing to apply when it shows no changes. A saved plan applies
-        without asking, so without `auto_approve` the question is ours."""
+        planned from the same configuration and checked against the same allowed removals
+        (terraform refuses it if the state moved since), else a new one; nothing to apply when
+        it shows no changes. A saved plan applies without asking, so without `auto_approve`
+        the question is ours."""
         unapplied, self._unapplied_plan = self._unapplied_plan, None
-        changes = unapplied[1] if unapplied and unapplied[0] == frozenset(allow_account_removal) \
-            else self._saved_plan(allow_account_removal)
+        changes = unapplied[1] if unapplied and unapplied[0] == self._planned_from(
+            allow_account_removal) else self._saved_plan(allow_account_removal)
         if changes == PLAN_NO_CHANGES:
             adopt.forget_imports(self.config, self.dir)
             return
@@ -263,6 +266,14 @@ class Terraform:
                 raise UserError(f"Apply cancelled; nothing was changed in stack '{self.stack}'.")
         self.run("apply", "-input=false", "-lock-timeout=30s", SAVED_PLAN)
         adopt.forget_imports(self.config, self.dir)
+
+    def _planned_from(self, allow_account_removal: Collection[str]) -> str:
+        """The stack's configuration files and the allowed removals: a saved plan carries the
+        configuration it was made from, so one made before an edit would apply the old one."""
+        digest = hashlib.sha256(json.dumps(sorted(allow_account_removal)).encode())
+        for path in sorted(self.dir.glob("*.tf.json")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        return digest.hexdigest()
 
     def _saved_plan(self, allow_account_removal: Collection[str]) -> int:
         """Plans into SAVED_PLAN (shown as usual) and checks it for account removals."""

@@ -229,3 +229,25 @@ def test_an_apply_after_a_clean_plan_reuses_it_and_runs_no_terraform_apply(found
     assert terraform.plan(detailed_exitcode=True) == runner.PLAN_NO_CHANGES
     terraform.apply(auto_approve=True)
     assert [command for command in terraform_commands if command != "init"] == ["plan"]
+
+
+@pytest.mark.usefixtures("bootstrapped")
+def test_an_apply_after_the_configuration_changed_plans_again(emulator, tmp_path):
+    """A saved plan carries the configuration it was made from: reusing one made before an
+    edit would apply the old configuration."""
+    terraform_or_skip()
+    configuration = tmp_path / "edited" / "cdk.tf.json"
+    configuration.parent.mkdir()
+
+    def write(value: str) -> None:
+        configuration.write_text(json.dumps({
+            "resource": {"terraform_data": {"edited": {"input": value}}},
+            "output": {"value": {"value": "${terraform_data.edited.output}"}}}))
+
+    write("before")
+    terraform = Terraform(emulator, "edited", stacks=tmp_path)
+    terraform.apply(auto_approve=True)
+    assert terraform.plan(detailed_exitcode=True) == runner.PLAN_NO_CHANGES
+    write("after")
+    terraform.apply(auto_approve=True)
+    assert terraform.outputs() == {"value": "after"}
