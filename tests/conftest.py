@@ -201,14 +201,23 @@ def emulator():
 
 
 @pytest.fixture(scope="session")
-def foundation(emulator, synthesize):
+def bootstrapped(emulator):
+    """The session's emulator with the state bucket, which the runner asks for before any
+    stack's init."""
+    from scripts.bootstrap import bootstrap
+
+    bootstrap(emulator)
+    return emulator
+
+
+@pytest.fixture(scope="session")
+def foundation(bootstrapped, synthesize):
     """The local foundation applied on the session's emulator: state bucket, management, then
     every member workspace. Yields (config, stacks directory)."""
-    from scripts.bootstrap import bootstrap
     from scripts.terraform import Terraform
 
+    emulator = bootstrapped
     stacks = synthesize(emulator) / "stacks"
-    bootstrap(emulator)
     for stack in emulator.stack_names:
         Terraform(emulator, stack, stacks=stacks).apply(auto_approve=True)
     return emulator, stacks

@@ -101,6 +101,7 @@ def kill_switch_configuration(config, *, threshold_percent: float, frequency: st
     }
 
 
+@pytest.mark.usefixtures("bootstrapped")
 def test_kill_switch_resources_on_the_emulator(emulator, tmp_path):
     configuration = tmp_path / STACK / "cdk.tf.json"
     configuration.parent.mkdir()
