@@ -79,10 +79,12 @@ class Guardrails(Construct):
     def root_policy(self, organization: Organization, id: str, name: str, policy_type: str,
                     content: dict, description: str) -> OrganizationsPolicy:
         """A management policy attached to the organization root, so every account inherits
-        it. Attaching needs the type enabled on the root, which Organization does."""
+        it. Attaching needs the type enabled on the root, which Organization does; creating it
+        needs the organization (AWSOrganizationsNotInUseException before it exists)."""
         policy = OrganizationsPolicy(self, id, name=name, type=policy_type,
                                      description=description,
-                                     content=policies.to_compact_json(content))
+                                     content=policies.to_compact_json(content),
+                                     depends_on=[organization.organization])
         OrganizationsPolicyAttachment(self, f"{id}_root", policy_id=policy.id,
                                       target_id=organization.organization.roots.get(0).id)
         return policy
