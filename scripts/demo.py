@@ -7,7 +7,8 @@ proving the account empty → summary. Every step converges, so running it
 again is safe; the emulator is left running for exploration.
 
 The synth needs no emulator, so it runs from the start beside the emulator's start and the
-bootstrap; the second plans are independent of each other and run at once, one log each.
+bootstrap. Once management is applied the workspaces are independent: each member account is
+applied and planned again while management is planned again beside them, one log each.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def run(config: Config) -> None:
     if not config.emulator:
         raise UserError(f"`make demo` runs on the local emulator; '{config.env_name}' is real AWS. "
                         f"Use `make plan ENV={config.env_name}` and `make apply` instead.")
-    steps = Steps(total=6 + len(config.stack_names))
+    steps = Steps(total=7)
+    members = [account.name for account in config.accounts]
     log = LOG_DIR / f"{config.env_name}-terraform.log"
     log.unlink(missing_ok=True)
     with ThreadPoolExecutor(max_workers=1) as background:
@@ -50,12 +52,11 @@ def run(config: Config) -> None:
         with steps.step(f"synthesizing the '{config.env_name}' stacks (begun at the start)"):
             synthesized.result()
             say("\n".join(synth_report))
-    workspaces = {stack: Terraform(config, stack, log=log) for stack in config.stack_names}
-    for stack, terraform in workspaces.items():
-        with steps.step(f"applying {stack}"):
-            terraform.apply(auto_approve=True)
-    with steps.step("planning every workspace again, all at once: nothing may change"):
-        second_plans(config)
+    with steps.step(f"applying {MANAGEMENT_STACK}"):
+        Terraform(config, MANAGEMENT_STACK, log=log).apply(auto_approve=True)
+    with steps.step(f"applying {', '.join(members)}, then planning every workspace again, "
+                    "all at once: nothing may change"):
+        apply_members_and_plan_again(config)
     with steps.step(f"tearing down and rebuilding the '{DEV_ACCOUNT}' workspace once"):
         dev_workspace.recreate(config, DEV_ACCOUNT, stacks_dir(), auto_approve=True, log=log)
     with steps.step(f"resetting the '{DEV_ACCOUNT}' account: click-ops in, aws-nuke, proof"):
@@ -68,20 +69,44 @@ def plan_log(config: Config, stack: str, log_dir: Path = LOG_DIR) -> Path:
     return log_dir / f"{config.env_name}-plan-{stack}.log"
 
 
-def second_plans(config: Config, stacks: Path | None = None, log_dir: Path = LOG_DIR) -> None:
-    """Every workspace planned again, concurrently, each into its own log: all must be clean."""
-    def plan(stack: str) -> int:
-        return Terraform(config, stack, stacks, log=plan_log(config, stack, log_dir),
-                         own_process_group=True).plan(detailed_exitcode=True)
+def apply_log(config: Config, stack: str, log_dir: Path = LOG_DIR) -> Path:
+    return log_dir / f"{config.env_name}-apply-{stack}.log"
 
-    tasks = [Task(stack, plan_log(config, stack, log_dir), lambda stack=stack: plan(stack))
-             for stack in config.stack_names]
-    exit_codes = in_parallel(tasks, default_jobs(), show=False)
-    for stack, exit_code in exit_codes.items():
+
+def _second_plan(config: Config, stack: str, stacks: Path | None, log_dir: Path) -> Task:
+    return Task(stack, plan_log(config, stack, log_dir), lambda: Terraform(
+        config, stack, stacks, log=plan_log(config, stack, log_dir),
+        own_process_group=True).plan(detailed_exitcode=True))
+
+
+def _require_clean(config: Config, exit_codes: dict[str, object], log_dir: Path) -> None:
+    for stack, exit_code in sorted(exit_codes.items(),
+                                   key=lambda item: config.stack_names.index(item[0])):
         if exit_code != PLAN_NO_CHANGES:
             raise UserError(f"The second plan of '{stack}' wants changes: the stacks do not "
                             f"converge. See {plan_log(config, stack, log_dir)}.")
         say(f"      {stack}: no changes ({plan_log(config, stack, log_dir)})")
+
+
+def apply_members_and_plan_again(config: Config, stacks: Path | None = None,
+                                 log_dir: Path = LOG_DIR) -> dict[str, object]:
+    """Each member workspace applied (it reads management's state, written by now) and planned
+    again, while management, which nothing of theirs changes, is planned again beside them:
+    every second plan must be clean. Returns their exit codes by workspace."""
+    def apply_and_plan(stack: str) -> int:
+        Terraform(config, stack, stacks, log=apply_log(config, stack, log_dir),
+                  own_process_group=True).apply(auto_approve=True)
+        say(f"      {stack}: applied ({apply_log(config, stack, log_dir)})")
+        plan_log(config, stack, log_dir).write_text("")
+        return _second_plan(config, stack, stacks, log_dir).run()
+
+    members = [Task(account.name, apply_log(config, account.name, log_dir),
+                    lambda stack=account.name: apply_and_plan(stack))
+               for account in config.accounts]
+    exit_codes = in_parallel([*members, _second_plan(config, MANAGEMENT_STACK, stacks, log_dir)],
+                             default_jobs(), show=False)
+    _require_clean(config, exit_codes, log_dir)
+    return exit_codes
 
 
 def seed_click_ops(config: Config) -> list[str]:
@@ -117,7 +142,8 @@ def _summary(config: Config, steps: Steps, log) -> None:
             f"{state.limit_usd} monthly budget; frozen now: {state.frozen}")
     say(f"  terraform state     s3://{config.state_bucket}/<workspace>/terraform.tfstate "
         f"({', '.join(config.stack_names)})")
-    say(f"  terraform output    {log}; second plans: {plan_log(config, '<stack>')}")
+    say(f"  terraform output    {log}; member applies: {apply_log(config, '<stack>')}; "
+        f"second plans: {plan_log(config, '<stack>')}")
     say("  CIS baseline (README, \"CIS AWS Foundations coverage\")")
     for line in baseline_lines(config):
         say(f"    {line}")

@@ -5,6 +5,8 @@ The `foundation` fixture bootstraps the state bucket and applies management, the
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import time
@@ -18,11 +20,23 @@ from scripts.terraform import PLAN_NO_CHANGES, Terraform
 from scripts.workspaces import member_account, read_state, state_outputs
 
 
-def test_second_plan_changes_nothing(foundation):
+@pytest.fixture(scope="module")
+def second_plans(foundation, tmp_path_factory):
+    """The demo's step after management's apply, run again on the applied foundation: each
+    member applied (nothing to change) and planned again, management planned beside them.
+    Returns (exit codes by workspace, what it printed, the log directory)."""
     config, stacks = foundation
-    for stack in config.stack_names:
-        assert Terraform(config, stack, stacks=stacks).plan(detailed_exitcode=True) == \
-            PLAN_NO_CHANGES, stack
+    log_dir = tmp_path_factory.mktemp("second-plans")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exit_codes = demo.apply_members_and_plan_again(config, stacks, log_dir)
+    return exit_codes, printed.getvalue(), log_dir
+
+
+def test_second_plan_changes_nothing(foundation, second_plans):
+    config, _ = foundation
+    exit_codes, _, _ = second_plans
+    assert exit_codes == {stack: PLAN_NO_CHANGES for stack in config.stack_names}
 
 
 def test_organization_and_member_account(foundation):
@@ -286,11 +300,13 @@ def test_demo_summary_lists_each_accounts_baseline(foundation):
     assert "AI services opt-out at the root" in lines[-1]
 
 
-def test_the_demos_second_plans_run_at_once_each_into_its_own_log(foundation, tmp_path, capsys):
-    config, stacks = foundation
-    demo.second_plans(config, stacks, tmp_path)
-    shown = capsys.readouterr().out
+def test_the_demos_second_plans_run_at_once_each_into_its_own_log(foundation, second_plans):
+    config, _ = foundation
+    _, shown, log_dir = second_plans
     for stack in config.stack_names:
-        log = demo.plan_log(config, stack, tmp_path)
+        log = demo.plan_log(config, stack, log_dir)
         assert f"{stack}: no changes ({log})" in shown
         assert "No changes." in log.read_text() and f"# stack {stack}" in log.read_text()
+    for account in config.accounts:
+        assert f"{account.name}: applied ({demo.apply_log(config, account.name, log_dir)})" \
+            in shown
