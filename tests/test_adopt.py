@@ -25,7 +25,7 @@ from scripts import adopt, aws, cli, workspaces
 from scripts.adopt import CONFLICT, CREATE, IMPORT, MANAGED
 from scripts.bootstrap import bootstrap
 from scripts.console import UserError
-from scripts.terraform import PLAN_NO_CHANGES, Terraform
+from scripts.terraform import PLAN_NO_CHANGES, SAVED_PLAN, Terraform
 
 ACCOUNT_TRAIL = "management-events"
 ACCOUNT_TRAIL_BUCKET = "aws-cloudtrail-logs-hand-made"
@@ -77,19 +77,17 @@ def make_by_hand(config) -> dict[str, str]:
             "user": user["UserId"], "trail": trail["TrailARN"]}
 
 
-def planned_actions(terraform: Terraform, tmp_path: Path) -> dict[str, tuple[list, bool]]:
-    """{address: (actions, imported)} of the plan terraform would apply now."""
-    plan_file = tmp_path / "adoption.tfplan"
-    terraform.init()
-    adopt.place_imports(terraform.config, terraform.dir)
-    terraform.run("plan", "-input=false", f"-out={plan_file}", capture=True)
-    shown = json.loads(terraform.run("show", "-json", str(plan_file), capture=True).stdout)
+def planned_actions(terraform: Terraform) -> dict[str, tuple[list, bool]]:
+    """{address: (actions, imported)} of the plan the runner saves, which its next apply
+    applies as it is."""
+    terraform.plan()
+    shown = json.loads(terraform.run("show", "-json", SAVED_PLAN, capture=True).stdout)
     return {change["address"]: (change["change"]["actions"], "importing" in change["change"])
             for change in shown["resource_changes"]}
 
 
 @pytest.fixture(scope="module")
-def adopted(own_emulator, stacks, fresh, tmp_path_factory):
+def adopted(own_emulator, stacks, fresh):
     """The hand-made set-up, adopted and applied. Yields (ids before, adoption, planned
     actions, imports file seen before the apply)."""
     config = own_emulator
@@ -98,9 +96,10 @@ def adopted(own_emulator, stacks, fresh, tmp_path_factory):
     adoption = adopt.adopt(config, stacks)
     management = Terraform(config, MANAGEMENT_STACK, stacks=stacks)
     imports_file = json.loads((stacks / MANAGEMENT_STACK / adopt.IMPORTS_FILE).read_text())
-    actions = planned_actions(management, tmp_path_factory.mktemp("plan"))
-    for stack in config.stack_names:
-        Terraform(config, stack, stacks=stacks).apply(auto_approve=True)
+    actions = planned_actions(management)
+    management.apply(auto_approve=True)
+    for account in config.accounts:
+        Terraform(config, account.name, stacks=stacks).apply(auto_approve=True)
     return before, adoption, actions, imports_file
 
 
