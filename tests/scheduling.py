@@ -5,7 +5,10 @@ the others are nearly done. The cost of a module is what its tests took in the l
 recorded them (.pytest_cache), else the estimate below.
 
 Every worker is a process of its own with its own session fixtures: one emulator and one applied
-foundation per worker that runs a test needing them.
+foundation per worker that runs a test needing them. An applied foundation costs two applies
+(about 100 s, 55 of them the log bucket's lifecycle waiter), so the modules that use it go to
+workers as two units, not one each: the three destroy/recreate cycles alone (a long chain of their
+own), every other module of the foundation together.
 """
 
 from __future__ import annotations
@@ -29,10 +32,23 @@ ESTIMATES = {
     "tests/test_security_scan.py": 20,
 }
 SECONDS_PER_UNKNOWN_TEST = 1.0
+# The modules that share the session's applied foundation, as the units one worker runs.
+FOUNDATION_UNITS = {
+    "tests/test_emulator_lifecycle.py": "foundation: readers, reset, kill switch, runner",
+    "tests/test_dev_reset.py": "foundation: readers, reset, kill switch, runner",
+    "tests/test_emulator_kill_switch.py": "foundation: readers, reset, kill switch, runner",
+    "tests/test_terraform_runner.py": "foundation: readers, reset, kill switch, runner",
+    "tests/test_dev_workspace.py": "foundation: destroy/recreate cycles",
+}
 
 
 def module_of(nodeid: str) -> str:
     return nodeid.split("::", 1)[0]
+
+
+def unit_of(nodeid: str) -> str:
+    """What one worker runs whole: a module, or the modules sharing a foundation."""
+    return FOUNDATION_UNITS.get(module_of(nodeid), module_of(nodeid))
 
 
 class CostliestModuleFirst(LoadScopeScheduling):
@@ -44,9 +60,15 @@ class CostliestModuleFirst(LoadScopeScheduling):
         self._ordered = False
 
     def _split_scope(self, nodeid: str) -> str:
-        return module_of(nodeid)
+        return unit_of(nodeid)
 
-    def cost(self, module: str, nodeids) -> float:
+    def cost(self, unit: str, nodeids) -> float:
+        by_module: dict[str, list[str]] = {}
+        for nodeid in nodeids:
+            by_module.setdefault(module_of(nodeid), []).append(nodeid)
+        return sum(self._module_cost(module, ids) for module, ids in by_module.items())
+
+    def _module_cost(self, module: str, nodeids: list[str]) -> float:
         known = [self.durations[nodeid] for nodeid in nodeids if nodeid in self.durations]
         if not known:
             return ESTIMATES.get(module, SECONDS_PER_UNKNOWN_TEST * len(nodeids))
