@@ -15,23 +15,30 @@ from __future__ import annotations
 
 from xdist.scheduler import LoadScopeScheduling
 
-# Seconds on 2 cores, for a run with nothing recorded (a fresh clone, CI): the modules that
-# apply stacks or start a fresh jsii or terraform; any other module counts one second a test.
+# Seconds with four workers on 2 cores (2026-12-03), for a run with nothing recorded (a fresh
+# clone, CI): the modules that apply stacks or start jsii or terraform; any other module counts
+# one second a test. A module's first user of the foundation pays for it (about 150 s here).
 ESTIMATES = {
-    "tests/test_dev_workspace.py": 500,
-    "tests/test_adopt.py": 250,
-    "tests/test_dev_reset.py": 200,
-    "tests/test_emulator_lifecycle.py": 200,
-    "tests/test_emulator_budget_actions.py": 150,
-    "tests/test_emulator_kill_switch.py": 150,
-    "tests/test_root_verify.py": 60,
-    "tests/test_aws_nuke.py": 40,
-    "tests/test_layout.py": 30,
-    "tests/test_synth_cache.py": 30,
-    "tests/test_terraform_validate.py": 30,
+    "tests/test_dev_workspace.py": 410,
+    "tests/test_dev_reset.py": 240,
+    "tests/test_adopt.py": 230,
+    "tests/test_account_removal.py": 190,
+    "tests/test_interrupt.py": 175,
+    "tests/test_emulator_budget_actions.py": 125,
+    "tests/test_terraform_runner.py": 80,
+    "tests/test_emulator_lifecycle.py": 70,
+    "tests/test_synth_cache.py": 40,
+    "tests/test_layout.py": 40,
+    "tests/test_root_verify.py": 30,
+    "tests/test_moto_extensions.py": 30,
+    "tests/test_terraform_validate.py": 20,
     "tests/test_security_scan.py": 20,
+    "tests/test_aws_nuke.py": 15,
+    "tests/test_emulator_kill_switch.py": 10,
 }
 SECONDS_PER_UNKNOWN_TEST = 1.0
+# A worker with more than this still to run counts as busy (see _assign_work_unit).
+BUSY_SECONDS = 30.0
 # The modules that share the session's applied foundation, as the units one worker runs.
 FOUNDATION_UNITS = {
     "tests/test_emulator_lifecycle.py": "foundation: readers, reset, kill switch, runner",
@@ -74,6 +81,20 @@ class CostliestModuleFirst(LoadScopeScheduling):
             return ESTIMATES.get(module, SECONDS_PER_UNKNOWN_TEST * len(nodeids))
         return sum(known) * len(nodeids) / len(known)
 
+    def _test_cost(self, nodeid: str, module_size: int) -> float:
+        if nodeid in self.durations:
+            return self.durations[nodeid]
+        return ESTIMATES.get(module_of(nodeid), SECONDS_PER_UNKNOWN_TEST * module_size) \
+            / module_size
+
+    def _still_to_run(self, node) -> float:
+        """Seconds of the tests the node has been given and not finished."""
+        left = [nodeid for unit in self.assigned_work.get(node, {}).values()
+                for nodeid, completed in unit.items() if not completed]
+        sizes = {module: sum(module_of(n) == module for n in left)
+                 for module in map(module_of, left)}
+        return sum(self._test_cost(nodeid, sizes[module_of(nodeid)]) for nodeid in left)
+
     def _assign_work_unit(self, node) -> None:
         # The queue is complete before the first unit is handed out.
         if not self._ordered:
@@ -81,4 +102,10 @@ class CostliestModuleFirst(LoadScopeScheduling):
             self.workqueue.clear()
             self.workqueue.update(ranked)
             self._ordered = True
+        # xdist hands a worker its next unit before its last test runs (a worker holds its last
+        # test until it knows the next): behind a long test, the next unit waits as long, so a
+        # worker still busy gets the cheapest unit and an idle one the costliest.
+        if self._still_to_run(node) > BUSY_SECONDS and len(self.workqueue) > 1:
+            cheapest = next(reversed(self.workqueue))
+            self.workqueue.move_to_end(cheapest, last=False)
         super()._assign_work_unit(node)
