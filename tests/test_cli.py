@@ -129,7 +129,7 @@ def test_make_help_lists_the_variables_with_their_defaults():
                            text=True, check=True).stdout
     variables = shown.split("Variables", 1)[1]
     for name in ("ENV=local", "STACK=all", "ACCOUNT=dev", "AUTO_APPROVE=", "PRINT=", "WRITE=",
-                 "LOCAL_AWS_PORT=4566", "FORCE=", "JOBS=", "ALLOW_ACCOUNT_REMOVAL=", "TEST_JOBS="):
+                 "LOCAL_AWS_PORT=4566", "FORCE=", "JOBS=", "ALLOW_ACCOUNT_REMOVAL=", "TEST_JOBS=auto"):
         assert f"  {name}" in variables, name
 
 
