@@ -66,8 +66,7 @@ validate: install ## terraform validate every stack of ENV with the real provide
 
 # The test tiers (README "Tests"), TEST_JOBS workers at once (pytest-xdist; default: one per
 # core), each module on one worker, the costliest first (tests/scheduling.py). Two per core
-# waited less but were no faster (the suite's CPU is the limit) and, at a load of 7 to 8, made
-# the provider repeat requests the emulator had already carried out (README "Tests").
+# waited less but were no faster: the suite's CPU is the limit (README "Tests").
 TEST_JOBS ?= auto
 PYTEST := $(PY) -m pytest -q -n $(TEST_JOBS) --dist loadfile
 

@@ -238,27 +238,35 @@ def _relay(client: socket.socket, upstream: socket.socket) -> None:
             other[source].sendall(data)
 
 
+# Longer than any client keeps an idle connection (Go's default is 90 s), so that the client,
+# never the server, closes one: a request sent on a connection the server is closing fails.
+IDLE_CONNECTION_SECONDS = 300
+
+
 def serve(port: int) -> None:
-    """Run moto's server over TLS in this process until SIGTERM or SIGINT."""
+    """Run moto's server over TLS in this process until SIGTERM or SIGINT.
+
+    cheroot serves it, not werkzeug's development server: that one closes the connection after
+    every response, and under load (a test suite on two cores) the provider saw some of those
+    connections fail after moto had carried the request out; it sent the request again and a
+    create failed as a duplicate (CreateRole, CreateBudget, EnablePolicyType: two to four
+    repeated requests per loaded management apply, none with cheroot's kept-alive connections).
+    """
     os.environ.update(SERVER_ENVIRONMENT)
-    from moto.moto_server.werkzeug_app import (
-        DomainDispatcherApplication,
-        MotoRequestHandler,
-        create_backend_app,
-    )
-    from werkzeug.serving import make_server
+    from cheroot import wsgi
+    from cheroot.ssl.builtin import BuiltinSSLAdapter
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     from scripts import moto_extensions
 
     moto_extensions.install()
     ensure_certificate()
-    server = make_server("127.0.0.1", port, DomainDispatcherApplication(create_backend_app),
-                         threaded=True, request_handler=MotoRequestHandler,
-                         ssl_context=(str(CA_BUNDLE), str(TLS_KEY)))
+    server = wsgi.Server(("127.0.0.1", port), DomainDispatcherApplication(create_backend_app),
+                         numthreads=16, timeout=IDLE_CONNECTION_SECONDS)
+    server.ssl_adapter = BuiltinSSLAdapter(str(CA_BUNDLE), str(TLS_KEY))
     tunnel = subdomain_tunnel(port)
     threading.Thread(target=tunnel.serve_forever, daemon=True).start()
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.stop).start())
     print(f"moto server listening on https://127.0.0.1:{port} (subdomain tunnel on port "
           f"{subdomain_tunnel_port(port)})", flush=True)
-    server.serve_forever()
-
+    server.safe_start()
