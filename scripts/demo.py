@@ -73,19 +73,9 @@ def apply_log(config: Config, stack: str, log_dir: Path = LOG_DIR) -> Path:
     return log_dir / f"{config.env_name}-apply-{stack}.log"
 
 
-def _second_plan(config: Config, stack: str, stacks: Path | None, log_dir: Path) -> Task:
-    return Task(stack, plan_log(config, stack, log_dir), lambda: Terraform(
-        config, stack, stacks, log=plan_log(config, stack, log_dir),
-        own_process_group=True).plan(detailed_exitcode=True))
-
-
-def _require_clean(config: Config, exit_codes: dict[str, object], log_dir: Path) -> None:
-    for stack, exit_code in sorted(exit_codes.items(),
-                                   key=lambda item: config.stack_names.index(item[0])):
-        if exit_code != PLAN_NO_CHANGES:
-            raise UserError(f"The second plan of '{stack}' wants changes: the stacks do not "
-                            f"converge. See {plan_log(config, stack, log_dir)}.")
-        say(f"      {stack}: no changes ({plan_log(config, stack, log_dir)})")
+def _plan_again(config: Config, stack: str, stacks: Path | None, log_dir: Path) -> int:
+    return Terraform(config, stack, stacks, log=plan_log(config, stack, log_dir),
+                     own_process_group=True).plan(detailed_exitcode=True)
 
 
 def apply_members_and_plan_again(config: Config, stacks: Path | None = None,
@@ -98,14 +88,19 @@ def apply_members_and_plan_again(config: Config, stacks: Path | None = None,
                   own_process_group=True).apply(auto_approve=True)
         say(f"      {stack}: applied ({apply_log(config, stack, log_dir)})")
         plan_log(config, stack, log_dir).write_text("")
-        return _second_plan(config, stack, stacks, log_dir).run()
+        return _plan_again(config, stack, stacks, log_dir)
 
-    members = [Task(account.name, apply_log(config, account.name, log_dir),
-                    lambda stack=account.name: apply_and_plan(stack))
-               for account in config.accounts]
-    exit_codes = in_parallel([*members, _second_plan(config, MANAGEMENT_STACK, stacks, log_dir)],
-                             default_jobs(), show=False)
-    _require_clean(config, exit_codes, log_dir)
+    tasks = [Task(account.name, apply_log(config, account.name, log_dir),
+                  lambda stack=account.name: apply_and_plan(stack))
+             for account in config.accounts]
+    tasks.append(Task(MANAGEMENT_STACK, plan_log(config, MANAGEMENT_STACK, log_dir),
+                      lambda: _plan_again(config, MANAGEMENT_STACK, stacks, log_dir)))
+    exit_codes = in_parallel(tasks, default_jobs(), show=False)
+    for stack in config.stack_names:
+        if exit_codes[stack] != PLAN_NO_CHANGES:
+            raise UserError(f"The second plan of '{stack}' wants changes: the stacks do not "
+                            f"converge. See {plan_log(config, stack, log_dir)}.")
+        say(f"      {stack}: no changes ({plan_log(config, stack, log_dir)})")
     return exit_codes
 
 

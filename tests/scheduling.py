@@ -59,49 +59,44 @@ def unit_of(nodeid: str) -> str:
 
 
 class CostliestModuleFirst(LoadScopeScheduling):
-    """loadfile's scheduling with its queue of modules ordered by cost, highest first."""
+    """loadfile's scheduling with its queue of units ordered by cost, highest first."""
 
     def __init__(self, config, log=None, durations: dict[str, float] | None = None):
         super().__init__(config, log)
         self.durations = durations or {}
-        self._ordered = False
+        self._seconds: dict[str, float] = {}
 
     def _split_scope(self, nodeid: str) -> str:
         return unit_of(nodeid)
 
-    def cost(self, unit: str, nodeids) -> float:
+    def _test_seconds(self, nodeids: list[str]) -> dict[str, float]:
+        """What each test is expected to take: what it took last time; else the mean of what
+        its module's other tests took; else its share of the module's estimate."""
         by_module: dict[str, list[str]] = {}
         for nodeid in nodeids:
             by_module.setdefault(module_of(nodeid), []).append(nodeid)
-        return sum(self._module_cost(module, ids) for module, ids in by_module.items())
-
-    def _module_cost(self, module: str, nodeids: list[str]) -> float:
-        known = [self.durations[nodeid] for nodeid in nodeids if nodeid in self.durations]
-        if not known:
-            return ESTIMATES.get(module, SECONDS_PER_UNKNOWN_TEST * len(nodeids))
-        return sum(known) * len(nodeids) / len(known)
-
-    def _test_cost(self, nodeid: str, module_size: int) -> float:
-        if nodeid in self.durations:
-            return self.durations[nodeid]
-        return ESTIMATES.get(module_of(nodeid), SECONDS_PER_UNKNOWN_TEST * module_size) \
-            / module_size
+        seconds = {}
+        for module, ids in by_module.items():
+            known = [self.durations[nodeid] for nodeid in ids if nodeid in self.durations]
+            guess = sum(known) / len(known) if known else \
+                ESTIMATES.get(module, SECONDS_PER_UNKNOWN_TEST * len(ids)) / len(ids)
+            seconds.update({nodeid: self.durations.get(nodeid, guess) for nodeid in ids})
+        return seconds
 
     def _still_to_run(self, node) -> float:
         """Seconds of the tests the node has been given and not finished."""
-        left = [nodeid for unit in self.assigned_work.get(node, {}).values()
-                for nodeid, completed in unit.items() if not completed]
-        sizes = {module: sum(module_of(n) == module for n in left)
-                 for module in map(module_of, left)}
-        return sum(self._test_cost(nodeid, sizes[module_of(nodeid)]) for nodeid in left)
+        return sum(self._seconds[nodeid] for unit in self.assigned_work.get(node, {}).values()
+                   for nodeid, completed in unit.items() if not completed)
 
     def _assign_work_unit(self, node) -> None:
         # The queue is complete before the first unit is handed out.
-        if not self._ordered:
-            ranked = sorted(self.workqueue.items(), key=lambda unit: -self.cost(*unit))
+        if not self._seconds:
+            self._seconds = self._test_seconds([nodeid for unit in self.workqueue.values()
+                                                for nodeid in unit])
+            ranked = sorted(self.workqueue.items(),
+                            key=lambda unit: -sum(self._seconds[n] for n in unit[1]))
             self.workqueue.clear()
             self.workqueue.update(ranked)
-            self._ordered = True
         # xdist hands a worker its next unit before its last test runs (a worker holds its last
         # test until it knows the next): behind a long test, the next unit waits as long, so a
         # worker still busy gets the cheapest unit and an idle one the costliest.
