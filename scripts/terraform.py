@@ -12,6 +12,7 @@ costs what a bare `terraform plan` costs. Independent stacks run concurrently wi
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import hashlib
 import json
@@ -24,6 +25,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Collection
@@ -109,6 +111,16 @@ def plugin_cache_dir() -> Path:
     return cache
 
 
+@contextmanager
+def _plugin_cache_to_ourselves(cache: str):
+    """Terraform's plugin cache is not safe for installs at once (its documentation says so;
+    concurrent inits failed with 'mkdir …: file exists'): one init at a time per cache, across
+    threads and processes (parallel stacks, test workers)."""
+    with open(Path(cache) / ".foundation-init.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def _write_atomically(path: Path, text: str) -> None:
     """Concurrent runners may rewrite the file while a terraform reads it: never half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -177,15 +189,21 @@ class Terraform:
         else:
             self.log.parent.mkdir(parents=True, exist_ok=True)
             with open(self.log, "a") as log:
-                log.write(f"\n$ terraform {' '.join(args)}   # stack {self.stack}\n")
+                log.write(self._log_heading(args))
                 log.flush()
                 result = self._subprocess([*command, "-no-color"], stdout=log,
                                           stderr=subprocess.STDOUT)
             detail = "\n".join(self.log.read_text().splitlines()[-15:]) + f"\n(full log: {self.log})"
         if check and result.returncode != 0:
+            if capture and self.log is not None:  # what failed belongs in the log shown
+                with open(self.log, "a") as log:
+                    log.write(f"{self._log_heading(args)}{detail}\n")
             raise UserError(f"`terraform {args[0]}` failed in stack '{self.stack}' "
                             f"(exit {result.returncode}).\n{detail}".rstrip())
         return result
+
+    def _log_heading(self, args: tuple[str, ...]) -> str:
+        return f"\n$ terraform {' '.join(args)}   # stack {self.stack}\n"
 
     def _subprocess(self, command: list[str], **options) -> subprocess.CompletedProcess:
         options.update(cwd=self.dir, env=self.env, text=True)
@@ -199,8 +217,9 @@ class Terraform:
         if backend:
             check_credentials_and_state_bucket(self.config)
         if not self._init_is_current(backend):
-            self.run("init", "-input=false", "-no-color", "-reconfigure",
-                     *(() if backend else ("-backend=false",)), capture=True)
+            with _plugin_cache_to_ourselves(self.env[PLUGIN_CACHE_VARIABLE]):
+                self.run("init", "-input=false", "-no-color", "-reconfigure",
+                         *(() if backend else ("-backend=false",)), capture=True)
             self._record_init(backend)
         self._initialized_backend = backend
 

@@ -96,6 +96,36 @@ def test_the_plugin_cache_is_ours_unless_the_user_set_one(monkeypatch, tmp_path)
     assert runner.plugin_cache_dir() == tmp_path / "mine" and (tmp_path / "mine").is_dir()
 
 
+def test_stacks_initialized_at_once_share_a_fresh_plugin_cache(dev_stack, example_config,
+                                                              monkeypatch, tmp_path):
+    """Terraform's plugin cache is not safe for installs at once (without the runner's lock,
+    most rounds here failed: 'mkdir …: file exists', '… still not detected in
+    .terraform/providers'); the runner takes turns, across processes too."""
+    stacks = [f"member{number}" for number in range(6)]
+    for name in stacks:
+        shutil.copytree(dev_stack / "dev", dev_stack / name)
+    for round_ in range(3):
+        monkeypatch.setenv(runner.PLUGIN_CACHE_VARIABLE, str(tmp_path / f"cache{round_}"))
+        for name in stacks:
+            shutil.rmtree(dev_stack / name / ".terraform", ignore_errors=True)
+            (dev_stack / name / ".terraform.lock.hcl").unlink(missing_ok=True)
+        in_parallel([Task(name, tmp_path / f"init-{name}.log", lambda name=name: Terraform(
+            example_config, name, stacks=dev_stack, own_process_group=True).init(backend=False))
+            for name in stacks], jobs=len(stacks), show=False)
+
+
+def test_a_captured_command_that_fails_leaves_its_error_in_the_log(dev_stack, example_config,
+                                                                  tmp_path):
+    """in_parallel's summary names a failure in one line and points at the log."""
+    log = tmp_path / "dev.log"
+    terraform = Terraform(example_config, "dev", stacks=dev_stack, log=log)
+    with pytest.raises(UserError) as failure:
+        terraform.run("init", "-no-such-flag", capture=True)
+    assert "-no-such-flag" in str(failure.value)
+    assert "$ terraform init -no-such-flag" in log.read_text()
+    assert "flag provided but not defined" in log.read_text()
+
+
 # --- in_parallel -----------------------------------------------------------------------------
 
 
