@@ -28,6 +28,7 @@ from botocore.parsers import ResponseParserError
 from foundation.config import Config
 from scripts.local_aws import CA_BUNDLE
 
+ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 # Variables that would carry a user's real identity into a process talking to the emulator.
 _REAL_IDENTITY_VARIABLES = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
@@ -78,6 +79,11 @@ def process_environment(config: Config, base: dict[str, str] | None = None) -> d
             env.pop(name, None)
         env.update(FAKE_CREDENTIALS)
         env["AWS_CA_BUNDLE"] = str(CA_BUNDLE)  # the emulator's own TLS certificate
+        # Every service at the emulator (modules/aws_settings.py says why not in the stacks); no
+        # service-specific endpoint of the caller's environment overrides it.
+        for name in [name for name in env if name.startswith(f"{ENDPOINT_VARIABLE}_")]:
+            env.pop(name)
+        env[ENDPOINT_VARIABLE] = config.emulator.endpoint_url
     return env
 
 

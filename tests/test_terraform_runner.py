@@ -8,6 +8,7 @@ import dataclasses
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -19,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from foundation.contract import OUTPUT_MEMBER_ACCOUNT_IDS, OUTPUT_MEMBER_ROLE_ARNS
+from foundation import config as config_module
+from foundation.contract import MANAGEMENT_STACK, OUTPUT_MEMBER_ACCOUNT_IDS, OUTPUT_MEMBER_ROLE_ARNS
 from foundation.paths import REPO_ROOT
 from scripts import cli
 from scripts import terraform as runner
@@ -288,3 +290,42 @@ def test_an_apply_after_the_configuration_changed_plans_again(emulator, tmp_path
     write("after")
     terraform.apply(auto_approve=True)
     assert terraform.outputs() == {"value": "after"}
+
+
+# --- the emulator's endpoint ---------------------------------------------------------------
+
+
+def test_terraform_finds_the_emulator_through_its_environment_alone(monkeypatch):
+    """No `endpoints` block in a local stack (modules/aws_settings.py says why): the runner
+    gives terraform AWS_ENDPOINT_URL, and a caller's service-specific endpoint cannot divert a
+    service elsewhere."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "https://elsewhere.example")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "https://elsewhere.example")
+    config = config_module.load("local")
+    env = runner.cli_environment(config)
+    assert env["AWS_ENDPOINT_URL"] == config.emulator.endpoint_url
+    assert not [name for name in env if name.startswith("AWS_ENDPOINT_URL_")]
+    monkeypatch.delenv("AWS_ENDPOINT_URL")
+    assert "AWS_ENDPOINT_URL" not in runner.cli_environment(config_module.load("example"))
+
+
+def test_a_local_stack_without_the_runners_endpoint_reaches_no_real_aws_host(bootstrapped,
+                                                                             synthesize,
+                                                                             tmp_path):
+    """Plain terraform in a local stack without AWS_ENDPOINT_URL: the providers' proxy is the
+    emulator's tunnel, which refuses every real AWS host."""
+    shutil.copytree(synthesize(bootstrapped) / "stacks" / MANAGEMENT_STACK,
+                    tmp_path / MANAGEMENT_STACK, ignore=shutil.ignore_patterns(".terraform*"))
+    configuration = tmp_path / MANAGEMENT_STACK / "cdk.tf.json"
+    stack = json.loads(configuration.read_text())
+    for provider in stack["provider"]["aws"]:
+        provider["max_retries"] = 1  # a refused call is otherwise tried 25 times, for minutes
+    configuration.write_text(json.dumps(stack))
+    terraform = Terraform(bootstrapped, MANAGEMENT_STACK, stacks=tmp_path)
+    terraform.init()
+    del terraform.env["AWS_ENDPOINT_URL"]
+    result = terraform.run("plan", "-input=false", "-lock=false", "-no-color", capture=True,
+                           check=False)
+    assert result.returncode == 1
+    refused = re.findall(r'Post "https://([a-z0-9.-]+)/": Forbidden', result.stderr)
+    assert refused and all(host.endswith(".amazonaws.com") for host in refused), result.stderr
