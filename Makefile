@@ -28,7 +28,7 @@ help: ## list every target
 	@echo "  FORCE=                1: synth even when up to date"
 	@echo "  JOBS=                 parallel member stacks after management (default: cores)"
 	@echo "  ALLOW_ACCOUNT_REMOVAL= names of accounts plan/apply may remove from the organization"
-	@echo "  TEST_JOBS=auto        pytest-xdist workers of the test targets (auto: one per core)"
+	@echo "  TEST_JOBS=auto        pytest-xdist workers of the test targets (auto: two per core, as memory allows)"
 
 install: $(VENV)/.installed ## create .venv and install the pinned dependencies into it
 
@@ -64,9 +64,9 @@ apply: install ## terraform apply STACK (default all, management first; JOBS= as
 validate: install ## terraform validate every stack of ENV with the real provider
 	$(CLI) validate --env $(ENV) --stack $(STACK)
 
-# The test tiers (README "Tests"), TEST_JOBS workers at once (pytest-xdist; default: one per
-# core), each module on one worker, the costliest first (tests/scheduling.py). Two per core
-# waited less but were no faster: the suite's CPU is the limit (README "Tests").
+# The test tiers (README "Tests"), TEST_JOBS workers at once (pytest-xdist; default: two per
+# core as memory allows, tests/conftest.py), each module on one worker, the costliest first
+# (tests/scheduling.py).
 TEST_JOBS ?= auto
 PYTEST := $(PY) -m pytest -q -n $(TEST_JOBS) --dist loadfile
 
