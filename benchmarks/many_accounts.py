@@ -47,6 +47,7 @@ def synth_into(config: Config, out_dir: Path) -> Path:
 def validate_all(config: Config, stacks: Path, log_dir: Path, jobs: int) -> None:
     in_parallel([Task(name, log_dir / f"validate-{name}.log",
                       lambda name=name: Terraform(config, name, stacks,
+                                                  log=log_dir / f"validate-{name}.log",
                                                   own_process_group=True).validate())
                  for name in config.stack_names], jobs, show=False)
 

@@ -46,6 +46,11 @@ CLI_CONFIG = TERRAFORM_CLI_DIR / "provider-mirror.tfrc"
 PLUGIN_CACHE_VARIABLE = "TF_PLUGIN_CACHE_DIR"
 # One unpacked copy of each provider for every stack, instead of one per stack directory.
 PLUGIN_CACHE = TERRAFORM_CLI_DIR / "plugin-cache"
+# An init whose stack has no lock file yet (every new stack) otherwise installs the provider into
+# the cache again, even when it is there, under the feet of the other stacks' running providers;
+# with this it links what the cache holds. The lock file then records only this platform's
+# checksum: cdktf.out is generated, never committed.
+PLUGIN_CACHE_AS_IS_VARIABLE = "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE"
 # Terraform and the AWS provider are Go programs whose CPU time is a third garbage collection
 # at Go's default (100): 400 cuts a plan's CPU by about 30 % for about 200 MB more per provider
 # process (README, "How the runner keeps a plan cheap"); a GOGC of the user's own wins.
@@ -101,6 +106,7 @@ def cli_environment(config: Config) -> dict[str, str]:
             f'  direct {{\n    exclude = ["{MIRRORED_PROVIDER}"]\n  }}\n}}\n'))
         env["TF_CLI_CONFIG_FILE"] = str(CLI_CONFIG)
     env[PLUGIN_CACHE_VARIABLE] = str(plugin_cache_dir())
+    env.setdefault(PLUGIN_CACHE_AS_IS_VARIABLE, "1")
     return env
 
 

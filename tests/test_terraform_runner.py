@@ -128,6 +128,20 @@ def test_a_captured_command_that_fails_leaves_its_error_in_the_log(dev_stack, ex
     assert "flag provided but not defined" in log.read_text()
 
 
+def test_an_init_leaves_the_providers_already_in_the_plugin_cache_alone(dev_stack,
+                                                                      example_config,
+                                                                      monkeypatch, tmp_path):
+    """Other stacks run the provider from the cache while a new stack initializes: terraform
+    installed it again into the cache (as measured) unless told to use what is there."""
+    monkeypatch.setenv(runner.PLUGIN_CACHE_VARIABLE, str(tmp_path / "cache"))
+    shutil.copytree(dev_stack / "dev", dev_stack / "second")
+    Terraform(example_config, "dev", stacks=dev_stack).init(backend=False)
+    [installed] = (tmp_path / "cache").glob("*/*/*/*/*")
+    before = installed.lstat().st_mtime_ns  # a link to the mirror, where one is used
+    Terraform(example_config, "second", stacks=dev_stack).init(backend=False)
+    assert installed.lstat().st_mtime_ns == before
+
+
 # --- in_parallel -----------------------------------------------------------------------------
 
 
