@@ -8,6 +8,7 @@ extensions in scripts/moto_extensions.py, and the subdomain tunnel on port N + 1
 from __future__ import annotations
 
 import datetime
+import fcntl
 import ipaddress
 import os
 import re
@@ -148,8 +149,15 @@ def ensure_certificate() -> None:
     trust this certificate through AWS_CA_BUNDLE (set by scripts/aws.py), nothing else. It also
     names *.127.0.0.1, the hosts clients call through the subdomain tunnel; one made before
     that is made again."""
-    if CA_BUNDLE.is_file() and TLS_KEY.is_file() and _names_all(CA_BUNDLE):
-        return
+    CA_BUNDLE.parent.mkdir(parents=True, exist_ok=True)
+    # Emulators start at once (one per test worker): one makes the pair, the others wait for it.
+    with open(CA_BUNDLE.parent / ".certificate.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (CA_BUNDLE.is_file() and TLS_KEY.is_file() and _names_all(CA_BUNDLE)):
+            _make_certificate()
+
+
+def _make_certificate() -> None:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -169,7 +177,6 @@ def ensure_certificate() -> None:
             critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256()))
-    CA_BUNDLE.parent.mkdir(parents=True, exist_ok=True)
     TLS_KEY.write_bytes(key.private_bytes(serialization.Encoding.PEM,
                                           serialization.PrivateFormat.PKCS8,
                                           serialization.NoEncryption()))
