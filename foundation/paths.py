@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+from contextlib import contextmanager
+
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -19,3 +22,12 @@ ROOT_STEPS_DIR = REPO_ROOT / ".root-steps"
 TERRAFORM_CLI_DIR = REPO_ROOT / ".terraform-cli"
 # What `make adopt` decided to import, per environment, until the first apply.
 ADOPT_DIR = REPO_ROOT / ".adopt"
+
+
+@contextmanager
+def held(lock_file: Path):
+    """`lock_file` locked for the block, against other threads and processes (flock)."""
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_file, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield

@@ -8,7 +8,6 @@ extensions in scripts/moto_extensions.py, and the subdomain tunnel on port N + 1
 from __future__ import annotations
 
 import datetime
-import fcntl
 import ipaddress
 import os
 import re
@@ -26,7 +25,7 @@ import urllib.request
 from pathlib import Path
 
 from foundation.config import EMULATOR_PORT_VARIABLE, Config, subdomain_tunnel_port
-from foundation.paths import LOCAL_AWS_DIR, REPO_ROOT
+from foundation.paths import LOCAL_AWS_DIR, REPO_ROOT, held
 from scripts.console import UserError, say
 
 STATE_DIR = LOCAL_AWS_DIR
@@ -149,10 +148,8 @@ def ensure_certificate() -> None:
     trust this certificate through AWS_CA_BUNDLE (set by scripts/aws.py), nothing else. It also
     names *.127.0.0.1, the hosts clients call through the subdomain tunnel; one made before
     that is made again."""
-    CA_BUNDLE.parent.mkdir(parents=True, exist_ok=True)
     # Emulators start at once (one per test worker): one makes the pair, the others wait for it.
-    with open(CA_BUNDLE.parent / ".certificate.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with held(CA_BUNDLE.parent / ".certificate.lock"):
         if not (CA_BUNDLE.is_file() and TLS_KEY.is_file() and _names_all(CA_BUNDLE)):
             _make_certificate()
 

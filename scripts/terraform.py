@@ -12,7 +12,6 @@ costs what a bare `terraform plan` costs. Independent stacks run concurrently wi
 
 from __future__ import annotations
 
-import fcntl
 import functools
 import hashlib
 import json
@@ -25,13 +24,12 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Collection
 
 from foundation.config import Config
-from foundation.paths import TERRAFORM_CLI_DIR
+from foundation.paths import TERRAFORM_CLI_DIR, held
 from scripts import adopt, aws
 from scripts.console import UserError
 from scripts.synth import stacks_dir
@@ -115,16 +113,6 @@ def plugin_cache_dir() -> Path:
     cache = Path(os.environ.get(PLUGIN_CACHE_VARIABLE) or PLUGIN_CACHE)
     cache.mkdir(parents=True, exist_ok=True)
     return cache
-
-
-@contextmanager
-def _plugin_cache_to_ourselves(cache: str):
-    """Terraform's plugin cache is not safe for installs at once (its documentation says so;
-    concurrent inits failed with 'mkdir …: file exists'): one init at a time per cache, across
-    threads and processes (parallel stacks, test workers)."""
-    with open(Path(cache) / ".foundation-init.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -223,7 +211,9 @@ class Terraform:
         if backend:
             check_credentials_and_state_bucket(self.config)
         if not self._init_is_current(backend):
-            with _plugin_cache_to_ourselves(self.env[PLUGIN_CACHE_VARIABLE]):
+            # Terraform's plugin cache is not safe for installs at once (its documentation
+            # says so; concurrent inits failed with 'mkdir …: file exists'): inits take turns.
+            with held(Path(self.env[PLUGIN_CACHE_VARIABLE]) / ".foundation-init.lock"):
                 self.run("init", "-input=false", "-no-color", "-reconfigure",
                          *(() if backend else ("-backend=false",)), capture=True)
             self._record_init(backend)
