@@ -108,6 +108,18 @@ def denying_statements(document: dict, action: str,
             if s["Effect"] == "Deny" and statement_applies(s, action, context or {})]
 
 
+# --- what a Python process imported -----------------------------------------------------------
+
+# Python reports each module it imports on stderr while this is set (`-X importtime`).
+IMPORT_REPORT_VARIABLE = "PYTHONPROFILEIMPORTTIME"
+
+
+def imported_modules(stderr: str) -> set[str]:
+    """The modules named in the import report of a process run with IMPORT_REPORT_VARIABLE."""
+    return {line.rsplit("|", 1)[1].strip() for line in stderr.splitlines()
+            if line.startswith("import time:") and "|" in line} - {"imported package"}
+
+
 # --- tools -----------------------------------------------------------------------------------
 
 def terraform_or_skip() -> str:

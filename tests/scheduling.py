@@ -28,7 +28,6 @@ ESTIMATES = {
     "tests/test_terraform_runner.py": 80,
     "tests/test_emulator_lifecycle.py": 70,
     "tests/test_synth_cache.py": 40,
-    "tests/test_layout.py": 40,
     "tests/test_root_verify.py": 30,
     "tests/test_moto_extensions.py": 30,
     "tests/test_terraform_validate.py": 20,

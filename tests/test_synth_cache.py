@@ -34,7 +34,7 @@ from scripts.synth import (
     output_hash,
     synth,
 )
-from tests.helpers import write_env
+from tests.helpers import IMPORT_REPORT_VARIABLE, imported_modules, write_env
 
 STATE_BUCKET = 'bucket = "acme-terraform-state-example"'
 OUR_STATE_BUCKET = "synth-cache-test-state"  # proves the subprocess read our file
@@ -69,12 +69,29 @@ def stand_in(stacks: dict[str, str], returncode: int = 0, stderr: str = ""):
 
 
 @pytest.fixture(scope="module")
-def synthesized(tmp_path_factory):
-    """(config, out_dir): one real synth of an example copy, through the subprocess."""
+def synth_process(tmp_path_factory):
+    """(config, out_dir, the synth subprocess's result): one real synth of an example copy,
+    through the subprocess, with Python reporting each module it imports (on stderr)."""
     directory = tmp_path_factory.mktemp("synth-cache")
     config = load(write_env(directory / "env", (STATE_BUCKET, f'bucket = "{OUR_STATE_BUCKET}"')))
     out_dir = directory / "cdktf.out"
-    assert synth(config, out_dir) is True
+    results, run = [], subprocess.run
+
+    def run_and_keep(*args, **kwargs):
+        results.append(run(*args, **kwargs))
+        return results[-1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(IMPORT_REPORT_VARIABLE, "1")
+        patch.setattr(synth_module.subprocess, "run", run_and_keep)
+        assert synth(config, out_dir) is True
+    return config, out_dir, results[0]
+
+
+@pytest.fixture(scope="module")
+def synthesized(synth_process):
+    """(config, out_dir) of the real synth."""
+    config, out_dir, _ = synth_process
     return config, out_dir
 
 
@@ -88,6 +105,14 @@ def previous_output(synthesized, tmp_path):
 
 
 # --- the real synth --------------------------------------------------------------------------
+
+def test_a_synth_loads_no_helper_module(synth_process):
+    """What the synth process (main.py) imported: no helper, boto3 or emulator."""
+    _, _, result = synth_process
+    loaded = imported_modules(result.stderr)
+    assert {"cdktf", "modules.stacks"} <= loaded  # the report covers what main.py imports
+    assert sorted(m for m in loaded if m.split(".")[0] in ("scripts", "boto3", "moto")) == []
+
 
 def test_synth_writes_every_stack_and_the_input_hash(synthesized):
     config, out_dir = synthesized
