@@ -26,7 +26,7 @@ help: ## list every target
 	@echo "  WRITE=                1: profiles installs into ~/.aws/config"
 	@echo "  LOCAL_AWS_PORT=4566   port of the local emulator"
 	@echo "  FORCE=                1: synth even when up to date"
-	@echo "  JOBS=                 parallel member stacks after management (default: cores)"
+	@echo "  JOBS=                 parallel member stacks after management (default: one per core, as memory allows)"
 	@echo "  ALLOW_ACCOUNT_REMOVAL= names of accounts plan/apply may remove from the organization"
 	@echo "  TEST_JOBS=auto        pytest-xdist workers of the test targets (auto: two per core, as memory allows)"
 
@@ -45,8 +45,9 @@ lock: ## re-pin requirements.txt from requirements.in (on purpose only)
 synth: install ## synthesize cdktf.out/stacks/* for ENV (skipped when nothing changed; FORCE=1: always)
 	$(CLI) synth --env $(ENV)
 
-# After management, the member stacks of STACK=all run JOBS at a time (default: the number of
-# cores), each into LOG_DIR/<env>/<stack>.log (default .logs), shown in order.
+# After management, the member stacks of STACK=all run JOBS at a time (default: one per core, as
+# far as the memory available holds them), each into LOG_DIR/<env>/<stack>.log (default .logs),
+# shown in order.
 # apply runs them at once only when none asks for a confirmation (AUTO_APPROVE=1 or --yes).
 JOBS ?=
 # ALLOW_ACCOUNT_REMOVAL=<name>[,...]: plan/apply may remove those accounts from the organization.

@@ -230,8 +230,8 @@ def positive_int(text: str) -> int:
 
 JOBS = Flag(("--jobs",), dict(type=positive_int,
                               default=os.environ.get("JOBS") or str(default_jobs()),
-                              help="member stacks at once after management (default: the number "
-                                   "of cores, or JOBS=)"))
+                              help="member stacks at once after management (default: one per "
+                                   "core, as memory allows; or JOBS=)"))
 LOG_DIR_FLAG = Flag(("--log-dir",), dict(
     type=Path, default=Path(os.environ.get("LOG_DIR") or LOG_DIR),
     help=f"where concurrent stacks write their logs, <env>/<stack>.log (default: {LOG_DIR}, "

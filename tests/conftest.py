@@ -21,6 +21,7 @@ from foundation.contract import (
     OUTPUT_MEMBER_ACCOUNT_IDS,
     OUTPUT_MEMBER_ROLE_ARNS,
 )
+from scripts.terraform import available_memory
 from tests.helpers import free_port, terraform_or_skip
 
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
@@ -55,12 +56,8 @@ def pytest_xdist_auto_num_workers(config):
     if "not emulator" in (config.getoption("markexpr") or ""):
         return cores
     by_cores = WORKERS_PER_CORE_WITH_EMULATOR * cores
-    try:
-        meminfo = Path("/proc/meminfo").read_text()
-    except OSError:
-        return by_cores
-    available_kib = int(meminfo.split("MemAvailable:")[1].split()[0])
-    return max(1, min(by_cores, int(available_kib * 1024 // MEMORY_PER_WORKER)))
+    memory = available_memory()
+    return by_cores if memory is None else max(1, min(by_cores, int(memory // MEMORY_PER_WORKER)))
 
 
 @pytest.hookimpl(optionalhook=True)

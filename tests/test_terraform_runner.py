@@ -98,6 +98,24 @@ def test_the_plugin_cache_is_ours_unless_the_user_set_one(monkeypatch, tmp_path)
     assert runner.plugin_cache_dir() == tmp_path / "mine" and (tmp_path / "mine").is_dir()
 
 
+def test_stacks_at_once_are_one_per_core_as_far_as_the_memory_available_holds_them(monkeypatch):
+    assert 0 < runner.available_memory()  # read from this machine
+    monkeypatch.setattr(runner.os, "cpu_count", lambda: 8)
+    for available, jobs in ((24 * 2**30, 8), (4 * 2**30, 2), (2**29, 1)):
+        monkeypatch.setattr(runner, "available_memory", lambda available=available: available)
+        assert runner.default_jobs() == jobs
+
+
+def test_go_garbage_collection_is_ours_unless_the_user_set_either_variable(monkeypatch):
+    for variable in runner.GARBAGE_COLLECTION:
+        monkeypatch.delenv(variable, raising=False)
+    config = config_module.load("example")
+    assert runner.cli_environment(config).items() >= runner.GARBAGE_COLLECTION.items()
+    monkeypatch.setenv("GOGC", "100")
+    env = runner.cli_environment(config)
+    assert env["GOGC"] == "100" and "GOMEMLIMIT" not in env
+
+
 def test_stacks_initialized_at_once_share_a_fresh_plugin_cache(dev_stack, example_config,
                                                               monkeypatch, tmp_path):
     """Terraform's plugin cache is not safe for installs at once (without the runner's lock,
