@@ -151,7 +151,7 @@ def fake_aws_credentials(monkeypatch):
 
 
 @pytest.fixture
-def mocked_aws(fake_aws_credentials, monkeypatch):
+def mocked_aws(fake_aws_credentials):
     """In-process moto with the project's extensions (installed in every test, so no result
     depends on which test ran first); yields a client factory. boto3's default session is new
     in each test (credentials from this test's environment) but shares the parsed service
@@ -162,8 +162,9 @@ def mocked_aws(fake_aws_credentials, monkeypatch):
     from scripts import aws, moto_extensions
 
     moto_extensions.install()
-    monkeypatch.setattr(boto3, "DEFAULT_SESSION", aws.new_session())
     with mock_aws():
+        # mock_aws starts without a default session (and puts the one before back at its end)
+        boto3.DEFAULT_SESSION = aws.new_session()
         yield lambda service, region="us-east-1": boto3.client(service, region_name=region)
 
 
