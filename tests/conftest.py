@@ -44,10 +44,11 @@ def pytest_collection_modifyitems(items):
 # `-n auto` (the make targets' default). Measured on 2 cores: make test took 428 s with one
 # worker per core, 315 s with two, 327 s with three (the emulator tests wait — lifecycle
 # waiters, Budgets' read delays — and leave a core idle otherwise); each worker (its emulator,
-# its terraform and providers) peaked at ~2.2 GB, so the memory available bounds them too.
+# its terraform and providers) peaked at ~2.5 GB (2.2 GB with GOGC=400, before terraform's
+# garbage collection was held off further), so the memory available bounds them too.
 # Without the emulator nothing waits: make test-fast took 66 s with one per core, 84 s with two.
 WORKERS_PER_CORE_WITH_EMULATOR = 2
-MEMORY_PER_WORKER = 2.5 * 2**30
+MEMORY_PER_WORKER = 3 * 2**30
 
 
 @pytest.hookimpl(optionalhook=True)
