@@ -15,25 +15,25 @@ from __future__ import annotations
 
 from xdist.scheduler import LoadScopeScheduling
 
-# Seconds with four workers on 2 cores (2026-12-03), for a run with nothing recorded (a fresh
-# clone, CI): the modules that apply stacks or start jsii or terraform; any other module counts
-# one second a test. A module's first user of the foundation pays for it (about 150 s here).
+# Seconds with four workers on 2 cores (what make benchmark's make test recorded, 2026-12-03),
+# for a run with nothing recorded (a fresh clone, CI): the modules that apply stacks or start jsii
+# or terraform; any other module counts one second a test. A module's first user of the
+# foundation pays for it (about 100 s here).
 ESTIMATES = {
-    "tests/test_dev_workspace.py": 410,
-    "tests/test_dev_reset.py": 240,
-    "tests/test_adopt.py": 230,
-    "tests/test_account_removal.py": 190,
-    "tests/test_interrupt.py": 175,
-    "tests/test_emulator_budget_actions.py": 125,
-    "tests/test_terraform_runner.py": 80,
-    "tests/test_emulator_lifecycle.py": 70,
-    "tests/test_synth_cache.py": 40,
-    "tests/test_root_verify.py": 30,
-    "tests/test_moto_extensions.py": 30,
-    "tests/test_terraform_validate.py": 20,
-    "tests/test_security_scan.py": 20,
-    "tests/test_aws_nuke.py": 15,
-    "tests/test_emulator_kill_switch.py": 10,
+    "tests/test_dev_workspace.py": 185,
+    "tests/test_emulator_budget_actions.py": 175,
+    "tests/test_dev_reset.py": 130,
+    "tests/test_adopt.py": 125,
+    "tests/test_interrupt.py": 125,
+    "tests/test_account_removal.py": 110,
+    "tests/test_terraform_runner.py": 40,
+    "tests/test_emulator_lifecycle.py": 35,
+    "tests/test_synth_cache.py": 15,
+    "tests/test_aws_nuke.py": 10,
+    "tests/test_terraform_validate.py": 10,
+    "tests/test_emulator_kill_switch.py": 5,
+    "tests/test_moto_extensions.py": 5,
+    "tests/test_root_verify.py": 5,
 }
 SECONDS_PER_UNKNOWN_TEST = 1.0
 # A worker with more than this still to run counts as busy (see _assign_work_unit).
