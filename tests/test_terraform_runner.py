@@ -124,7 +124,7 @@ def test_stacks_initialized_at_once_share_a_fresh_plugin_cache(dev_stack, exampl
     stacks = [f"member{number}" for number in range(6)]
     for name in stacks:
         shutil.copytree(dev_stack / "dev", dev_stack / name)
-    for round_ in range(2):
+    for round_ in range(3):
         monkeypatch.setenv(runner.PLUGIN_CACHE_VARIABLE, str(tmp_path / f"cache{round_}"))
         for name in stacks:
             shutil.rmtree(dev_stack / name / ".terraform", ignore_errors=True)
