@@ -463,10 +463,15 @@ def available_memory() -> int | None:
     return int(meminfo.split("MemAvailable:")[1].split()[0]) * 1024
 
 
+def as_memory_allows(wanted: int, memory_each: float) -> int:
+    """`wanted` processes at once, or as many as the memory available gives `memory_each` bytes."""
+    memory = available_memory()
+    return wanted if memory is None else max(1, min(wanted, int(memory // memory_each)))
+
+
 def default_jobs() -> int:
     """One stack per core, as far as the memory available holds them."""
-    cores, memory = os.cpu_count() or 1, available_memory()
-    return cores if memory is None else max(1, min(cores, int(memory // MEMORY_PER_STACK)))
+    return as_memory_allows(os.cpu_count() or 1, MEMORY_PER_STACK)
 
 
 def in_parallel(tasks: list[Task], jobs: int, *, show: bool = True,

@@ -21,7 +21,7 @@ from foundation.contract import (
     OUTPUT_MEMBER_ACCOUNT_IDS,
     OUTPUT_MEMBER_ROLE_ARNS,
 )
-from scripts.terraform import available_memory
+from scripts.terraform import as_memory_allows
 from tests.helpers import free_port, terraform_or_skip
 
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
@@ -56,9 +56,7 @@ def pytest_xdist_auto_num_workers(config):
     cores = os.cpu_count() or 1
     if "not emulator" in (config.getoption("markexpr") or ""):
         return cores
-    by_cores = WORKERS_PER_CORE_WITH_EMULATOR * cores
-    memory = available_memory()
-    return by_cores if memory is None else max(1, min(by_cores, int(memory // MEMORY_PER_WORKER)))
+    return as_memory_allows(WORKERS_PER_CORE_WITH_EMULATOR * cores, MEMORY_PER_WORKER)
 
 
 @pytest.hookimpl(optionalhook=True)
