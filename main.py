@@ -9,17 +9,24 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-
-from cdktf import App
+from typing import TYPE_CHECKING
 
 from foundation.config import Config, ConfigError, load
-from modules.stacks import ManagementStack, MemberAccountStack
+
+if TYPE_CHECKING:
+    from cdktf import App
 
 ENV_VARIABLE = "FOUNDATION_ENV"
 DEFAULT_ENV = "local"
 
 
 def build_app(config: Config, outdir: str | Path | None = None) -> App:
+    # Imported here, not at the top: they load the AWS bindings (~13 s), which a broken
+    # environment file (refused by main() before this) or a test importing main need not wait for.
+    from cdktf import App
+
+    from modules.stacks import ManagementStack, MemberAccountStack
+
     app = App(outdir=str(outdir)) if outdir else App()
     ManagementStack(app, config)
     for account in config.accounts:
