@@ -1,6 +1,7 @@
-"""Shared fixtures (shared helpers: tests/helpers.py). Synthesis costs ~15-40 s, so each
-environment is synthesized once per session (in this process: jsii's Node runtime starts once
-and serves every later synth).
+"""Shared fixtures (shared helpers: tests/helpers.py). A first synth costs ~15 s (jsii
+starts Node and loads the AWS bindings), so each config is synthesized once per run, shared by
+the workers (`synthesize`), and no test module imports cdktf or the constructs at its top: every
+worker collects every module.
 
 A test that uses the emulator (directly or through `foundation`) is marked `emulator` here, from
 the fixtures it asks for, so no test module repeats the marker and none can forget it."""
@@ -10,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,7 @@ from foundation.contract import (
     OUTPUT_MEMBER_ACCOUNT_IDS,
     OUTPUT_MEMBER_ROLE_ARNS,
 )
+from foundation.paths import held
 from scripts.terraform import as_memory_allows
 from tests.helpers import free_port, terraform_or_skip
 
@@ -53,8 +56,10 @@ MEMORY_PER_WORKER = 3 * 2**30
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_auto_num_workers(config):
+    from tests.scheduling import without_emulator
+
     cores = os.cpu_count() or 1
-    if "not emulator" in (config.getoption("markexpr") or ""):
+    if without_emulator(config):
         return cores
     return as_memory_allows(WORKERS_PER_CORE_WITH_EMULATOR * cores, MEMORY_PER_WORKER)
 
@@ -112,17 +117,30 @@ def own_emulator():
 
 @pytest.fixture(scope="session")
 def synthesize(tmp_path_factory):
-    """synthesize(config) -> directory holding stacks/<name>/cdk.tf.json; cached per config."""
-    from main import build_app  # imports cdktf; only tests that synthesize pay for it
+    """synthesize(config) -> directory holding stacks/<name>/cdk.tf.json. Terraform runs in it
+    only for a config no other worker has (an emulator's, whose port is part of it); any other
+    test copies the stacks first.
 
-    cache: dict = {}
+    One synth per config for the whole run: the xdist workers share the output, so a worker that
+    needs only what another one synthesized reads it and never loads the AWS bindings (~13 s of
+    CPU each). A synth is written aside and renamed into place, so a half-written one is never
+    read and a failed one is tried again by the next test."""
+    from scripts.synth import input_hash
+
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's directory, above each worker's own
 
     def run(config: config_module.Config) -> Path:
-        if config not in cache:
-            outdir = tmp_path_factory.mktemp(f"synth-{config.env_name}")
-            build_app(config, outdir).synth()
-            cache[config] = outdir
-        return cache[config]
+        outdir = shared / f"synth-{config.env_name}-{input_hash(config)[:16]}"
+        with held(outdir.with_name(outdir.name + ".lock")):
+            if not outdir.is_dir():
+                from main import build_app  # loads the AWS bindings: only where a synth runs
+
+                staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}-", dir=shared))
+                build_app(config, staging).synth()
+                staging.rename(outdir)
+        return outdir
 
     return run
 

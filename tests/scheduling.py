@@ -9,6 +9,12 @@ foundation per worker that runs a test needing them. An applied foundation costs
 (about 100 s, 55 of them the log bucket's lifecycle waiter), so the modules that use it go to
 workers as two units, not one each: the three destroy/recreate cycles alone (a long chain of their
 own), every other module of the foundation together.
+
+Synths are shared by the workers (conftest.py `synthesize`), but a worker that runs one loads the
+AWS bindings (~13 s of CPU). Without the emulator (make test-fast), the modules that synthesize
+configs of their own and the runner's, whose first test needs the example, are one unit: that
+worker alone loads the bindings, the others read the example it wrote. With the emulator every
+worker synthesizes its own emulator's config anyway, and that unit would lengthen the longest.
 """
 
 from __future__ import annotations
@@ -46,15 +52,19 @@ FOUNDATION_UNITS = {
     "tests/test_terraform_runner.py": "foundation: readers, reset, kill switch, runner",
     "tests/test_dev_workspace.py": "foundation: destroy/recreate cycles",
 }
+# Without the emulator: the modules that synthesize in their worker's process (see above).
+SYNTH_UNIT = "synths of their own; the runner's of the example"
+SYNTH_UNIT_MODULES = {"tests/test_terraform_runner.py", "tests/test_guardrails.py",
+                      "tests/test_kill_switch.py", "tests/test_synth_properties.py"}
+
+
+def without_emulator(config) -> bool:
+    """Whether the run leaves out the tests that need the emulator (make test-fast)."""
+    return "not emulator" in (config.getoption("markexpr") or "")
 
 
 def module_of(nodeid: str) -> str:
     return nodeid.split("::", 1)[0]
-
-
-def unit_of(nodeid: str) -> str:
-    """What one worker runs whole: a module, or the modules sharing a foundation."""
-    return FOUNDATION_UNITS.get(module_of(nodeid), module_of(nodeid))
 
 
 class CostliestModuleFirst(LoadScopeScheduling):
@@ -64,9 +74,14 @@ class CostliestModuleFirst(LoadScopeScheduling):
         super().__init__(config, log)
         self.durations = durations or {}
         self._seconds: dict[str, float] = {}
+        self.without_emulator = without_emulator(config)
 
     def _split_scope(self, nodeid: str) -> str:
-        return unit_of(nodeid)
+        """What one worker runs whole: a module, or the modules of a unit above."""
+        module = module_of(nodeid)
+        if self.without_emulator and module in SYNTH_UNIT_MODULES:
+            return SYNTH_UNIT
+        return FOUNDATION_UNITS.get(module, module)
 
     def _test_seconds(self, nodeids: list[str]) -> dict[str, float]:
         """What each test is expected to take: what it took last time; else the mean of what

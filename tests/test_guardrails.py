@@ -1,7 +1,10 @@
 """Guardrails and cost safety: the member accounts' SCP, centralized root access, the AI
 services opt-out and tag policies, budgets, and every account's CIS baseline (password policy,
 Access Analyzer per region, account-level S3 public access block, EBS default encryption, the
-support role, the alias, alternate contacts), read from the synthesized JSON.
+support role, the alias, alternate contacts), read from the synthesized JSON; and the security
+scan's documented exceptions.
+
+The tests that call the constructs' own functions import them (conftest.py says why).
 
 Expected values come from the loaded config; AWS's own names (actions, condition keys, service
 principals, feature names) are spelled out, since they are the property being checked.
@@ -18,9 +21,7 @@ import pytest
 from foundation import config as config_module
 from foundation import policies
 from foundation.contract import CIS_PASSWORD_POLICY, MANAGEMENT_STACK
-from modules.budgets import amount
-from modules.guardrails import Guardrails as GuardrailsConstruct
-from modules.guardrails import check_scp_size
+from foundation.paths import REPO_ROOT
 from tests.helpers import keyed, ref, the_one
 
 EXAMPLE = config_module.environment_path("example")
@@ -161,12 +162,16 @@ def test_scp_is_compact_and_fits_the_quota_with_the_longest_names(management, ex
 
 
 def test_scp_with_every_region_allowed_still_fits(example_config):
+    from modules.guardrails import check_scp_size
+
     regions = tuple(sorted(config_module._known_regions()))
     assert check_scp_size(variant(example_config, allowed_regions=regions)) \
         <= policies.SCP_MAX_CHARACTERS
 
 
 def test_scp_too_large_is_refused_with_the_file_and_the_remedy(example_config, monkeypatch):
+    from modules.guardrails import check_scp_size
+
     monkeypatch.setattr(policies, "SCP_MAX_CHARACTERS", 100)
     with pytest.raises(ValueError, match=r"example\.toml: the guardrails SCP would have \d+ "
                                          r"characters, more than the 100 AWS allows"):
@@ -182,12 +187,16 @@ SWITCHES = {
 
 @pytest.mark.parametrize("switch", sorted(SWITCHES))
 def test_a_guardrail_switched_off_removes_only_its_statements(example_config, switch):
+    from modules.guardrails import Guardrails as GuardrailsConstruct
+
     document = GuardrailsConstruct.scp(variant(example_config, **{switch: False}),
                                        "trail-arn", "bucket-arn")
     assert {s["Sid"] for s in document["Statement"]} == SCP_SIDS - SWITCHES[switch]
 
 
 def test_no_allowed_regions_means_no_region_statement(example_config):
+    from modules.guardrails import Guardrails as GuardrailsConstruct
+
     document = GuardrailsConstruct.scp(variant(example_config, allowed_regions=()),
                                        "trail-arn", "bucket-arn")
     assert {s["Sid"] for s in document["Statement"]} == SCP_SIDS - {"DenyOutsideAllowedRegions"}
@@ -195,6 +204,8 @@ def test_no_allowed_regions_means_no_region_statement(example_config):
 
 @pytest.fixture(scope="module")
 def all_off_management(synthesize, example_config) -> dict:
+    from modules.guardrails import Guardrails as GuardrailsConstruct
+
     config = variant(example_config, deny_leave_organization=False, protect_audit_trail=False,
                      deny_member_root=False, centralize_root_access=False, allowed_regions=(),
                      ai_services_opt_out=False, tag_policy=False)
@@ -245,6 +256,8 @@ def expected_notifications(config, email: str) -> list:
 
 
 def test_organization_budget_alerts_the_management_email(management, example_config):
+    from modules.budgets import amount
+
     budgets = {b["name"]: b for b in keyed(management, "aws_budgets_budget").values()}
     assert len(budgets) == 1 + len(example_config.accounts)
     budget = budgets[f"{example_config.name_prefix}-organization-monthly"]
@@ -259,6 +272,8 @@ def test_organization_budget_alerts_the_management_email(management, example_con
 
 def test_each_member_budget_filters_on_its_account_and_alerts_its_email(management,
                                                                        example_config):
+    from modules.budgets import amount
+
     budgets = {b["name"]: b for b in keyed(management, "aws_budgets_budget").values()}
     for account in example_config.accounts:
         budget = budgets[f"{example_config.name_prefix}-{account.name}-monthly"]
@@ -273,6 +288,8 @@ def test_each_member_budget_filters_on_its_account_and_alerts_its_email(manageme
 
 @pytest.mark.parametrize("usd, text", [(20, "20"), (12.5, "12.5"), (1000, "1000"), (0.5, "0.5")])
 def test_budget_amounts_are_written_as_aws_reads_them(usd, text):
+    from modules.budgets import amount
+
     assert amount(usd) == text
 
 
@@ -479,3 +496,14 @@ def test_member_stacks_hold_no_guardrail_or_budget(example_stacks):
         for resource_type in ("aws_organizations_policy", "aws_budgets_budget",
                               "aws_iam_organizations_features", "aws_accessanalyzer_analyzer"):
             assert not keyed(stack, resource_type), (name, resource_type)
+
+
+# --- security scan exceptions ----------------------------------------------------------------
+
+def test_scan_exceptions_are_documented():
+    from modules.guardrails import SCAN_EXCEPTIONS
+
+    readme = REPO_ROOT / "README.md"
+    text = readme.read_text()
+    for exception in SCAN_EXCEPTIONS:
+        assert f"`{exception.check_id}`" in text, f"{exception.check_id} missing in {readme.name}"

@@ -25,7 +25,6 @@ from foundation.contract import (
     OUTPUT_FREEZE_POLICY_ID,
     OUTPUT_ORGANIZATION_BUDGET,
 )
-from modules.budgets import amount
 from tests.helpers import (
     action_matches,
     denying_statements,
@@ -262,6 +261,8 @@ def test_an_oversized_freeze_scp_is_refused_at_synth(example_config, monkeypatch
 
 def test_anomalies_of_any_service_are_mailed_to_management_above_the_threshold(management,
                                                                               example_config):
+    from modules.budgets import amount  # a construct module: imported where used (conftest.py)
+
     monitor_key, monitor = the_one(management, "aws_ce_anomaly_monitor")
     assert (monitor["monitor_type"], monitor["monitor_dimension"]) == ("DIMENSIONAL", "SERVICE")
     _, subscription = the_one(management, "aws_ce_anomaly_subscription")

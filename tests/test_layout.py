@@ -53,6 +53,26 @@ def test_the_core_imports_no_cdktf_and_no_boto3():
     assert {name: found for name, found in third_party.items() if found} == {}
 
 
+def top_level_imports(path: Path) -> set[str]:
+    """The top-level packages a module imports at its top (not inside a function)."""
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_no_test_module_loads_the_aws_bindings_when_collected():
+    """Every test worker collects every test module: one importing the constructs or cdktf at
+    its top would load the AWS bindings (~13 s of CPU) in each, used or not (conftest.py)."""
+    loading = {path.name: sorted(top_level_imports(path) & {"main", "modules", "cdktf", "jsii"})
+               for path in sorted((REPO_ROOT / "tests").glob("*.py"))}
+    assert {name: found for name, found in loading.items() if found} == {}
+
+
 def test_the_import_report_sees_a_helper_when_one_is_imported():
     """The report test_synth_cache reads from the synth process can fail that test: importing a
     helper shows up in it."""

@@ -24,11 +24,9 @@ from pathlib import Path
 import pytest
 
 from foundation.contract import MANAGEMENT_STACK
-from modules.guardrails import SCAN_EXCEPTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 SCAN_BIN = ROOT / ".venv-scan" / "bin"
-DOCS = ROOT / "README.md"
 SKIP = re.compile(r"checkov:skip=(?P<id>[A-Za-z0-9_]+):(?P<reason>[^\"\n]*)")
 UNIQUE_ID = re.compile(r'"uniqueId": "(?P<id>[^"]+)"')
 # Environment variables that would send checkov to its platform.
@@ -137,12 +135,6 @@ def test_every_inline_skip_still_matches_a_failed_check(checkov_report, stacks_d
                     skipped.add((comment["metadata"]["uniqueId"], match["id"]))
     assert skipped, "the example stacks carry inline skips"
     assert not skipped - failed, f"skips no check needs any more: {sorted(skipped - failed)}"
-
-
-def test_scan_exceptions_are_documented():
-    text = DOCS.read_text()
-    for exception in SCAN_EXCEPTIONS:
-        assert f"`{exception.check_id}`" in text, f"{exception.check_id} missing in {DOCS.name}"
 
 
 # --- parliament ----------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from cdktf import Testing as CdktfTesting
 
 from foundation.config import load
 from foundation.contract import MANAGED_BY, MANAGEMENT_STACK
@@ -62,6 +61,14 @@ def stack_text(synthesize, example_config) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
+def cdktf_testing():
+    """cdktf's Testing matchers (imported here, not at the top: conftest.py says why)."""
+    from cdktf import Testing
+
+    return Testing
+
+
+@pytest.fixture(scope="module")
 def log_bucket(management, example_config) -> tuple[str, dict]:
     return the_one(management, "aws_s3_bucket", bucket=example_config.trail.bucket)
 
@@ -72,28 +79,30 @@ def test_synthesizes_one_stack_per_workspace(example_stacks, example_config):
     assert sorted(example_stacks) == sorted(example_config.stack_names)
 
 
-def test_organization_has_all_features_cloudtrail_access_and_scps(stack_text, management):
+def test_organization_has_all_features_cloudtrail_access_and_scps(stack_text, cdktf_testing,
+                                                                  management):
     text = stack_text[MANAGEMENT_STACK]
-    assert CdktfTesting.to_have_resource_with_properties(
+    assert cdktf_testing.to_have_resource_with_properties(
         text, "aws_organizations_organization", {"feature_set": "ALL"})
     _, organization = the_one(management, "aws_organizations_organization")
     assert "cloudtrail.amazonaws.com" in organization["aws_service_access_principals"]
     assert "SERVICE_CONTROL_POLICY" in organization["enabled_policy_types"]
 
 
-def test_matchers_report_a_missing_property(stack_text):
+def test_matchers_report_a_missing_property(stack_text, cdktf_testing):
     """The Testing matchers used here return False on a mismatch (they do not pass vacuously)."""
     text = stack_text[MANAGEMENT_STACK]
-    assert not CdktfTesting.to_have_resource_with_properties(
+    assert not cdktf_testing.to_have_resource_with_properties(
         text, "aws_organizations_organization", {"feature_set": "CONSOLIDATED_BILLING"})
-    assert not CdktfTesting.to_have_resource(text, "aws_no_such_resource")
-    assert not CdktfTesting.to_have_provider_with_properties(text, "aws", {"region": "mars-1"})
+    assert not cdktf_testing.to_have_resource(text, "aws_no_such_resource")
+    assert not cdktf_testing.to_have_provider_with_properties(text, "aws", {"region": "mars-1"})
 
 
-def test_member_accounts_are_kept_and_never_closed(stack_text, management, example_config):
+def test_member_accounts_are_kept_and_never_closed(stack_text, cdktf_testing, management,
+                                                  example_config):
     assert len(resources(management, "aws_organizations_account")) == len(example_config.accounts)
     for account in example_config.accounts:
-        assert CdktfTesting.to_have_resource_with_properties(
+        assert cdktf_testing.to_have_resource_with_properties(
             stack_text[MANAGEMENT_STACK], "aws_organizations_account",
             {"email": account.email, "role_name": account.role_name,
              "close_on_deletion": False, "lifecycle": {"prevent_destroy": True}})
@@ -198,17 +207,17 @@ def test_admin_users_join_both_groups(management, example_config):
 
 
 @pytest.mark.parametrize("resource_type", SECRET_BEARING)
-def test_no_password_or_access_key_is_managed(stack_text, resource_type):
+def test_no_password_or_access_key_is_managed(stack_text, cdktf_testing, resource_type):
     for name, text in stack_text.items():
-        assert not CdktfTesting.to_have_resource(text, resource_type), f"{resource_type} in {name}"
+        assert not cdktf_testing.to_have_resource(text, resource_type), f"{resource_type} in {name}"
 
 
 # --- audit trail and its bucket ------------------------------------------------------------------
 
-def test_trail_covers_the_organization_and_every_region(stack_text, management, example_config,
-                                                        log_bucket):
+def test_trail_covers_the_organization_and_every_region(stack_text, cdktf_testing, management,
+                                                        example_config, log_bucket):
     bucket_key, _ = log_bucket
-    assert CdktfTesting.to_have_resource_with_properties(
+    assert cdktf_testing.to_have_resource_with_properties(
         stack_text[MANAGEMENT_STACK], "aws_cloudtrail",
         {"name": example_config.trail.name, "is_organization_trail": True,
          "is_multi_region_trail": True, "include_global_service_events": True,
@@ -309,11 +318,12 @@ def test_every_stack_keeps_encrypted_locked_state_under_its_own_key(example_stac
     assert len({b["key"] for b in backends.values()}) == len(backends)
 
 
-def test_every_provider_tags_resources_with_workspace_and_environment(stack_text, example_config):
+def test_every_provider_tags_resources_with_workspace_and_environment(stack_text, cdktf_testing,
+                                                                     example_config):
     for name, text in stack_text.items():
         tags = {**dict(example_config.tags), "managed-by": MANAGED_BY, "workspace": name,
                 "environment": example_config.env_name}
-        assert CdktfTesting.to_have_provider_with_properties(
+        assert cdktf_testing.to_have_provider_with_properties(
             text, "aws", {"region": example_config.region, "default_tags": [{"tags": tags}]}), name
 
 
