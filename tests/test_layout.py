@@ -18,14 +18,26 @@ from tests.helpers import IMPORT_REPORT_VARIABLE, imported_modules
 PACKAGES = ("foundation", "modules", "scripts")
 
 
-def first_party_imports(path: Path) -> set[str]:
-    """The repository packages a module imports (absolute imports, top-level name)."""
+def imported(path: Path, *, at_top_only: bool = False) -> set[str]:
+    """The modules a file imports (absolute imports, dotted names): anywhere in it, or only in its
+    top-level statements (not inside a function)."""
+    tree = ast.parse(path.read_text())
     found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        names = ([alias.name for alias in node.names] if isinstance(node, ast.Import) else
-                 [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-        found |= {name.split(".")[0] for name in names} & {*PACKAGES, "main"}
+    for node in tree.body if at_top_only else ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
     return found
+
+
+def top_packages(modules: set[str]) -> set[str]:
+    return {module.split(".")[0] for module in modules}
+
+
+def first_party_imports(path: Path) -> set[str]:
+    """The repository packages a module imports."""
+    return top_packages(imported(path)) & {*PACKAGES, "main"}
 
 
 def sources(package: str) -> list[Path]:
@@ -45,30 +57,17 @@ def test_each_package_imports_only_what_its_side_may(package, allowed):
 
 def test_the_core_imports_no_cdktf_and_no_boto3():
     third_party = {path.name: sorted(
-        {alias for node in ast.walk(ast.parse(path.read_text()))
-         for alias in ([a.name for a in node.names] if isinstance(node, ast.Import) else
-                       [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-         if alias.split(".")[0] in ("cdktf", "constructs", "jsii", "boto3")})
+        module for module in imported(path)
+        if module.split(".")[0] in ("cdktf", "constructs", "jsii", "boto3"))
         for path in sources("foundation")}
     assert {name: found for name, found in third_party.items() if found} == {}
-
-
-def top_level_imports(path: Path) -> set[str]:
-    """The top-level packages a module imports at its top (not inside a function)."""
-    tree = ast.parse(path.read_text())
-    names = set()
-    for node in tree.body:
-        if isinstance(node, ast.Import):
-            names |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module.split(".")[0])
-    return names
 
 
 def test_no_test_module_loads_the_aws_bindings_when_collected():
     """Every test worker collects every test module: one importing the constructs or cdktf at
     its top would load the AWS bindings (~13 s of CPU) in each, used or not (conftest.py)."""
-    loading = {path.name: sorted(top_level_imports(path) & {"main", "modules", "cdktf", "jsii"})
+    loading = {path.name: sorted(top_packages(imported(path, at_top_only=True))
+                                 & {"main", "modules", "cdktf", "jsii"})
                for path in sorted((REPO_ROOT / "tests").glob("*.py"))}
     assert {name: found for name, found in loading.items() if found} == {}
 
