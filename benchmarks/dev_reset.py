@@ -14,10 +14,11 @@ import sys
 
 from foundation import config as config_module
 from foundation.contract import DEV_ACCOUNT
-from scripts import bootstrap, dev_reset, local_aws
-from scripts.demo import seed_click_ops
-from scripts.synth import stacks_dir, synth
-from scripts.terraform import Terraform
+from scripts.commands import bootstrap, dev_reset
+from scripts.emulator import server
+from scripts.commands.demo import seed_click_ops
+from scripts.runner.synth import stacks_dir, synth
+from scripts.runner.terraform import Terraform
 
 TARGETS = {"full reset": 90.0, "nothing to delete": 45.0}
 # A port of its own, so a running `make local-up` emulator is left alone.
@@ -28,7 +29,7 @@ def main(env: str) -> None:
     os.environ[config_module.EMULATOR_PORT_VARIABLE] = PORT
     config = config_module.load(env)
     quiet = io.StringIO()
-    local_aws.start(config)
+    server.start(config)
     try:
         with contextlib.redirect_stdout(quiet):
             bootstrap.bootstrap(config)
@@ -42,7 +43,7 @@ def main(env: str) -> None:
                 results[name] = dev_reset.reset(config, DEV_ACCOUNT, stacks_dir(),
                                                 auto_approve=True)
     finally:
-        local_aws.stop(config)
+        server.stop(config)
     print(f"\ndev-reset benchmark, environment '{env}' (emulator)")
     for name, result in results.items():
         total = sum(seconds for _, seconds in result.timings)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from foundation.config import Config, environment_path
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
-from scripts import bootstrap
-from scripts.synth import stacks_dir, synth
-from scripts.terraform import Task, Terraform, default_jobs, in_parallel
+from scripts.commands import bootstrap
+from scripts.runner.synth import stacks_dir, synth
+from scripts.runner.terraform import default_jobs, in_parallel, Task, Terraform
 
 LOCAL = environment_path("local")
 

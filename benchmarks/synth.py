@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from foundation import config as config_module
-from scripts.synth import synth
+from scripts.runner.synth import synth
 
 
 def timed(action) -> float:

@@ -36,8 +36,8 @@ from benchmarks.many_accounts import (
 from benchmarks.synth import cold_and_cached
 from foundation import config as config_module
 from foundation.paths import REPO_ROOT
-from scripts import local_aws
-from scripts.terraform import default_jobs
+from scripts.emulator import server
+from scripts.runner.terraform import default_jobs
 from tests.helpers import free_port
 
 ROUNDS = int(os.environ.get("ROUNDS") or 3)
@@ -160,11 +160,11 @@ def plan_ratio_figure(clone: Path, port: int) -> None:
 def emulator_for(members: int, work: Path):
     os.environ[config_module.EMULATOR_PORT_VARIABLE] = str(emulator_port())
     config = config_module.load(environment_with_members(work, members))
-    local_aws.start(config)
+    server.start(config)
     try:
         yield config
     finally:
-        local_aws.stop(config)
+        server.stop(config)
 
 
 def concurrent_members_figure(work: Path) -> None:

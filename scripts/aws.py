@@ -26,7 +26,7 @@ from botocore.exceptions import (
 from botocore.parsers import ResponseParserError
 
 from foundation.config import Config
-from scripts.local_aws import CA_BUNDLE
+from scripts.emulator.server import CA_BUNDLE
 
 ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}

@@ -19,29 +19,28 @@ from foundation import config as config_module
 from foundation.config import Config, ConfigError
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
 from foundation.paths import LOG_DIR
-from scripts import (
+from scripts import aws, guard
+from scripts.commands import (
     adopt,
-    aws,
     bootstrap,
     demo,
     dev_reset,
     dev_workspace,
-    guard,
     kill_switch,
-    local_aws,
     profiles,
     root_steps,
     root_verify,
 )
-from scripts.console import Steps, UserError, say
-from scripts.synth import stacks_dir, synth
-from scripts.terraform import (
+from scripts.emulator import server
+from scripts.console import say, Steps, UserError
+from scripts.runner.synth import stacks_dir, synth
+from scripts.runner.terraform import (
     ACCOUNT_REMOVAL_VARIABLE,
-    Task,
-    Terraform,
     check_credentials_and_state_bucket,
     default_jobs,
     in_parallel,
+    Task,
+    Terraform,
 )
 from scripts.workspaces import member_account
 
@@ -287,12 +286,12 @@ COMMANDS = {
     "adopt": Command("find what already exists (read-only) and plan importing it on the first "
                      "apply", lambda config, args: adopt_existing(config)),
     "local-up": Command("start the local AWS emulator in the background",
-                        lambda config, args: local_aws.start(config)),
+                        lambda config, args: server.start(config)),
     "local-down": Command("stop the local AWS emulator",
-                          lambda config, args: local_aws.stop(config)),
+                          lambda config, args: server.stop(config)),
     "local-serve": Command(
         "serve the local AWS emulator in the foreground (local-up runs this in the background)",
-        lambda config, args: local_aws.serve(args.port),
+        lambda config, args: server.serve(args.port),
         (Flag(("--port",), dict(type=int, required=True, help="port on 127.0.0.1")),),
         needs_environment=False),
     "demo": Command("the whole foundation on the local emulator, end to end",

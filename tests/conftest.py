@@ -24,7 +24,7 @@ from foundation.contract import (
     OUTPUT_MEMBER_ROLE_ARNS,
 )
 from foundation.paths import held
-from scripts.terraform import as_memory_allows
+from scripts.runner.terraform import as_memory_allows
 from tests.helpers import free_port, terraform_or_skip
 
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
@@ -100,7 +100,7 @@ def pytest_sessionfinish(session):
 def adoption_records(tmp_path_factory):
     """What `make adopt` records goes to a directory of this session, never the repository's
     `.adopt/`: no test reads a developer's own decisions, none leaves any behind."""
-    from scripts import adopt
+    from scripts.commands import adopt
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(adopt, "STATE_DIR", tmp_path_factory.mktemp("adopt"))
@@ -125,7 +125,7 @@ def synthesize(tmp_path_factory):
     needs only what another one synthesized reads it and never loads the AWS bindings (~13 s of
     CPU each). A synth is written aside and renamed into place, so a half-written one is never
     read and a failed one is tried again by the next test."""
-    from scripts.synth import input_hash
+    from scripts.runner.synth import input_hash
 
     shared = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
@@ -176,9 +176,10 @@ def mocked_aws(fake_aws_credentials):
     import boto3
     from moto import mock_aws
 
-    from scripts import aws, moto_extensions
+    from scripts import aws
+    from scripts.emulator import extensions
 
-    moto_extensions.install()
+    extensions.install()
     with mock_aws():
         # mock_aws starts without a default session (and puts the one before back at its end)
         boto3.DEFAULT_SESSION = aws.new_session()
@@ -218,17 +219,17 @@ def moto_organization(mocked_example, example_config) -> dict[str, str]:
 def fresh_emulator():
     """A fresh local AWS (moto server over TLS) on a free port; yields the `local` environment's
     config pointed at it, and stops the server afterwards."""
-    from scripts import local_aws
+    from scripts.emulator import server
 
     terraform_or_skip()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(config_module.EMULATOR_PORT_VARIABLE, str(free_port()))
         config = config_module.load("local")
-        local_aws.start(config)
+        server.start(config)
         try:
             yield config
         finally:
-            local_aws.stop(config)
+            server.stop(config)
 
 
 @pytest.fixture(scope="session")
@@ -242,7 +243,7 @@ def emulator():
 def bootstrapped(emulator):
     """The session's emulator with the state bucket, which the runner asks for before any
     stack's init."""
-    from scripts.bootstrap import bootstrap
+    from scripts.commands.bootstrap import bootstrap
 
     bootstrap(emulator)
     return emulator
@@ -252,7 +253,7 @@ def bootstrapped(emulator):
 def foundation(bootstrapped, synthesize):
     """The local foundation applied on the session's emulator: state bucket, management, then
     every member workspace. Yields (config, stacks directory)."""
-    from scripts.terraform import Terraform
+    from scripts.runner.terraform import Terraform
 
     emulator = bootstrapped
     stacks = synthesize(emulator) / "stacks"

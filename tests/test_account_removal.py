@@ -15,14 +15,9 @@ from foundation.config import environment_path
 from foundation.contract import MANAGEMENT_STACK
 from foundation.paths import REPO_ROOT
 from scripts import cli
-from scripts.bootstrap import bootstrap
+from scripts.commands.bootstrap import bootstrap
 from scripts.console import UserError
-from scripts.terraform import (
-    PLAN_HAS_CHANGES,
-    Terraform,
-    account_removals,
-    refuse_account_removals,
-)
+from scripts.runner.terraform import account_removals, PLAN_HAS_CHANGES, refuse_account_removals, Terraform
 from tests.helpers import write_env
 
 

@@ -21,11 +21,12 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.organizations.models import OrganizationsBackend
 
 from foundation.contract import ADMINISTRATORS_GROUP, MANAGEMENT_STACK
-from scripts import adopt, aws, cli, workspaces
-from scripts.adopt import CONFLICT, CREATE, IMPORT, MANAGED
-from scripts.bootstrap import bootstrap
+from scripts import aws, cli, workspaces
+from scripts.commands import adopt
+from scripts.commands.adopt import CONFLICT, CREATE, IMPORT, MANAGED
+from scripts.commands.bootstrap import bootstrap
 from scripts.console import UserError
-from scripts.terraform import PLAN_NO_CHANGES, SAVED_PLAN, Terraform
+from scripts.runner.terraform import PLAN_NO_CHANGES, SAVED_PLAN, Terraform
 
 ACCOUNT_TRAIL = "management-events"
 ACCOUNT_TRAIL_BUCKET = "aws-cloudtrail-logs-hand-made"

@@ -20,8 +20,9 @@ from foundation.contract import (
     OUTPUT_MEMBER_ACCOUNT_IDS,
     OUTPUT_MEMBER_ROLE_ARNS,
 )
-from scripts import aws, cli, root_verify
-from scripts.root_verify import CANNOT_CHECK
+from scripts import aws, cli
+from scripts.commands import root_verify
+from scripts.commands.root_verify import CANNOT_CHECK
 from tests.helpers import free_port
 
 DEV_ID = "210987654321"

@@ -4,7 +4,7 @@ those resources, and none of the public AMIs and snapshots moto holds.
 
 The member account belongs to an organization of its own, whose management account is assumed
 into from the emulator's default one, so the foundation's organization is left alone. The
-aws-nuke config is the dev reset's generated one (scripts/nuke_config.py), its endpoint order
+aws-nuke config is the dev reset's generated one (scripts/commands/nuke_config.py), its endpoint order
 explained there.
 """
 
@@ -21,7 +21,8 @@ import boto3
 import pytest
 
 from foundation.contract import DEFAULT_ROLE_NAME
-from scripts import aws, dev_reset, nuke_config
+from scripts import aws
+from scripts.commands import dev_reset, nuke_config
 
 REGIONS = ("us-east-1", "us-west-2")
 MANAGEMENT_ACCOUNT_ID = "000000000099"

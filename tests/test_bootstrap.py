@@ -10,7 +10,8 @@ import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from foundation import policies
-from scripts import aws, bootstrap
+from scripts import aws
+from scripts.commands import bootstrap
 from scripts.console import UserError
 
 OTHER_STATEMENT = policies.statement(

@@ -140,7 +140,7 @@ def test_member_account_loops_keep_terraform_output_in_a_log(command, module, fu
                                                              monkeypatch, tmp_path, capsys):
     """Hundreds of lines of destroy plan after the typed confirmation help nobody: they go to a
     log the terminal names (a failure shows its end)."""
-    from scripts import dev_reset, dev_workspace
+    from scripts.commands import dev_reset, dev_workspace
 
     calls = []
     monkeypatch.setattr(cli, "LOG_DIR", tmp_path)

@@ -22,7 +22,8 @@ from foundation.contract import (
     OUTPUT_MEMBER_ACCOUNT_IDS,
     OUTPUT_MEMBER_ROLE_ARNS,
 )
-from scripts import aws, dev_reset, guard, nuke_config, workspaces
+from scripts import aws, guard, workspaces
+from scripts.commands import dev_reset, nuke_config
 from tests.test_aws_nuke import LAMBDA_TRUST, aws_nuke_or_skip, seed_region
 
 ACCOUNT = "dev"

@@ -17,7 +17,8 @@ import pytest
 
 from foundation.config import Config, Emulator
 from foundation.contract import DEFAULT_ROLE_NAME, MANAGEMENT_STACK
-from scripts import aws, dev_workspace, guard, workspaces
+from scripts import aws, guard, workspaces
+from scripts.commands import dev_workspace
 from tests.helpers import free_port
 
 ACCOUNT = "dev"

@@ -15,7 +15,7 @@ import pytest
 
 from foundation import policies
 from scripts import aws
-from scripts.terraform import PLAN_NO_CHANGES, Terraform
+from scripts.runner.terraform import PLAN_NO_CHANGES, Terraform
 
 pytestmark = pytest.mark.emulator
 

@@ -23,7 +23,8 @@ from foundation.contract import (
     OUTPUT_MANAGEMENT_ACCOUNT_ID,
     OUTPUT_MEMBER_ACCOUNT_IDS,
 )
-from scripts import aws, cli, guard, kill_switch, workspaces
+from scripts import aws, cli, guard, workspaces
+from scripts.commands import kill_switch
 
 
 @dataclass

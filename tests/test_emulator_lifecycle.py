@@ -14,9 +14,10 @@ import time
 import pytest
 
 from foundation.contract import CIS_PASSWORD_POLICY, MANAGEMENT_STACK
-from scripts import aws, bootstrap, demo
+from scripts import aws
+from scripts.commands import bootstrap, demo
 from scripts.console import UserError
-from scripts.terraform import PLAN_NO_CHANGES, Terraform
+from scripts.runner.terraform import PLAN_NO_CHANGES, Terraform
 from scripts.workspaces import member_account, read_state, state_outputs
 
 

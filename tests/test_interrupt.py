@@ -14,15 +14,15 @@ import time
 from foundation.contract import MANAGEMENT_STACK
 from foundation.paths import REPO_ROOT
 from scripts import aws
-from scripts.bootstrap import bootstrap
-from scripts.terraform import PLAN_NO_CHANGES, Terraform
+from scripts.commands.bootstrap import bootstrap
+from scripts.runner.terraform import PLAN_NO_CHANGES, Terraform
 from tests.helpers import sigint_as_at_a_terminal
 
 APPLY = """
 import sys
 from pathlib import Path
 from foundation import config
-from scripts.terraform import Terraform
+from scripts.runner.terraform import Terraform
 Terraform(config.load("local"), sys.argv[1], Path(sys.argv[2]), log=Path(sys.argv[3])).apply(
     auto_approve=True)
 """

@@ -9,19 +9,20 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from scripts import aws, local_aws
+from scripts import aws
+from scripts.emulator import server
 
 
 def test_certificate_without_bucket_subdomains_is_made_again(tmp_path, monkeypatch):
     from cryptography import x509
 
-    monkeypatch.setattr(local_aws, "CA_BUNDLE", tmp_path / "certificate.pem")
-    monkeypatch.setattr(local_aws, "TLS_KEY", tmp_path / "key.pem")
+    monkeypatch.setattr(server, "CA_BUNDLE", tmp_path / "certificate.pem")
+    monkeypatch.setattr(server, "TLS_KEY", tmp_path / "key.pem")
     with monkeypatch.context() as before_subdomains:
-        before_subdomains.setattr(local_aws, "CERTIFICATE_NAMES", ("localhost",))
-        local_aws.ensure_certificate()
-    local_aws.ensure_certificate()
-    names = x509.load_pem_x509_certificate(local_aws.CA_BUNDLE.read_bytes()).extensions \
+        before_subdomains.setattr(server, "CERTIFICATE_NAMES", ("localhost",))
+        server.ensure_certificate()
+    server.ensure_certificate()
+    names = x509.load_pem_x509_certificate(server.CA_BUNDLE.read_bytes()).extensions \
         .get_extension_for_class(x509.SubjectAlternativeName).value
     assert names.get_values_for_type(x509.DNSName) == ["localhost", "*.127.0.0.1"]
 
@@ -30,12 +31,12 @@ def _start_with_the_certificate(directory: str) -> None:
     """What an emulator's start needs: the pair made or found, and usable together."""
     import ssl
 
-    local_aws.CA_BUNDLE = Path(directory) / "certificate.pem"
-    local_aws.TLS_KEY = Path(directory) / "key.pem"
-    local_aws.ensure_certificate()
-    ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(local_aws.CA_BUNDLE,
-                                                            local_aws.TLS_KEY)
-    ssl.create_default_context(cafile=str(local_aws.CA_BUNDLE))
+    server.CA_BUNDLE = Path(directory) / "certificate.pem"
+    server.TLS_KEY = Path(directory) / "key.pem"
+    server.ensure_certificate()
+    ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(server.CA_BUNDLE,
+                                                            server.TLS_KEY)
+    ssl.create_default_context(cafile=str(server.CA_BUNDLE))
 
 
 def test_emulators_started_at_once_on_a_fresh_clone_share_one_certificate(tmp_path):
@@ -79,7 +80,7 @@ def test_virtual_hosted_bucket_address_through_the_tunnel(emulator):
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
-    from scripts.local_aws import CA_BUNDLE
+    from scripts.emulator.server import CA_BUNDLE
 
     s3, bucket = aws.client(emulator, "s3"), "virtual-hosted"
     s3.create_bucket(Bucket=bucket)
@@ -103,7 +104,7 @@ def test_local_down_on_the_wrong_port_names_the_one_that_runs(emulator, monkeypa
     from tests.helpers import free_port
 
     monkeypatch.setenv(config_module.EMULATOR_PORT_VARIABLE, str(free_port()))
-    local_aws.stop(config_module.load("local"))
+    server.stop(config_module.load("local"))
     said = capsys.readouterr().out
     assert "nothing to stop" in said
     assert str(emulator.emulator.port) in said.split("It runs on port", 1)[1]

@@ -17,8 +17,9 @@ from moto.iam.access_control import PermissionResult
 from moto.s3.models import FakeBucket
 
 from foundation import policies
-from scripts import aws, moto_extensions
-from scripts.local_aws import CA_BUNDLE
+from scripts import aws
+from scripts.emulator import extensions
+from scripts.emulator.server import CA_BUNDLE
 
 BUCKET_ARN = "arn:aws:s3:::state"
 
@@ -34,12 +35,12 @@ BUCKET_ARN = "arn:aws:s3:::state"
     ({"NumericLessThan": {"s3:max-keys": "10"}}, {"s3:max-keys": "5"}, False),  # unknown operator
 ])
 def test_condition_holds(condition, context, holds):
-    assert moto_extensions.condition_holds(condition, context) is holds
+    assert extensions.condition_holds(condition, context) is holds
 
 
 @pytest.fixture
 def tls_only_bucket():
-    moto_extensions.evaluate_bucket_policy_conditions()
+    extensions.evaluate_bucket_policy_conditions()
     bucket = FakeBucket("state", account_id="123456789012", region_name="us-east-1")
     bucket.policy = json.dumps(policies.document(
         policies.deny_insecure_transport(BUCKET_ARN))).encode()
@@ -87,7 +88,7 @@ def test_iam_organizations_features_need_iam_trusted_access(mocked_aws):
     with pytest.raises(iam.exceptions.ClientError, match="ServiceAccessNotEnabledException"):
         iam.enable_organizations_root_sessions()
 
-    organizations.enable_aws_service_access(ServicePrincipal=moto_extensions.IAM_SERVICE_PRINCIPAL)
+    organizations.enable_aws_service_access(ServicePrincipal=extensions.IAM_SERVICE_PRINCIPAL)
     iam.enable_organizations_root_credentials_management()
     enabled = iam.enable_organizations_root_sessions()
     assert enabled["EnabledFeatures"] == ["RootCredentialsManagement", "RootSessions"]
@@ -172,7 +173,7 @@ def _trust(service: str) -> str:
         resources=None)))
 
 
-BUDGETS_TRUST = _trust(moto_extensions.BUDGETS_SERVICE_PRINCIPAL)
+BUDGETS_TRUST = _trust(extensions.BUDGETS_SERVICE_PRINCIPAL)
 
 
 @pytest.fixture
@@ -522,7 +523,7 @@ def test_member_contacts_need_the_management_account_and_trusted_access(
         account.put_alternate_contact(AccountId=member, **CONTACT)
 
     mocked_aws("organizations").enable_aws_service_access(
-        ServicePrincipal=moto_extensions.ACCOUNT_SERVICE_PRINCIPAL)
+        ServicePrincipal=extensions.ACCOUNT_SERVICE_PRINCIPAL)
     account.put_alternate_contact(AccountId=member, **CONTACT)
     found = account.get_alternate_contact(AccountId=member, AlternateContactType="SECURITY")
     assert found["AlternateContact"]["EmailAddress"] == "security@example.com"
@@ -563,7 +564,7 @@ def test_member_accounts_see_the_organization_trail(mocked_aws, organization_wit
     cloudtrail = member_session.client("cloudtrail", region_name="us-east-1")
     assert cloudtrail.get_trail_status(Name=arn)["IsLogging"] is True
     assert cloudtrail.get_event_selectors(TrailName=arn)["EventSelectors"] == \
-        moto_extensions.DEFAULT_EVENT_SELECTORS
+        extensions.DEFAULT_EVENT_SELECTORS
     with pytest.raises(cloudtrail.exceptions.TrailNotFoundException):
         cloudtrail.get_event_selectors(TrailName="arn:aws:cloudtrail:us-east-1:1:trail/other")
 
@@ -584,7 +585,7 @@ def test_installing_twice_changes_nothing(mocked_aws, organization_with_member):
     """Tests install the extensions before each test: wrappers must not stack up."""
     _, member_session = organization_with_member
     organization_trail(mocked_aws)
-    moto_extensions.install()
+    extensions.install()
     assert len(member_session.client("cloudtrail", region_name="us-east-1")
                .describe_trails()["trailList"]) == 1
 

@@ -15,7 +15,8 @@ from foundation.contract import (
     OUTPUT_MEMBER_ACCOUNT_IDS,
     OUTPUT_MEMBER_ROLE_ARNS,
 )
-from scripts import cli, profiles
+from scripts import cli
+from scripts.commands import profiles
 from scripts.console import UserError
 
 MANAGEMENT_ID = "111111111111"

@@ -11,8 +11,9 @@ from botocore.exceptions import NoCredentialsError
 from markupsafe import escape
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from scripts import aws, cli, root_steps
-from scripts.root_steps import STEPS
+from scripts import aws, cli
+from scripts.commands import root_steps
+from scripts.commands.root_steps import STEPS
 
 ADMIN = "alice"  # the admin user of environments/example.toml
 ORGANIZATION_TRAIL = "organization-trail"

@@ -19,8 +19,9 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.authorization import enable_iam_authentication
 from moto.iam.models import iam_backends
 
-from scripts import aws, cli, root_steps, root_verify
-from scripts.root_verify import CANNOT_CHECK, FAIL, PASS, Check
+from scripts import aws, cli
+from scripts.commands import root_steps, root_verify
+from scripts.commands.root_verify import CANNOT_CHECK, Check, FAIL, PASS
 
 ADMIN = "alice"  # the admin user of environments/example.toml
 ORGANIZATION_TRAIL = "organization-trail"

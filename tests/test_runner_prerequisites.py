@@ -11,7 +11,7 @@ import pytest
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
 from scripts import cli
 from scripts.console import UserError
-from scripts.terraform import Terraform
+from scripts.runner.terraform import Terraform
 from tests.helpers import free_port
 
 

@@ -9,7 +9,7 @@ import pytest
 from benchmarks.many_accounts import environment_with_members, member_names, scale_run
 from foundation import config as config_module
 from foundation.contract import MANAGEMENT_STACK
-from scripts import local_aws
+from scripts.emulator import server
 from tests.helpers import free_port, terraform_or_skip
 
 MEMBERS = 20
@@ -22,11 +22,11 @@ def test_twenty_member_accounts_synthesize_validate_and_plan(tmp_path, monkeypat
     monkeypatch.setenv(config_module.EMULATOR_PORT_VARIABLE, str(free_port()))
     config = config_module.load(environment_with_members(tmp_path, MEMBERS))
     assert config.stack_names == (MANAGEMENT_STACK, *member_names(MEMBERS))
-    local_aws.start(config)
+    server.start(config)
     try:
         seconds = scale_run(config, tmp_path)
     finally:
-        local_aws.stop(config)
+        server.stop(config)
     print("\n" + "\n".join(f"{MEMBERS} members, {step}: {value:.1f}s"
                            for step, value in seconds.items()))
     plans = sorted((tmp_path / "logs").glob("plan-*.log"))

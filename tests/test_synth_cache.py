@@ -1,4 +1,4 @@
-"""The synth wrapper (scripts/synth.py): synthesizes only when an input changed, and a failed
+"""The synth wrapper (scripts/runner/synth.py): synthesizes only when an input changed, and a failed
 synth never replaces or damages the previous output.
 
 One real synth runs as a subprocess (the way `make synth` runs it); the other cases replace the
@@ -25,15 +25,9 @@ from foundation.config import (
     load,
 )
 from foundation.paths import REPO_ROOT
-from scripts import synth as synth_module
+from scripts.runner import synth as synth_module
 from scripts.console import UserError
-from scripts.synth import (
-    HASH_FILE_NAME,
-    OUTPUT_HASH_FILE_NAME,
-    input_hash,
-    output_hash,
-    synth,
-)
+from scripts.runner.synth import HASH_FILE_NAME, input_hash, output_hash, OUTPUT_HASH_FILE_NAME, synth
 from tests.helpers import IMPORT_REPORT_VARIABLE, imported_modules, write_env
 
 STATE_BUCKET = 'bucket = "acme-terraform-state-example"'

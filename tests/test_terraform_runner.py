@@ -24,9 +24,9 @@ from foundation import config as config_module
 from foundation.contract import MANAGEMENT_STACK, OUTPUT_MEMBER_ACCOUNT_IDS, OUTPUT_MEMBER_ROLE_ARNS
 from foundation.paths import REPO_ROOT
 from scripts import cli
-from scripts import terraform as runner
+from scripts.runner import terraform as runner
 from scripts.console import UserError
-from scripts.terraform import Task, Terraform, in_parallel
+from scripts.runner.terraform import in_parallel, Task, Terraform
 from tests.helpers import sigint_as_at_a_terminal, terraform_or_skip
 
 # --- init only when needed -----------------------------------------------------------------
@@ -220,7 +220,7 @@ def test_in_parallel_runs_the_others_when_one_fails_and_names_it(tmp_path):
 INTERRUPTED_RUN = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from scripts.terraform import Task, in_parallel, run_in_own_process_group
+    from scripts.runner.terraform import in_parallel, run_in_own_process_group, Task
 
     CHILD = '''
     import signal, sys, time

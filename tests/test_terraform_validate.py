@@ -12,7 +12,7 @@ import pytest
 from foundation.config import load
 from foundation.contract import MANAGEMENT_STACK
 from scripts.console import UserError
-from scripts.terraform import Terraform
+from scripts.runner.terraform import Terraform
 from tests.helpers import terraform_or_skip
 
 STACKS = load("example").stack_names

@@ -22,7 +22,7 @@ asynchronously. adopt reports an earlier failed creation it can see, and says so
 How the imports reach Terraform. The decisions are recorded outside cdktf.out, in
 `.adopt/<env>.json`, with a fingerprint of the synthesized stack they were made for; a synth with
 changed inputs replaces the whole of cdktf.out, and cdktf.out holds whichever environment was
-synthesized last. The terraform runner (scripts/terraform.py) writes
+synthesized last. The terraform runner (scripts/runner/terraform.py) writes
 `cdktf.out/stacks/<stack>/imports.tf.json` from the record before every plan and apply, and
 refuses when the stack changed since adopt ran (the decisions may no longer hold). A successful
 apply of the stack removes both the record and the file: its imports are then in the state
@@ -44,7 +44,7 @@ from foundation.config import Config
 from foundation.contract import MANAGEMENT_STACK
 from foundation.paths import ADOPT_DIR
 from scripts import aws, guard, workspaces
-from scripts.console import UserError, say
+from scripts.console import say, UserError
 
 STATE_DIR = ADOPT_DIR
 IMPORTS_FILE = "imports.tf.json"

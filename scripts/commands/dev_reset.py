@@ -10,7 +10,7 @@ dry run finds nothing to delete; the management state object is byte-for-byte un
 
 aws-nuke asks for the account alias before it scans and again before it deletes; the alias the
 person confirmed is typed into those prompts, which is as safe as --force and spares its
-3-second minimum wait per prompt. What a reset keeps is the list in scripts/nuke_config.py.
+3-second minimum wait per prompt. What a reset keeps is the list in scripts/commands/nuke_config.py.
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ import boto3
 from foundation.config import Config
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
 from foundation.paths import LOG_DIR
-from scripts import aws, guard, nuke_config, workspaces
-from scripts.console import Steps, UserError, say, say_table
-from scripts.synth import stacks_dir, synth
-from scripts.terraform import PLAN_NO_CHANGES, Terraform
+from scripts import aws, guard, workspaces
+from scripts.commands import nuke_config
+from scripts.console import say, say_table, Steps, UserError
+from scripts.runner.synth import stacks_dir, synth
+from scripts.runner.terraform import PLAN_NO_CHANGES, Terraform
 
 PHASE_NAMES = ("guard", "preview", "nuke", "plan", "apply", "proof")
 PHASES = len(PHASE_NAMES)

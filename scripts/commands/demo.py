@@ -21,16 +21,12 @@ from foundation import contract
 from foundation.config import EMULATOR_PORT_VARIABLE, Config
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
 from foundation.paths import LOG_DIR
-from scripts import aws, bootstrap, dev_reset, dev_workspace, kill_switch, local_aws
-from scripts.console import Steps, UserError, say
-from scripts.synth import stacks_dir, synth
-from scripts.terraform import (
-    PLAN_NO_CHANGES,
-    Task,
-    Terraform,
-    default_jobs,
-    in_parallel,
-)
+from scripts import aws
+from scripts.commands import bootstrap, dev_reset, dev_workspace, kill_switch
+from scripts.emulator import server
+from scripts.console import say, Steps, UserError
+from scripts.runner.synth import stacks_dir, synth
+from scripts.runner.terraform import default_jobs, in_parallel, PLAN_NO_CHANGES, Task, Terraform
 from scripts.workspaces import state_outputs
 
 
@@ -46,7 +42,7 @@ def run(config: Config) -> None:
         synth_report: list[str] = []
         synthesized = background.submit(synth, config, report=synth_report.append)
         with steps.step(f"starting the local AWS emulator ({config.emulator.endpoint_url})"):
-            local_aws.start(config)
+            server.start(config)
         with steps.step(f"bootstrapping the state bucket '{config.state_bucket}'"):
             bootstrap.bootstrap(config)
         with steps.step(f"synthesizing the '{config.env_name}' stacks (begun at the start)"):

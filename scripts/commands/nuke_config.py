@@ -3,7 +3,7 @@ hand): which account, which regions, which accounts it must refuse, and what it 
 
 `keeps` is the one list of what a reset never deletes, each entry with its reason; the template
 (scripts/templates/aws-nuke.yaml.j2) writes it as aws-nuke filters and the preview
-(scripts/dev_reset.py) uses the same entries to say why something is kept.
+(scripts/commands/dev_reset.py) uses the same entries to say why something is kept.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """`make root-verify`: checks what the API can see of the root-user steps with the current
 credentials and prints a PASS / FAIL / CANNOT CHECK table (the steps themselves:
-scripts/root_steps.py).
+scripts/commands/root_steps.py).
 
 Decisions:
 - A check the credentials or the endpoint cannot run (access denied, an API an emulator does not
@@ -47,8 +47,8 @@ from foundation.contract import (
     root_sessions_role_name,
 )
 from scripts import aws, workspaces
-from scripts.console import UserError, say
-from scripts.root_steps import AUDIT_ROOT_CREDENTIALS, console_pages
+from scripts.console import say, UserError
+from scripts.commands.root_steps import AUDIT_ROOT_CREDENTIALS, console_pages
 
 PASS, FAIL, CANNOT_CHECK = "PASS", "FAIL", "CANNOT CHECK"
 _DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation",

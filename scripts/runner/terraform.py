@@ -2,7 +2,7 @@
 destroy and outputs for a synthesized stack, with plain `terraform` in cdktf.out/stacks/<stack>.
 
 Before a plan or apply it writes the stack's `imports.tf.json` from what `make adopt` recorded
-(scripts/adopt.py), and after a successful apply it drops them: they are in the state then.
+(scripts/commands/adopt.py), and after a successful apply it drops them: they are in the state then.
 
 `terraform init` runs only when the stack's backend, providers, CLI configuration or lock file
 changed since the last one (a fingerprint in `.terraform/`), so a plan with unchanged inputs
@@ -30,9 +30,10 @@ from typing import Callable, Collection
 
 from foundation.config import Config
 from foundation.paths import TERRAFORM_CLI_DIR, held
-from scripts import adopt, aws
+from scripts import aws
+from scripts.commands import adopt
 from scripts.console import UserError
-from scripts.synth import stacks_dir
+from scripts.runner.synth import stacks_dir
 
 MINIMUM_VERSION = (1, 10)  # S3 native state locking (use_lockfile)
 MIRROR_VARIABLE = "TF_PROVIDER_MIRROR"

@@ -6,7 +6,7 @@ Two ways to use it:
   stopped;
 - `--print` (`PRINT=1`): the whole checklist as Markdown and HTML files in `.root-steps/`.
 
-`make root-verify` (scripts/root_verify.py) checks what the API can see of them.
+`make root-verify` (scripts/commands/root_verify.py) checks what the API can see of them.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from foundation import policies
 from foundation.config import Config
 from foundation.contract import MANAGEMENT_STACK
 from foundation.paths import ROOT_STEPS_DIR
-from scripts import aws, profiles, workspaces
-from scripts.console import UserError, say
+from scripts import aws, workspaces
+from scripts.commands import profiles
+from scripts.console import say, UserError
 from scripts.templates import ACCOUNT_ID_PLACEHOLDER, render
 
 STATE_DIR = ROOT_STEPS_DIR

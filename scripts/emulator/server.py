@@ -1,7 +1,7 @@
 """The embedded local AWS: moto's server on 127.0.0.1, run in the background with a pid file.
 
 `python -m scripts.cli local-serve --port N` is the server process itself (moto plus the few
-extensions in scripts/moto_extensions.py, and the subdomain tunnel on port N + 1);
+extensions in scripts/emulator/extensions.py, and the subdomain tunnel on port N + 1);
 `start`/`stop` manage it for `make local-up/down`. State lives as long as the server process.
 """
 
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from foundation.config import EMULATOR_PORT_VARIABLE, Config, subdomain_tunnel_port
 from foundation.paths import LOCAL_AWS_DIR, REPO_ROOT, held
-from scripts.console import UserError, say
+from scripts.console import say, UserError
 
 STATE_DIR = LOCAL_AWS_DIR
 CA_BUNDLE = STATE_DIR / "tls" / "certificate.pem"
@@ -261,9 +261,9 @@ def serve(port: int) -> None:
     from cheroot.ssl.builtin import BuiltinSSLAdapter
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    from scripts import moto_extensions
+    from scripts.emulator import extensions
 
-    moto_extensions.install()
+    extensions.install()
     ensure_certificate()
     server = wsgi.Server(("127.0.0.1", port), DomainDispatcherApplication(create_backend_app),
                          numthreads=16, timeout=IDLE_CONNECTION_SECONDS)

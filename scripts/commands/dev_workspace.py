@@ -23,9 +23,9 @@ import boto3
 from foundation.config import Config
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
 from scripts import aws, guard, workspaces
-from scripts.console import Steps, UserError, say
-from scripts.synth import stacks_dir, synth
-from scripts.terraform import PLAN_NO_CHANGES, Terraform
+from scripts.console import say, Steps, UserError
+from scripts.runner.synth import stacks_dir, synth
+from scripts.runner.terraform import PLAN_NO_CHANGES, Terraform
 
 DESTROY_STEPS = 4  # guard, destroy, verify, leftovers
 RECREATE_STEPS = DESTROY_STEPS + 2  # apply, plan

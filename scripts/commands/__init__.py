@@ -1,0 +1,1 @@
+"""The commands of `python -m scripts.cli`, one module each."""
