@@ -31,16 +31,16 @@ from scripts.commands import (
     root_steps,
     root_verify,
 )
+from scripts.console import Steps, UserError, say
 from scripts.emulator import server
-from scripts.console import say, Steps, UserError
 from scripts.runner.synth import stacks_dir, synth
 from scripts.runner.terraform import (
     ACCOUNT_REMOVAL_VARIABLE,
+    Task,
+    Terraform,
     check_credentials_and_state_bucket,
     default_jobs,
     in_parallel,
-    Task,
-    Terraform,
 )
 from scripts.workspaces import member_account
 

@@ -53,7 +53,7 @@ from foundation.contract import (
     OUTPUT_MEMBER_ROLE_ARNS,
 )
 from scripts import aws, workspaces
-from scripts.console import say, UserError
+from scripts.console import UserError, say
 
 AUTO_APPROVE_VARIABLE = "AUTO_APPROVE"
 SESSION_NAME = "dev-workspace-guard"

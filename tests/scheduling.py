@@ -38,7 +38,6 @@ ESTIMATES = {
     "tests/test_aws_nuke.py": 10,
     "tests/test_terraform_validate.py": 10,
     "tests/test_emulator_kill_switch.py": 5,
-    "tests/test_moto_extensions.py": 5,
     "tests/test_root_verify.py": 5,
 }
 SECONDS_PER_UNKNOWN_TEST = 1.0

@@ -44,7 +44,7 @@ from foundation.config import Config
 from foundation.contract import MANAGEMENT_STACK
 from foundation.paths import ADOPT_DIR
 from scripts import aws, guard, workspaces
-from scripts.console import say, UserError
+from scripts.console import UserError, say
 
 STATE_DIR = ADOPT_DIR
 IMPORTS_FILE = "imports.tf.json"

@@ -17,7 +17,7 @@ from typing import Callable
 from foundation import policies
 from foundation.config import Config
 from scripts import aws, guard
-from scripts.console import say, UserError
+from scripts.console import UserError, say
 
 NONCURRENT_STATE_VERSION_DAYS = 90
 _PUBLIC_ACCESS_BLOCK = {"BlockPublicAcls": True, "IgnorePublicAcls": True,

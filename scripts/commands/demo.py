@@ -23,10 +23,16 @@ from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
 from foundation.paths import LOG_DIR
 from scripts import aws
 from scripts.commands import bootstrap, dev_reset, dev_workspace, kill_switch
+from scripts.console import Steps, UserError, say
 from scripts.emulator import server
-from scripts.console import say, Steps, UserError
 from scripts.runner.synth import stacks_dir, synth
-from scripts.runner.terraform import default_jobs, in_parallel, PLAN_NO_CHANGES, Task, Terraform
+from scripts.runner.terraform import (
+    PLAN_NO_CHANGES,
+    Task,
+    Terraform,
+    default_jobs,
+    in_parallel,
+)
 from scripts.workspaces import state_outputs
 
 

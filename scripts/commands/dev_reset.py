@@ -28,7 +28,7 @@ from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
 from foundation.paths import LOG_DIR
 from scripts import aws, guard, workspaces
 from scripts.commands import nuke_config
-from scripts.console import say, say_table, Steps, UserError
+from scripts.console import Steps, UserError, say, say_table
 from scripts.runner.synth import stacks_dir, synth
 from scripts.runner.terraform import PLAN_NO_CHANGES, Terraform
 

@@ -23,7 +23,7 @@ import boto3
 from foundation.config import Config
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
 from scripts import aws, guard, workspaces
-from scripts.console import say, Steps, UserError
+from scripts.console import Steps, UserError, say
 from scripts.runner.synth import stacks_dir, synth
 from scripts.runner.terraform import PLAN_NO_CHANGES, Terraform
 

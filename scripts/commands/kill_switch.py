@@ -29,7 +29,7 @@ from foundation.contract import (
     OUTPUT_ORGANIZATION_BUDGET,
 )
 from scripts import aws, guard, workspaces
-from scripts.console import say, say_table, UserError
+from scripts.console import UserError, say, say_table
 
 EXECUTED, REVERSED = "EXECUTION_SUCCESS", "REVERSE_SUCCESS"
 # AWS runs an execution in the background (…_IN_PROGRESS); the emulator finishes at once.

@@ -31,7 +31,7 @@ from foundation.contract import (
     root_sessions_role_name,
 )
 from scripts import aws, workspaces
-from scripts.console import say, UserError
+from scripts.console import UserError, say
 from scripts.templates import ACCOUNT_ID_PLACEHOLDER, render
 
 T = TypeVar("T")

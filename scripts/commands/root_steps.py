@@ -23,7 +23,7 @@ from foundation.contract import MANAGEMENT_STACK
 from foundation.paths import ROOT_STEPS_DIR
 from scripts import aws, workspaces
 from scripts.commands import profiles
-from scripts.console import say, UserError
+from scripts.console import UserError, say
 from scripts.templates import ACCOUNT_ID_PLACEHOLDER, render
 
 STATE_DIR = ROOT_STEPS_DIR

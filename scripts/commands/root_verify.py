@@ -47,8 +47,8 @@ from foundation.contract import (
     root_sessions_role_name,
 )
 from scripts import aws, workspaces
-from scripts.console import say, UserError
 from scripts.commands.root_steps import AUDIT_ROOT_CREDENTIALS, console_pages
+from scripts.console import UserError, say
 
 PASS, FAIL, CANNOT_CHECK = "PASS", "FAIL", "CANNOT CHECK"
 _DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation",

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from foundation.config import EMULATOR_PORT_VARIABLE, Config, subdomain_tunnel_port
 from foundation.paths import LOCAL_AWS_DIR, REPO_ROOT, held
-from scripts.console import say, UserError
+from scripts.console import UserError, say
 
 STATE_DIR = LOCAL_AWS_DIR
 CA_BUNDLE = STATE_DIR / "tls" / "certificate.pem"
@@ -259,7 +259,10 @@ def serve(port: int) -> None:
     os.environ.update(SERVER_ENVIRONMENT)
     from cheroot import wsgi
     from cheroot.ssl.builtin import BuiltinSSLAdapter
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        create_backend_app,
+    )
 
     from scripts.emulator import extensions
 

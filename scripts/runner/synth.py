@@ -20,7 +20,7 @@ from typing import Callable
 
 from foundation.config import Config
 from foundation.paths import OUT_DIR, REPO_ROOT
-from scripts.console import say, UserError
+from scripts.console import UserError, say
 
 HASH_FILE_NAME = ".inputs.sha256"
 OUTPUT_HASH_FILE_NAME = ".output.sha256"
