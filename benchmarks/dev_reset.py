@@ -15,8 +15,8 @@ import sys
 from foundation import config as config_module
 from foundation.contract import DEV_ACCOUNT
 from scripts.commands import bootstrap, dev_reset
-from scripts.emulator import server
 from scripts.commands.demo import seed_click_ops
+from scripts.emulator import server
 from scripts.runner.synth import stacks_dir, synth
 from scripts.runner.terraform import Terraform
 

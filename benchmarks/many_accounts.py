@@ -10,8 +10,9 @@ from pathlib import Path
 from foundation.config import Config, environment_path
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
 from scripts.commands import bootstrap
+from scripts.runner.pool import Task, default_jobs, in_parallel
 from scripts.runner.synth import stacks_dir, synth
-from scripts.runner.terraform import default_jobs, in_parallel, Task, Terraform
+from scripts.runner.terraform import Terraform
 
 LOCAL = environment_path("local")
 

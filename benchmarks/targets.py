@@ -37,7 +37,7 @@ from benchmarks.synth import cold_and_cached
 from foundation import config as config_module
 from foundation.paths import REPO_ROOT
 from scripts.emulator import server
-from scripts.runner.terraform import default_jobs
+from scripts.runner.pool import default_jobs
 from tests.helpers import free_port
 
 ROUNDS = int(os.environ.get("ROUNDS") or 3)

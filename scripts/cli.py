@@ -19,7 +19,7 @@ from foundation import config as config_module
 from foundation.config import Config, ConfigError
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
 from foundation.paths import LOG_DIR
-from scripts import aws, guard
+from scripts import aws
 from scripts.commands import (
     adopt,
     bootstrap,
@@ -33,15 +33,12 @@ from scripts.commands import (
 )
 from scripts.console import Steps, UserError, say
 from scripts.emulator import server
+from scripts.guard.account_removal import ACCOUNT_REMOVAL_VARIABLE
+from scripts.guard.approval import AUTO_APPROVE_VARIABLE, approved_without_asking
+from scripts.runner.pool import Task, default_jobs, in_parallel
+from scripts.runner.prerequisites import check_credentials_and_state_bucket
 from scripts.runner.synth import stacks_dir, synth
-from scripts.runner.terraform import (
-    ACCOUNT_REMOVAL_VARIABLE,
-    Task,
-    Terraform,
-    check_credentials_and_state_bucket,
-    default_jobs,
-    in_parallel,
-)
+from scripts.runner.terraform import Terraform
 from scripts.workspaces import member_account
 
 ALL_STACKS = "all"
@@ -112,7 +109,7 @@ def member_task(config: Config, name: str, log_dir: Path, stacks: Path | None,
 def apply(config: Config, stack: str, *, yes: bool, jobs: int = 1, log_dir: Path = LOG_DIR,
           allow_account_removal: frozenset[str] = frozenset()) -> None:
     stacks = selected_stacks(config, stack)
-    approved = {name: guard.approved_without_asking(name, yes=yes) for name in stacks}
+    approved = {name: approved_without_asking(name, yes=yes) for name in stacks}
     for name in stacks:  # before anything runs: a refusal must not leave half an apply behind
         if not approved[name]:
             can_ask_at_the_terminal(name)
@@ -141,8 +138,8 @@ def can_ask_at_the_terminal(stack: str) -> None:
                         f"ask; nothing was changed. Run it from a terminal, or pass --yes "
                         f"explicitly: python -m scripts.cli apply --env <env> --stack {stack} "
                         "--yes")
-    if os.environ.get(guard.AUTO_APPROVE_VARIABLE) == "1":
-        say(f"{guard.AUTO_APPROVE_VARIABLE}=1 does not approve the {stack} stack: terraform "
+    if os.environ.get(AUTO_APPROVE_VARIABLE) == "1":
+        say(f"{AUTO_APPROVE_VARIABLE}=1 does not approve the {stack} stack: terraform "
             "asks below (or pass --yes on the command line).")
 
 
@@ -187,24 +184,24 @@ def workspace_log(config: Config, account: str) -> Path:
 def dev_destroy(config: Config, account: str, *, yes: bool) -> None:
     steps = Steps(dev_workspace.DESTROY_STEPS)
     result = dev_workspace.destroy(config, account, steps=steps,
-                                   auto_approve=guard.approved_without_asking(account, yes=yes),
+                                   auto_approve=approved_without_asking(account, yes=yes),
                                    log=workspace_log(config, account))
     dev_workspace.destroy_summary(config, result, steps)
 
 
 def dev_recreate(config: Config, account: str, *, yes: bool) -> None:
     dev_workspace.recreate(config, account,
-                           auto_approve=guard.approved_without_asking(account, yes=yes),
+                           auto_approve=approved_without_asking(account, yes=yes),
                            log=workspace_log(config, account))
 
 
 def dev_reset_account(config: Config, account: str, *, yes: bool) -> None:
-    dev_reset.reset(config, account, auto_approve=guard.approved_without_asking(account, yes=yes),
+    dev_reset.reset(config, account, auto_approve=approved_without_asking(account, yes=yes),
                     log=workspace_log(config, account))
 
 
 def dev_thaw(config: Config, account: str, *, yes: bool) -> None:
-    kill_switch.thaw(config, account, auto_approve=guard.approved_without_asking(account, yes=yes))
+    kill_switch.thaw(config, account, auto_approve=approved_without_asking(account, yes=yes))
 
 
 # --- the flags, one declaration each ------------------------------------------------------------
@@ -219,7 +216,7 @@ STACK = Flag(("--stack",), dict(default=ALL_STACKS,
                                 help="management, a member account name, or all (default)"))
 YES = Flag(("--yes",), dict(action="store_true",
                             help="do not ask for confirmation; for a member account "
-                                 f"{guard.AUTO_APPROVE_VARIABLE}=1 does the same, for the "
+                                 f"{AUTO_APPROVE_VARIABLE}=1 does the same, for the "
                                  "management stack only this flag does"))
 def positive_int(text: str) -> int:
     if not text.isdigit() or int(text) < 1:

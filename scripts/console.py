@@ -45,3 +45,23 @@ def say_table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
     widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
     for row in (headers, *rows):
         say("  " + "  ".join(f"{cell!s:<{width}}" for cell, width in zip(row, widths)).rstrip())
+
+
+class Aborted(UserError):
+    """The person did not confirm; nothing was changed."""
+
+
+def confirm_account_id(question: str, account_id: str, *, auto_approve: bool,
+                       skipped: str) -> None:
+    """The person types the account id after `question`; anything else aborts with nothing
+    changed. With `auto_approve` (--yes / AUTO_APPROVE=1) `skipped` is said instead."""
+    if auto_approve:
+        say(f"      Confirmation skipped (--yes / AUTO_APPROVE=1): {skipped}.")
+        return
+    try:
+        answer = input(f"{question} Type the account id to confirm: ")
+    except EOFError:
+        answer = ""
+    if answer.strip() != account_id:
+        raise Aborted(f"Confirmation did not match {account_id}; nothing was changed. "
+                      "Type the account id exactly, or pass --yes (AUTO_APPROVE=1) in CI.")

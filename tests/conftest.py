@@ -24,7 +24,7 @@ from foundation.contract import (
     OUTPUT_MEMBER_ROLE_ARNS,
 )
 from foundation.paths import held
-from scripts.runner.terraform import as_memory_allows
+from scripts.runner.pool import as_memory_allows
 from tests.helpers import free_port, terraform_or_skip
 
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
@@ -135,7 +135,9 @@ def synthesize(tmp_path_factory):
         outdir = shared / f"synth-{config.env_name}-{input_hash(config)[:16]}"
         with held(outdir.with_name(outdir.name + ".lock")):
             if not outdir.is_dir():
-                from main import build_app  # loads the AWS bindings: only where a synth runs
+                from main import (
+                    build_app,  # loads the AWS bindings: only where a synth runs
+                )
 
                 staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}-", dir=shared))
                 build_app(config, staging).synth()

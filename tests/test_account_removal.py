@@ -17,7 +17,8 @@ from foundation.paths import REPO_ROOT
 from scripts import cli
 from scripts.commands.bootstrap import bootstrap
 from scripts.console import UserError
-from scripts.runner.terraform import account_removals, PLAN_HAS_CHANGES, refuse_account_removals, Terraform
+from scripts.guard.account_removal import account_removals, refuse_account_removals
+from scripts.runner.terraform import PLAN_HAS_CHANGES, Terraform
 from tests.helpers import write_env
 
 

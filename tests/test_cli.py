@@ -11,7 +11,8 @@ import pytest
 
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
 from foundation.paths import REPO_ROOT
-from scripts import cli, guard
+from scripts import cli
+from scripts.guard.approval import AUTO_APPROVE_VARIABLE, approved_without_asking
 
 
 @pytest.mark.parametrize("argv, flag", [
@@ -30,15 +31,15 @@ def test_a_command_refuses_a_flag_it_does_not_use(argv, flag, capsys):
 
 @pytest.mark.parametrize("stack, yes, environ, approved", [
     (MANAGEMENT_STACK, False, {}, False),
-    (MANAGEMENT_STACK, False, {guard.AUTO_APPROVE_VARIABLE: "1"}, False),
+    (MANAGEMENT_STACK, False, {AUTO_APPROVE_VARIABLE: "1"}, False),
     (MANAGEMENT_STACK, True, {}, True),
     (DEV_ACCOUNT, False, {}, False),
-    (DEV_ACCOUNT, False, {guard.AUTO_APPROVE_VARIABLE: "1"}, True),
-    (DEV_ACCOUNT, False, {guard.AUTO_APPROVE_VARIABLE: "yes"}, False),
+    (DEV_ACCOUNT, False, {AUTO_APPROVE_VARIABLE: "1"}, True),
+    (DEV_ACCOUNT, False, {AUTO_APPROVE_VARIABLE: "yes"}, False),
     (DEV_ACCOUNT, True, {}, True),
 ])
 def test_approval_rule(stack, yes, environ, approved):
-    assert guard.approved_without_asking(stack, yes=yes, environ=environ) is approved
+    assert approved_without_asking(stack, yes=yes, environ=environ) is approved
 
 
 @pytest.fixture
@@ -64,7 +65,7 @@ def recorded_applies(monkeypatch):
 
 def test_auto_approve_asks_at_a_terminal_for_management_only(recorded_applies, monkeypatch,
                                                              capsys):
-    monkeypatch.setenv(guard.AUTO_APPROVE_VARIABLE, "1")
+    monkeypatch.setenv(AUTO_APPROVE_VARIABLE, "1")
     monkeypatch.setattr("sys.stdin.isatty", lambda: True)
     assert cli.main(["apply", "--env", "local"]) == 0
     assert recorded_applies == [(MANAGEMENT_STACK, False), (DEV_ACCOUNT, True)]
@@ -79,7 +80,7 @@ def test_an_explicit_yes_approves_management(recorded_applies, monkeypatch):
 
 def test_make_apply_of_management_with_auto_approve_and_no_terminal_refuses():
     """As a person would type it: nothing is synthesized, planned or applied."""
-    environment = {**os.environ, guard.AUTO_APPROVE_VARIABLE: "1"}
+    environment = {**os.environ, AUTO_APPROVE_VARIABLE: "1"}
     result = subprocess.run(["make", "--no-print-directory", "apply", "ENV=local",
                              f"STACK={MANAGEMENT_STACK}"], cwd=REPO_ROOT, env=environment,
                             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
@@ -102,7 +103,7 @@ def test_stacks_lists_the_members_as_json_for_a_ci_matrix(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("environ, yes, expected", [
-    ({guard.AUTO_APPROVE_VARIABLE: "1"}, False,
+    ({AUTO_APPROVE_VARIABLE: "1"}, False,
      [(MANAGEMENT_STACK, False), ("sandbox", True, "at once"), (DEV_ACCOUNT, True, "at once")]),
     ({}, True,
      [(MANAGEMENT_STACK, True), ("sandbox", True, "at once"), (DEV_ACCOUNT, True, "at once")]),

@@ -22,8 +22,16 @@ from foundation.contract import (
     OUTPUT_MEMBER_ACCOUNT_IDS,
     OUTPUT_MEMBER_ROLE_ARNS,
 )
-from scripts import aws, guard, workspaces
+from scripts import aws, workspaces
 from scripts.commands import dev_reset, nuke_config
+from scripts.console import Aborted
+from scripts.guard.checks import (
+    REASON_MANAGEMENT_CREDENTIALS,
+    REASON_MANAGEMENT_STACK,
+    REASON_NUKE_CONFIG,
+    REASON_NUKE_MISSING,
+    Refused,
+)
 from tests.test_aws_nuke import LAMBDA_TRUST, aws_nuke_or_skip, seed_region
 
 ACCOUNT = "dev"
@@ -95,7 +103,7 @@ def seeded_still_there(config, sessions) -> bool:
 
 def refused(config, stacks, account=ACCOUNT, **kwargs) -> list[str]:
     management = workspaces.read_state(config, MANAGEMENT_STACK)
-    with pytest.raises(guard.Refused) as refusal:
+    with pytest.raises(Refused) as refusal:
         dev_reset.reset(config, account, stacks, auto_approve=True, **kwargs)
     assert workspaces.read_state(config, MANAGEMENT_STACK) == management
     return refusal.value.reasons
@@ -107,7 +115,7 @@ def starting(reasons: list[str], reason: str) -> list[str]:
 
 def test_refuses_the_management_account(seeded):
     config, stacks, sessions, _ = seeded
-    assert starting(refused(config, stacks, MANAGEMENT_STACK), guard.REASON_MANAGEMENT_STACK)
+    assert starting(refused(config, stacks, MANAGEMENT_STACK), REASON_MANAGEMENT_STACK)
     assert seeded_still_there(config, sessions)
 
 
@@ -121,7 +129,7 @@ def test_refuses_a_role_that_lands_in_the_management_account(seeded, with_manage
 
     reasons = refused(with_management_outputs("reset-role-in-management", role_in_management),
                       stacks)
-    assert starting(reasons, guard.REASON_MANAGEMENT_CREDENTIALS)
+    assert starting(reasons, REASON_MANAGEMENT_CREDENTIALS)
     assert seeded_still_there(config, sessions)
 
 
@@ -133,7 +141,7 @@ def test_refuses_a_config_whose_blocklist_names_the_target(seeded, with_manageme
         ids["ghost"] = ids[ACCOUNT]
 
     reasons = refused(with_management_outputs("reset-target-blocked", target_twice), stacks)
-    [reason] = starting(reasons, guard.REASON_NUKE_CONFIG)
+    [reason] = starting(reasons, REASON_NUKE_CONFIG)
     assert "its blocklist names the target" in reason
     assert seeded_still_there(config, sessions)
 
@@ -141,7 +149,7 @@ def test_refuses_a_config_whose_blocklist_names_the_target(seeded, with_manageme
 def test_refuses_without_aws_nuke_and_says_how_to_install_it(seeded, monkeypatch, tmp_path):
     config, stacks, sessions, _ = seeded
     monkeypatch.setenv("PATH", str(tmp_path))
-    [reason] = starting(refused(config, stacks), guard.REASON_NUKE_MISSING)
+    [reason] = starting(refused(config, stacks), REASON_NUKE_MISSING)
     assert "apt-get install aws-nuke" in reason
     assert seeded_still_there(config, sessions)
 
@@ -149,7 +157,7 @@ def test_refuses_without_aws_nuke_and_says_how_to_install_it(seeded, monkeypatch
 def test_a_wrong_alias_deletes_nothing(seeded, monkeypatch):
     config, stacks, sessions, _ = seeded
     monkeypatch.setattr("builtins.input", lambda prompt: "not-the-alias")
-    with pytest.raises(guard.Aborted, match="nothing was deleted"):
+    with pytest.raises(Aborted, match="nothing was deleted"):
         dev_reset.reset(config, ACCOUNT, stacks, auto_approve=False)
     assert seeded_still_there(config, sessions)
 

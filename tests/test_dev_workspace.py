@@ -17,8 +17,18 @@ import pytest
 
 from foundation.config import Config, Emulator
 from foundation.contract import DEFAULT_ROLE_NAME, MANAGEMENT_STACK
-from scripts import aws, guard, workspaces
+from scripts import aws, workspaces
 from scripts.commands import dev_workspace
+from scripts.console import Aborted
+from scripts.guard.checks import (
+    REASON_MANAGEMENT_CREDENTIALS,
+    REASON_MANAGEMENT_STACK,
+    REASON_NOT_APPLIED,
+    REASON_NOT_PINNED_MANAGEMENT,
+    REASON_SAME_STATE_KEY,
+    REASON_WRONG_ACCOUNT,
+    Refused,
+)
 from tests.helpers import free_port
 
 ACCOUNT = "dev"
@@ -33,7 +43,7 @@ def states(config: Config) -> tuple[bytes | None, bytes | None]:
 def refusal(config: Config, stacks, account: str = ACCOUNT) -> list[str]:
     """Every refusal reason the guard gives; the states must be exactly as before."""
     before = states(config)
-    with pytest.raises(guard.Refused) as refused:
+    with pytest.raises(Refused) as refused:
         dev_workspace.destroy(config, account, stacks, auto_approve=True)
     assert states(config) == before
     return refused.value.reasons
@@ -46,10 +56,10 @@ def reasons_starting(reasons: list[str], reason: str) -> list[str]:
 def test_refuses_the_management_stack(foundation, capsys):
     config, stacks = foundation
     reasons = refusal(config, stacks, MANAGEMENT_STACK)
-    assert reasons_starting(reasons, guard.REASON_MANAGEMENT_STACK)
-    assert reasons_starting(reasons, guard.REASON_SAME_STATE_KEY)
+    assert reasons_starting(reasons, REASON_MANAGEMENT_STACK)
+    assert reasons_starting(reasons, REASON_SAME_STATE_KEY)
     printed = capsys.readouterr().out
-    assert f"REFUSE {guard.REASON_MANAGEMENT_STACK}: 'management' is the management stack" \
+    assert f"REFUSE {REASON_MANAGEMENT_STACK}: 'management' is the management stack" \
         in printed
 
 
@@ -65,8 +75,8 @@ def test_refuses_when_the_role_lands_in_the_management_account(foundation,
     tweaked = with_management_outputs("guard-role-in-management", role_in_management)
     reasons = refusal(tweaked, stacks)
     # Every reason at once: the landing account is management, and not the member account.
-    assert reasons_starting(reasons, guard.REASON_MANAGEMENT_CREDENTIALS)
-    assert reasons_starting(reasons, guard.REASON_WRONG_ACCOUNT)
+    assert reasons_starting(reasons, REASON_MANAGEMENT_CREDENTIALS)
+    assert reasons_starting(reasons, REASON_WRONG_ACCOUNT)
     assert f"lands in account {management_id}, which is the management account" \
         in capsys.readouterr().out
 
@@ -81,9 +91,9 @@ def test_refuses_when_terraform_would_not_assume_the_member_role(foundation, tmp
     del member["provider"]["aws"][0]["assume_role"]
     (copied / ACCOUNT / "cdk.tf.json").write_text(json.dumps(member))
     reasons = refusal(config, copied)
-    assert [r for r in reasons if r.startswith(guard.REASON_MANAGEMENT_CREDENTIALS)
+    assert [r for r in reasons if r.startswith(REASON_MANAGEMENT_CREDENTIALS)
             and "act with the management credentials" in r]
-    assert not reasons_starting(reasons, guard.REASON_WRONG_ACCOUNT)
+    assert not reasons_starting(reasons, REASON_WRONG_ACCOUNT)
 
 
 def test_refuses_when_the_assumed_identity_is_another_account(foundation, with_management_outputs,
@@ -95,8 +105,8 @@ def test_refuses_when_the_assumed_identity_is_another_account(foundation, with_m
 
     tweaked = with_management_outputs("guard-wrong-account", other_account)
     reasons = refusal(tweaked, stacks)
-    assert reasons_starting(reasons, guard.REASON_WRONG_ACCOUNT)
-    assert not reasons_starting(reasons, guard.REASON_MANAGEMENT_CREDENTIALS)
+    assert reasons_starting(reasons, REASON_WRONG_ACCOUNT)
+    assert not reasons_starting(reasons, REASON_MANAGEMENT_CREDENTIALS)
     assert f"the management outputs name {FOREIGN_ACCOUNT_ID}" in capsys.readouterr().out
 
 
@@ -104,17 +114,17 @@ def test_refuses_when_the_management_workspace_is_not_applied(foundation):
     config, stacks = foundation
     unapplied = dataclasses.replace(config, state_bucket="guard-no-management-state")
     reasons = refusal(unapplied, stacks)
-    assert reasons_starting(reasons, guard.REASON_NOT_APPLIED)
+    assert reasons_starting(reasons, REASON_NOT_APPLIED)
     # What depends on the outputs is refused too, never passed unchecked.
-    assert reasons_starting(reasons, guard.REASON_MANAGEMENT_CREDENTIALS)
-    assert reasons_starting(reasons, guard.REASON_WRONG_ACCOUNT)
+    assert reasons_starting(reasons, REASON_MANAGEMENT_CREDENTIALS)
+    assert reasons_starting(reasons, REASON_WRONG_ACCOUNT)
 
 
 def test_refuses_when_the_file_pins_another_management_account(foundation, capsys):
     config, stacks = foundation
     pinned = dataclasses.replace(config, management_account_id=FOREIGN_ACCOUNT_ID)
     reasons = refusal(pinned, stacks)
-    assert reasons_starting(reasons, guard.REASON_NOT_PINNED_MANAGEMENT)
+    assert reasons_starting(reasons, REASON_NOT_PINNED_MANAGEMENT)
     assert len(reasons) == 1
     management_id = aws.account_id(config)
     printed = capsys.readouterr().out
@@ -134,7 +144,7 @@ def test_refuses_a_member_state_key_equal_to_the_management_key(foundation):
     # dataclasses.replace keeps the class, so the override needs a subclass built field by field.
     shared = OneKeyForAll(**{f.name: getattr(config, f.name) for f in dataclasses.fields(config)})
     reasons = refusal(shared, stacks)
-    assert reasons_starting(reasons, guard.REASON_SAME_STATE_KEY)
+    assert reasons_starting(reasons, REASON_SAME_STATE_KEY)
     assert len(reasons) == 1  # everything else about the real setup is fine
 
 
@@ -149,7 +159,7 @@ def test_a_wrong_confirmation_aborts_with_nothing_changed(foundation, monkeypatc
 
     monkeypatch.setattr("builtins.input", typed)
     before = states(config)
-    with pytest.raises(guard.Aborted, match="nothing was changed"):
+    with pytest.raises(Aborted, match="nothing was changed"):
         dev_workspace.destroy(config, ACCOUNT, stacks, auto_approve=False)
     assert states(config) == before
     assert dev_workspace.managed_resources(before[1])  # dev really was applied

@@ -23,8 +23,15 @@ from foundation.contract import (
     OUTPUT_MANAGEMENT_ACCOUNT_ID,
     OUTPUT_MEMBER_ACCOUNT_IDS,
 )
-from scripts import aws, cli, guard, workspaces
+from scripts import aws, cli, workspaces
 from scripts.commands import kill_switch
+from scripts.guard.checks import (
+    REASON_MANAGEMENT_STACK,
+    REASON_NOT_IN_ORGANIZATION,
+    REASON_NOT_MEMBER,
+    REASON_TARGET_IS_MANAGEMENT,
+    Refused,
+)
 
 
 @dataclass
@@ -130,8 +137,8 @@ def test_a_wrong_confirmation_thaws_nothing(switch, capsys, monkeypatch):
 
 
 @pytest.mark.parametrize("account, reason", [
-    (MANAGEMENT_STACK, guard.REASON_MANAGEMENT_STACK),
-    ("nope", guard.REASON_NOT_MEMBER),
+    (MANAGEMENT_STACK, REASON_MANAGEMENT_STACK),
+    ("nope", REASON_NOT_MEMBER),
 ])
 def test_the_guard_refuses_management_and_unknown_accounts(switch, capsys, account, reason):
     for attempt, flags in (("freeze", ()), ("thaw", ("--yes",))):
@@ -146,8 +153,8 @@ FOREIGN_ACCOUNT_ID = "210987654321"  # in no organization of this emulator's man
 
 
 @pytest.mark.parametrize("named, reason, detail", [
-    ("management", guard.REASON_TARGET_IS_MANAGEMENT, "SCPs never restrict it"),
-    (FOREIGN_ACCOUNT_ID, guard.REASON_NOT_IN_ORGANIZATION, "could not confirm 210987654321"),
+    ("management", REASON_TARGET_IS_MANAGEMENT, "SCPs never restrict it"),
+    (FOREIGN_ACCOUNT_ID, REASON_NOT_IN_ORGANIZATION, "could not confirm 210987654321"),
 ])
 def test_the_guard_asks_organizations_not_the_outputs(switch, with_management_outputs, named,
                                                       reason, detail):
@@ -157,7 +164,7 @@ def test_the_guard_asks_organizations_not_the_outputs(switch, with_management_ou
         outputs[OUTPUT_MEMBER_ACCOUNT_IDS]["value"][DEV_ACCOUNT] = account_id
 
     tweaked = with_management_outputs(f"kill-switch-dev-is-{named}", dev_is_another_account)
-    with pytest.raises(guard.Refused) as refused:
+    with pytest.raises(Refused) as refused:
         kill_switch.freeze(tweaked, DEV_ACCOUNT)
     [refusal] = refused.value.reasons
     assert refusal.startswith(reason) and detail in refusal

@@ -261,7 +261,9 @@ def test_an_oversized_freeze_scp_is_refused_at_synth(example_config, monkeypatch
 
 def test_anomalies_of_any_service_are_mailed_to_management_above_the_threshold(management,
                                                                               example_config):
-    from modules.budgets import amount  # a construct module: imported where used (conftest.py)
+    from modules.budgets import (
+        amount,  # a construct module: imported where used (conftest.py)
+    )
 
     monitor_key, monitor = the_one(management, "aws_ce_anomaly_monitor")
     assert (monitor["monitor_type"], monitor["monitor_dimension"]) == ("DIMENSIONAL", "SERVICE")

@@ -21,7 +21,7 @@ from moto.iam.models import iam_backends
 
 from scripts import aws, cli
 from scripts.commands import root_steps, root_verify
-from scripts.commands.root_verify import CANNOT_CHECK, Check, FAIL, PASS
+from scripts.commands.root_verify import CANNOT_CHECK, FAIL, PASS, Check
 
 ADMIN = "alice"  # the admin user of environments/example.toml
 ORGANIZATION_TRAIL = "organization-trail"

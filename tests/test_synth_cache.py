@@ -25,9 +25,15 @@ from foundation.config import (
     load,
 )
 from foundation.paths import REPO_ROOT
-from scripts.runner import synth as synth_module
 from scripts.console import UserError
-from scripts.runner.synth import HASH_FILE_NAME, input_hash, output_hash, OUTPUT_HASH_FILE_NAME, synth
+from scripts.runner import synth as synth_module
+from scripts.runner.synth import (
+    HASH_FILE_NAME,
+    OUTPUT_HASH_FILE_NAME,
+    input_hash,
+    output_hash,
+    synth,
+)
 from tests.helpers import IMPORT_REPORT_VARIABLE, imported_modules, write_env
 
 STATE_BUCKET = 'bucket = "acme-terraform-state-example"'

@@ -21,12 +21,17 @@ from pathlib import Path
 import pytest
 
 from foundation import config as config_module
-from foundation.contract import MANAGEMENT_STACK, OUTPUT_MEMBER_ACCOUNT_IDS, OUTPUT_MEMBER_ROLE_ARNS
+from foundation.contract import (
+    MANAGEMENT_STACK,
+    OUTPUT_MEMBER_ACCOUNT_IDS,
+    OUTPUT_MEMBER_ROLE_ARNS,
+)
 from foundation.paths import REPO_ROOT
 from scripts import cli
-from scripts.runner import terraform as runner
 from scripts.console import UserError
-from scripts.runner.terraform import in_parallel, Task, Terraform
+from scripts.runner import environment, pool
+from scripts.runner.pool import Task, in_parallel
+from scripts.runner.terraform import PLAN_NO_CHANGES, SAVED_PLAN, Terraform
 from tests.helpers import sigint_as_at_a_terminal, terraform_or_skip
 
 # --- init only when needed -----------------------------------------------------------------
@@ -92,27 +97,27 @@ def test_a_validate_only_init_does_not_serve_a_plan(dev_stack, example_config):
 
 
 def test_the_plugin_cache_is_ours_unless_the_user_set_one(monkeypatch, tmp_path):
-    monkeypatch.delenv(runner.PLUGIN_CACHE_VARIABLE, raising=False)
-    assert runner.plugin_cache_dir() == runner.PLUGIN_CACHE
-    monkeypatch.setenv(runner.PLUGIN_CACHE_VARIABLE, str(tmp_path / "mine"))
-    assert runner.plugin_cache_dir() == tmp_path / "mine" and (tmp_path / "mine").is_dir()
+    monkeypatch.delenv(environment.PLUGIN_CACHE_VARIABLE, raising=False)
+    assert environment.plugin_cache_dir() == environment.PLUGIN_CACHE
+    monkeypatch.setenv(environment.PLUGIN_CACHE_VARIABLE, str(tmp_path / "mine"))
+    assert environment.plugin_cache_dir() == tmp_path / "mine" and (tmp_path / "mine").is_dir()
 
 
 def test_stacks_at_once_are_one_per_core_as_far_as_the_memory_available_holds_them(monkeypatch):
-    assert 0 < runner.available_memory()  # read from this machine
-    monkeypatch.setattr(runner.os, "cpu_count", lambda: 8)
+    assert 0 < pool.available_memory()  # read from this machine
+    monkeypatch.setattr(pool.os, "cpu_count", lambda: 8)
     for available, jobs in ((24 * 2**30, 8), (4 * 2**30, 2), (2**29, 1)):
-        monkeypatch.setattr(runner, "available_memory", lambda available=available: available)
-        assert runner.default_jobs() == jobs
+        monkeypatch.setattr(pool, "available_memory", lambda available=available: available)
+        assert pool.default_jobs() == jobs
 
 
 def test_go_garbage_collection_is_ours_unless_the_user_set_either_variable(monkeypatch):
-    for variable in runner.GARBAGE_COLLECTION:
+    for variable in environment.GARBAGE_COLLECTION:
         monkeypatch.delenv(variable, raising=False)
     config = config_module.load("example")
-    assert runner.cli_environment(config).items() >= runner.GARBAGE_COLLECTION.items()
+    assert environment.cli_environment(config).items() >= environment.GARBAGE_COLLECTION.items()
     monkeypatch.setenv("GOGC", "100")
-    env = runner.cli_environment(config)
+    env = environment.cli_environment(config)
     assert env["GOGC"] == "100" and "GOMEMLIMIT" not in env
 
 
@@ -124,12 +129,12 @@ def test_stacks_initialized_at_once_share_a_fresh_plugin_cache(dev_stack, exampl
     into the cache, as they do where the user set PLUGIN_CACHE_AS_IS_VARIABLE themselves: with
     the runner's own setting they link what the first one installed, and 0 of 12 rounds failed
     without the lock, so the test could not have caught its loss."""
-    monkeypatch.setenv(runner.PLUGIN_CACHE_AS_IS_VARIABLE, "")
+    monkeypatch.setenv(environment.PLUGIN_CACHE_AS_IS_VARIABLE, "")
     stacks = [f"member{number}" for number in range(6)]
     for name in stacks:
         shutil.copytree(dev_stack / "dev", dev_stack / name)
     for round_ in range(3):
-        monkeypatch.setenv(runner.PLUGIN_CACHE_VARIABLE, str(tmp_path / f"cache{round_}"))
+        monkeypatch.setenv(environment.PLUGIN_CACHE_VARIABLE, str(tmp_path / f"cache{round_}"))
         for name in stacks:
             shutil.rmtree(dev_stack / name / ".terraform", ignore_errors=True)
             (dev_stack / name / ".terraform.lock.hcl").unlink(missing_ok=True)
@@ -155,7 +160,7 @@ def test_an_init_leaves_the_providers_already_in_the_plugin_cache_alone(dev_stac
                                                                       monkeypatch, tmp_path):
     """Other stacks run the provider from the cache while a new stack initializes: terraform
     installed it again into the cache (as measured) unless told to use what is there."""
-    monkeypatch.setenv(runner.PLUGIN_CACHE_VARIABLE, str(tmp_path / "cache"))
+    monkeypatch.setenv(environment.PLUGIN_CACHE_VARIABLE, str(tmp_path / "cache"))
     shutil.copytree(dev_stack / "dev", dev_stack / "second")
     Terraform(example_config, "dev", stacks=dev_stack).init(backend=False)
     [installed] = (tmp_path / "cache").glob("*/*/*/*/*")
@@ -220,7 +225,8 @@ def test_in_parallel_runs_the_others_when_one_fails_and_names_it(tmp_path):
 INTERRUPTED_RUN = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from scripts.runner.terraform import in_parallel, run_in_own_process_group, Task
+    from scripts.runner.pool import Task, in_parallel
+    from scripts.runner.processes import run_in_own_process_group
 
     CHILD = '''
     import signal, sys, time
@@ -293,7 +299,7 @@ def test_member_stacks_plan_at_once_after_management(foundation, with_management
     for name, log in zip(("dev", "dev2"), logs):
         text = log.read_text()
         assert (f"$ terraform plan -input=false -lock-timeout=30s -detailed-exitcode "
-                f"-out={runner.SAVED_PLAN}   # stack {name}") in text
+                f"-out={SAVED_PLAN}   # stack {name}") in text
         assert "Plan: " in text and text in shown
 
 
@@ -301,7 +307,7 @@ def test_an_apply_after_a_clean_plan_reuses_it_and_runs_no_terraform_apply(found
                                                                             terraform_commands):
     config, stacks = foundation
     terraform = Terraform(config, "dev", stacks=stacks)
-    assert terraform.plan(detailed_exitcode=True) == runner.PLAN_NO_CHANGES
+    assert terraform.plan(detailed_exitcode=True) == PLAN_NO_CHANGES
     terraform.apply(auto_approve=True)
     assert [command for command in terraform_commands if command != "init"] == ["plan"]
 
@@ -322,7 +328,7 @@ def test_an_apply_after_the_configuration_changed_plans_again(emulator, tmp_path
     write("before")
     terraform = Terraform(emulator, "edited", stacks=tmp_path)
     terraform.apply(auto_approve=True)
-    assert terraform.plan(detailed_exitcode=True) == runner.PLAN_NO_CHANGES
+    assert terraform.plan(detailed_exitcode=True) == PLAN_NO_CHANGES
     write("after")
     terraform.apply(auto_approve=True)
     assert terraform.outputs() == {"value": "after"}
@@ -338,11 +344,11 @@ def test_terraform_finds_the_emulator_through_its_environment_alone(monkeypatch)
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "https://elsewhere.example")
     monkeypatch.setenv("AWS_ENDPOINT_URL", "https://elsewhere.example")
     config = config_module.load("local")
-    env = runner.cli_environment(config)
+    env = environment.cli_environment(config)
     assert env["AWS_ENDPOINT_URL"] == config.emulator.endpoint_url
     assert not [name for name in env if name.startswith("AWS_ENDPOINT_URL_")]
     monkeypatch.delenv("AWS_ENDPOINT_URL")
-    assert "AWS_ENDPOINT_URL" not in runner.cli_environment(config_module.load("example"))
+    assert "AWS_ENDPOINT_URL" not in environment.cli_environment(config_module.load("example"))
 
 
 def test_a_local_stack_without_the_runners_endpoint_reaches_no_real_aws_host(bootstrapped,

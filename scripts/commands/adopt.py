@@ -43,8 +43,9 @@ from typing import Callable
 from foundation.config import Config
 from foundation.contract import MANAGEMENT_STACK
 from foundation.paths import ADOPT_DIR
-from scripts import aws, guard, workspaces
+from scripts import aws, workspaces
 from scripts.console import UserError, say
+from scripts.guard.management import require_pinned_management_account
 
 STATE_DIR = ADOPT_DIR
 IMPORTS_FILE = "imports.tf.json"
@@ -515,7 +516,7 @@ def _in_dependency_order(stack: dict) -> list[str]:
 def discover(config: Config, stack: dict) -> Adoption:
     """Decide, read-only, what the first apply of `stack` (the management stack) imports."""
     caller = aws.account_id(config)
-    guard.require_pinned_management_account(config, caller)
+    require_pinned_management_account(config, caller)
     d = _Discovery(config, stack, caller)
     adoption = Adoption()
     for address in _in_dependency_order(stack):

@@ -16,8 +16,9 @@ from typing import Callable
 
 from foundation import policies
 from foundation.config import Config
-from scripts import aws, guard
+from scripts import aws
 from scripts.console import UserError, say
+from scripts.guard.management import require_pinned_management_account
 
 NONCURRENT_STATE_VERSION_DAYS = 90
 _PUBLIC_ACCESS_BLOCK = {"BlockPublicAcls": True, "IgnorePublicAcls": True,
@@ -117,7 +118,7 @@ SETTINGS = (
 def bootstrap(config: Config) -> list[str]:
     """Create or complete the state bucket; returns the settings it applied (empty: nothing)."""
     account_id = aws.account_id(config)
-    guard.require_pinned_management_account(config, account_id)
+    require_pinned_management_account(config, account_id)
     s3 = aws.s3_client_of_owner(config, account_id)
     bucket = config.state_bucket
     status = aws.bucket_status(s3, bucket)

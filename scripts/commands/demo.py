@@ -25,14 +25,9 @@ from scripts import aws
 from scripts.commands import bootstrap, dev_reset, dev_workspace, kill_switch
 from scripts.console import Steps, UserError, say
 from scripts.emulator import server
+from scripts.runner.pool import Task, default_jobs, in_parallel
 from scripts.runner.synth import stacks_dir, synth
-from scripts.runner.terraform import (
-    PLAN_NO_CHANGES,
-    Task,
-    Terraform,
-    default_jobs,
-    in_parallel,
-)
+from scripts.runner.terraform import PLAN_NO_CHANGES, Terraform
 from scripts.workspaces import state_outputs
 
 

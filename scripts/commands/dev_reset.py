@@ -26,9 +26,11 @@ import boto3
 from foundation.config import Config
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
 from foundation.paths import LOG_DIR
-from scripts import aws, guard, workspaces
+from scripts import aws, workspaces
 from scripts.commands import nuke_config
-from scripts.console import Steps, UserError, say, say_table
+from scripts.console import Aborted, Steps, UserError, say, say_table
+from scripts.guard.member import Target
+from scripts.guard.reset import ResetTarget, dev_reset_guard
 from scripts.runner.synth import stacks_dir, synth
 from scripts.runner.terraform import PLAN_NO_CHANGES, Terraform
 
@@ -105,7 +107,7 @@ def reset(config: Config, account_name: str = DEV_ACCOUNT, stacks: Path | None =
     nuke_log.write_text("")
     kept_rules: list[nuke_config.Keep] = []
 
-    def render(target: guard.Target, blocklist: list[str]) -> str:
+    def render(target: Target, blocklist: list[str]) -> str:
         scanned = nuke_config.regions(config, _enabled_regions(config, target.session))
         kept_rules[:] = nuke_config.keeps(config, account_name, _managed(config, account_name),
                                           _default_vpcs(config, target.session, scanned))
@@ -113,7 +115,7 @@ def reset(config: Config, account_name: str = DEV_ACCOUNT, stacks: Path | None =
                                          scanned, kept_rules)
 
     with steps.step(f"checking that only the '{account_name}' account can be affected"):
-        checked = guard.dev_reset_guard(config, account_name, stacks, render)
+        checked = dev_reset_guard(config, account_name, stacks, render)
         config_file.write_text(checked.nuke_config)
         say(f"      aws-nuke config: {config_file}")
     target = checked.member
@@ -182,7 +184,7 @@ def confirm(account_id: str, alias: str, count: int, auto_approve: bool) -> None
     except EOFError:
         answer = ""
     if answer not in (alias, account_id):
-        raise guard.Aborted(f"Confirmation did not match '{alias}' (or {account_id}); nothing "
+        raise Aborted(f"Confirmation did not match '{alias}' (or {account_id}); nothing "
                             "was deleted. Type the alias exactly, or pass --yes "
                             "(AUTO_APPROVE=1) in CI.")
 
@@ -190,7 +192,7 @@ def confirm(account_id: str, alias: str, count: int, auto_approve: bool) -> None
 class _Runner:
     """aws-nuke as the verified member role, its output appended to the log."""
 
-    def __init__(self, config: Config, checked: guard.ResetTarget, config_file: Path,
+    def __init__(self, config: Config, checked: ResetTarget, config_file: Path,
                  log: Path, alias: str):
         self.command = [checked.nuke_binary, "--config", str(config_file), "--max-wait-retries",
                         "30"]

@@ -22,8 +22,9 @@ import boto3
 
 from foundation.config import Config
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
-from scripts import aws, guard, workspaces
-from scripts.console import Steps, UserError, say
+from scripts import aws, workspaces
+from scripts.console import Steps, UserError, confirm_account_id, say
+from scripts.guard.member import Target, member_destroy_guard
 from scripts.runner.synth import stacks_dir, synth
 from scripts.runner.terraform import PLAN_NO_CHANGES, Terraform
 
@@ -63,7 +64,7 @@ def destroy(config: Config, account_name: str = DEV_ACCOUNT, stacks: Path | None
     stacks = _stacks(config, stacks)
     steps = steps or Steps(DESTROY_STEPS)
     with steps.step(f"checking that only the '{account_name}' account can be affected"):
-        target = guard.member_destroy_guard(config, account_name, stacks)
+        target = member_destroy_guard(config, account_name, stacks)
     doomed = managed_resources(workspaces.read_state(config, account_name))
     say(f"      Workspace '{account_name}' (account {target.account_id}) holds {len(doomed)} "
         f"resource(s){'; every one will be destroyed:' if doomed else '; nothing to destroy.'}")
@@ -120,9 +121,9 @@ def rebuild(config: Config, account_name: str, stacks: Path, *,
     return exit_code
 
 
-def confirm(target: guard.Target, auto_approve: bool) -> None:
+def confirm(target: Target, auto_approve: bool) -> None:
     """The person types the member account id; anything else aborts with nothing changed."""
-    guard.confirm_account_id(
+    confirm_account_id(
         f"Destroy every resource of workspace '{target.account_name}' in account "
         f"{target.account_id}?", target.account_id, auto_approve=auto_approve,
         skipped=f"destroying account {target.account_id}")

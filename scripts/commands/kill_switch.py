@@ -28,8 +28,9 @@ from foundation.contract import (
     OUTPUT_MEMBER_ACCOUNT_IDS,
     OUTPUT_ORGANIZATION_BUDGET,
 )
-from scripts import aws, guard, workspaces
-from scripts.console import UserError, say, say_table
+from scripts import aws, workspaces
+from scripts.console import UserError, confirm_account_id, say, say_table
+from scripts.guard.kill_switch import KillSwitchTarget, kill_switch_guard
 
 EXECUTED, REVERSED = "EXECUTION_SUCCESS", "REVERSE_SUCCESS"
 # AWS runs an execution in the background (…_IN_PROGRESS); the emulator finishes at once.
@@ -55,7 +56,7 @@ def budget_action(config: Config, management_id: str, budget_name: str | None,
 
 
 def freeze(config: Config, account_name: str) -> None:
-    target = guard.kill_switch_guard(config, account_name, "freeze")
+    target = kill_switch_guard(config, account_name, "freeze")
     if is_frozen(config, target.account_id, target.freeze_policy_id):
         say(f"Account '{account_name}' ({target.account_id}) is already frozen; nothing changed.")
         return
@@ -71,13 +72,13 @@ def freeze(config: Config, account_name: str) -> None:
 
 
 def thaw(config: Config, account_name: str, *, auto_approve: bool) -> None:
-    target = guard.kill_switch_guard(config, account_name, "thaw")
+    target = kill_switch_guard(config, account_name, "thaw")
     if not is_frozen(config, target.account_id, target.freeze_policy_id):
         say(f"Account '{account_name}' ({target.account_id}) is not frozen; nothing changed.")
         return
     action = budget_action(config, target.management_account_id, target.budget_name,
                            target.action_id)
-    guard.confirm_account_id(
+    confirm_account_id(
         f"Thaw account {target.account_id} ('{account_name}'), so that resources that cost "
         "money can be created there again?", target.account_id, auto_approve=auto_approve,
         skipped=f"thawing account {target.account_id}")
@@ -100,7 +101,7 @@ def thaw(config: Config, account_name: str, *, auto_approve: bool) -> None:
     say(f"Account '{account_name}' ({target.account_id}) is thawed. {_after_thaw(target, action)}")
 
 
-def _settled(config: Config, target: guard.KillSwitchTarget) -> dict:
+def _settled(config: Config, target: KillSwitchTarget) -> dict:
     """The budget action once its execution has finished (or after the timeout)."""
     deadline = time.monotonic() + SETTLE_TIMEOUT_SECONDS
     while True:
@@ -111,7 +112,7 @@ def _settled(config: Config, target: guard.KillSwitchTarget) -> dict:
         time.sleep(SETTLE_POLL_SECONDS)
 
 
-def _after_thaw(target: guard.KillSwitchTarget, action: dict | None) -> str:
+def _after_thaw(target: KillSwitchTarget, action: dict | None) -> str:
     if action is None:
         return "Its automatic freeze is off (freeze_at_percent = 0)."
     if action["Status"] == REVERSED:

@@ -12,146 +12,34 @@ costs what a bare `terraform plan` costs. Independent stacks run concurrently wi
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
-import os
-import re
-import shutil
-import signal
 import subprocess
-import sys
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Collection
+from typing import Collection
 
 from foundation.config import Config
-from foundation.paths import TERRAFORM_CLI_DIR, held
-from scripts import aws
+from foundation.paths import held
 from scripts.commands import adopt
 from scripts.console import UserError
+from scripts.guard.account_removal import (
+    ACCOUNT_TYPE,
+    ORGANIZATION_TYPE,
+    refuse_account_removals,
+)
+from scripts.runner.environment import (
+    PLUGIN_CACHE_VARIABLE,
+    cli_environment,
+    terraform_binary,
+)
+from scripts.runner.prerequisites import check_credentials_and_state_bucket
+from scripts.runner.processes import run_in_own_process_group, run_until_terraform_exits
 from scripts.runner.synth import stacks_dir
 
-MINIMUM_VERSION = (1, 10)  # S3 native state locking (use_lockfile)
-MIRROR_VARIABLE = "TF_PROVIDER_MIRROR"
-# Where machine images ship an offline provider mirror; used when TF_PROVIDER_MIRROR is unset
-# and no Terraform CLI config of the user's own exists.
-KNOWN_MIRRORS = (Path("/opt/tf-plugins"),)
-MIRRORED_PROVIDER = "registry.terraform.io/hashicorp/aws"
-CLI_CONFIG = TERRAFORM_CLI_DIR / "provider-mirror.tfrc"
-PLUGIN_CACHE_VARIABLE = "TF_PLUGIN_CACHE_DIR"
-# One unpacked copy of each provider for every stack, instead of one per stack directory.
-PLUGIN_CACHE = TERRAFORM_CLI_DIR / "plugin-cache"
-# An init whose stack has no lock file yet (every new stack) otherwise installs the provider into
-# the cache again, even when it is there, under the feet of the other stacks' running providers;
-# with this it links what the cache holds. The lock file then records only this platform's
-# checksum: cdktf.out is generated, never committed.
-PLUGIN_CACHE_AS_IS_VARIABLE = "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE"
-# Terraform and the AWS provider are Go programs whose CPU time is a third garbage collection
-# at Go's default (GOGC=100). No collection until a process's heap reaches 512 MiB cut a plan's
-# CPU by about 30 % for about 110 MB more per provider process and 310 MB more for terraform
-# (README, "How the runner keeps a plan cheap"); either variable of the user's own leaves both.
-GARBAGE_COLLECTION = {"GOGC": "off", "GOMEMLIMIT": "512MiB"}
-
 PLAN_NO_CHANGES, PLAN_HAS_CHANGES = 0, 2
+
+
 SAVED_PLAN = "foundation.tfplan"  # in the stack directory; git-ignored
-ACCOUNT_REMOVAL_VARIABLE = "ALLOW_ACCOUNT_REMOVAL"
-ACCOUNT_TYPE, ORGANIZATION_TYPE = "aws_organizations_account", "aws_organizations_organization"
-# What ALLOW_ACCOUNT_REMOVAL names to allow deleting the organization itself.
-ORGANIZATION_NAME = "organization"
-
-
-@functools.cache
-def terraform_binary() -> str:
-    """The terraform on PATH, its version checked once per process."""
-    binary = shutil.which("terraform")
-    if binary is None:
-        raise UserError("Terraform CLI not found on PATH. Install Terraform "
-                        f"{'.'.join(map(str, MINIMUM_VERSION))} or newer, then run this again.")
-    output = subprocess.run([binary, "version", "-json"], capture_output=True, text=True).stdout
-    version = json.loads(output or "{}").get("terraform_version", "0.0.0")
-    if tuple(int(part) for part in re.findall(r"\d+", version)[:2]) < MINIMUM_VERSION:
-        raise UserError(f"Terraform {version} is too old: S3 native state locking needs "
-                        f"{'.'.join(map(str, MINIMUM_VERSION))} or newer.")
-    return binary
-
-
-def provider_mirror() -> Path | None:
-    """The provider mirror to use: TF_PROVIDER_MIRROR, else a known one unless the user
-    configured Terraform themselves."""
-    if os.environ.get(MIRROR_VARIABLE):
-        mirror = Path(os.environ[MIRROR_VARIABLE])
-        if not (mirror / MIRRORED_PROVIDER).is_dir():
-            raise UserError(f"{MIRROR_VARIABLE}={mirror} holds no {MIRRORED_PROVIDER} provider.")
-        return mirror
-    own_config = os.environ.get("TF_CLI_CONFIG_FILE")
-    if (own_config and Path(own_config).is_file()) or Path.home().joinpath(".terraformrc").is_file():
-        return None
-    return next((m for m in KNOWN_MIRRORS if (m / MIRRORED_PROVIDER).is_dir()), None)
-
-
-def cli_environment(config: Config) -> dict[str, str]:
-    env = aws.process_environment(config)
-    env["TF_IN_AUTOMATION"] = "1"
-    if not GARBAGE_COLLECTION.keys() & env.keys():
-        env.update(GARBAGE_COLLECTION)
-    mirror = provider_mirror()
-    if mirror is not None:
-        _write_atomically(CLI_CONFIG, (
-            "provider_installation {\n"
-            f'  filesystem_mirror {{\n    path    = "{mirror}"\n'
-            f'    include = ["{MIRRORED_PROVIDER}"]\n  }}\n'
-            f'  direct {{\n    exclude = ["{MIRRORED_PROVIDER}"]\n  }}\n}}\n'))
-        env["TF_CLI_CONFIG_FILE"] = str(CLI_CONFIG)
-    env[PLUGIN_CACHE_VARIABLE] = str(plugin_cache_dir())
-    env.setdefault(PLUGIN_CACHE_AS_IS_VARIABLE, "1")
-    return env
-
-
-def plugin_cache_dir() -> Path:
-    """TF_PLUGIN_CACHE_DIR as the user set it, else ours; terraform needs it to exist."""
-    cache = Path(os.environ.get(PLUGIN_CACHE_VARIABLE) or PLUGIN_CACHE)
-    cache.mkdir(parents=True, exist_ok=True)
-    return cache
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Concurrent runners may rewrite the file while a terraform reads it: never half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.is_file() and path.read_text() == text:
-        return
-    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-    partial.write_text(text)
-    partial.replace(path)
-
-
-_prerequisites_met: set[tuple] = set()
-
-
-def check_credentials_and_state_bucket(config: Config) -> None:
-    """What every stack's `terraform init` needs, asked first (once per process), so that a
-    missing piece is one sentence naming the command that fixes it, not terraform's raw error:
-    credentials that work (STS) and the state bucket, in the caller's own account."""
-    wanted = (config.env_name, config.state_bucket, config.emulator and config.emulator.port)
-    if wanted in _prerequisites_met:
-        return
-    try:
-        account = aws.account_id(config)
-        status = aws.bucket_status(aws.s3_client_of_owner(config, account), config.state_bucket)
-    except aws.ERRORS as error:
-        raise UserError(f"Terraform cannot start for '{config.env_name}': an AWS call failed "
-                        f"({aws.explain(error)}). {aws.next_step(config, error)}") from None
-    if status == "missing":
-        raise UserError(f"The state bucket '{config.state_bucket}' does not exist yet: create it "
-                        f"with `make bootstrap ENV={config.env_name}`, then run this again.")
-    if status == "foreign":
-        raise UserError(f"The state bucket '{config.state_bucket}' is not in account {account} "
-                        "(these credentials' account): pick another `state_bucket` in "
-                        f"{config.source.name}, or the management account's credentials.")
-    _prerequisites_met.add(wanted)
 
 
 class Terraform:
@@ -345,184 +233,3 @@ class Terraform:
 def _approval(auto_approve: bool) -> tuple[str, ...]:
     """Without auto-approval terraform asks the person at the terminal, so input stays on."""
     return ("-input=false", "-auto-approve") if auto_approve else ()
-
-
-def run_until_terraform_exits(command: list[str], **options) -> subprocess.CompletedProcess:
-    """subprocess.run, except that Ctrl-C never kills terraform. The terminal delivers Ctrl-C
-    to terraform as well (same process group), which then stops gracefully: it writes the
-    state and releases the lock, which on real AWS takes longer than subprocess.run waits
-    before killing it. A second Ctrl-C reaches terraform the same way and makes it stop at
-    once. The interruption is raised once terraform has exited."""
-    if options.pop("capture_output", False):
-        options.update(stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    process = subprocess.Popen(command, **options)
-    interrupted = False
-    while True:
-        try:
-            stdout, stderr = process.communicate()
-            break
-        except KeyboardInterrupt:
-            if not interrupted:
-                print("\nCtrl-C: waiting for terraform to write its state and release the lock "
-                      "(Ctrl-C again stops it at once).", file=sys.stderr, flush=True)
-            interrupted = True
-    if interrupted:
-        raise KeyboardInterrupt
-    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
-
-
-def account_removals(plan: dict, name_prefix: str = "") -> list[tuple[str, str]]:
-    """(name, how) for each account or organization that `terraform show -json` of a plan
-    deletes or replaces; an account by its name in the environment file (the organization's
-    name for it without `<name_prefix>-`)."""
-    removals = []
-    for change in plan.get("resource_changes", []):
-        actions = change.get("change", {}).get("actions", [])
-        if change.get("type") not in (ACCOUNT_TYPE, ORGANIZATION_TYPE) or "delete" not in actions:
-            continue
-        before = change["change"].get("before") or {}
-        name = before.get("name", "?") if change["type"] == ACCOUNT_TYPE else ORGANIZATION_NAME
-        name = name.removeprefix(f"{name_prefix}-") if name_prefix else name
-        how = "replaced" if "create" in actions else "removed"
-        removals.append((name, f"{change.get('address', change['type'])} would be {how}"))
-    return removals
-
-
-def refuse_account_removals(plan: dict, allowed: Collection[str], stack: str,
-                            name_prefix: str = "") -> None:
-    refused = [(name, how) for name, how in account_removals(plan, name_prefix)
-               if name not in allowed]
-    if not refused:
-        return
-    names = ",".join(sorted({name for name, _ in refused}))
-    raise UserError(
-        f"The plan of stack '{stack}' removes {len(refused)} account(s) from the organization; "
-        "nothing was changed:\n" + "".join(f"  {name}: {how}\n" for name, how in refused)
-        + "Removing an account from the environment file removes it from the organization "
-        "(close_on_deletion = false): it becomes a standalone account that keeps billing to its "
-        "own payment method, and its root user must be recovered by password reset. To close an "
-        "account deliberately, close it in the AWS Organizations console or with `aws "
-        "organizations close-account --account-id <id>`, remove it from the environment file, "
-        f"then run again with {ACCOUNT_REMOVAL_VARIABLE}={names} (make plan/apply "
-        f"{ACCOUNT_REMOVAL_VARIABLE}={names}). If the removal is a mistake, restore the account "
-        "in the environment file.")
-
-
-# --- independent stacks at once -----------------------------------------------------------------
-
-_own_group_processes: set[subprocess.Popen] = set()
-_own_group_lock = threading.Lock()
-_interrupted = threading.Event()
-
-
-def run_in_own_process_group(command: list[str], **options) -> subprocess.CompletedProcess:
-    """subprocess.run, but the child does not get the terminal's Ctrl-C itself: in_parallel
-    forwards exactly one (a second one would make terraform abandon its state)."""
-    with _own_group_lock:
-        if _interrupted.is_set():
-            raise UserError("Interrupted: nothing more was started.")
-        process = subprocess.Popen(command, process_group=0, stdin=subprocess.DEVNULL,
-                                   **({"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
-                                      if options.pop("capture_output", False) else {}),
-                                   **options)
-        _own_group_processes.add(process)
-    try:
-        stdout, stderr = process.communicate()
-    finally:
-        with _own_group_lock:
-            _own_group_processes.discard(process)
-    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
-
-
-def _forward_interrupt() -> None:
-    with _own_group_lock:
-        _interrupted.set()
-        for process in _own_group_processes:
-            process.send_signal(signal.SIGINT)
-
-
-@dataclass(frozen=True)
-class Task:
-    """One stack's work: `run` writes everything it prints to `log`."""
-    name: str
-    log: Path
-    run: Callable[[], object]
-
-
-# What one stack's plan or apply held at its peak (2026-12-03, GARBAGE_COLLECTION): terraform
-# 535 MB and a provider process of 423 MB for each allowed region, two in the example; each
-# further region adds about 0.45 GB.
-MEMORY_PER_STACK = 1.5 * 2**30
-
-
-def available_memory() -> int | None:
-    """Bytes the kernel can give new processes without swapping (None where it does not say)."""
-    try:
-        meminfo = Path("/proc/meminfo").read_text()
-    except OSError:
-        return None
-    return int(meminfo.split("MemAvailable:")[1].split()[0]) * 1024
-
-
-def as_memory_allows(wanted: int, memory_each: float) -> int:
-    """`wanted` processes at once, or as many as the memory available gives `memory_each` bytes."""
-    memory = available_memory()
-    return wanted if memory is None else max(1, min(wanted, int(memory // memory_each)))
-
-
-def default_jobs() -> int:
-    """One stack per core, as far as the memory available holds them."""
-    return as_memory_allows(os.cpu_count() or 1, MEMORY_PER_STACK)
-
-
-def in_parallel(tasks: list[Task], jobs: int, *, show: bool = True,
-                out=None) -> dict[str, object]:
-    """Run `tasks` at most `jobs` at a time and show each one's log on `out` (default: stdout)
-    in the given order: the first one as it grows, every later one once those before it were
-    shown (`show=False`: the logs stay in their files, for a caller that summarizes instead).
-    Returns what each task returned, by name. A failure does not
-    stop the others; afterwards one UserError names every failed task. Ctrl-C is forwarded once
-    to every terraform still running, and nothing new starts."""
-    for task in tasks:
-        task.log.parent.mkdir(parents=True, exist_ok=True)
-        task.log.write_text("")
-    out = sys.stdout if out is None else out
-    results: dict[str, object] = {}
-    failures: list[str] = []
-    _interrupted.clear()
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(task.run) for task in tasks]
-        try:
-            for task, future in zip(tasks, futures):
-                if not show:
-                    wait([future])
-                else:
-                    print(f"== {task.name} (log: {task.log})", file=out, flush=True)
-                    _follow(task.log, future, out)
-                error = future.exception()
-                if error is None:
-                    results[task.name] = future.result()
-                else:
-                    failures.append(f"{task.name}: {error}".splitlines()[0])
-        except KeyboardInterrupt:
-            _forward_interrupt()
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
-    if failures:
-        raise UserError(f"{len(failures)} of {len(tasks)} failed (each log is above):\n  "
-                        + "\n  ".join(failures))
-    return results
-
-
-def _follow(log: Path, future, out, poll_seconds: float = 0.2) -> None:
-    """Copy what `log` gains to `out` until `future` is done, then the rest."""
-    with open(log) as reading:
-        while True:
-            done = future.done()
-            chunk = reading.read()
-            if chunk:
-                out.write(chunk)
-                out.flush()
-            if done:
-                return
-            time.sleep(poll_seconds)
