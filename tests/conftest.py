@@ -100,11 +100,11 @@ def pytest_sessionfinish(session):
 def adoption_records(tmp_path_factory):
     """What `make adopt` records goes to a directory of this session, never the repository's
     `.adopt/`: no test reads a developer's own decisions, none leaves any behind."""
-    from scripts.commands import adopt
+    from scripts.runner import imports
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(adopt, "STATE_DIR", tmp_path_factory.mktemp("adopt"))
-        yield adopt.STATE_DIR
+        patch.setattr(imports, "STATE_DIR", tmp_path_factory.mktemp("adopt"))
+        yield imports.STATE_DIR
 
 
 @pytest.fixture(scope="module")

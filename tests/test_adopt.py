@@ -23,9 +23,25 @@ from moto.organizations.models import OrganizationsBackend
 from foundation.contract import ADMINISTRATORS_GROUP, MANAGEMENT_STACK
 from scripts import aws, cli, workspaces
 from scripts.commands import adopt
-from scripts.commands.adopt import CONFLICT, CREATE, IMPORT, MANAGED
+from scripts.commands.adopt.discovery import discover
+from scripts.commands.adopt.findings import (
+    CONFLICT,
+    CREATE,
+    IMPORT,
+    MANAGED,
+    Adoption,
+    Finding,
+)
 from scripts.commands.bootstrap import bootstrap
 from scripts.console import UserError
+from scripts.runner import imports
+from scripts.runner.imports import (
+    IMPORTS_FILE,
+    forget_imports,
+    place_imports,
+    record,
+    record_path,
+)
 from scripts.runner.terraform import PLAN_NO_CHANGES, SAVED_PLAN, Terraform
 
 ACCOUNT_TRAIL = "management-events"
@@ -53,7 +69,7 @@ def stacks(own_emulator, synthesize, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def fresh(own_emulator, stacks) -> tuple[adopt.Adoption, dict, dict]:
+def fresh(own_emulator, stacks) -> tuple[Adoption, dict, dict]:
     """adopt on the empty emulator: (adoption, stack files before, after)."""
     before = files(stacks)
     adoption = adopt.adopt(own_emulator, stacks)
@@ -96,7 +112,7 @@ def adopted(own_emulator, stacks, fresh):
     bootstrap(config)
     adoption = adopt.adopt(config, stacks)
     management = Terraform(config, MANAGEMENT_STACK, stacks=stacks)
-    imports_file = json.loads((stacks / MANAGEMENT_STACK / adopt.IMPORTS_FILE).read_text())
+    imports_file = json.loads((stacks / MANAGEMENT_STACK / IMPORTS_FILE).read_text())
     actions = planned_actions(management)
     management.apply(auto_approve=True)
     for account in config.accounts:
@@ -111,7 +127,7 @@ def test_a_fresh_emulator_has_nothing_to_import(fresh, own_emulator):
     [notice] = adoption.notices
     assert notice.startswith(f"The state bucket {own_emulator.state_bucket} does not exist yet")
     assert after == before  # no imports file: the first apply is exactly today's
-    assert not adopt._record_path(own_emulator).exists()
+    assert not record_path(own_emulator).exists()
 
 
 def test_make_adopt_on_a_fresh_emulator_says_nothing_to_import(fresh, own_emulator, stacks,
@@ -177,14 +193,14 @@ def test_a_second_plan_is_clean(adopted, own_emulator, stacks):
 
 
 def test_the_imports_do_not_outlive_the_apply(adopted, own_emulator, stacks):
-    assert not (stacks / MANAGEMENT_STACK / adopt.IMPORTS_FILE).exists()
-    assert not adopt._record_path(own_emulator).exists()
+    assert not (stacks / MANAGEMENT_STACK / IMPORTS_FILE).exists()
+    assert not record_path(own_emulator).exists()
 
 
 def test_adopt_after_the_apply_finds_everything_managed(adopted, own_emulator, stacks):
     again = adopt.adopt(own_emulator, stacks)
     assert {finding.action for finding in again.findings} == {MANAGED}
-    assert not (stacks / MANAGEMENT_STACK / adopt.IMPORTS_FILE).exists()
+    assert not (stacks / MANAGEMENT_STACK / IMPORTS_FILE).exists()
     assert len(again.notices) == 1  # the hand-made trail is still there, still reported
 
 
@@ -193,7 +209,7 @@ def test_adopt_after_the_apply_finds_everything_managed(adopted, own_emulator, s
 @pytest.fixture
 def config(mocked_example, example_config, monkeypatch, tmp_path):
     """The example environment pinned to moto's account; its records in this test's directory."""
-    monkeypatch.setattr(adopt, "STATE_DIR", tmp_path / "records")
+    monkeypatch.setattr(imports, "STATE_DIR", tmp_path / "records")
     return dataclasses.replace(example_config, management_account_id=DEFAULT_ACCOUNT_ID)
 
 
@@ -209,7 +225,7 @@ def organization(config, mocked_example):
     return organizations
 
 
-def the(adoption: adopt.Adoption, resource_type: str) -> adopt.Finding:
+def the(adoption: Adoption, resource_type: str) -> Finding:
     [finding] = [f for f in adoption.findings if f.address.startswith(f"{resource_type}.")]
     return finding
 
@@ -217,7 +233,7 @@ def the(adoption: adopt.Adoption, resource_type: str) -> adopt.Finding:
 def test_credentials_of_another_account_are_refused_first(mocked_example, example_config,
                                                           management_stack):
     with pytest.raises(UserError, match=f"these credentials land in account {DEFAULT_ACCOUNT_ID}"):
-        adopt.discover(example_config, management_stack)
+        discover(example_config, management_stack)
 
 
 def test_an_organization_managed_by_another_account_is_a_conflict(config, organization,
@@ -225,7 +241,7 @@ def test_an_organization_managed_by_another_account_is_a_conflict(config, organi
     member = organization.create_account(AccountName="x", Email="x@example.com")[
         "CreateAccountStatus"]["AccountId"]
     monkeypatch.setenv("MOTO_ACCOUNT_ID", member)  # the credentials are the member's
-    finding = the(adopt.discover(dataclasses.replace(config, management_account_id=member),
+    finding = the(discover(dataclasses.replace(config, management_account_id=member),
                                  management_stack), "aws_organizations_organization")
     assert finding.action == CONFLICT
     assert f"account {member} is a member of organization" in finding.why
@@ -236,28 +252,28 @@ def test_a_suspended_account_is_a_conflict(config, organization, management_stac
     dev = organization.create_account(AccountName="dev", Email=config.account("dev").email)[
         "CreateAccountStatus"]["AccountId"]
     organization.close_account(AccountId=dev)
-    finding = the(adopt.discover(config, management_stack), "aws_organizations_account")
+    finding = the(discover(config, management_stack), "aws_organizations_account")
     assert finding.action == CONFLICT and f"account {dev}" in finding.why
     assert "is SUSPENDED" in finding.why
 
 
 def test_an_email_written_otherwise_is_a_conflict(config, organization, management_stack):
     organization.create_account(AccountName="dev", Email=config.account("dev").email.upper())
-    finding = the(adopt.discover(config, management_stack), "aws_organizations_account")
+    finding = the(discover(config, management_stack), "aws_organizations_account")
     assert finding.action == CONFLICT and "write it exactly so as accounts.dev.email" in finding.why
 
 
 def test_an_account_of_our_name_with_another_email_is_a_conflict(config, organization,
                                                                  management_stack):
     organization.create_account(AccountName="dev", Email="someone-else@example.com")
-    finding = the(adopt.discover(config, management_stack), "aws_organizations_account")
+    finding = the(discover(config, management_stack), "aws_organizations_account")
     assert finding.action == CONFLICT
     assert 'set accounts.dev.email = "someone-else@example.com"' in finding.why
 
 
 def test_an_email_used_outside_the_organization(config, organization, management_stack,
                                                 monkeypatch):
-    finding = the(adopt.discover(config, management_stack), "aws_organizations_account")
+    finding = the(discover(config, management_stack), "aws_organizations_account")
     assert finding.action == CREATE and "no read-only API can tell" in finding.why
 
     # An earlier creation that AWS refused is the evidence discovery can see.
@@ -265,14 +281,14 @@ def test_an_email_used_outside_the_organization(config, organization, management
               "FailureReason": "EMAIL_ALREADY_EXISTS"}
     monkeypatch.setattr(OrganizationsBackend, "list_create_account_status",
                         lambda self, **kwargs: {"CreateAccountStatuses": [failed]})
-    finding = the(adopt.discover(config, management_stack), "aws_organizations_account")
+    finding = the(discover(config, management_stack), "aws_organizations_account")
     assert finding.action == CONFLICT and "EMAIL_ALREADY_EXISTS" in finding.why
 
 
 def test_trusted_services_the_foundation_would_disable_are_a_conflict(config, organization,
                                                                       management_stack):
     organization.enable_aws_service_access(ServicePrincipal="sso.amazonaws.com")
-    finding = the(adopt.discover(config, management_stack), "aws_organizations_organization")
+    finding = the(discover(config, management_stack), "aws_organizations_organization")
     assert finding.action == CONFLICT and "sso.amazonaws.com" in finding.why
 
 
@@ -281,7 +297,7 @@ def test_what_exists_of_ours_is_imported_by_the_provider_s_id(config, organizati
     iam = mocked_example("iam")
     role = iam.create_service_linked_role(AWSServiceName="cloudtrail.amazonaws.com")["Role"]
     iam.update_account_password_policy(MinimumPasswordLength=8)
-    adoption = adopt.discover(config, management_stack)
+    adoption = discover(config, management_stack)
     assert the(adoption, "aws_iam_service_linked_role").import_id == role["Arn"]
     assert the(adoption, "aws_iam_account_password_policy").import_id == \
         "iam-account-password-policy"
@@ -294,7 +310,7 @@ def test_a_force_mfa_policy_that_would_be_replaced_is_a_conflict(config, managem
                                             "Version": "2012-10-17", "Statement": [{
                                                 "Effect": "Deny", "Action": "*",
                                                 "Resource": "*"}]}))
-    finding = the(adopt.discover(config, management_stack), "aws_iam_policy")
+    finding = the(discover(config, management_stack), "aws_iam_policy")
     assert finding.action == CONFLICT and "replacing the policy" in finding.why
 
 
@@ -312,8 +328,8 @@ def test_a_conflict_refuses_and_records_nothing(config, organization, example_st
     with pytest.raises(UserError) as refused:
         adopt.adopt(config, directory.parent)
     assert "2 conflict(s)" in str(refused.value) and "nothing was recorded" in str(refused.value)
-    assert not (directory / adopt.IMPORTS_FILE).exists()
-    assert not adopt._record_path(config).exists()
+    assert not (directory / IMPORTS_FILE).exists()
+    assert not record_path(config).exists()
 
 
 # --- the record, the synth cache and the runner ----------------------------------------------
@@ -323,37 +339,35 @@ def test_imports_survive_a_re_synth_and_refuse_a_changed_stack(config, example_s
     directory = stack_copy(example_stacks, tmp_path)
     address = next(f"aws_iam_user.{key}"
                    for key in example_stacks[MANAGEMENT_STACK]["resource"]["aws_iam_user"])
-    found = adopt.Adoption([adopt.Finding(address, "IAM user alice", IMPORT, "alice")])
-    assert adopt.record(config, directory, found) == 1
-    written = json.loads((directory / adopt.IMPORTS_FILE).read_text())["import"]
+    assert record(config, directory, [{"to": address, "id": "alice"}]) == 1
+    written = json.loads((directory / IMPORTS_FILE).read_text())["import"]
     assert written == [{"to": address, "id": "alice"}]
 
     # A synth with changed inputs swaps in a whole new cdktf.out: same stack, no imports file.
-    (directory / adopt.IMPORTS_FILE).unlink()
-    assert adopt.place_imports(config, directory) == 1
-    assert json.loads((directory / adopt.IMPORTS_FILE).read_text())["import"] == written
+    (directory / IMPORTS_FILE).unlink()
+    assert place_imports(config, directory) == 1
+    assert json.loads((directory / IMPORTS_FILE).read_text())["import"] == written
 
     # The stack itself changed: the decisions may not hold any more.
     changed = json.loads((directory / "cdk.tf.json").read_text())
     changed["resource"]["aws_iam_user"][address.split(".")[1]]["name"] = "bob"
     (directory / "cdk.tf.json").write_text(json.dumps(changed))
     with pytest.raises(UserError, match="changed since `make adopt`"):
-        adopt.place_imports(config, directory)
-    assert not (directory / adopt.IMPORTS_FILE).exists()
+        place_imports(config, directory)
+    assert not (directory / IMPORTS_FILE).exists()
 
 
 def test_a_successful_apply_forgets_the_imports(config, example_stacks, tmp_path):
     directory = stack_copy(example_stacks, tmp_path)
-    found = adopt.Adoption([adopt.Finding("aws_iam_group.x", "IAM group", IMPORT, "g")])
-    adopt.record(config, directory, found)
-    adopt.forget_imports(config, directory)
-    assert not (directory / adopt.IMPORTS_FILE).exists()
-    assert not adopt._record_path(config).exists()
-    assert adopt.place_imports(config, directory) == 0
+    record(config, directory, [{"to": "aws_iam_group.x", "id": "g"}])
+    forget_imports(config, directory)
+    assert not (directory / IMPORTS_FILE).exists()
+    assert not record_path(config).exists()
+    assert place_imports(config, directory) == 0
 
 
 def test_no_record_means_no_imports_file(config, example_stacks, tmp_path):
     directory = stack_copy(example_stacks, tmp_path)
-    (directory / adopt.IMPORTS_FILE).write_text("{}")  # left by another environment's adopt
-    assert adopt.place_imports(config, directory) == 0
-    assert not (directory / adopt.IMPORTS_FILE).exists()
+    (directory / IMPORTS_FILE).write_text("{}")  # left by another environment's adopt
+    assert place_imports(config, directory) == 0
+    assert not (directory / IMPORTS_FILE).exists()

@@ -2,7 +2,7 @@
 destroy and outputs for a synthesized stack, with plain `terraform` in cdktf.out/stacks/<stack>.
 
 Before a plan or apply it writes the stack's `imports.tf.json` from what `make adopt` recorded
-(scripts/commands/adopt.py), and after a successful apply it drops them: they are in the state then.
+(scripts/runner/imports.py), and after a successful apply it drops them: they are in the state then.
 
 `terraform init` runs only when the stack's backend, providers, CLI configuration or lock file
 changed since the last one (a fingerprint in `.terraform/`), so a plan with unchanged inputs
@@ -20,7 +20,6 @@ from typing import Collection
 
 from foundation.config import Config
 from foundation.paths import held
-from scripts.commands import adopt
 from scripts.console import UserError
 from scripts.guard.account_removal import (
     ACCOUNT_TYPE,
@@ -32,6 +31,7 @@ from scripts.runner.environment import (
     cli_environment,
     terraform_binary,
 )
+from scripts.runner.imports import forget_imports, place_imports
 from scripts.runner.prerequisites import check_credentials_and_state_bucket
 from scripts.runner.processes import run_in_own_process_group, run_until_terraform_exits
 from scripts.runner.synth import stacks_dir
@@ -168,7 +168,7 @@ class Terraform:
             else self._saved_plan()
         self._refuse_removals(shown, allow_account_removal)
         if changes == PLAN_NO_CHANGES:
-            adopt.forget_imports(self.config, self.dir)
+            forget_imports(self.config, self.dir)
             return
         if not auto_approve:
             try:
@@ -179,7 +179,7 @@ class Terraform:
             if answer.strip() != "yes":
                 raise UserError(f"Apply cancelled; nothing was changed in stack '{self.stack}'.")
         self.run("apply", "-input=false", "-lock-timeout=30s", SAVED_PLAN)
-        adopt.forget_imports(self.config, self.dir)
+        forget_imports(self.config, self.dir)
 
     def _planned_from(self) -> str:
         """The stack's configuration files: a saved plan carries the configuration it was made
@@ -198,7 +198,7 @@ class Terraform:
         """Plans into SAVED_PLAN (shown as usual); returns terraform's exit code and, for a plan
         that may remove an account, the plan as `terraform show -json` reads it."""
         self.init()
-        adopt.place_imports(self.config, self.dir)
+        place_imports(self.config, self.dir)
         result = self.run("plan", "-input=false", "-lock-timeout=30s", "-detailed-exitcode",
                           f"-out={SAVED_PLAN}", check=False)
         if result.returncode not in (PLAN_NO_CHANGES, PLAN_HAS_CHANGES):
