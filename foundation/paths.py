@@ -11,8 +11,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS_DIR = REPO_ROOT / "environments"
 # Synthesized Terraform JSON: OUT_DIR/stacks/<stack>/cdk.tf.json (not committed).
 OUT_DIR = REPO_ROOT / "cdktf.out"
-# The local emulator's pid files, logs and TLS certificate.
+# The local emulator's pid files, logs and TLS certificate; clients trust the certificate, and
+# nothing else, for the emulator (AWS_CA_BUNDLE).
 LOCAL_AWS_DIR = REPO_ROOT / ".local-aws"
+EMULATOR_CA_BUNDLE = LOCAL_AWS_DIR / "tls" / "certificate.pem"
+EMULATOR_TLS_KEY = LOCAL_AWS_DIR / "tls" / "key.pem"
 # Logs of terraform runs (demo, concurrent stacks, the dev-* loops) and of aws-nuke (with its
 # generated configs), on real AWS as on the emulator.
 LOG_DIR = REPO_ROOT / ".logs"

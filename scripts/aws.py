@@ -26,7 +26,7 @@ from botocore.exceptions import (
 from botocore.parsers import ResponseParserError
 
 from foundation.config import Config
-from scripts.emulator.server import CA_BUNDLE
+from foundation.paths import EMULATOR_CA_BUNDLE
 
 ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -78,7 +78,7 @@ def process_environment(config: Config, base: dict[str, str] | None = None) -> d
         for name in _REAL_IDENTITY_VARIABLES:
             env.pop(name, None)
         env.update(FAKE_CREDENTIALS)
-        env["AWS_CA_BUNDLE"] = str(CA_BUNDLE)  # the emulator's own TLS certificate
+        env["AWS_CA_BUNDLE"] = str(EMULATOR_CA_BUNDLE)  # the emulator's own TLS certificate
         # Every service at the emulator (modules/aws_settings.py says why not in the stacks); no
         # service-specific endpoint of the caller's environment overrides it.
         for name in [name for name in env if name.startswith(f"{ENDPOINT_VARIABLE}_")]:
@@ -126,7 +126,7 @@ def client(config: Config, service: str, boto_session: boto3.Session | None = No
         proxies = {"https": config.emulator.tunnel_url} if service == "s3control" else None
         return boto_session.client(service, region_name=region,
                                    endpoint_url=config.emulator.endpoint_url,
-                                   verify=str(CA_BUNDLE), config=BotoConfig(s3={"addressing_style": "path"},
+                                   verify=str(EMULATOR_CA_BUNDLE), config=BotoConfig(s3={"addressing_style": "path"},
                                                      retries={"max_attempts": 2},
                                                      proxies=proxies))
     return boto_session.client(service, region_name=region)

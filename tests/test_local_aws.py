@@ -10,19 +10,19 @@ from urllib.parse import urlsplit
 import pytest
 
 from scripts import aws
-from scripts.emulator import server
+from scripts.emulator import certificate, server
 
 
 def test_certificate_without_bucket_subdomains_is_made_again(tmp_path, monkeypatch):
     from cryptography import x509
 
-    monkeypatch.setattr(server, "CA_BUNDLE", tmp_path / "certificate.pem")
-    monkeypatch.setattr(server, "TLS_KEY", tmp_path / "key.pem")
+    monkeypatch.setattr(certificate, "CA_BUNDLE", tmp_path / "certificate.pem")
+    monkeypatch.setattr(certificate, "TLS_KEY", tmp_path / "key.pem")
     with monkeypatch.context() as before_subdomains:
-        before_subdomains.setattr(server, "CERTIFICATE_NAMES", ("localhost",))
-        server.ensure_certificate()
-    server.ensure_certificate()
-    names = x509.load_pem_x509_certificate(server.CA_BUNDLE.read_bytes()).extensions \
+        before_subdomains.setattr(certificate, "CERTIFICATE_NAMES", ("localhost",))
+        certificate.ensure_certificate()
+    certificate.ensure_certificate()
+    names = x509.load_pem_x509_certificate(certificate.CA_BUNDLE.read_bytes()).extensions \
         .get_extension_for_class(x509.SubjectAlternativeName).value
     assert names.get_values_for_type(x509.DNSName) == ["localhost", "*.127.0.0.1"]
 
@@ -31,12 +31,12 @@ def _start_with_the_certificate(directory: str) -> None:
     """What an emulator's start needs: the pair made or found, and usable together."""
     import ssl
 
-    server.CA_BUNDLE = Path(directory) / "certificate.pem"
-    server.TLS_KEY = Path(directory) / "key.pem"
-    server.ensure_certificate()
-    ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(server.CA_BUNDLE,
-                                                            server.TLS_KEY)
-    ssl.create_default_context(cafile=str(server.CA_BUNDLE))
+    certificate.CA_BUNDLE = Path(directory) / "certificate.pem"
+    certificate.TLS_KEY = Path(directory) / "key.pem"
+    certificate.ensure_certificate()
+    ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(certificate.CA_BUNDLE,
+                                                            certificate.TLS_KEY)
+    ssl.create_default_context(cafile=str(certificate.CA_BUNDLE))
 
 
 def test_emulators_started_at_once_on_a_fresh_clone_share_one_certificate(tmp_path):
@@ -80,7 +80,7 @@ def test_virtual_hosted_bucket_address_through_the_tunnel(emulator):
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
-    from scripts.emulator.server import CA_BUNDLE
+    from foundation.paths import EMULATOR_CA_BUNDLE as CA_BUNDLE
 
     s3, bucket = aws.client(emulator, "s3"), "virtual-hosted"
     s3.create_bucket(Bucket=bucket)

@@ -7,14 +7,8 @@ extensions in scripts/emulator/extensions.py, and the subdomain tunnel on port N
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
 import os
-import re
-import select
 import signal
-import socket
-import socketserver
 import ssl
 import subprocess
 import sys
@@ -25,14 +19,23 @@ import urllib.request
 from pathlib import Path
 
 from foundation.config import EMULATOR_PORT_VARIABLE, Config, subdomain_tunnel_port
-from foundation.paths import LOCAL_AWS_DIR, REPO_ROOT, held
+from foundation.paths import (
+    EMULATOR_CA_BUNDLE,
+    EMULATOR_TLS_KEY,
+    LOCAL_AWS_DIR,
+    REPO_ROOT,
+)
 from scripts.console import UserError, say
+from scripts.emulator.certificate import ensure_certificate
+from scripts.emulator.tunnel import subdomain_tunnel
 
 STATE_DIR = LOCAL_AWS_DIR
-CA_BUNDLE = STATE_DIR / "tls" / "certificate.pem"
-TLS_KEY = STATE_DIR / "tls" / "key.pem"
 SERVE_COMMAND = ("-m", "scripts.cli", "local-serve")
+
+
 START_TIMEOUT_SECONDS = 60
+
+
 # Terraform attaches AWS managed policies (AdministratorAccess, Billing); moto loads them only
 # when asked.
 SERVER_ENVIRONMENT = {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
@@ -54,9 +57,9 @@ def _emulator_port(config: Config) -> int:
 
 
 def answers(port: int) -> bool:
-    if not CA_BUNDLE.is_file():
+    if not EMULATOR_CA_BUNDLE.is_file():
         return False
-    context = ssl.create_default_context(cafile=str(CA_BUNDLE))
+    context = ssl.create_default_context(cafile=str(EMULATOR_CA_BUNDLE))
     try:
         with urllib.request.urlopen(f"https://127.0.0.1:{port}/moto-api/", timeout=2,
                                     context=context) as response:
@@ -141,107 +144,6 @@ def stop(config: Config) -> None:
     say(f"Local AWS on port {port} stopped (pid {pid}); its state is gone.")
 
 
-def ensure_certificate() -> None:
-    """A self-signed certificate for 127.0.0.1/localhost, made once and shared by every port.
-
-    The emulator speaks TLS so that the buckets' deny-non-TLS policies hold for real; clients
-    trust this certificate through AWS_CA_BUNDLE (set by scripts/aws.py), nothing else. It also
-    names *.127.0.0.1, the hosts clients call through the subdomain tunnel; one made before
-    that is made again."""
-    # Emulators start at once (one per test worker): one makes the pair, the others wait for it.
-    with held(CA_BUNDLE.parent / ".certificate.lock"):
-        if not (CA_BUNDLE.is_file() and TLS_KEY.is_file() and _names_all(CA_BUNDLE)):
-            _make_certificate()
-
-
-def _make_certificate() -> None:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "local-aws emulator")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=365))
-        .add_extension(x509.SubjectAlternativeName([
-            *(x509.DNSName(name) for name in CERTIFICATE_NAMES),
-            x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256()))
-    TLS_KEY.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                          serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))
-    TLS_KEY.chmod(0o600)
-    CA_BUNDLE.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-
-
-# The subdomains are the hosts clients reach through the subdomain tunnel.
-CERTIFICATE_NAMES = ("localhost", "*.127.0.0.1")
-
-
-def _names_all(certificate: Path) -> bool:
-    from cryptography import x509
-
-    names = x509.load_pem_x509_certificate(certificate.read_bytes()).extensions \
-        .get_extension_for_class(x509.SubjectAlternativeName).value
-    return set(CERTIFICATE_NAMES) <= set(names.get_values_for_type(x509.DNSName))
-
-
-# What the tunnel lets through: CONNECT to <account id or bucket>.127.0.0.1 on the emulator's own
-# port (one DNS label: the certificate's wildcard covers no more).
-_SUBDOMAIN = re.compile(rb"^CONNECT [a-z0-9][a-z0-9-]{0,62}\.127\.0\.0\.1:(\d+) HTTP/1\.[01]\r?\n$")
-_TUNNEL_IDLE_SECONDS = 300
-
-
-def subdomain_tunnel(port: int) -> socketserver.ThreadingTCPServer:
-    """An HTTPS proxy on 127.0.0.1 that connects `CONNECT <name>.127.0.0.1:<port>` (an account
-    id for S3 Control, a bucket for virtual-hosted S3) to the emulator on 127.0.0.1:<port> and
-    refuses anything else. TLS stays end to end: the client checks the emulator's certificate
-    for the prefixed name, and moto serves the bucket the Host header names."""
-
-    class Tunnel(socketserver.StreamRequestHandler):
-        rbufsize = 0  # unbuffered: any byte after the headers belongs to the tunnel
-
-        def handle(self) -> None:
-            request = self.rfile.readline(512)
-            while self.rfile.readline(8192).strip():  # the request's headers, unused
-                pass
-            match = _SUBDOMAIN.match(request)
-            if not match or int(match[1]) != port:
-                self.wfile.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
-                return
-            with socket.create_connection(("127.0.0.1", port)) as upstream:
-                self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
-                self.wfile.flush()
-                _relay(self.connection, upstream)
-
-    class Server(socketserver.ThreadingTCPServer):
-        daemon_threads = True
-        allow_reuse_address = True
-
-    return Server(("127.0.0.1", subdomain_tunnel_port(port)), Tunnel)
-
-
-def _relay(client: socket.socket, upstream: socket.socket) -> None:
-    """Copy bytes both ways until one side closes or both stay idle."""
-    other = {client: upstream, upstream: client}
-    while True:
-        readable, _, _ = select.select(list(other), [], [], _TUNNEL_IDLE_SECONDS)
-        if not readable:
-            return
-        for source in readable:
-            data = source.recv(65536)
-            if not data:
-                return
-            other[source].sendall(data)
-
-
 # Longer than any client keeps an idle connection (Go's default is 90 s), so that the client,
 # never the server, closes one: a request sent on a connection the server is closing fails.
 IDLE_CONNECTION_SECONDS = 300
@@ -270,7 +172,7 @@ def serve(port: int) -> None:
     ensure_certificate()
     server = wsgi.Server(("127.0.0.1", port), DomainDispatcherApplication(create_backend_app),
                          numthreads=16, timeout=IDLE_CONNECTION_SECONDS)
-    server.ssl_adapter = BuiltinSSLAdapter(str(CA_BUNDLE), str(TLS_KEY))
+    server.ssl_adapter = BuiltinSSLAdapter(str(EMULATOR_CA_BUNDLE), str(EMULATOR_TLS_KEY))
     tunnel = subdomain_tunnel(port)
     threading.Thread(target=tunnel.serve_forever, daemon=True).start()
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.stop).start())

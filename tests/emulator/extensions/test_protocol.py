@@ -13,8 +13,8 @@ import pytest
 from botocore import xform_name
 from botocore.exceptions import ClientError
 
+from foundation.paths import EMULATOR_CA_BUNDLE
 from scripts import aws
-from scripts.emulator.server import CA_BUNDLE
 
 
 @pytest.mark.parametrize(("service", "operation", "arguments"), [
@@ -31,7 +31,7 @@ def test_unimplemented_action_fails_at_once(emulator, monkeypatch, service, oper
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
     client = aws.session(emulator).client(service, endpoint_url=emulator.emulator.endpoint_url,
-                                          verify=str(CA_BUNDLE))
+                                          verify=str(EMULATOR_CA_BUNDLE))
     method = getattr(client, xform_name(operation))
     started = time.monotonic()
     with pytest.raises(ClientError) as raised:
@@ -49,7 +49,7 @@ def test_a_path_that_is_no_operation_stays_not_found(emulator):
         f"{emulator.emulator.endpoint_url}/2015-03-31/no-such-path", headers={
             "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/lambda/"
                              "aws4_request, SignedHeaders=host, Signature=0"})
-    context = ssl.create_default_context(cafile=str(CA_BUNDLE))
+    context = ssl.create_default_context(cafile=str(EMULATOR_CA_BUNDLE))
     with pytest.raises(urllib.error.HTTPError) as raised:
         urllib.request.urlopen(request, timeout=10, context=context)
     assert raised.value.code == 404
