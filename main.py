@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from foundation.config import Config, ConfigError, load
+from foundation.config import ConfigError, load
+from foundation.model import Config
 
 if TYPE_CHECKING:
     from cdktf import App

@@ -13,6 +13,7 @@ import os
 import sys
 
 from foundation import config as config_module
+from foundation import model
 from foundation.contract import DEV_ACCOUNT
 from scripts.commands import bootstrap, dev_reset
 from scripts.commands.demo import seed_click_ops
@@ -26,7 +27,7 @@ PORT = os.environ.get("BENCHMARK_LOCAL_AWS_PORT", "4705")
 
 
 def main(env: str) -> None:
-    os.environ[config_module.EMULATOR_PORT_VARIABLE] = PORT
+    os.environ[model.EMULATOR_PORT_VARIABLE] = PORT
     config = config_module.load(env)
     quiet = io.StringIO()
     server.start(config)

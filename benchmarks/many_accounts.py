@@ -7,8 +7,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from foundation.config import Config, environment_path
+from foundation.config import environment_path
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
+from foundation.model import Config
 from scripts.commands import bootstrap
 from scripts.runner.pool import Task, default_jobs, in_parallel
 from scripts.runner.synth import stacks_dir, synth

@@ -35,6 +35,7 @@ from benchmarks.many_accounts import (
 )
 from benchmarks.synth import cold_and_cached
 from foundation import config as config_module
+from foundation import model
 from foundation.paths import REPO_ROOT
 from scripts.emulator import server
 from scripts.runner.pool import default_jobs
@@ -42,7 +43,7 @@ from tests.helpers import free_port
 
 ROUNDS = int(os.environ.get("ROUNDS") or 3)
 # LOCAL_AWS_PORT=N: the emulators use N, N+2, … (each also listens on its port + 1).
-_BASE_PORT = os.environ.get(config_module.EMULATOR_PORT_VARIABLE)
+_BASE_PORT = os.environ.get(model.EMULATOR_PORT_VARIABLE)
 _PORTS = iter(range(int(_BASE_PORT), int(_BASE_PORT) + 100, 2)) if _BASE_PORT else None
 
 
@@ -158,7 +159,7 @@ def plan_ratio_figure(clone: Path, port: int) -> None:
 
 @contextmanager
 def emulator_for(members: int, work: Path):
-    os.environ[config_module.EMULATOR_PORT_VARIABLE] = str(emulator_port())
+    os.environ[model.EMULATOR_PORT_VARIABLE] = str(emulator_port())
     config = config_module.load(environment_with_members(work, members))
     server.start(config)
     try:

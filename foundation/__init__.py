@@ -1,4 +1,5 @@
-"""The core both sides lean on: the environment file's loader and validation (`config`), the
+"""The core both sides lean on: the environment file as typed objects (`model`), its loader and
+validation (`config`), the
 names stacks and helpers agree on (`contract`), repository paths (`paths`) and the one IAM
 policy builder (`policies`).
 

@@ -23,8 +23,8 @@ from cdktf_cdktf_provider_aws.s3_account_public_access_block import (
 from constructs import Construct
 
 from foundation import policies
-from foundation.config import Config
 from foundation.contract import CIS_PASSWORD_POLICY
+from foundation.model import Config
 
 SUPPORT_POLICY = "arn:aws:iam::aws:policy/AWSSupportAccess"
 

@@ -12,7 +12,7 @@ from cdktf_cdktf_provider_aws.organizations_organization import (
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from constructs import Construct
 
-from foundation.config import Config
+from foundation.model import Config
 from modules.account_controls import cis_password_policy
 
 

@@ -8,7 +8,7 @@ from cdktf_cdktf_provider_aws.iam_service_linked_role import IamServiceLinkedRol
 from constructs import Construct
 
 from foundation import policies
-from foundation.config import Config
+from foundation.model import Config
 from modules.hardened_bucket import HardenedBucket
 
 CLOUDTRAIL_SERVICE = "cloudtrail.amazonaws.com"

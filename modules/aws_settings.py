@@ -19,8 +19,8 @@ from cdktf_cdktf_provider_aws.provider import (
 )
 from constructs import Construct
 
-from foundation.config import Config
 from foundation.contract import MANAGED_BY
+from foundation.model import Config
 
 BACKEND_SERVICES = ("iam", "s3", "sts")
 

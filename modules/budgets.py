@@ -39,7 +39,7 @@ from cdktf_cdktf_provider_aws.organizations_policy import OrganizationsPolicy
 from constructs import Construct
 
 from foundation import policies
-from foundation.config import Config
+from foundation.model import Config
 from modules.organization import Organization
 
 NOTIFICATION_TYPES = ("FORECASTED", "ACTUAL")

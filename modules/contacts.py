@@ -11,8 +11,8 @@ from __future__ import annotations
 from cdktf_cdktf_provider_aws.account_alternate_contact import AccountAlternateContact
 from constructs import Construct
 
-from foundation.config import Config, Contact
 from foundation.contract import MANAGEMENT_STACK
+from foundation.model import Config, Contact
 from modules.organization import Organization
 
 

@@ -23,8 +23,8 @@ from cdktf_cdktf_provider_aws.organizations_policy_attachment import (
 from constructs import Construct, IConstruct
 
 from foundation import policies
-from foundation.config import Config
 from foundation.contract import ROOT_ACCESS_FEATURES
+from foundation.model import Config
 from modules.member_baseline import SANDBOX
 from modules.organization import AI_OPT_OUT_POLICY_TYPE, TAG_POLICY_TYPE, Organization
 

@@ -16,8 +16,8 @@ from cdktf_cdktf_provider_aws.iam_user_group_membership import IamUserGroupMembe
 from constructs import Construct
 
 from foundation import policies
-from foundation.config import Config
 from foundation.contract import ADMINISTRATORS_GROUP
+from foundation.model import Config
 
 ADMINISTRATOR_POLICIES = {
     "administrator_access": "arn:aws:iam::aws:policy/AdministratorAccess",

@@ -14,7 +14,7 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider
 from constructs import Construct
 
 from foundation import policies
-from foundation.config import Config, MemberAccount
+from foundation.model import Config, MemberAccount
 from modules.account_controls import AccountControls, cis_password_policy
 from modules.hardened_bucket import HardenedBucket
 

@@ -9,7 +9,7 @@ from cdktf_cdktf_provider_aws.organizations_organization import (
 )
 from constructs import Construct
 
-from foundation.config import Config
+from foundation.model import Config
 
 # Services trusted to act across the organization: the organization trail and the org-wide
 # IAM Access Analyzer always; IAM too when centralized root access is on; Account Management

@@ -14,8 +14,8 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
 from foundation import policies
-from foundation.config import Config
 from foundation.contract import root_sessions_role_name
+from foundation.model import Config
 
 
 class RootSessions(Construct):

@@ -9,8 +9,8 @@ from cdktf_cdktf_provider_aws.iam_account_password_policy import (
 from constructs import Construct
 
 from foundation import contract
-from foundation.config import Config, MemberAccount
 from foundation.contract import MANAGEMENT_STACK
+from foundation.model import Config, MemberAccount
 from modules import aws_settings
 from modules.account_controls import AccountControls
 from modules.account_hygiene import AccountHygiene

@@ -25,7 +25,7 @@ from botocore.exceptions import (
 )
 from botocore.parsers import ResponseParserError
 
-from foundation.config import Config
+from foundation.model import Config
 from foundation.paths import EMULATOR_CA_BUNDLE
 
 ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"

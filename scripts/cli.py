@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Callable
 
 from foundation import config as config_module
-from foundation.config import Config, ConfigError
+from foundation.config import ConfigError
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
+from foundation.model import Config
 from foundation.paths import LOG_DIR
 from scripts import aws
 from scripts.commands import (

@@ -8,12 +8,12 @@ import json
 
 from botocore.exceptions import ClientError
 
-from foundation.config import Config
 from foundation.contract import (
     MANAGEMENT_STACK,
     OUTPUT_MEMBER_ACCOUNT_IDS,
     OUTPUT_MEMBER_ROLE_ARNS,
 )
+from foundation.model import Config
 from scripts import aws
 from scripts.console import UserError
 

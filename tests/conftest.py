@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from foundation import config as config_module
+from foundation import model
 from foundation.contract import (
     DEFAULT_ROLE_NAME,
     MANAGEMENT_STACK,
@@ -131,7 +132,7 @@ def synthesize(tmp_path_factory):
     if os.environ.get("PYTEST_XDIST_WORKER"):
         shared = shared.parent  # the run's directory, above each worker's own
 
-    def run(config: config_module.Config) -> Path:
+    def run(config: model.Config) -> Path:
         outdir = shared / f"synth-{config.env_name}-{input_hash(config)[:16]}"
         with held(outdir.with_name(outdir.name + ".lock")):
             if not outdir.is_dir():
@@ -225,7 +226,7 @@ def fresh_emulator():
 
     terraform_or_skip()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(config_module.EMULATOR_PORT_VARIABLE, str(free_port()))
+        patch.setenv(model.EMULATOR_PORT_VARIABLE, str(free_port()))
         config = config_module.load("local")
         server.start(config)
         try:
@@ -277,7 +278,7 @@ def with_management_outputs(foundation):
     s3 = aws.client(config, "s3")
     created = []
 
-    def make(bucket: str, change) -> config_module.Config:
+    def make(bucket: str, change) -> model.Config:
         state = json.loads(workspaces.read_state(config, MANAGEMENT_STACK))
         change(state["outputs"])
         s3.create_bucket(Bucket=bucket)

@@ -13,7 +13,7 @@ import boto3
 import pytest
 from botocore.config import Config as BotoConfig
 
-from foundation import config as config_module
+from foundation import model
 from foundation.contract import (
     DEFAULT_ROLE_NAME,
     MANAGEMENT_STACK,
@@ -63,7 +63,7 @@ def test_an_html_error_page_is_one_of_the_errors_and_explained_in_one_line(html_
 
 def test_root_verify_against_a_stopped_emulator_names_make_local_up(monkeypatch, capsys):
     port = free_port()  # nothing listens there
-    monkeypatch.setenv(config_module.EMULATOR_PORT_VARIABLE, str(port))
+    monkeypatch.setenv(model.EMULATOR_PORT_VARIABLE, str(port))
     assert cli.main(["root-verify", "--env", "local"]) == 1
     error = capsys.readouterr().err
     assert "Traceback" not in error and len(error.strip().splitlines()) == 1

@@ -12,16 +12,15 @@ from urllib.parse import urlsplit
 import pytest
 
 from foundation import config as config_module
-from foundation.config import (
+from foundation.config import ConfigError, load
+from foundation.contract import DEFAULT_ROLE_NAME
+from foundation.model import (
     DEFAULT_ACCOUNT_BUDGET_USD,
     EMULATOR_PORT_VARIABLE,
     Budgets,
-    ConfigError,
     Guardrails,
     MemberAccount,
-    load,
 )
-from foundation.contract import DEFAULT_ROLE_NAME
 from tests.helpers import EXAMPLE, write_env
 
 # Lines of environments/example.toml that the cases edit.

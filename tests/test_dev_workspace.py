@@ -15,8 +15,8 @@ import time
 
 import pytest
 
-from foundation.config import Config, Emulator
 from foundation.contract import DEFAULT_ROLE_NAME, MANAGEMENT_STACK
+from foundation.model import Config, Emulator
 from scripts import aws, workspaces
 from scripts.commands import dev_workspace
 from scripts.console import Aborted

@@ -19,7 +19,7 @@ import re
 import pytest
 
 from foundation import config as config_module
-from foundation import policies
+from foundation import model, policies
 from foundation.contract import CIS_PASSWORD_POLICY, MANAGEMENT_STACK
 from foundation.paths import REPO_ROOT
 from tests.helpers import keyed, ref, the_one
@@ -54,7 +54,7 @@ def scp_statements(stack: dict, config) -> dict[str, dict]:
     return {s["Sid"]: s for s in json.loads(policy["content"])["Statement"]}
 
 
-def variant(config, **guardrails) -> config_module.Config:
+def variant(config, **guardrails) -> model.Config:
     return dataclasses.replace(config,
                                guardrails=dataclasses.replace(config.guardrails, **guardrails))
 
@@ -437,7 +437,7 @@ def test_alternate_contacts_of_every_account_are_set_from_management(example_sta
 
 def test_without_contacts_no_contact_and_no_account_management_access(synthesize,
                                                                       example_config):
-    config = dataclasses.replace(example_config, contacts=config_module.Contacts())
+    config = dataclasses.replace(example_config, contacts=model.Contacts())
     stack = json.loads((synthesize(config) / "stacks" / MANAGEMENT_STACK / "cdk.tf.json")
                        .read_text())
     assert not keyed(stack, "aws_account_alternate_contact")

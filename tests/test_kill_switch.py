@@ -17,7 +17,6 @@ import re
 import pytest
 
 from foundation import policies
-from foundation.config import Budgets, MemberAccount
 from foundation.contract import (
     MANAGEMENT_STACK,
     OUTPUT_ACCOUNT_BUDGETS,
@@ -25,6 +24,7 @@ from foundation.contract import (
     OUTPUT_FREEZE_POLICY_ID,
     OUTPUT_ORGANIZATION_BUDGET,
 )
+from foundation.model import Budgets, MemberAccount
 from tests.helpers import (
     action_matches,
     denying_statements,

@@ -101,9 +101,10 @@ def test_virtual_hosted_bucket_address_through_the_tunnel(emulator):
 
 def test_local_down_on_the_wrong_port_names_the_one_that_runs(emulator, monkeypatch, capsys):
     from foundation import config as config_module
+    from foundation import model
     from tests.helpers import free_port
 
-    monkeypatch.setenv(config_module.EMULATOR_PORT_VARIABLE, str(free_port()))
+    monkeypatch.setenv(model.EMULATOR_PORT_VARIABLE, str(free_port()))
     server.stop(config_module.load("local"))
     said = capsys.readouterr().out
     assert "nothing to stop" in said

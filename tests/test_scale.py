@@ -8,6 +8,7 @@ import pytest
 
 from benchmarks.many_accounts import environment_with_members, member_names, scale_run
 from foundation import config as config_module
+from foundation import model
 from foundation.contract import MANAGEMENT_STACK
 from scripts.emulator import server
 from tests.helpers import free_port, terraform_or_skip
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.scale
 
 def test_twenty_member_accounts_synthesize_validate_and_plan(tmp_path, monkeypatch):
     terraform_or_skip()
-    monkeypatch.setenv(config_module.EMULATOR_PORT_VARIABLE, str(free_port()))
+    monkeypatch.setenv(model.EMULATOR_PORT_VARIABLE, str(free_port()))
     config = config_module.load(environment_with_members(tmp_path, MEMBERS))
     assert config.stack_names == (MANAGEMENT_STACK, *member_names(MEMBERS))
     server.start(config)

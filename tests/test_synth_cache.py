@@ -18,12 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from foundation.config import (
-    EMULATOR_PORT_VARIABLE,
-    ConfigError,
-    environment_path,
-    load,
-)
+from foundation.config import ConfigError, environment_path, load
+from foundation.model import EMULATOR_PORT_VARIABLE
 from foundation.paths import REPO_ROOT
 from scripts.console import UserError
 from scripts.runner import synth as synth_module

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from foundation import policies
-from foundation.config import Config
+from foundation.model import Config
 from scripts import aws
 from scripts.console import UserError, say
 from scripts.guard.management import require_pinned_management_account

@@ -18,8 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from foundation import contract
-from foundation.config import EMULATOR_PORT_VARIABLE, Config
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
+from foundation.model import EMULATOR_PORT_VARIABLE, Config
 from foundation.paths import LOG_DIR
 from scripts import aws
 from scripts.commands import bootstrap, dev_reset, dev_workspace, kill_switch

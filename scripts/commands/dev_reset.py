@@ -23,8 +23,8 @@ from pathlib import Path
 
 import boto3
 
-from foundation.config import Config
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
+from foundation.model import Config
 from foundation.paths import LOG_DIR
 from scripts import aws, workspaces
 from scripts.commands import nuke_config

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import boto3
 
-from foundation.config import Config
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
+from foundation.model import Config
 from scripts import aws, workspaces
 from scripts.console import Steps, UserError, confirm_account_id, say
 from scripts.guard.member import Target, member_destroy_guard

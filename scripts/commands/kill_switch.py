@@ -18,7 +18,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from foundation.config import Config
 from foundation.contract import (
     MANAGEMENT_STACK,
     OUTPUT_ACCOUNT_BUDGETS,
@@ -28,6 +27,7 @@ from foundation.contract import (
     OUTPUT_MEMBER_ACCOUNT_IDS,
     OUTPUT_ORGANIZATION_BUDGET,
 )
+from foundation.model import Config
 from scripts import aws, workspaces
 from scripts.console import UserError, confirm_account_id, say, say_table
 from scripts.guard.kill_switch import KillSwitchTarget, kill_switch_guard

@@ -11,8 +11,8 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass
 
-from foundation.config import Config
 from foundation.contract import TAG_WORKSPACE
+from foundation.model import Config
 from scripts.templates import render
 
 TEMPLATE = "aws-nuke.yaml.j2"

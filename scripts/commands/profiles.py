@@ -23,13 +23,13 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Callable, TypeVar
 
-from foundation.config import Config, MemberAccount
 from foundation.contract import (
     MANAGED_BY,
     MANAGEMENT_STACK,
     OUTPUT_MANAGEMENT_ACCOUNT_ID,
     root_sessions_role_name,
 )
+from foundation.model import Config, MemberAccount
 from scripts import aws, workspaces
 from scripts.console import UserError, say
 from scripts.templates import ACCOUNT_ID_PLACEHOLDER, render

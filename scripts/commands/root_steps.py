@@ -18,8 +18,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from foundation import policies
-from foundation.config import Config
 from foundation.contract import MANAGEMENT_STACK
+from foundation.model import Config
 from foundation.paths import ROOT_STEPS_DIR
 from scripts import aws, workspaces
 from scripts.commands import profiles

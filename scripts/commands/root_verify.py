@@ -38,7 +38,6 @@ from typing import Callable
 import boto3
 from botocore.exceptions import ClientError
 
-from foundation.config import Config
 from foundation.contract import (
     CIS_PASSWORD_POLICY,
     MANAGEMENT_STACK,
@@ -46,6 +45,7 @@ from foundation.contract import (
     ROOT_ACCESS_FEATURES,
     root_sessions_role_name,
 )
+from foundation.model import Config
 from scripts import aws, workspaces
 from scripts.commands.root_steps import AUDIT_ROOT_CREDENTIALS, console_pages
 from scripts.console import UserError, say

@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from foundation.config import EMULATOR_PORT_VARIABLE, Config, subdomain_tunnel_port
+from foundation.model import EMULATOR_PORT_VARIABLE, Config, subdomain_tunnel_port
 from foundation.paths import (
     EMULATOR_CA_BUNDLE,
     EMULATOR_TLS_KEY,
@@ -31,10 +31,7 @@ from scripts.emulator.tunnel import subdomain_tunnel
 
 STATE_DIR = LOCAL_AWS_DIR
 SERVE_COMMAND = ("-m", "scripts.cli", "local-serve")
-
-
 START_TIMEOUT_SECONDS = 60
-
 
 # Terraform attaches AWS managed policies (AdministratorAccess, Billing); moto loads them only
 # when asked.

@@ -7,13 +7,11 @@ import select
 import socket
 import socketserver
 
-from foundation.config import subdomain_tunnel_port
+from foundation.model import subdomain_tunnel_port
 
 # What the tunnel lets through: CONNECT to <account id or bucket>.127.0.0.1 on the emulator's own
 # port (one DNS label: the certificate's wildcard covers no more).
 _SUBDOMAIN = re.compile(rb"^CONNECT [a-z0-9][a-z0-9-]{0,62}\.127\.0\.0\.1:(\d+) HTTP/1\.[01]\r?\n$")
-
-
 _TUNNEL_IDLE_SECONDS = 300
 
 

@@ -7,13 +7,8 @@ from typing import Collection
 from scripts.console import UserError
 
 ACCOUNT_REMOVAL_VARIABLE = "ALLOW_ACCOUNT_REMOVAL"
-
-
 ACCOUNT_TYPE = "aws_organizations_account"
-
-
 ORGANIZATION_TYPE = "aws_organizations_organization"
-
 
 # What ALLOW_ACCOUNT_REMOVAL names to allow deleting the organization itself.
 ORGANIZATION_NAME = "organization"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from foundation.config import Config
 from foundation.contract import (
     MANAGEMENT_STACK,
     OUTPUT_ACCOUNT_BUDGETS,
@@ -13,6 +12,7 @@ from foundation.contract import (
     OUTPUT_MANAGEMENT_ACCOUNT_ID,
     OUTPUT_MEMBER_ACCOUNT_IDS,
 )
+from foundation.model import Config
 from scripts import aws, workspaces
 from scripts.guard.checks import (
     REASON_NO_FREEZE_POLICY,

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import boto3
 
-from foundation.config import Config
 from foundation.contract import (
     MANAGEMENT_STACK,
     OUTPUT_MANAGEMENT_ACCOUNT_ID,
     OUTPUT_MEMBER_ACCOUNT_IDS,
     OUTPUT_MEMBER_ROLE_ARNS,
 )
+from foundation.model import Config
 from scripts import aws, workspaces
 from scripts.guard.checks import (
     REASON_MANAGEMENT_CREDENTIALS,

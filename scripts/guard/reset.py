@@ -11,7 +11,7 @@ from typing import Callable
 
 import yaml
 
-from foundation.config import Config
+from foundation.model import Config
 from scripts.guard.checks import (
     REASON_NUKE_CONFIG,
     REASON_NUKE_MISSING,
@@ -22,8 +22,6 @@ from scripts.guard.checks import (
 from scripts.guard.member import Target, member_checks
 
 NUKE_SUPPORTED_MAJOR = 2
-
-
 NUKE_INSTALL = ("install it with `sudo apt-get install aws-nuke` (Debian and Ubuntu ship 2.16), "
                 "or put the 2.x release binary from https://github.com/rebuy-de/aws-nuke/releases "
                 "on PATH")

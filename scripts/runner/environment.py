@@ -13,41 +13,29 @@ import subprocess
 import threading
 from pathlib import Path
 
-from foundation.config import Config
+from foundation.model import Config
 from foundation.paths import TERRAFORM_CLI_DIR
 from scripts import aws
 from scripts.console import UserError
 
 MINIMUM_VERSION = (1, 10)  # S3 native state locking (use_lockfile)
-
-
 MIRROR_VARIABLE = "TF_PROVIDER_MIRROR"
-
 
 # Where machine images ship an offline provider mirror; used when TF_PROVIDER_MIRROR is unset
 # and no Terraform CLI config of the user's own exists.
 KNOWN_MIRRORS = (Path("/opt/tf-plugins"),)
-
-
 MIRRORED_PROVIDER = "registry.terraform.io/hashicorp/aws"
-
-
 CLI_CONFIG = TERRAFORM_CLI_DIR / "provider-mirror.tfrc"
-
-
 PLUGIN_CACHE_VARIABLE = "TF_PLUGIN_CACHE_DIR"
-
 
 # One unpacked copy of each provider for every stack, instead of one per stack directory.
 PLUGIN_CACHE = TERRAFORM_CLI_DIR / "plugin-cache"
-
 
 # An init whose stack has no lock file yet (every new stack) otherwise installs the provider into
 # the cache again, even when it is there, under the feet of the other stacks' running providers;
 # with this it links what the cache holds. The lock file then records only this platform's
 # checksum: cdktf.out is generated, never committed.
 PLUGIN_CACHE_AS_IS_VARIABLE = "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE"
-
 
 # Terraform and the AWS provider are Go programs whose CPU time is a third garbage collection
 # at Go's default (GOGC=100). No collection until a process's heap reaches 512 MiB cut a plan's

@@ -13,7 +13,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from foundation.config import Config
+from foundation.model import Config
 from foundation.paths import ADOPT_DIR
 from scripts.console import UserError
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from foundation.config import Config
+from foundation.model import Config
 from scripts import aws
 from scripts.console import UserError
 

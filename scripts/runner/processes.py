@@ -36,11 +36,7 @@ def run_until_terraform_exits(command: list[str], **options) -> subprocess.Compl
 
 
 _own_group_processes: set[subprocess.Popen] = set()
-
-
 _own_group_lock = threading.Lock()
-
-
 _interrupted = threading.Event()
 
 

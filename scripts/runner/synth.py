@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from foundation.config import Config
+from foundation.model import Config
 from foundation.paths import OUT_DIR, REPO_ROOT
 from scripts.console import UserError, say
 

@@ -18,7 +18,7 @@ import subprocess
 from pathlib import Path
 from typing import Collection
 
-from foundation.config import Config
+from foundation.model import Config
 from foundation.paths import held
 from scripts.console import UserError
 from scripts.guard.account_removal import (
@@ -37,8 +37,6 @@ from scripts.runner.processes import run_in_own_process_group, run_until_terrafo
 from scripts.runner.synth import stacks_dir
 
 PLAN_NO_CHANGES, PLAN_HAS_CHANGES = 0, 2
-
-
 SAVED_PLAN = "foundation.tfplan"  # in the stack directory; git-ignored
 
 

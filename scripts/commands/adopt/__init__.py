@@ -27,8 +27,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from foundation.config import Config
 from foundation.contract import MANAGEMENT_STACK
+from foundation.model import Config
 from scripts.commands.adopt.discovery import discover
 from scripts.commands.adopt.findings import CONFLICT, IMPORT, Adoption
 from scripts.commands.adopt.report import report

@@ -7,8 +7,8 @@ import json
 import re
 from functools import cached_property
 
-from foundation.config import Config
 from foundation.contract import MANAGEMENT_STACK
+from foundation.model import Config
 from scripts import aws, workspaces
 from scripts.commands.adopt.findings import IMPORT, Finding
 

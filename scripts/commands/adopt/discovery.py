@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from foundation.config import Config
+from foundation.model import Config
 from scripts import aws
 from scripts.commands.adopt.context import Discovery
 from scripts.commands.adopt.discoverers import loaded
@@ -15,8 +15,6 @@ from scripts.guard.management import require_pinned_management_account
 
 # The first copy of management events is free; each further copy is charged per event.
 EXTRA_COPY_USD_PER_100K_EVENTS = 2.00
-
-
 _REFERENCED = re.compile(r"\$\{(aws_[a-z0-9_]+)\.([A-Za-z0-9_]+)\.")
 
 

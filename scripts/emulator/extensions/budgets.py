@@ -111,16 +111,11 @@ def _tag_map(tags: list[dict[str, str]]) -> dict[str, str]:
 
 
 BUDGETS_SERVICE_PRINCIPAL = "budgets.amazonaws.com"
-
-
 _ACTION_DEFINITIONS = {"APPLY_IAM_POLICY": "IamActionDefinition",
                        "APPLY_SCP_POLICY": "ScpActionDefinition",
                        "RUN_SSM_DOCUMENTS": "SsmActionDefinition"}
-
-
 _ACTION_FIELDS = ("NotificationType", "ActionThreshold", "Definition", "ExecutionRoleArn",
                   "ApprovalModel", "Subscribers")
-
 
 # ExecuteBudgetAction's ExecutionType -> (statuses it starts from, whether the policy is attached
 # (True), detached (False) or left alone (None), status on success, status on failure).

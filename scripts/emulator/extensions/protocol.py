@@ -5,8 +5,6 @@ from __future__ import annotations
 from scripts.emulator.extensions.registry import extension, wrap
 
 NOT_IMPLEMENTED_STATUS = 501
-
-
 NOT_IMPLEMENTED_CODE = "NotImplemented"
 
 

@@ -78,8 +78,6 @@ def test_update_budget_replaces_all_but_name_notifications_and_tags(mocked_aws):
 
 
 ACCOUNT_ID = DEFAULT_ACCOUNT_ID  # the account of moto's default credentials
-
-
 BUDGET = {"BudgetName": "dev", "BudgetLimit": {"Amount": "5", "Unit": "USD"},
           "TimeUnit": "MONTHLY", "BudgetType": "COST"}
 

@@ -7,8 +7,6 @@ from moto.core import DEFAULT_ACCOUNT_ID
 
 SERVICE_MONITOR = {"MonitorName": "services", "MonitorType": "DIMENSIONAL",
                    "MonitorDimension": "SERVICE"}
-
-
 IMPACT_OVER_10_USD = {"Dimensions": {"Key": "ANOMALY_TOTAL_IMPACT_ABSOLUTE",
                                      "MatchOptions": ["GREATER_THAN_OR_EQUAL"], "Values": ["10"]}}
 
