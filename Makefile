@@ -1,7 +1,10 @@
 # Every target in one line: `make help`. ENV picks environments/<ENV>.toml (default: local, the
 # embedded emulator); STACK picks management, a member account (dev, ...) or all.
-ENV ?= local
-STACK ?= all
+# The variables a person sets per command (ENV, STACK, ACCOUNT, JOBS, LOG_DIR, PRINT, WRITE, FORCE)
+# come from the make command line only: assigned here with :=, a variable the shell happens to
+# export (ENV is POSIX sh's start-up file) does not reach them; `make plan ENV=example` does.
+ENV := local
+STACK := all
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -42,17 +45,18 @@ lock: ## re-pin requirements.txt from requirements.in (on purpose only)
 	{ echo "# Generated from requirements.in by 'make lock'; the exact set CI and users install."; \
 	  .venv-lock/bin/pip freeze; } > requirements.txt && rm -rf .venv-lock
 
+FORCE :=
 synth: install ## synthesize cdktf.out/stacks/* for ENV (skipped when nothing changed; FORCE=1: always)
-	$(CLI) synth --env $(ENV)
+	$(CLI) synth --env $(ENV) $(if $(filter 1,$(FORCE)),--force)
 
 # After management, the member stacks of STACK=all run JOBS at a time (default: one per core, as
 # far as the memory available holds them), each into LOG_DIR/<env>/<stack>.log (default .logs),
 # shown in order.
 # apply runs them at once only when none asks for a confirmation (AUTO_APPROVE=1 or --yes).
-JOBS ?=
+JOBS :=
 # ALLOW_ACCOUNT_REMOVAL=<name>[,...]: plan/apply may remove those accounts from the organization.
 ALLOW_ACCOUNT_REMOVAL ?=
-LOG_DIR ?=
+LOG_DIR :=
 PARALLEL_FLAGS = $(if $(JOBS),--jobs $(JOBS)) $(if $(LOG_DIR),--log-dir $(LOG_DIR)) \
 	$(if $(ALLOW_ACCOUNT_REMOVAL),--allow-account-removal $(ALLOW_ACCOUNT_REMOVAL))
 
@@ -128,20 +132,22 @@ clean: ## remove synthesized output and terraform working files (not the .venv)
 	rm -rf cdktf.out cdktf.out.previous .terraform-cli .pytest_cache
 
 .PHONY: root-steps root-verify profiles
+PRINT :=
+WRITE :=
 root-steps: install ## walk through the manual root-user steps for ENV, resumable (PRINT=1: as files)
-	$(CLI) root-steps --env $(ENV)
+	$(CLI) root-steps --env $(ENV) $(if $(filter 1,$(PRINT)),--print)
 
 root-verify: install ## check root MFA/keys, admin MFA/passwords, billing, trails, member root credentials
 	$(CLI) root-verify --env $(ENV)
 
 profiles: install ## print AWS CLI profiles for ENV's accounts (WRITE=1: into ~/.aws/config)
-	$(CLI) profiles --env $(ENV)
+	$(CLI) profiles --env $(ENV) $(if $(filter 1,$(WRITE)),--write)
 
 # The dev-workspace loop: a member account (ACCOUNT, default dev) is torn down and rebuilt as
 # often as wanted; the guard in scripts/guard.py refuses anything that could touch management.
 # AUTO_APPROVE=1 skips the typed confirmation for member accounts (CI); the CLI reads it, and
 # never lets it approve the management stack.
-ACCOUNT ?= dev
+ACCOUNT := dev
 .PHONY: dev-destroy dev-recreate dev-reset
 dev-destroy: install ## destroy ACCOUNT's workspace (default dev) after the guard and a typed account id
 	$(CLI) dev-destroy --env $(ENV) --account $(ACCOUNT)

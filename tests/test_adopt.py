@@ -132,8 +132,8 @@ def test_a_fresh_emulator_has_nothing_to_import(fresh, own_emulator):
 
 def test_make_adopt_on_a_fresh_emulator_says_nothing_to_import(fresh, own_emulator, stacks,
                                                              monkeypatch, capsys):
-    monkeypatch.setattr(cli, "synth", lambda config: False)  # `stacks` is its synth
-    monkeypatch.setattr(cli, "stacks_dir", lambda: stacks)
+    monkeypatch.setattr(adopt, "synth", lambda config: False)  # `stacks` is its synth
+    monkeypatch.setattr(adopt, "stacks_dir", lambda: stacks)
     assert cli.main(["adopt", "--env", "local"]) == 0
     out = capsys.readouterr().out
     assert "0 to import" in out and "Nothing to import" in out

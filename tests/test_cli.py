@@ -12,6 +12,7 @@ import pytest
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
 from foundation.paths import REPO_ROOT
 from scripts import cli
+from scripts.commands import stacks as stack_commands
 from scripts.guard.approval import AUTO_APPROVE_VARIABLE, approved_without_asking
 
 
@@ -44,7 +45,7 @@ def test_approval_rule(stack, yes, environ, approved):
 
 @pytest.fixture
 def recorded_applies(monkeypatch):
-    """cli.apply with synth, the state read and terraform replaced by a recorder: which stacks
+    """`apply` with synth, the state read and terraform replaced by a recorder: which stacks
     would be applied, and whether each one without asking."""
     applied: list[tuple[str, bool]] = []
 
@@ -57,9 +58,9 @@ def recorded_applies(monkeypatch):
             applied.append((self.stack, auto_approve) + (("at once",) if self.concurrently
                                                          else ()))
 
-    monkeypatch.setattr(cli, "synth", lambda config: None)
-    monkeypatch.setattr(cli, "require_management_first", lambda config, stack: None)
-    monkeypatch.setattr(cli, "Terraform", RecordingTerraform)
+    monkeypatch.setattr(stack_commands, "synth", lambda config: None)
+    monkeypatch.setattr(stack_commands, "require_management_first", lambda config, stack: None)
+    monkeypatch.setattr(stack_commands, "Terraform", RecordingTerraform)
     return applied
 
 
@@ -144,7 +145,7 @@ def test_member_account_loops_keep_terraform_output_in_a_log(command, module, fu
     from scripts.commands import dev_reset, dev_workspace
 
     calls = []
-    monkeypatch.setattr(cli, "LOG_DIR", tmp_path)
+    monkeypatch.setattr(dev_workspace, "LOG_DIR", tmp_path)
     monkeypatch.setattr({"dev_workspace": dev_workspace, "dev_reset": dev_reset}[module],
                         function, lambda config, account, **options: calls.append(options))
     monkeypatch.setattr(dev_workspace, "destroy_summary", lambda *args: None)
@@ -152,3 +153,29 @@ def test_member_account_loops_keep_terraform_output_in_a_log(command, module, fu
     log = calls[0]["log"]
     assert log.parent.parent == tmp_path and log.name == f"{DEV_ACCOUNT}-terraform.log"
     assert f"terraform output: {log}" in capsys.readouterr().out
+
+
+MAKE_VARIABLES = {"ENV": "example", "STACK": "dev", "ACCOUNT": "sandbox", "JOBS": "3",
+                  "FORCE": "1", "PRINT": "1", "WRITE": "1"}
+
+
+@pytest.mark.parametrize("on_the_command_line", [False, True])
+def test_make_takes_its_variables_from_the_command_line_only(on_the_command_line):
+    """ENV is POSIX sh's start-up file, and JOBS or ACCOUNT may mean anything in a shell: exported
+    there, they must not reach the commands; given to make, they must."""
+    targets = ["synth", "plan", "dev-reset", "root-steps", "profiles"]
+    assignments = [f"{name}={value}" for name, value in MAKE_VARIABLES.items()]
+    shell = {**os.environ, **({} if on_the_command_line else MAKE_VARIABLES)}
+    shown = subprocess.run(["make", "-n", "--no-print-directory", *targets,
+                            *(assignments if on_the_command_line else [])],
+                           cwd=REPO_ROOT, env=shell, capture_output=True, text=True,
+                           check=True).stdout
+    commands = [line for line in shown.splitlines() if "scripts.cli" in line]
+    assert len(commands) == len(targets)
+    given = ["--env example", "--stack dev", "--account sandbox", "--jobs 3", "--force",
+             "--print", "--write"]
+    if on_the_command_line:
+        assert all(flag in shown for flag in given), shown
+    else:
+        assert all(flag not in shown for flag in given), shown
+        assert all("--env local" in command for command in commands)

@@ -9,7 +9,7 @@ import dataclasses
 import pytest
 
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
-from scripts import cli
+from scripts.commands.stacks import require_management_first
 from scripts.console import UserError
 from scripts.runner.terraform import Terraform
 from tests.helpers import free_port
@@ -48,4 +48,4 @@ def test_planning_a_member_before_the_bootstrap_names_make_bootstrap_not_apply(e
     to `make apply STACK=management`, which then failed for want of the state bucket."""
     no_bucket = dataclasses.replace(emulator, state_bucket="not-bootstrapped-yet")
     with pytest.raises(UserError, match="`make bootstrap ENV=local`"):
-        cli.require_management_first(no_bucket, DEV_ACCOUNT)
+        require_management_first(no_bucket, DEV_ACCOUNT)

@@ -241,18 +241,6 @@ def test_terraform_files_beside_the_stacks_do_not_invalidate_the_output(previous
     assert synth(config, out_dir) is False and len(calls) == 1
 
 
-def test_force_from_the_environment_sets_the_force_flag():
-    """`make synth FORCE=1`: the flag's default comes from FORCE when the CLI starts."""
-    import os
-    import sys
-
-    code = "from scripts import cli; print(cli.parser().parse_args(['synth']).force)"
-    answers = [subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, text=True,
-                              capture_output=True, env={**os.environ, "FORCE": force},
-                              check=True).stdout.strip() for force in ("1", "")]
-    assert answers == ["True", "False"]
-
-
 # --- input_hash --------------------------------------------------------------------------------
 
 def test_input_hash_is_stable_for_unchanged_inputs(tmp_path):

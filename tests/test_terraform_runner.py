@@ -27,7 +27,7 @@ from foundation.contract import (
     OUTPUT_MEMBER_ROLE_ARNS,
 )
 from foundation.paths import REPO_ROOT
-from scripts import cli
+from scripts.commands.stacks import plan_members_in_parallel
 from scripts.console import UserError
 from scripts.runner import environment, pool
 from scripts.runner.pool import Task, in_parallel
@@ -292,7 +292,7 @@ def test_member_stacks_plan_at_once_after_management(foundation, with_management
         accounts=(dev, dataclasses.replace(dev, name="dev2", email="aws-dev2@example.com",
                                            alias=f"{config.name_prefix}-dev2")))
     stacks = synthesize(twins) / "stacks"
-    cli.plan_members_in_parallel(twins, ["dev", "dev2"], jobs=2, log_dir=tmp_path, stacks=stacks)
+    plan_members_in_parallel(twins, ["dev", "dev2"], jobs=2, log_dir=tmp_path, stacks=stacks)
     shown = capsys.readouterr().out
     logs = [tmp_path / twins.env_name / f"{name}.log" for name in ("dev", "dev2")]
     assert shown.index(f"== dev (log: {logs[0]})") < shown.index(f"== dev2 (log: {logs[1]})")

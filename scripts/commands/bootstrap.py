@@ -17,6 +17,7 @@ from typing import Callable
 from foundation import policies
 from foundation.model import Config
 from scripts import aws
+from scripts.commands import Command
 from scripts.console import UserError, say
 from scripts.guard.management import require_pinned_management_account
 
@@ -145,3 +146,7 @@ def bootstrap(config: Config) -> list[str]:
     else:
         say(f"State bucket '{bucket}' already in place: every setting as required, nothing changed.")
     return applied
+
+
+COMMANDS = (Command("bootstrap", "create or complete the hardened Terraform state bucket",
+                    lambda config, args: bootstrap(config)),)

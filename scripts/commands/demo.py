@@ -22,7 +22,7 @@ from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
 from foundation.model import EMULATOR_PORT_VARIABLE, Config
 from foundation.paths import LOG_DIR
 from scripts import aws
-from scripts.commands import bootstrap, dev_reset, dev_workspace, kill_switch
+from scripts.commands import Command, bootstrap, dev_reset, dev_workspace, kill_switch
 from scripts.console import Steps, UserError, say
 from scripts.emulator import server
 from scripts.runner.pool import Task, default_jobs, in_parallel
@@ -181,3 +181,7 @@ def baseline_lines(config: Config) -> list[str]:
                     "tag policy at the root" if management["tag_policy"] else "no tag policy"]
     lines.append(f"{'organization':<13} " + " · ".join(organization))
     return lines
+
+
+COMMANDS = (Command("demo", "the whole foundation on the local emulator, end to end",
+                    lambda config, args: run(config)),)

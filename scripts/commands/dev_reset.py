@@ -27,8 +27,10 @@ from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
 from foundation.model import Config
 from foundation.paths import LOG_DIR
 from scripts import aws, workspaces
-from scripts.commands import nuke_config
+from scripts.commands import ACCOUNT, YES, Command, nuke_config
+from scripts.commands.dev_workspace import workspace_log
 from scripts.console import Aborted, Steps, UserError, say, say_table
+from scripts.guard.approval import approved_without_asking
 from scripts.guard.member import Target
 from scripts.guard.reset import ResetTarget, dev_reset_guard
 from scripts.runner.synth import stacks_dir, synth
@@ -336,3 +338,14 @@ def summary(result: ResetResult, steps: Steps) -> None:
         f"in {steps.elapsed:.1f}s; {result.deleted} resource(s) deleted.")
     for name, (_, seconds), outcome in zip(PHASE_NAMES, result.timings, result.outcomes):
         say(f"  {seconds:6.1f}s  {name:<8} {outcome}")
+
+
+def dev_reset_account(config: Config, account: str, *, yes: bool) -> None:
+    reset(config, account, auto_approve=approved_without_asking(account, yes=yes),
+          log=workspace_log(config, account))
+
+
+COMMANDS = (Command(
+    "dev-reset", "delete everything in a member account but its baseline (aws-nuke), rebuild, "
+                 "prove it",
+    lambda config, args: dev_reset_account(config, args.account, yes=args.yes), (ACCOUNT, YES)),)

@@ -22,8 +22,11 @@ import boto3
 
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
 from foundation.model import Config
+from foundation.paths import LOG_DIR
 from scripts import aws, workspaces
+from scripts.commands import ACCOUNT, YES, Command
 from scripts.console import Steps, UserError, confirm_account_id, say
+from scripts.guard.approval import approved_without_asking
 from scripts.guard.member import Target, member_destroy_guard
 from scripts.runner.synth import stacks_dir, synth
 from scripts.runner.terraform import PLAN_NO_CHANGES, Terraform
@@ -235,3 +238,36 @@ def destroy_summary(config: Config, result: Result, steps: Steps) -> None:
         f"item(s) remain outside Terraform ({SWEEP_NOTE}). Rebuild: `make dev-recreate "
         f"ENV={config.env_name} ACCOUNT={result.account_name}` or `make apply "
         f"ENV={config.env_name} STACK={result.account_name}`.")
+
+
+def workspace_log(config: Config, account: str) -> Path:
+    """Where terraform's destroy and apply output goes: hundreds of lines nobody reads unless
+    something fails (then the error shows its end and names the file)."""
+    log = LOG_DIR / config.env_name / f"{account}-terraform.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("")
+    say(f"terraform output: {log}")
+    return log
+
+
+def dev_destroy(config: Config, account: str, *, yes: bool) -> None:
+    steps = Steps(DESTROY_STEPS)
+    result = destroy(config, account, steps=steps,
+                     auto_approve=approved_without_asking(account, yes=yes),
+                     log=workspace_log(config, account))
+    destroy_summary(config, result, steps)
+
+
+def dev_recreate(config: Config, account: str, *, yes: bool) -> None:
+    recreate(config, account, auto_approve=approved_without_asking(account, yes=yes),
+             log=workspace_log(config, account))
+
+
+COMMANDS = (
+    Command("dev-destroy", "destroy a member account's workspace (--account, default dev), "
+                           "guarded",
+            lambda config, args: dev_destroy(config, args.account, yes=args.yes), (ACCOUNT, YES)),
+    Command("dev-recreate", "destroy, apply and clean-plan a member account's workspace, timed",
+            lambda config, args: dev_recreate(config, args.account, yes=args.yes),
+            (ACCOUNT, YES)),
+)

@@ -29,7 +29,9 @@ from foundation.contract import (
 )
 from foundation.model import Config
 from scripts import aws, workspaces
+from scripts.commands import ACCOUNT, YES, Command
 from scripts.console import UserError, confirm_account_id, say, say_table
+from scripts.guard.approval import approved_without_asking
 from scripts.guard.kill_switch import KillSwitchTarget, kill_switch_guard
 
 EXECUTED, REVERSED = "EXECUTION_SUCCESS", "REVERSE_SUCCESS"
@@ -203,3 +205,18 @@ def status(config: Config) -> None:
                 s.forecast_usd, s.kill_switch) for s in states])
     if any(s.frozen == "FROZEN" for s in states):
         say(f"Thaw a frozen account with `make dev-thaw ENV={config.env_name} ACCOUNT=<name>`.")
+
+
+COMMANDS = (
+    Command("dev-freeze", "attach the freeze SCP to a member account by hand (--account, "
+                          "default dev), guarded",
+            lambda config, args: freeze(config, args.account), (ACCOUNT,)),
+    Command("dev-thaw", "detach the freeze SCP from a member account, after the guard and a "
+                        "typed account id",
+            lambda config, args: thaw(config, args.account,
+                                      auto_approve=approved_without_asking(args.account,
+                                                                           yes=args.yes)),
+            (ACCOUNT, YES)),
+    Command("status", "every account: frozen or not, this month's budget and spend (Budgets API), "
+                      "kill switch", lambda config, args: status(config)),
+)

@@ -31,6 +31,7 @@ from foundation.contract import (
 )
 from foundation.model import Config, MemberAccount
 from scripts import aws, workspaces
+from scripts.commands import Command, Flag
 from scripts.console import UserError, say
 from scripts.templates import ACCOUNT_ID_PLACEHOLDER, render
 
@@ -148,3 +149,16 @@ def show(config: Config, admin: str | None = None, write_to: Path | None = None)
         if "# Replace <" in block:
             say("Some account ids are placeholders (see the '# Replace' comments): run this "
                 "again once `make apply` has created the accounts.")
+
+
+COMMANDS = (Command(
+    "profiles", "print AWS CLI profiles for every account (--write installs)",
+    lambda config, args: show(config, args.admin,
+                              (args.config_file or default_config_file()) if args.write else None),
+    (Flag(("--write",), dict(action="store_true",
+                             help="install into the AWS CLI config file, after a backup")),
+     Flag(("--config-file",), dict(type=Path, default=None,
+                                   help="AWS CLI config file (default: $AWS_CONFIG_FILE or "
+                                        "~/.aws/config)")),
+     Flag(("--admin",), dict(default=None, help="admin user whose MFA device the profiles use "
+                                                "(default: the first admin)")))),)

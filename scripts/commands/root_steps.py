@@ -22,7 +22,7 @@ from foundation.contract import MANAGEMENT_STACK
 from foundation.model import Config
 from foundation.paths import ROOT_STEPS_DIR
 from scripts import aws, workspaces
-from scripts.commands import profiles
+from scripts.commands import Command, Flag, profiles
 from scripts.console import UserError, say
 from scripts.templates import ACCOUNT_ID_PLACEHOLDER, render
 
@@ -198,3 +198,19 @@ def checklist_context(config: Config) -> tuple[str | None, dict[str, str]]:
     caller = aws.caller_account_or_none(config)
     known = workspaces.known_member_ids(config) if caller else {}  # no credentials: no read
     return caller or config.management_account_id, known
+
+
+def root_steps_walk(config: Config, *, print_checklist: bool) -> None:
+    account_id, known_member_ids = checklist_context(config)
+    if print_checklist:
+        paths = write_checklist(config, account_id, STATE_DIR, known_member_ids)
+        say("Wrote the root-user checklist:\n" + "\n".join(f"  {path}" for path in paths))
+    else:
+        walk(config, account_id, STATE_DIR, known_member_ids)
+
+
+COMMANDS = (Command(
+    "root-steps", "the manual root-user steps, one at a time (or --print)",
+    lambda config, args: root_steps_walk(config, print_checklist=args.print_checklist),
+    (Flag(("--print",), dict(action="store_true", dest="print_checklist",
+                             help="write the checklist as Markdown and HTML files")),)),)

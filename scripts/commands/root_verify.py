@@ -47,6 +47,7 @@ from foundation.contract import (
 )
 from foundation.model import Config
 from scripts import aws, workspaces
+from scripts.commands import Command
 from scripts.commands.root_steps import AUDIT_ROOT_CREDENTIALS, console_pages
 from scripts.console import UserError, say
 
@@ -326,3 +327,7 @@ def report(config: Config, checks: list[Check]) -> None:
     if counts[FAIL]:
         raise UserError(f"{counts[FAIL]} check(s) failed. Follow the steps: "
                         f"make root-steps ENV={config.env_name}")
+
+
+COMMANDS = (Command("root-verify", "check what the API can see of the root-user steps",
+                    lambda config, args: report(config, verify(config))),)

@@ -29,11 +29,13 @@ from pathlib import Path
 
 from foundation.contract import MANAGEMENT_STACK
 from foundation.model import Config
+from scripts.commands import Command
 from scripts.commands.adopt.discovery import discover
 from scripts.commands.adopt.findings import CONFLICT, IMPORT, Adoption
 from scripts.commands.adopt.report import report
 from scripts.console import UserError, say
 from scripts.runner.imports import IMPORTS_FILE, record, record_path
+from scripts.runner.synth import stacks_dir, synth
 
 
 def adopt(config: Config, stacks: Path) -> Adoption:
@@ -62,3 +64,12 @@ def adopt(config: Config, stacks: Path) -> Adoption:
         say(f"\nNothing to import: the first apply creates everything it manages. Next: make "
             f"plan ENV={config.env_name} STACK={MANAGEMENT_STACK}")
     return adoption
+
+
+def adopt_existing(config: Config) -> None:
+    synth(config)
+    adopt(config, stacks_dir())
+
+
+COMMANDS = (Command("adopt", "find what already exists (read-only) and plan importing it on the "
+                             "first apply", lambda config, args: adopt_existing(config)),)
