@@ -144,7 +144,7 @@ profiles: install ## print AWS CLI profiles for ENV's accounts (WRITE=1: into ~/
 	$(CLI) profiles --env $(ENV) $(if $(filter 1,$(WRITE)),--write)
 
 # The dev-workspace loop: a member account (ACCOUNT, default dev) is torn down and rebuilt as
-# often as wanted; the guard in scripts/guard.py refuses anything that could touch management.
+# often as wanted; the guard in scripts/guard/ refuses anything that could touch management.
 # AUTO_APPROVE=1 skips the typed confirmation for member accounts (CI); the CLI reads it, and
 # never lets it approve the management stack.
 ACCOUNT := dev

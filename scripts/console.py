@@ -51,17 +51,20 @@ class Aborted(UserError):
     """The person did not confirm; nothing was changed."""
 
 
-def confirm_account_id(question: str, account_id: str, *, auto_approve: bool,
-                       skipped: str) -> None:
-    """The person types the account id after `question`; anything else aborts with nothing
-    changed. With `auto_approve` (--yes / AUTO_APPROVE=1) `skipped` is said instead."""
+def confirm(question: str, expected: str, *, auto_approve: bool, skipped: str,
+            asked: str = "the account id", also: str | None = None,
+            unchanged: str = "nothing was changed") -> None:
+    """The one confirmation prompt: the person types `expected` (or `also`), which the prompt
+    calls `asked`, after `question`; anything else aborts saying `unchanged`. With
+    `auto_approve` (--yes / AUTO_APPROVE=1) `skipped` is said instead of asking."""
     if auto_approve:
         say(f"      Confirmation skipped (--yes / AUTO_APPROVE=1): {skipped}.")
         return
     try:
-        answer = input(f"{question} Type the account id to confirm: ")
+        answer = input(f"{question} Type {asked} to confirm: ").strip()
     except EOFError:
         answer = ""
-    if answer.strip() != account_id:
-        raise Aborted(f"Confirmation did not match {account_id}; nothing was changed. "
-                      "Type the account id exactly, or pass --yes (AUTO_APPROVE=1) in CI.")
+    if answer not in (expected, also):
+        alternative = f" (or {also})" if also else ""
+        raise Aborted(f"Confirmation did not match {expected}{alternative}; {unchanged}. Type "
+                      f"{asked} exactly, or pass --yes (AUTO_APPROVE=1) in CI.")

@@ -1,10 +1,12 @@
-"""What the workspaces' remote state says: read straight from the state bucket (no terraform
-init needed), so helpers can check that management is applied before touching a member account.
+"""What the workspaces' remote state says, the one reader of Terraform state: read straight from
+the state bucket (no terraform init needed), so helpers can check that management is applied
+before touching a member account, and that its state came out of it byte-for-byte unchanged.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 
 from botocore.exceptions import ClientError
 
@@ -15,7 +17,7 @@ from foundation.contract import (
 )
 from foundation.model import Config
 from scripts import aws
-from scripts.console import UserError
+from scripts.console import UserError, say
 
 
 def read_state(config: Config, stack: str) -> bytes | None:
@@ -27,6 +29,48 @@ def read_state(config: Config, stack: str) -> bytes | None:
         if error.response["Error"]["Code"] in ("NoSuchKey", "NoSuchBucket", "404"):
             return None
         raise
+
+
+@dataclass(frozen=True)
+class StateResource:
+    """A managed resource of a state: its address and each instance's attributes."""
+
+    address: str
+    type: str
+    instances: tuple[dict, ...] = field(default=(), repr=False)
+
+
+def managed_resources(raw_state: bytes | None) -> list[StateResource]:
+    """The managed resources a raw state object holds (none for a state never written)."""
+    if raw_state is None:
+        return []
+    return [StateResource(
+        f"{r['module'] + '.' if r.get('module') else ''}{r['type']}.{r['name']}", r["type"],
+        tuple(instance["attributes"] for instance in r.get("instances", [])))
+        for r in json.loads(raw_state).get("resources", []) if r.get("mode") == "managed"]
+
+
+class ManagementStateWatch:
+    """The management state object as it was when the watch began: whatever a member account's
+    helper does, it must come out of it byte-for-byte unchanged."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.before = read_state(config, MANAGEMENT_STACK)
+
+    def problem(self, during: str) -> str | None:
+        """None while the state object is as it was; else what changed, `during` what."""
+        if read_state(self.config, MANAGEMENT_STACK) == self.before:
+            return None
+        return (f"the management state object s3://{self.config.state_bucket}/"
+                f"{self.config.state_key(MANAGEMENT_STACK)} changed during {during}")
+
+    def checked(self, during: str) -> str | None:
+        """`problem(during)`, with the passed check said as a guard check is."""
+        problem = self.problem(during)
+        if problem is None:
+            say("      pass   the management state object is byte-for-byte unchanged")
+        return problem
 
 
 def state_outputs(config: Config, stack: str) -> dict:

@@ -1,11 +1,11 @@
 """`make dev-reset`: a member account (dev by default) back to exactly its baseline, in every
 region the guardrails allow, with aws-nuke doing the deleting — and proven.
 
-guard (scripts/guard.py, with the aws-nuke rules) → preview (aws-nuke dry run: what would be
+guard (scripts/guard/, with the aws-nuke rules) → preview (aws-nuke dry run: what would be
 deleted, grouped by region and type, and what is kept and why) → confirm (the person types the
 account alias or id; `auto_approve` for --yes / AUTO_APPROVE=1) → nuke (aws-nuke --no-dry-run,
-its output in LOG_DIR, progress on the terminal) → rebuild (the member workspace planned with
--detailed-exitcode; applied, and planned clean again, when it shows changes) → proof (a second
+its output in LOG_DIR, progress on the terminal) → rebuild (scripts/runner/rebuild.py: the member
+workspace applied where its plan shows changes, then planned clean again) → proof (a second
 dry run finds nothing to delete; the management state object is byte-for-byte unchanged).
 
 aws-nuke asks for the account alias before it scans and again before it deletes; the alias the
@@ -15,7 +15,6 @@ person confirmed is typed into those prompts, which is as safe as --force and sp
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 from dataclasses import dataclass, field
@@ -23,20 +22,21 @@ from pathlib import Path
 
 import boto3
 
-from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
+from foundation.contract import DEV_ACCOUNT
 from foundation.model import Config
 from foundation.paths import LOG_DIR
 from scripts import aws, workspaces
 from scripts.commands import ACCOUNT, YES, Command, nuke_config
 from scripts.commands.dev_workspace import workspace_log
-from scripts.console import Aborted, Steps, UserError, say, say_table
+from scripts.console import Steps, UserError, confirm, say, say_table
 from scripts.guard.approval import approved_without_asking
 from scripts.guard.member import Target
 from scripts.guard.reset import ResetTarget, dev_reset_guard
+from scripts.runner.rebuild import rebuild
 from scripts.runner.synth import stacks_dir, synth
-from scripts.runner.terraform import PLAN_NO_CHANGES, Terraform
+from scripts.workspaces import ManagementStateWatch, managed_resources
 
-PHASE_NAMES = ("guard", "preview", "nuke", "plan", "apply", "proof")
+PHASE_NAMES = ("guard", "preview", "nuke", "apply", "plan", "proof")
 PHASES = len(PHASE_NAMES)
 WOULD_REMOVE = "would remove"
 FILTERED_BY_CONFIG = "filtered by config"
@@ -102,7 +102,7 @@ def reset(config: Config, account_name: str = DEV_ACCOUNT, stacks: Path | None =
         stacks = stacks_dir()
     steps = Steps(PHASES)
     outcomes: list[str] = []
-    management_before = workspaces.read_state(config, MANAGEMENT_STACK)
+    management = ManagementStateWatch(config)
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     config_file = LOG_DIR / f"{config.env_name}-{account_name}-aws-nuke.yaml"
     nuke_log = LOG_DIR / f"{config.env_name}-{account_name}-aws-nuke.log"
@@ -131,7 +131,11 @@ def reset(config: Config, account_name: str = DEV_ACCOUNT, stacks: Path | None =
     outcomes.append(f"{len(scan.doomed)} to delete, {len(scan.kept)} kept")
 
     if scan.doomed:
-        confirm(target.account_id, alias, len(scan.doomed), auto_approve)
+        confirm(f"Delete these {len(scan.doomed)} resource(s) in account {target.account_id} "
+                f"('{alias}')? This cannot be undone.", alias, also=target.account_id,
+                asked="the account alias", auto_approve=auto_approve,
+                skipped=f"deleting {len(scan.doomed)} resource(s) in account {target.account_id}",
+                unchanged="nothing was deleted")
     with steps.step(f"deleting with aws-nuke (log: {nuke_log})"):
         if scan.doomed:
             run(dry_run=False)
@@ -140,55 +144,16 @@ def reset(config: Config, account_name: str = DEV_ACCOUNT, stacks: Path | None =
             say("      Nothing to delete: the account holds only its baseline.")
             outcomes.append("nothing to delete")
 
-    outcomes += rebuild(config, account_name, stacks, steps, log)
+    outcomes += rebuild(config, account_name, stacks, steps=steps, log=log)
 
     with steps.step("proof: a second dry run, and the management state"):
         left = parse(run(dry_run=True)).doomed
-        changed = workspaces.read_state(config, MANAGEMENT_STACK) != management_before
-        _prove(config, left, changed)
+        _prove(left, management)
     outcomes.append("0 resources left to delete; management state byte-for-byte unchanged")
     result = ResetResult(account_name, target.account_id, len(scan.doomed), steps.timings,
                          outcomes)
     summary(result, steps)
     return result
-
-
-def rebuild(config: Config, account_name: str, stacks: Path, steps: Steps,
-            log: Path | None) -> list[str]:
-    """The member workspace back to its configuration: a plan first, since a reset keeps the
-    baseline and the plan is then clean; only when it shows changes, an apply and a plan that
-    must show none. Returns the two phases' outcomes."""
-    terraform = Terraform(config, account_name, stacks=stacks, log=log)
-    with steps.step(f"planning workspace '{account_name}': what is left to rebuild"):
-        changes = terraform.plan(detailed_exitcode=True)
-    if changes == PLAN_NO_CHANGES:
-        with steps.step(f"applying workspace '{account_name}'"):
-            say("      Skipped: the plan shows no changes, so the baseline is complete.")
-        return ["no changes: the baseline is intact", "apply skipped (nothing to change)"]
-    with steps.step(f"applying workspace '{account_name}', then planning again"):
-        terraform.apply(auto_approve=True)
-        if terraform.plan(detailed_exitcode=True) != PLAN_NO_CHANGES:
-            raise UserError(f"FAILED: the plan of '{account_name}' right after apply still "
-                            "shows changes: the workspace does not converge. Run `make plan "
-                            f"ENV={config.env_name} STACK={account_name}` to see them.")
-    return ["changes found", "applied; the plan after it shows no changes"]
-
-
-def confirm(account_id: str, alias: str, count: int, auto_approve: bool) -> None:
-    """The person types the account alias (or id); anything else aborts with nothing deleted."""
-    if auto_approve:
-        say(f"      Confirmation skipped (--yes / AUTO_APPROVE=1): deleting {count} resource(s) "
-            f"in account {account_id}.")
-        return
-    try:
-        answer = input(f"Delete these {count} resource(s) in account {account_id} ('{alias}')? "
-                       "This cannot be undone. Type the account alias to confirm: ").strip()
-    except EOFError:
-        answer = ""
-    if answer not in (alias, account_id):
-        raise Aborted(f"Confirmation did not match '{alias}' (or {account_id}); nothing "
-                            "was deleted. Type the alias exactly, or pass --yes "
-                            "(AUTO_APPROVE=1) in CI.")
 
 
 class _Runner:
@@ -254,11 +219,9 @@ def _enabled_regions(config: Config, member: boto3.Session) -> list[str]:
 
 def _managed(config: Config, account_name: str) -> nuke_config.Managed:
     """The roles and buckets the target's own workspace holds, from its state."""
-    raw = workspaces.read_state(config, account_name)
-    resources = json.loads(raw).get("resources", []) if raw else []
-    names = {kind: tuple(sorted(instance["attributes"][key] for r in resources
-                                if r.get("mode") == "managed" and r["type"] == kind
-                                for instance in r.get("instances", [])))
+    resources = managed_resources(workspaces.read_state(config, account_name))
+    names = {kind: tuple(sorted(attributes[key] for r in resources if r.type == kind
+                                for attributes in r.instances))
              for kind, key in (("aws_iam_role", "name"), ("aws_s3_bucket", "bucket"))}
     return nuke_config.Managed(account_name, names["aws_iam_role"], names["aws_s3_bucket"])
 
@@ -317,18 +280,14 @@ def _counted(keys) -> list[tuple[tuple, int]]:
     return sorted(counts.items())
 
 
-def _prove(config: Config, left: list[Listed], management_changed: bool) -> None:
+def _prove(left: list[Listed], management: ManagementStateWatch) -> None:
     failures = []
     if left:
         failures.append(f"the second dry run would still delete {len(left)} resource(s): "
                         + ", ".join(f"{r.region} {r.resource_type} {r.name}" for r in left[:10]))
     else:
         say("      pass   the second dry run finds 0 resources to delete")
-    if management_changed:
-        failures.append(f"the management state object s3://{config.state_bucket}/"
-                        f"{config.state_key(MANAGEMENT_STACK)} changed during the reset")
-    else:
-        say("      pass   the management state object is byte-for-byte unchanged")
+    failures += [problem for problem in [management.checked("the reset")] if problem]
     if failures:
         raise UserError("FAILED after the reset:\n" + "\n".join(f"  - {f}" for f in failures))
 

@@ -1,6 +1,6 @@
 """A safe destroy/recreate loop for a member account's workspace (dev by default).
 
-`destroy` asks the guard (scripts/guard.py) first, then the person (they type the member account
+`destroy` asks the guard (scripts/guard/) first, then the person (they type the member account
 id; `auto_approve` skips that for CI), runs `terraform destroy` on that member stack only, and
 verifies afterwards that the member state holds no resources and that the management state
 object is byte-for-byte unchanged. It then lists what still exists in the member account outside
@@ -14,25 +14,26 @@ into cdktf.out first; `log`: terraform's output to a file).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import boto3
 
-from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
+from foundation.contract import DEV_ACCOUNT
 from foundation.model import Config
 from foundation.paths import LOG_DIR
 from scripts import aws, workspaces
 from scripts.commands import ACCOUNT, YES, Command
-from scripts.console import Steps, UserError, confirm_account_id, say
+from scripts.console import Steps, UserError, confirm, say
 from scripts.guard.approval import approved_without_asking
-from scripts.guard.member import Target, member_destroy_guard
+from scripts.guard.member import member_destroy_guard
+from scripts.runner.rebuild import REBUILD_STEPS, rebuild
 from scripts.runner.synth import stacks_dir, synth
-from scripts.runner.terraform import PLAN_NO_CHANGES, Terraform
+from scripts.runner.terraform import Terraform
+from scripts.workspaces import ManagementStateWatch, managed_resources
 
 DESTROY_STEPS = 4  # guard, destroy, verify, leftovers
-RECREATE_STEPS = DESTROY_STEPS + 2  # apply, plan
+RECREATE_STEPS = DESTROY_STEPS + REBUILD_STEPS
 SWEEP_NOTE = "listing only, nothing was deleted; `make dev-reset` deletes them"
 
 
@@ -56,7 +57,6 @@ class Result:
     account_id: str
     timings: list[tuple[str, float]]
     leftovers: Leftovers
-    plan_exit_code: int | None = None
 
 
 def destroy(config: Config, account_name: str = DEV_ACCOUNT, stacks: Path | None = None, *,
@@ -68,19 +68,21 @@ def destroy(config: Config, account_name: str = DEV_ACCOUNT, stacks: Path | None
     steps = steps or Steps(DESTROY_STEPS)
     with steps.step(f"checking that only the '{account_name}' account can be affected"):
         target = member_destroy_guard(config, account_name, stacks)
-    doomed = managed_resources(workspaces.read_state(config, account_name))
+    doomed = [r.address for r in managed_resources(workspaces.read_state(config, account_name))]
     say(f"      Workspace '{account_name}' (account {target.account_id}) holds {len(doomed)} "
         f"resource(s){'; every one will be destroyed:' if doomed else '; nothing to destroy.'}")
     for address in doomed:
         say(f"        - {address}")
-    confirm(target, auto_approve)
+    confirm(f"Destroy every resource of workspace '{account_name}' in account "
+            f"{target.account_id}?", target.account_id, auto_approve=auto_approve,
+            skipped=f"destroying account {target.account_id}")
 
-    management_before = workspaces.read_state(config, MANAGEMENT_STACK)
+    management = ManagementStateWatch(config)
     terraform = Terraform(config, account_name, stacks=stacks, log=log)
     with steps.step(f"destroying workspace '{account_name}' (account {target.account_id})"):
         terraform.destroy(auto_approve=True)  # confirmed above: the typed account id or --yes
     with steps.step("verifying: member state empty, management state unchanged"):
-        verify_destroyed(config, account_name, management_before)
+        verify_destroyed(config, account_name, management)
     with steps.step(f"listing what remains in account {target.account_id} outside Terraform"):
         leftovers = list_leftovers(config, target.session, config.account(account_name).role_name)
         say(f"      In {config.region} (IAM and S3 are global) — {SWEEP_NOTE}:")
@@ -95,70 +97,33 @@ def recreate(config: Config, account_name: str = DEV_ACCOUNT, stacks: Path | Non
     management state object must come out of it byte-for-byte unchanged."""
     stacks = _stacks(config, stacks)
     steps = Steps(RECREATE_STEPS)
-    management_before = workspaces.read_state(config, MANAGEMENT_STACK)
+    management = ManagementStateWatch(config)
     result = destroy(config, account_name, stacks, auto_approve=auto_approve, steps=steps,
                      log=log)
-    result.plan_exit_code = rebuild(config, account_name, stacks, steps=steps, log=log)
-    if workspaces.read_state(config, MANAGEMENT_STACK) != management_before:
-        raise UserError(f"FAILED: the management state object changed during the recreate of "
-                        f"'{account_name}'. Inspect s3://{config.state_bucket}/"
-                        f"{config.state_key(MANAGEMENT_STACK)} (its versions) before going on.")
+    rebuild(config, account_name, stacks, steps=steps, log=log)
+    problem = management.problem(f"the recreate of '{account_name}'")
+    if problem:
+        raise UserError(f"FAILED: {problem}. Inspect its versions before going on.")
     result.timings = steps.timings
     summary(result, steps)
     return result
 
 
-def rebuild(config: Config, account_name: str, stacks: Path, *,
-            steps: Steps | None = None, log: Path | None = None) -> int:
-    """Apply the member workspace, then require `plan -detailed-exitcode` to show no changes."""
-    steps = steps or Steps(2)
-    terraform = Terraform(config, account_name, stacks=stacks, log=log)
-    with steps.step(f"applying workspace '{account_name}'"):
-        terraform.apply(auto_approve=True)
-    with steps.step("planning: expecting no changes (-detailed-exitcode)"):
-        exit_code = terraform.plan(detailed_exitcode=True)
-    if exit_code != PLAN_NO_CHANGES:
-        raise UserError(f"FAILED: the plan of '{account_name}' right after apply still shows "
-                        "changes (exit 2): the workspace does not converge. Run `make plan "
-                        f"ENV={config.env_name} STACK={account_name}` to see them.")
-    return exit_code
-
-
-def confirm(target: Target, auto_approve: bool) -> None:
-    """The person types the member account id; anything else aborts with nothing changed."""
-    confirm_account_id(
-        f"Destroy every resource of workspace '{target.account_name}' in account "
-        f"{target.account_id}?", target.account_id, auto_approve=auto_approve,
-        skipped=f"destroying account {target.account_id}")
-
-
-def verify_destroyed(config: Config, account_name: str, management_before: bytes | None) -> None:
+def verify_destroyed(config: Config, account_name: str,
+                     management: ManagementStateWatch) -> None:
     """Both after-destroy checks, reported together and loudly."""
     failures = []
     remaining = managed_resources(workspaces.read_state(config, account_name))
     if remaining:
         failures.append(f"the '{account_name}' state still holds {len(remaining)} resource(s): "
-                        + ", ".join(remaining))
+                        + ", ".join(r.address for r in remaining))
     else:
         say(f"      pass   the '{account_name}' state holds no resources")
-    if workspaces.read_state(config, MANAGEMENT_STACK) != management_before:
-        failures.append(f"the management state object s3://{config.state_bucket}/"
-                        f"{config.state_key(MANAGEMENT_STACK)} changed during the destroy")
-    else:
-        say("      pass   the management state object is byte-for-byte unchanged")
+    failures += [problem for problem in [management.checked("the destroy")] if problem]
     if failures:
         for failure in failures:
             say(f"      FAILED {failure}")
         raise UserError("FAILED after destroy:\n" + "\n".join(f"  - {f}" for f in failures))
-
-
-def managed_resources(raw_state: bytes | None) -> list[str]:
-    """Addresses of the managed resources a raw state object holds."""
-    if raw_state is None:
-        return []
-    resources = json.loads(raw_state).get("resources", [])
-    return [f"{r.get('module', '') + '.' if r.get('module') else ''}{r['type']}.{r['name']}"
-            for r in resources if r.get("mode") == "managed"]
 
 
 def list_leftovers(config: Config, session: boto3.Session, access_role: str) -> Leftovers:

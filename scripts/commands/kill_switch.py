@@ -6,7 +6,7 @@ through AWS Budgets (`REVERSE_BUDGET_ACTION`) when the account's budget action i
 so that Budgets knows — AWS documents that a reversed action is not evaluated again for the rest
 of the budget period, so the account is not frozen again this month — and directly otherwise. A
 detach behind Budgets' back would leave the action in EXECUTION_SUCCESS, and a later reverse
-would fail. Both ask the guard first (scripts/guard.py); a thaw also asks for the typed account
+would fail. Both ask the guard first (scripts/guard/); a thaw also asks for the typed account
 id.
 
 `status` reads spend from the Budgets API only (DescribeBudget's CalculatedSpend, what AWS Budgets
@@ -30,7 +30,7 @@ from foundation.contract import (
 from foundation.model import Config
 from scripts import aws, workspaces
 from scripts.commands import ACCOUNT, YES, Command
-from scripts.console import UserError, confirm_account_id, say, say_table
+from scripts.console import UserError, confirm, say, say_table
 from scripts.guard.approval import approved_without_asking
 from scripts.guard.kill_switch import KillSwitchTarget, kill_switch_guard
 
@@ -80,7 +80,7 @@ def thaw(config: Config, account_name: str, *, auto_approve: bool) -> None:
         return
     action = budget_action(config, target.management_account_id, target.budget_name,
                            target.action_id)
-    confirm_account_id(
+    confirm(
         f"Thaw account {target.account_id} ('{account_name}'), so that resources that cost "
         "money can be created there again?", target.account_id, auto_approve=auto_approve,
         skipped=f"thawing account {target.account_id}")

@@ -20,7 +20,7 @@ from typing import Collection
 
 from foundation.model import Config
 from foundation.paths import held
-from scripts.console import UserError
+from scripts.console import UserError, confirm
 from scripts.guard.account_removal import (
     ACCOUNT_TYPE,
     ORGANIZATION_TYPE,
@@ -155,29 +155,25 @@ class Terraform:
         return changes if detailed_exitcode else PLAN_NO_CHANGES
 
     def apply(self, *, auto_approve: bool = False,
-              allow_account_removal: Collection[str] = ()) -> None:
+              allow_account_removal: Collection[str] = ()) -> bool:
         """Applies exactly the plan that was checked — the one `plan` just saved, if it was
         planned from the same configuration (terraform refuses it if the state moved since),
         else a new one — once its account removals pass `allow_account_removal`; nothing to
         apply when it shows no changes. A saved plan applies without asking, so without
-        `auto_approve` the question is ours."""
+        `auto_approve` the question is ours. Returns whether there was anything to apply."""
         unapplied, self._unapplied_plan = self._unapplied_plan, None
         changes, shown = unapplied[1:] if unapplied and unapplied[0] == self._planned_from() \
             else self._saved_plan()
         self._refuse_removals(shown, allow_account_removal)
         if changes == PLAN_NO_CHANGES:
             forget_imports(self.config, self.dir)
-            return
-        if not auto_approve:
-            try:
-                answer = input(f"\nApply these changes to stack '{self.stack}'? "
-                               "Only 'yes' is accepted: ")
-            except EOFError:
-                answer = ""
-            if answer.strip() != "yes":
-                raise UserError(f"Apply cancelled; nothing was changed in stack '{self.stack}'.")
+            return False
+        confirm(f"\nApply these changes to stack '{self.stack}'?", "yes", asked="'yes'",
+                auto_approve=auto_approve, skipped=f"applying stack '{self.stack}'",
+                unchanged=f"nothing was changed in stack '{self.stack}'")
         self.run("apply", "-input=false", "-lock-timeout=30s", SAVED_PLAN)
         forget_imports(self.config, self.dir)
+        return True
 
     def _planned_from(self) -> str:
         """The stack's configuration files: a saved plan carries the configuration it was made

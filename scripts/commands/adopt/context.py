@@ -3,7 +3,6 @@ the decisions so far."""
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cached_property
 
@@ -11,6 +10,7 @@ from foundation.contract import MANAGEMENT_STACK
 from foundation.model import Config
 from scripts import aws, workspaces
 from scripts.commands.adopt.findings import IMPORT, Finding
+from scripts.workspaces import managed_resources
 
 _REFERENCE = re.compile(r"^\$\{(aws_[a-z0-9_]+)\.([A-Za-z0-9_]+)\.([a-z_]+)\}$")
 
@@ -41,10 +41,8 @@ class Discovery:
     @cached_property
     def managed(self) -> dict[str, dict]:
         """{address: attributes} of what the management state already holds."""
-        raw = workspaces.read_state(self.config, MANAGEMENT_STACK)
-        resources = json.loads(raw).get("resources", []) if raw else []
-        return {f"{r['type']}.{r['name']}": r["instances"][0]["attributes"]
-                for r in resources if r.get("mode") == "managed" and r.get("instances")}
+        return {r.address: r.instances[0] for r in managed_resources(
+            workspaces.read_state(self.config, MANAGEMENT_STACK)) if r.instances}
 
     def value(self, value):
         """A literal, or what a `${type.key.attribute}` reference will be: a literal of the
