@@ -41,15 +41,17 @@ def main(env: str) -> None:
         results = {}
         for name in TARGETS:
             with contextlib.redirect_stdout(quiet):
-                results[name] = dev_reset.reset(config, DEV_ACCOUNT, stacks_dir(),
-                                                auto_approve=True)
+                results[name] = dev_reset.reset(
+                    config, DEV_ACCOUNT, stacks_dir(), auto_approve=True
+                )
     finally:
         server.stop(config)
     print(f"\ndev-reset benchmark, environment '{env}' (emulator)")
     for name, result in results.items():
         total = sum(seconds for _, seconds in result.timings)
-        print(f"  {name:<18} {total:6.1f} s  (target {TARGETS[name]:.0f} s; "
-              f"{result.deleted} deleted)")
+        print(
+            f"  {name:<18} {total:6.1f} s  (target {TARGETS[name]:.0f} s; {result.deleted} deleted)"
+        )
         for title, seconds in result.timings:
             print(f"    {seconds:6.1f} s  {title}")
 

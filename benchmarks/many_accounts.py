@@ -27,8 +27,10 @@ def environment_with_members(directory: Path, count: int) -> Path:
     """environments/local.toml with `count` member accounts: its dev account and more."""
     text = LOCAL.read_text()
     after_dev = text.index("\n[", text.index(f"[accounts.{DEV_ACCOUNT}]\n") + 1) + 1
-    accounts = "".join(f'[accounts.{name}]\nemail = "aws-{name}@example.com"\n\n'
-                       for name in member_names(count)[1:])
+    accounts = "".join(
+        f'[accounts.{name}]\nemail = "aws-{name}@example.com"\n\n'
+        for name in member_names(count)[1:]
+    )
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"local-{count}-members.toml"
     path.write_text(text[:after_dev] + "\n" + accounts + text[after_dev:])
@@ -47,26 +49,51 @@ def synth_into(config: Config, out_dir: Path) -> Path:
 
 
 def validate_all(config: Config, stacks: Path, log_dir: Path, jobs: int) -> None:
-    in_parallel([Task(name, log_dir / f"validate-{name}.log",
-                      lambda name=name: Terraform(config, name, stacks,
-                                                  log=log_dir / f"validate-{name}.log",
-                                                  own_process_group=True).validate())
-                 for name in config.stack_names], jobs, show=False)
+    in_parallel(
+        [
+            Task(
+                name,
+                log_dir / f"validate-{name}.log",
+                lambda name=name: Terraform(
+                    config,
+                    name,
+                    stacks,
+                    log=log_dir / f"validate-{name}.log",
+                    own_process_group=True,
+                ).validate(),
+            )
+            for name in config.stack_names
+        ],
+        jobs,
+        show=False,
+    )
 
 
 def apply_management(config: Config, stacks: Path, log_dir: Path) -> None:
     bootstrap.bootstrap(config)
-    Terraform(config, MANAGEMENT_STACK, stacks, log=log_dir / "apply-management.log") \
-        .apply(auto_approve=True)
+    Terraform(config, MANAGEMENT_STACK, stacks, log=log_dir / "apply-management.log").apply(
+        auto_approve=True
+    )
 
 
 def plan_members(config: Config, stacks: Path, log_dir: Path, jobs: int) -> dict[str, object]:
     """Every member stack planned, `jobs` at a time; each log must show a plan."""
     members = [name for name in config.stack_names if name != MANAGEMENT_STACK]
     logs = {name: log_dir / f"plan-{name}.log" for name in members}
-    results = in_parallel([Task(name, logs[name], lambda name=name: Terraform(
-        config, name, stacks, log=logs[name], own_process_group=True).plan())
-        for name in members], jobs, show=False)
+    results = in_parallel(
+        [
+            Task(
+                name,
+                logs[name],
+                lambda name=name: Terraform(
+                    config, name, stacks, log=logs[name], own_process_group=True
+                ).plan(),
+            )
+            for name in members
+        ],
+        jobs,
+        show=False,
+    )
     for name, log in logs.items():
         if "Plan: " not in log.read_text() and "No changes." not in log.read_text():
             raise AssertionError(f"the plan of {name} shows no plan: {log}")
@@ -84,4 +111,3 @@ def scale_run(config: Config, work: Path, jobs: int | None = None) -> dict[str, 
         "bootstrap + apply management": timed(lambda: apply_management(config, stacks, logs)),
         "plan members": timed(lambda: plan_members(config, stacks, logs, jobs)),
     }
-

@@ -40,17 +40,22 @@ def main(env: str) -> None:
         from main import (
             build_app,  # the in-process path: jsii's Node runtime starts once
         )
+
         load = time.perf_counter() - began
         first = timed(lambda: build_app(config, Path(scratch) / "warm-1").synth())
         second = timed(lambda: build_app(config, Path(scratch) / "warm-2").synth())
         own_peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     print(f"\nsynth benchmark, environment '{env}'")
-    print(f"  cold synth (new process)        {cold:6.1f} s   peak RSS of the largest descendant {children_peak_mib:5.0f} MiB")
+    print(
+        f"  cold synth (new process)        {cold:6.1f} s   peak RSS of the largest descendant {children_peak_mib:5.0f} MiB"
+    )
     print(f"  cached synth (inputs unchanged) {cached:6.2f} s")
     print(f"  loading cdktf and the AWS bindings {load:4.1f} s")
     print(f"  in-process synth, first         {first:6.1f} s")
-    print(f"  in-process synth, second        {second:6.1f} s   peak RSS of this process  {own_peak_mib:6.0f} MiB")
+    print(
+        f"  in-process synth, second        {second:6.1f} s   peak RSS of this process  {own_peak_mib:6.0f} MiB"
+    )
 
 
 if __name__ == "__main__":

@@ -49,6 +49,8 @@ _PORTS = iter(range(int(_BASE_PORT), int(_BASE_PORT) + 100, 2)) if _BASE_PORT el
 
 def emulator_port() -> int:
     return next(_PORTS) if _PORTS else free_port()
+
+
 CONCURRENT_MEMBERS = 10
 SCALE_MEMBERS = 20
 
@@ -96,9 +98,14 @@ def fresh_clone():
 
 
 def make(clone: Path, *arguments: str, quiet: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(["make", "--no-print-directory", *arguments], cwd=clone, text=True,
-                          stdout=subprocess.PIPE if quiet else None, stderr=subprocess.STDOUT,
-                          check=True)
+    return subprocess.run(
+        ["make", "--no-print-directory", *arguments],
+        cwd=clone,
+        text=True,
+        stdout=subprocess.PIPE if quiet else None,
+        stderr=subprocess.STDOUT,
+        check=True,
+    )
 
 
 def demo_and_plan_figures() -> None:
@@ -114,8 +121,12 @@ def demo_and_plan_figures() -> None:
             walls.append(time.perf_counter() - began)
             if round_number < ROUNDS - 1:
                 stop()  # stopping twice is harmless; an idle emulator would add noise
-        report("make demo, fresh emulator and clone (s)",
-               f"{median(walls):.0f} ({rounds_note(walls)})", "<= 180", median(walls) <= 180)
+        report(
+            "make demo, fresh emulator and clone (s)",
+            f"{median(walls):.0f} ({rounds_note(walls)})",
+            "<= 180",
+            median(walls) <= 180,
+        )
         for title, seconds in step_timings(printed):
             print(f"      {seconds:6.1f}s  {title}")
         plan_ratio_figure(clone, port)
@@ -135,23 +146,41 @@ def step_timings(printed: str) -> list[tuple[str, float]]:
 def plan_ratio_figure(clone: Path, port: int) -> None:
     """`make plan STACK=dev` against a bare `terraform plan` in the same stack directory, with
     the environment the runner gives terraform, alternately."""
-    environment = json.loads(subprocess.run(
-        [str(clone / ".venv/bin/python"), "-c",
-         "import json; from foundation import config; from scripts import terraform; "
-         "print(json.dumps(terraform.cli_environment(config.load('local'))))"],
-        cwd=clone, env={**os.environ, "LOCAL_AWS_PORT": str(port)}, check=True,
-        capture_output=True, text=True).stdout)
+    environment = json.loads(
+        subprocess.run(
+            [
+                str(clone / ".venv/bin/python"),
+                "-c",
+                "import json; from foundation import config; from scripts import terraform; "
+                "print(json.dumps(terraform.cli_environment(config.load('local'))))",
+            ],
+            cwd=clone,
+            env={**os.environ, "LOCAL_AWS_PORT": str(port)},
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
     stack = clone / "cdktf.out" / "stacks" / "dev"
     bare_command = [shutil.which("terraform"), "plan", "-input=false", "-lock-timeout=30s"]
     bare, runner = [], []
     for _ in range(ROUNDS):
-        bare.append(timed(lambda: subprocess.run(bare_command, cwd=stack, env=environment,
-                                                 stdout=subprocess.DEVNULL, check=True)))
+        bare.append(
+            timed(
+                lambda: subprocess.run(
+                    bare_command, cwd=stack, env=environment, stdout=subprocess.DEVNULL, check=True
+                )
+            )
+        )
         runner.append(timed(lambda: make(clone, "plan", "STACK=dev", f"LOCAL_AWS_PORT={port}")))
     ratio = median(runner) / median(bare)
-    report("make plan STACK=dev / bare terraform plan", f"{ratio:.2f}x ({median(runner):.1f}s vs "
-           f"{median(bare):.1f}s; {rounds_note(runner)} vs {rounds_note(bare)})", "<= 1.15",
-           ratio <= 1.15)
+    report(
+        "make plan STACK=dev / bare terraform plan",
+        f"{ratio:.2f}x ({median(runner):.1f}s vs "
+        f"{median(bare):.1f}s; {rounds_note(runner)} vs {rounds_note(bare)})",
+        "<= 1.15",
+        ratio <= 1.15,
+    )
 
 
 # --- many member accounts ---------------------------------------------------------------------
@@ -170,8 +199,9 @@ def emulator_for(members: int, work: Path):
 
 def concurrent_members_figure(work: Path) -> None:
     jobs = default_jobs()
-    print(f"plan of {CONCURRENT_MEMBERS} member stacks, {jobs} at a time vs one at a time",
-          flush=True)
+    print(
+        f"plan of {CONCURRENT_MEMBERS} member stacks, {jobs} at a time vs one at a time", flush=True
+    )
     with emulator_for(CONCURRENT_MEMBERS, work) as config:
         stacks = synth_into(config, work / "cdktf.out")
         apply_management(config, stacks, work / "logs")
@@ -181,9 +211,12 @@ def concurrent_members_figure(work: Path) -> None:
             sequential.append(timed(lambda: plan_members(config, stacks, work / "logs", 1)))
             concurrent.append(timed(lambda: plan_members(config, stacks, work / "logs", jobs)))
     ratio = median(concurrent) / median(sequential)
-    report(f"plan of {CONCURRENT_MEMBERS} members, JOBS={jobs} / JOBS=1",
-           f"{ratio:.2f}x ({median(concurrent):.1f}s vs {median(sequential):.1f}s)", "<= 0.6",
-           ratio <= 0.6)
+    report(
+        f"plan of {CONCURRENT_MEMBERS} members, JOBS={jobs} / JOBS=1",
+        f"{ratio:.2f}x ({median(concurrent):.1f}s vs {median(sequential):.1f}s)",
+        "<= 0.6",
+        ratio <= 0.6,
+    )
 
 
 def scale_figure(work: Path) -> None:
@@ -192,8 +225,12 @@ def scale_figure(work: Path) -> None:
         seconds = scale_run(config, work)
     for step, value in seconds.items():
         report(f"scale, {SCALE_MEMBERS} members: {step} (s)", f"{value:.1f}")
-    report(f"scale, {SCALE_MEMBERS} members: all steps (s)", f"{sum(seconds.values()):.0f}",
-           "passes (make test-scale)", True)
+    report(
+        f"scale, {SCALE_MEMBERS} members: all steps (s)",
+        f"{sum(seconds.values()):.0f}",
+        "passes (make test-scale)",
+        True,
+    )
 
 
 # --- synth and the test tiers -----------------------------------------------------------------
@@ -204,8 +241,11 @@ def synth_figures() -> None:
     config = config_module.load("local")
     rounds = [cold_and_cached(config) for _ in range(ROUNDS)]
     cold, cached = [r[0] for r in rounds], [r[1] for r in rounds]
-    report("cold synth (s)", f"{median(cold):.1f} ({rounds_note(cold)})",
-           "= the bare import of the bindings (reported)")
+    report(
+        "cold synth (s)",
+        f"{median(cold):.1f} ({rounds_note(cold)})",
+        "= the bare import of the bindings (reported)",
+    )
     report("cached synth, inputs unchanged (s)", f"{median(cached):.2f}", "< 1", median(cached) < 1)
 
 
@@ -218,16 +258,24 @@ def suite_figures() -> None:
         if os.environ.get("BENCHMARK_SUITE") == "0":
             report(f"make {target} (s)", "not measured (BENCHMARK_SUITE=0)", f"<= {budget}")
             continue
-        declared = subprocess.run(["make", "-n", target], cwd=REPO_ROOT,
-                                  capture_output=True).returncode == 0
+        declared = (
+            subprocess.run(["make", "-n", target], cwd=REPO_ROOT, capture_output=True).returncode
+            == 0
+        )
         if not declared:
             report(f"make {target} (s)", "no such make target", f"<= {budget}")
             continue
-        seconds = timed(lambda: subprocess.run(["make", "--no-print-directory", target],
-                                               cwd=REPO_ROOT, stdout=subprocess.DEVNULL,
-                                               check=True))
-        report(f"make {target} (s)", f"{seconds:.0f} (one round)", f"<= {budget}",
-               seconds <= budget)
+        seconds = timed(
+            lambda: subprocess.run(
+                ["make", "--no-print-directory", target],
+                cwd=REPO_ROOT,
+                stdout=subprocess.DEVNULL,
+                check=True,
+            )
+        )
+        report(
+            f"make {target} (s)", f"{seconds:.0f} (one round)", f"<= {budget}", seconds <= budget
+        )
 
 
 def main() -> None:
@@ -241,8 +289,10 @@ def main() -> None:
     print("\nfigure" + " " * 50 + "measured / target")
     for figure in FIGURES:
         verdict = {True: "met", False: "MISSED", None: ""}[figure.met]
-        print(f"  {figure.name:<54} {figure.measured}\n  {'':<54} target {figure.target or '-'}"
-              f"  {verdict}")
+        print(
+            f"  {figure.name:<54} {figure.measured}\n  {'':<54} target {figure.target or '-'}"
+            f"  {verdict}"
+        )
 
 
 if __name__ == "__main__":

@@ -51,8 +51,10 @@ _TRAIL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$")
 
 # IAM CreateAccountAlias: no leading, trailing or doubled hyphen.
 _ACCOUNT_ALIAS = re.compile(r"^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$")
-ACCOUNT_ALIAS_EXPECTED = ("an IAM account alias: 3-63 lowercase letters, digits and hyphens, not "
-                          "starting or ending with a hyphen, no two hyphens in a row")
+ACCOUNT_ALIAS_EXPECTED = (
+    "an IAM account alias: 3-63 lowercase letters, digits and hyphens, not "
+    "starting or ending with a hyphen, no two hyphens in a row"
+)
 
 # The Account Management API's limits for an alternate contact (PutAlternateContact).
 _CONTACT_PHONE = re.compile(r"^[\s0-9()+-]+$")
@@ -61,8 +63,10 @@ _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 
 # A name or ARN the dev reset keeps: no whitespace or quotes, which would read as YAML syntax.
 _RESET_KEEP = re.compile(r"^[A-Za-z0-9+=,.@_/:#*-]{3,2048}$")
-RESET_KEEP_EXPECTED = ("a list of resource names or ARNs to keep, such as [\"my-notes-bucket\"] "
-                       "(each 3-2048 of letters, digits and +=,.@_/:#*-, each once)")
+RESET_KEEP_EXPECTED = (
+    'a list of resource names or ARNs to keep, such as ["my-notes-bucket"] '
+    "(each 3-2048 of letters, digits and +=,.@_/:#*-, each once)"
+)
 
 # AWS allows 10 notifications per budget; each threshold takes two (ACTUAL and FORECASTED).
 MAX_BUDGET_THRESHOLDS = 5
@@ -121,14 +125,24 @@ class _Validator:
             allowed = ", ".join(sorted(required | optional))
             self.problems.append(f"key '{prefix}{unknown}': unknown key (allowed here: {allowed})")
 
-    def string(self, table: dict, key: str, full_key: str, pattern: re.Pattern | None = None,
-               expected: str = "a string", default: str | None = None) -> str:
+    def string(
+        self,
+        table: dict,
+        key: str,
+        full_key: str,
+        pattern: re.Pattern | None = None,
+        expected: str = "a string",
+        default: str | None = None,
+    ) -> str:
         value = table.get(key, default)
         if value is None:
             return ""  # reported as missing by known_keys
         if not isinstance(value, str):
-            self.problem(full_key, expected if expected.startswith("a string") else
-                         f"a string ({expected})", value)
+            self.problem(
+                full_key,
+                expected if expected.startswith("a string") else f"a string ({expected})",
+                value,
+            )
             return ""
         if pattern is not None and not pattern.match(value):
             self.problem(full_key, expected, value)
@@ -137,8 +151,9 @@ class _Validator:
     def email(self, table: dict, key: str, full_key: str, max_length: int = 64) -> str:
         value = self.string(table, key, full_key, _EMAIL, "an email address like name@example.com")
         if len(value) > max_length:
-            self.problem(full_key, f"an email address of at most {max_length} characters (AWS "
-                         "limit)", value)
+            self.problem(
+                full_key, f"an email address of at most {max_length} characters (AWS limit)", value
+            )
         return value
 
     def bucket(self, table: dict, key: str, full_key: str) -> str:
@@ -157,20 +172,30 @@ class _Validator:
         if _is_ip_address(value):
             reasons.append("not formatted like an IP address")
         if value.startswith(("xn--", "sthree-")) or value.endswith(("-s3alias", "--ol-s3")):
-            reasons.append("none of the prefixes/suffixes S3 reserves (xn--, sthree-, -s3alias, --ol-s3)")
+            reasons.append(
+                "none of the prefixes/suffixes S3 reserves (xn--, sthree-, -s3alias, --ol-s3)"
+            )
         if reasons:
             self.problem(full_key, "a valid S3 bucket name: " + "; ".join(reasons), value)
         return value
 
     def config(self, raw: dict) -> Config:
-        self.known_keys(raw, "", {"region", "name_prefix", "management", "state", "admins",
-                                  "accounts", "trail"}, {"tags", "emulator", "guardrails",
-                                                         "budgets", "contacts"})
+        self.known_keys(
+            raw,
+            "",
+            {"region", "name_prefix", "management", "state", "admins", "accounts", "trail"},
+            {"tags", "emulator", "guardrails", "budgets", "contacts"},
+        )
         region = self.string(raw, "region", "region")
         if region and region not in _known_regions():
             self.problem("region", "an AWS region such as eu-west-1 or us-east-1", region)
-        name_prefix = self.string(raw, "name_prefix", "name_prefix", _NAME_PREFIX,
-                                  "2-20 lowercase letters, digits or hyphens, starting with a letter")
+        name_prefix = self.string(
+            raw,
+            "name_prefix",
+            "name_prefix",
+            _NAME_PREFIX,
+            "2-20 lowercase letters, digits or hyphens, starting with a letter",
+        )
 
         management = self.table(raw.get("management", {}), "management")
         self.known_keys(management, "management.", {"email"}, {"account_id"})
@@ -198,12 +223,23 @@ class _Validator:
 
         if self.problems:
             raise ConfigError(self.path, self.problems)
-        return Config(env_name=self.path.stem, source=self.path, region=region,
-                      name_prefix=name_prefix, management_email=management_email,
-                      state_bucket=state_bucket, admin_users=admin_users, accounts=accounts,
-                      trail=trail, tags=tags, emulator=emulator, guardrails=guardrails,
-                      budgets=budgets, contacts=contacts,
-                      management_account_id=management_account_id)
+        return Config(
+            env_name=self.path.stem,
+            source=self.path,
+            region=region,
+            name_prefix=name_prefix,
+            management_email=management_email,
+            state_bucket=state_bucket,
+            admin_users=admin_users,
+            accounts=accounts,
+            trail=trail,
+            tags=tags,
+            emulator=emulator,
+            guardrails=guardrails,
+            budgets=budgets,
+            contacts=contacts,
+            management_account_id=management_account_id,
+        )
 
     def management_account_id(self, management: dict, emulated: bool) -> str | None:
         """The pinned management account id: required for real AWS, where applying the
@@ -213,11 +249,20 @@ class _Validator:
             if not emulated:
                 self.problems.append(
                     f"key '{key}': missing (required for real AWS: the management account's "
-                    "12-digit id in quotes, such as \"123456789012\"; only an [emulator] "
-                    "environment may leave it out)")
+                    '12-digit id in quotes, such as "123456789012"; only an [emulator] '
+                    "environment may leave it out)"
+                )
             return None
-        return self.string(management, "account_id", key, _ACCOUNT_ID,
-                           "a 12-digit AWS account id in quotes, such as \"123456789012\"") or None
+        return (
+            self.string(
+                management,
+                "account_id",
+                key,
+                _ACCOUNT_ID,
+                'a 12-digit AWS account id in quotes, such as "123456789012"',
+            )
+            or None
+        )
 
     def admin_users(self, users: object) -> tuple[str, ...]:
         if users is None:
@@ -229,44 +274,79 @@ class _Validator:
             self.problem("admins.users", "at least one admin user name", users)
         for index, user in enumerate(users):
             if not isinstance(user, str) or not _IAM_NAME.match(user):
-                self.problem(f"admins.users[{index}]",
-                             "an IAM user name (1-64 of letters, digits and +=,.@_-)", user)
+                self.problem(
+                    f"admins.users[{index}]",
+                    "an IAM user name (1-64 of letters, digits and +=,.@_-)",
+                    user,
+                )
         return tuple(users)
 
-    def accounts(self, raw: object, organization_budget: float,
-                 name_prefix: str) -> tuple[MemberAccount, ...]:
+    def accounts(
+        self, raw: object, organization_budget: float, name_prefix: str
+    ) -> tuple[MemberAccount, ...]:
         table = self.table(raw, "accounts")
         if DEV_ACCOUNT not in table:
-            self.problems.append(f"key 'accounts.{DEV_ACCOUNT}': missing (the development "
-                                 "account is required)")
+            self.problems.append(
+                f"key 'accounts.{DEV_ACCOUNT}': missing (the development account is required)"
+            )
         accounts = []
         for name, entry in table.items():
             prefix = f"accounts.{name}"
             if not _ACCOUNT_NAME.match(name) or name == MANAGEMENT_STACK:
-                self.problem(prefix, "an account name of 1-20 lowercase letters, digits or hyphens, "
-                             f"starting with a letter, other than '{MANAGEMENT_STACK}'", name)
+                self.problem(
+                    prefix,
+                    "an account name of 1-20 lowercase letters, digits or hyphens, "
+                    f"starting with a letter, other than '{MANAGEMENT_STACK}'",
+                    name,
+                )
             entry = self.table(entry, prefix)
-            self.known_keys(entry, prefix + ".", {"email"},
-                            {"role_name", "monthly_budget_usd", "alias", "freeze_at_percent",
-                             "reset_default_vpc", "reset_keep"})
+            self.known_keys(
+                entry,
+                prefix + ".",
+                {"email"},
+                {
+                    "role_name",
+                    "monthly_budget_usd",
+                    "alias",
+                    "freeze_at_percent",
+                    "reset_default_vpc",
+                    "reset_keep",
+                },
+            )
             email = self.email(entry, "email", f"{prefix}.email")
-            role_name = self.string(entry, "role_name", f"{prefix}.role_name", _IAM_NAME,
-                                    "an IAM role name (1-64 of letters, digits and +=,.@_-)",
-                                    default=DEFAULT_ROLE_NAME)
-            budget = self.account_budget(entry, f"{prefix}.monthly_budget_usd",
-                                         organization_budget)
+            role_name = self.string(
+                entry,
+                "role_name",
+                f"{prefix}.role_name",
+                _IAM_NAME,
+                "an IAM role name (1-64 of letters, digits and +=,.@_-)",
+                default=DEFAULT_ROLE_NAME,
+            )
+            budget = self.account_budget(entry, f"{prefix}.monthly_budget_usd", organization_budget)
             alias = self.account_alias(entry, f"{prefix}.alias", name_prefix, name)
             freeze_at = self.bounded(
-                entry, "freeze_at_percent", f"{prefix}.freeze_at_percent",
-                DEFAULT_FREEZE_AT_PERCENT, MAX_THRESHOLD_PERCENT,
+                entry,
+                "freeze_at_percent",
+                f"{prefix}.freeze_at_percent",
+                DEFAULT_FREEZE_AT_PERCENT,
+                MAX_THRESHOLD_PERCENT,
                 f"a percentage of the account's monthly budget from 0 to {MAX_THRESHOLD_PERCENT} "
-                "(0 turns the kill switch off)")
-            accounts.append(MemberAccount(
-                name=name, email=email, role_name=role_name, monthly_budget_usd=budget,
-                alias=alias, freeze_at_percent=freeze_at,
-                reset_default_vpc=self.boolean(entry, "reset_default_vpc",
-                                               f"{prefix}.reset_default_vpc", False),
-                reset_keep=self.reset_keep(entry.get("reset_keep", []), f"{prefix}.reset_keep")))
+                "(0 turns the kill switch off)",
+            )
+            accounts.append(
+                MemberAccount(
+                    name=name,
+                    email=email,
+                    role_name=role_name,
+                    monthly_budget_usd=budget,
+                    alias=alias,
+                    freeze_at_percent=freeze_at,
+                    reset_default_vpc=self.boolean(
+                        entry, "reset_default_vpc", f"{prefix}.reset_default_vpc", False
+                    ),
+                    reset_keep=self.reset_keep(entry.get("reset_keep", []), f"{prefix}.reset_keep"),
+                )
+            )
         return tuple(accounts)
 
     def account_alias(self, entry: dict, full_key: str, name_prefix: str, name: str) -> str:
@@ -276,10 +356,17 @@ class _Validator:
             return self.string(entry, "alias", full_key, _ACCOUNT_ALIAS, ACCOUNT_ALIAS_EXPECTED)
         default = f"{name_prefix}-{name}"
         # An invalid name_prefix or account name is reported under its own key already.
-        if _NAME_PREFIX.match(name_prefix) and _ACCOUNT_NAME.match(name) \
-                and not _ACCOUNT_ALIAS.match(default):
-            self.problem(full_key, f"{ACCOUNT_ALIAS_EXPECTED}; the default "
-                         "'<name_prefix>-<account name>' is not one here, so set alias", default)
+        if (
+            _NAME_PREFIX.match(name_prefix)
+            and _ACCOUNT_NAME.match(name)
+            and not _ACCOUNT_ALIAS.match(default)
+        ):
+            self.problem(
+                full_key,
+                f"{ACCOUNT_ALIAS_EXPECTED}; the default "
+                "'<name_prefix>-<account name>' is not one here, so set alias",
+                default,
+            )
         return default
 
     def reset_keep(self, keep: object, full_key: str) -> tuple[str, ...]:
@@ -297,9 +384,13 @@ class _Validator:
         seen: dict[str, str] = {}
         for account in accounts:
             if account.alias in seen:
-                self.problem(f"accounts.{account.name}.alias", "an alias not already used by "
-                             f"'accounts.{seen[account.alias]}' (an account alias is unique "
-                             "across all of AWS)", account.alias)
+                self.problem(
+                    f"accounts.{account.name}.alias",
+                    "an alias not already used by "
+                    f"'accounts.{seen[account.alias]}' (an account alias is unique "
+                    "across all of AWS)",
+                    account.alias,
+                )
             seen.setdefault(account.alias, account.name)
 
     def unique_emails(self, management_email: str, accounts: tuple[MemberAccount, ...]) -> None:
@@ -307,19 +398,29 @@ class _Validator:
         for account in accounts:
             key = f"accounts.{account.name}.email"
             if account.email and account.email.lower() in seen:
-                self.problem(key, f"an email not already used by '{seen[account.email.lower()]}' "
-                             "(every AWS account needs its own)", account.email)
+                self.problem(
+                    key,
+                    f"an email not already used by '{seen[account.email.lower()]}' "
+                    "(every AWS account needs its own)",
+                    account.email,
+                )
             seen.setdefault(account.email.lower(), key)
 
     def trail(self, raw: object) -> Trail:
         table = self.table(raw, "trail")
         self.known_keys(table, "trail.", {"name", "bucket", "retention_days"}, set())
-        name = self.string(table, "name", "trail.name", _TRAIL_NAME,
-                           "a trail name of 3-128 letters, digits, '.', '_' or '-'")
+        name = self.string(
+            table,
+            "name",
+            "trail.name",
+            _TRAIL_NAME,
+            "a trail name of 3-128 letters, digits, '.', '_' or '-'",
+        )
         bucket = self.bucket(table, "bucket", "trail.bucket")
         retention = table.get("retention_days")  # None: reported as missing by known_keys
-        if retention is not None and (isinstance(retention, bool) or not isinstance(retention, int)
-                                      or retention <= 0):
+        if retention is not None and (
+            isinstance(retention, bool) or not isinstance(retention, int) or retention <= 0
+        ):
             self.problem("trail.retention_days", "a positive whole number of days", retention)
         return Trail(name=name, bucket=bucket, retention_days=retention)
 
@@ -340,48 +441,73 @@ class _Validator:
     def amount(self, table: dict, key: str, full_key: str, default: float) -> float:
         """A positive amount of US dollars, such as 20 or 12.5."""
         value = table.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or not math.isfinite(value) or value <= 0:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or value <= 0
+        ):
             self.problem(full_key, "a positive amount of US dollars, such as 20 or 12.5", value)
             return default
         return value
 
-    def bounded(self, table: dict, key: str, full_key: str, default: float, maximum: float,
-                expected: str) -> float:
+    def bounded(
+        self, table: dict, key: str, full_key: str, default: float, maximum: float, expected: str
+    ) -> float:
         """A number from 0 to `maximum`, where 0 switches a feature off."""
         value = table.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or not math.isfinite(value) or not 0 <= value <= maximum:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or not 0 <= value <= maximum
+        ):
             self.problem(full_key, expected, value)
             return default
         return value
 
     def guardrails(self, raw: object, region: str) -> Guardrails:
         table = self.table(raw, "guardrails")
-        switches = ("deny_leave_organization", "protect_audit_trail", "deny_member_root",
-                    "centralize_root_access", "ai_services_opt_out")
+        switches = (
+            "deny_leave_organization",
+            "protect_audit_trail",
+            "deny_member_root",
+            "centralize_root_access",
+            "ai_services_opt_out",
+        )
         self.known_keys(table, "guardrails.", set(), {*switches, "allowed_regions", "tag_policy"})
         values = {name: self.boolean(table, name, f"guardrails.{name}", True) for name in switches}
-        return Guardrails(**values, allowed_regions=self.allowed_regions(
-            table.get("allowed_regions", []), region),
-            tag_policy=self.boolean(table, "tag_policy", "guardrails.tag_policy", False))
+        return Guardrails(
+            **values,
+            allowed_regions=self.allowed_regions(table.get("allowed_regions", []), region),
+            tag_policy=self.boolean(table, "tag_policy", "guardrails.tag_policy", False),
+        )
 
     def allowed_regions(self, regions: object, home_region: str) -> tuple[str, ...]:
         key = "guardrails.allowed_regions"
         if not isinstance(regions, list):
-            self.problem(key, "a list of AWS regions such as [\"eu-west-1\", \"us-east-1\"] "
-                         "(an empty list allows every region)", regions)
+            self.problem(
+                key,
+                'a list of AWS regions such as ["eu-west-1", "us-east-1"] '
+                "(an empty list allows every region)",
+                regions,
+            )
             return ()
         known = _known_regions()
         for index, region in enumerate(regions):
             if not isinstance(region, str) or region not in known:
-                self.problem(f"{key}[{index}]", "an AWS region such as eu-west-1 or us-east-1",
-                             region)
+                self.problem(
+                    f"{key}[{index}]", "an AWS region such as eu-west-1 or us-east-1", region
+                )
             elif regions.index(region) != index:
                 self.problem(f"{key}[{index}]", "each region once", region)
         if regions and home_region in known and home_region not in regions:
-            self.problem(key, f"a list that includes the home region '{home_region}' (the "
-                         "trail, the state bucket and the member workspaces live there)", regions)
+            self.problem(
+                key,
+                f"a list that includes the home region '{home_region}' (the "
+                "trail, the state bucket and the member workspaces live there)",
+                regions,
+            )
         return tuple(r for r in regions if isinstance(r, str))
 
     def account_budget(self, entry: dict, full_key: str, organization_budget: float) -> float:
@@ -391,40 +517,69 @@ class _Validator:
             return min(DEFAULT_ACCOUNT_BUDGET_USD, organization_budget)  # never inf: a default
         budget = self.amount(entry, "monthly_budget_usd", full_key, DEFAULT_ACCOUNT_BUDGET_USD)
         if budget > organization_budget:
-            self.problem(full_key, "an amount no larger than budgets.organization_monthly_usd "
-                         f"({organization_budget:g})", budget)
+            self.problem(
+                full_key,
+                "an amount no larger than budgets.organization_monthly_usd "
+                f"({organization_budget:g})",
+                budget,
+            )
         return budget
 
     def budgets(self, raw: object) -> tuple[Budgets, float]:
         """The budgets, and the bound for member budgets (none while the total is invalid)."""
         table = self.table(raw, "budgets")
-        self.known_keys(table, "budgets.", set(),
-                        {"organization_monthly_usd", "thresholds_percent", "anomaly_alert_usd"})
+        self.known_keys(
+            table,
+            "budgets.",
+            set(),
+            {"organization_monthly_usd", "thresholds_percent", "anomaly_alert_usd"},
+        )
         problems_before = len(self.problems)
-        total = self.amount(table, "organization_monthly_usd", "budgets.organization_monthly_usd",
-                            DEFAULT_ORGANIZATION_BUDGET_USD)
+        total = self.amount(
+            table,
+            "organization_monthly_usd",
+            "budgets.organization_monthly_usd",
+            DEFAULT_ORGANIZATION_BUDGET_USD,
+        )
         bound = total if len(self.problems) == problems_before else math.inf
-        thresholds = self.thresholds(table.get("thresholds_percent",
-                                               list(DEFAULT_BUDGET_THRESHOLDS)))
-        anomaly = self.bounded(table, "anomaly_alert_usd", "budgets.anomaly_alert_usd",
-                               DEFAULT_ANOMALY_ALERT_USD, math.inf,
-                               "an amount of US dollars of 0 or more, such as 10 (0 turns "
-                               "Cost Anomaly Detection off)")
-        return Budgets(organization_monthly_usd=total, thresholds_percent=thresholds,
-                       anomaly_alert_usd=anomaly), bound
+        thresholds = self.thresholds(
+            table.get("thresholds_percent", list(DEFAULT_BUDGET_THRESHOLDS))
+        )
+        anomaly = self.bounded(
+            table,
+            "anomaly_alert_usd",
+            "budgets.anomaly_alert_usd",
+            DEFAULT_ANOMALY_ALERT_USD,
+            math.inf,
+            "an amount of US dollars of 0 or more, such as 10 (0 turns Cost Anomaly Detection off)",
+        )
+        return Budgets(
+            organization_monthly_usd=total, thresholds_percent=thresholds, anomaly_alert_usd=anomaly
+        ), bound
 
     def thresholds(self, thresholds: object) -> tuple[float, ...]:
         key = "budgets.thresholds_percent"
         if not isinstance(thresholds, list) or not 1 <= len(thresholds) <= MAX_BUDGET_THRESHOLDS:
-            self.problem(key, f"a list of 1 to {MAX_BUDGET_THRESHOLDS} percentages of the budget, "
-                         "such as [50, 80, 100] (AWS allows 10 notifications per budget: an "
-                         "actual and a forecasted one per threshold)", thresholds)
+            self.problem(
+                key,
+                f"a list of 1 to {MAX_BUDGET_THRESHOLDS} percentages of the budget, "
+                "such as [50, 80, 100] (AWS allows 10 notifications per budget: an "
+                "actual and a forecasted one per threshold)",
+                thresholds,
+            )
             return DEFAULT_BUDGET_THRESHOLDS
         for index, percent in enumerate(thresholds):
-            if isinstance(percent, bool) or not isinstance(percent, (int, float)) \
-                    or not math.isfinite(percent) or not 0 < percent <= MAX_THRESHOLD_PERCENT:
-                self.problem(f"{key}[{index}]",
-                             f"a percentage above 0 and at most {MAX_THRESHOLD_PERCENT}", percent)
+            if (
+                isinstance(percent, bool)
+                or not isinstance(percent, (int, float))
+                or not math.isfinite(percent)
+                or not 0 < percent <= MAX_THRESHOLD_PERCENT
+            ):
+                self.problem(
+                    f"{key}[{index}]",
+                    f"a percentage above 0 and at most {MAX_THRESHOLD_PERCENT}",
+                    percent,
+                )
             elif thresholds.index(percent) != index:
                 self.problem(f"{key}[{index}]", "each threshold once", percent)
         return tuple(thresholds)
@@ -433,25 +588,40 @@ class _Validator:
         table = self.table(raw, "contacts")
         self.known_keys(table, "contacts.", set(), set(CONTACT_TYPES))
         if not table.keys() & set(CONTACT_TYPES):
-            self.problem("contacts", "at least one of the tables " + ", ".join(
-                f"[contacts.{kind}]" for kind in CONTACT_TYPES) + " (or no [contacts] at all)",
-                table)
-        return Contacts(**{kind: self.contact(table[kind], f"contacts.{kind}")
-                           for kind in CONTACT_TYPES if kind in table})
+            self.problem(
+                "contacts",
+                "at least one of the tables "
+                + ", ".join(f"[contacts.{kind}]" for kind in CONTACT_TYPES)
+                + " (or no [contacts] at all)",
+                table,
+            )
+        return Contacts(
+            **{
+                kind: self.contact(table[kind], f"contacts.{kind}")
+                for kind in CONTACT_TYPES
+                if kind in table
+            }
+        )
 
     def contact(self, raw: object, prefix: str) -> Contact:
         entry = self.table(raw, prefix)
         self.known_keys(entry, prefix + ".", set(CONTACT_LIMITS), set())
-        values = {"name": self.string(entry, "name", f"{prefix}.name"),
-                  "title": self.string(entry, "title", f"{prefix}.title"),
-                  "email": self.email(entry, "email", f"{prefix}.email", CONTACT_LIMITS["email"]),
-                  "phone": self.string(entry, "phone", f"{prefix}.phone", _CONTACT_PHONE,
-                                       "a phone number of digits, spaces, +, -, ( and )")}
+        values = {
+            "name": self.string(entry, "name", f"{prefix}.name"),
+            "title": self.string(entry, "title", f"{prefix}.title"),
+            "email": self.email(entry, "email", f"{prefix}.email", CONTACT_LIMITS["email"]),
+            "phone": self.string(
+                entry,
+                "phone",
+                f"{prefix}.phone",
+                _CONTACT_PHONE,
+                "a phone number of digits, spaces, +, -, ( and )",
+            ),
+        }
         for key in ("name", "title", "phone"):
             limit = CONTACT_LIMITS[key]
             if isinstance(entry.get(key), str) and not 1 <= len(values[key]) <= limit:
-                self.problem(f"{prefix}.{key}", f"1 to {limit} characters (AWS limit)",
-                             values[key])
+                self.problem(f"{prefix}.{key}", f"1 to {limit} characters (AWS limit)", values[key])
         return Contact(**values)
 
     def emulator(self, raw: object) -> Emulator:
@@ -459,15 +629,21 @@ class _Validator:
         self.known_keys(table, "emulator.", {"endpoint_url"}, set())
         url = self.string(table, "endpoint_url", "emulator.endpoint_url")
         parts = urlsplit(url)
-        if url and (parts.scheme != "https" or parts.hostname not in
-                    ("127.0.0.1", "localhost", "::1")):
-            self.problem("emulator.endpoint_url",
-                         "an https URL on this machine, such as https://127.0.0.1:4566", url)
+        if url and (
+            parts.scheme != "https" or parts.hostname not in ("127.0.0.1", "localhost", "::1")
+        ):
+            self.problem(
+                "emulator.endpoint_url",
+                "an https URL on this machine, such as https://127.0.0.1:4566",
+                url,
+            )
         override = os.environ.get(EMULATOR_PORT_VARIABLE)
         if url and override:
             if not override.isdigit() or not 0 < int(override) < 65536:
-                self.problems.append(f"environment variable {EMULATOR_PORT_VARIABLE}: expected "
-                                     f"a port number, got {override!r}")
+                self.problems.append(
+                    f"environment variable {EMULATOR_PORT_VARIABLE}: expected "
+                    f"a port number, got {override!r}"
+                )
             else:
                 url = urlunsplit(parts._replace(netloc=f"{parts.hostname}:{override}"))
         return Emulator(endpoint_url=url)
@@ -485,7 +661,10 @@ def _is_ip_address(value: str) -> bool:
 def _known_regions() -> frozenset[str]:
     """The commercial AWS regions botocore knows, from its small partitions file: its endpoint
     data (what get_available_regions reads) costs ~0.5 s to load on every command."""
-    partitions = botocore.session.get_session().get_component("data_loader") \
+    partitions = (
+        botocore.session.get_session()
+        .get_component("data_loader")
         .load_data("partitions")["partitions"]
+    )
     regions = next(partition["regions"] for partition in partitions if partition["id"] == "aws")
     return frozenset(region for region in regions if region != "aws-global")

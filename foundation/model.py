@@ -105,8 +105,11 @@ class Contacts:
 
     def by_type(self) -> dict[str, Contact]:
         """The configured contacts by the Account Management API's type (BILLING, ...)."""
-        return {kind.upper(): contact for kind in CONTACT_TYPES
-                if (contact := getattr(self, kind)) is not None}
+        return {
+            kind.upper(): contact
+            for kind in CONTACT_TYPES
+            if (contact := getattr(self, kind)) is not None
+        }
 
 
 @dataclass(frozen=True)
@@ -170,5 +173,9 @@ class Config:
 
     def workspace_tags(self, workspace: str) -> dict[str, str]:
         """The tags every resource of `workspace` carries: the file's [tags] and ours."""
-        return {**dict(self.tags), TAG_MANAGED_BY: MANAGED_BY, TAG_WORKSPACE: workspace,
-                TAG_ENVIRONMENT: self.env_name}
+        return {
+            **dict(self.tags),
+            TAG_MANAGED_BY: MANAGED_BY,
+            TAG_WORKSPACE: workspace,
+            TAG_ENVIRONMENT: self.env_name,
+        }

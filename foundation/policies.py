@@ -13,10 +13,16 @@ from typing import Iterable
 VERSION = "2012-10-17"
 
 
-def statement(sid: str, effect: str = "Allow", *, actions: Iterable[str] | None = None,
-              not_actions: Iterable[str] | None = None,
-              resources: Iterable[str] | str | None = "*",
-              principal: dict | str | None = None, condition: dict | None = None) -> dict:
+def statement(
+    sid: str,
+    effect: str = "Allow",
+    *,
+    actions: Iterable[str] | None = None,
+    not_actions: Iterable[str] | None = None,
+    resources: Iterable[str] | str | None = "*",
+    principal: dict | str | None = None,
+    condition: dict | None = None,
+) -> dict:
     result: dict = {"Sid": sid, "Effect": effect}
     if principal is not None:
         result["Principal"] = principal
@@ -43,9 +49,14 @@ def to_json(policy: dict) -> str:
 
 
 def deny_insecure_transport(bucket_arn: str) -> dict:
-    return statement("DenyInsecureTransport", "Deny", actions=["s3:*"],
-                     resources=[bucket_arn, f"{bucket_arn}/*"], principal="*",
-                     condition={"Bool": {"aws:SecureTransport": "false"}})
+    return statement(
+        "DenyInsecureTransport",
+        "Deny",
+        actions=["s3:*"],
+        resources=[bucket_arn, f"{bucket_arn}/*"],
+        principal="*",
+        condition={"Bool": {"aws:SecureTransport": "false"}},
+    )
 
 
 _OWN_USER = "arn:aws:iam::*:user/$${aws:username}"
@@ -53,8 +64,13 @@ _OWN_USER = "arn:aws:iam::*:user/$${aws:username}"
 # their own password: AWS's example leaves iam:ChangePassword and iam:GetAccountPasswordPolicy
 # out of this list and advises against adding them (a stolen password alone could replace it).
 _ALLOWED_WITHOUT_MFA = [
-    "iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:GetMFADevice", "iam:GetUser",
-    "iam:ListMFADevices", "iam:ListVirtualMFADevices", "iam:ResyncMFADevice",
+    "iam:CreateVirtualMFADevice",
+    "iam:EnableMFADevice",
+    "iam:GetMFADevice",
+    "iam:GetUser",
+    "iam:ListMFADevices",
+    "iam:ListVirtualMFADevices",
+    "iam:ResyncMFADevice",
     "sts:GetSessionToken",
 ]
 
@@ -66,79 +82,144 @@ def force_mfa() -> dict:
     setting up an MFA device; the password can be changed only in a session with MFA. So a first
     password is given without "must reset at next sign-in" (see the README, "Real AWS")."""
     return document(
-        statement("AllowViewAccountInfo",
-                  actions=["iam:GetAccountPasswordPolicy", "iam:ListVirtualMFADevices"]),
-        statement("AllowManageOwnPasswords", actions=["iam:ChangePassword", "iam:GetUser"],
-                  resources=[_OWN_USER]),
-        statement("AllowManageOwnVirtualMFADevice", actions=["iam:CreateVirtualMFADevice"],
-                  resources=["arn:aws:iam::*:mfa/*"]),
-        statement("AllowManageOwnUserMFA",
-                  actions=["iam:DeactivateMFADevice", "iam:EnableMFADevice", "iam:GetMFADevice",
-                           "iam:ListMFADevices", "iam:ResyncMFADevice"],
-                  resources=[_OWN_USER]),
-        statement("DenyAllExceptListedIfNoMFA", "Deny", not_actions=_ALLOWED_WITHOUT_MFA,
-                  condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}),
+        statement(
+            "AllowViewAccountInfo",
+            actions=["iam:GetAccountPasswordPolicy", "iam:ListVirtualMFADevices"],
+        ),
+        statement(
+            "AllowManageOwnPasswords",
+            actions=["iam:ChangePassword", "iam:GetUser"],
+            resources=[_OWN_USER],
+        ),
+        statement(
+            "AllowManageOwnVirtualMFADevice",
+            actions=["iam:CreateVirtualMFADevice"],
+            resources=["arn:aws:iam::*:mfa/*"],
+        ),
+        statement(
+            "AllowManageOwnUserMFA",
+            actions=[
+                "iam:DeactivateMFADevice",
+                "iam:EnableMFADevice",
+                "iam:GetMFADevice",
+                "iam:ListMFADevices",
+                "iam:ResyncMFADevice",
+            ],
+            resources=[_OWN_USER],
+        ),
+        statement(
+            "DenyAllExceptListedIfNoMFA",
+            "Deny",
+            not_actions=_ALLOWED_WITHOUT_MFA,
+            condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+        ),
     )
 
 
 def assume_member_roles(role_arns: Iterable[str]) -> dict:
-    return document(statement(
-        "AssumeMemberAccountRolesWithMfa", actions=["sts:AssumeRole"], resources=list(role_arns),
-        condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}}))
+    return document(
+        statement(
+            "AssumeMemberAccountRolesWithMfa",
+            actions=["sts:AssumeRole"],
+            resources=list(role_arns),
+            condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+        )
+    )
 
 
-def cloudtrail_writes(bucket_arn: str, trail_arn: str, organization_id: str,
-                      management_account_id: str) -> list[dict]:
+def cloudtrail_writes(
+    bucket_arn: str, trail_arn: str, organization_id: str, management_account_id: str
+) -> list[dict]:
     """Statements letting the organization trail write the org's and the management account's
     log files (the bucket policy also needs the TLS deny)."""
     service = {"Service": "cloudtrail.amazonaws.com"}
     source = {"StringEquals": {"aws:SourceArn": trail_arn}}
-    written = {"StringEquals": {"aws:SourceArn": trail_arn,
-                                "s3:x-amz-acl": "bucket-owner-full-control"}}
+    written = {
+        "StringEquals": {"aws:SourceArn": trail_arn, "s3:x-amz-acl": "bucket-owner-full-control"}
+    }
     return [
-        statement("AWSCloudTrailAclCheck", actions=["s3:GetBucketAcl"], resources=[bucket_arn],
-                  principal=service, condition=source),
-        statement("AWSCloudTrailWriteManagementAccount", actions=["s3:PutObject"],
-                  resources=[f"{bucket_arn}/AWSLogs/{management_account_id}/*"],
-                  principal=service, condition=written),
-        statement("AWSCloudTrailWriteOrganization", actions=["s3:PutObject"],
-                  resources=[f"{bucket_arn}/AWSLogs/{organization_id}/*"],
-                  principal=service, condition=written),
+        statement(
+            "AWSCloudTrailAclCheck",
+            actions=["s3:GetBucketAcl"],
+            resources=[bucket_arn],
+            principal=service,
+            condition=source,
+        ),
+        statement(
+            "AWSCloudTrailWriteManagementAccount",
+            actions=["s3:PutObject"],
+            resources=[f"{bucket_arn}/AWSLogs/{management_account_id}/*"],
+            principal=service,
+            condition=written,
+        ),
+        statement(
+            "AWSCloudTrailWriteOrganization",
+            actions=["s3:PutObject"],
+            resources=[f"{bucket_arn}/AWSLogs/{organization_id}/*"],
+            principal=service,
+            condition=written,
+        ),
     ]
 
 
 def trust_service(service: str, *, source_account: str, source_arn_pattern: str) -> dict:
     """Trust policy of a role that an AWS service assumes, only on behalf of `source_account`'s
     resources matching `source_arn_pattern` (the confused-deputy guard AWS recommends)."""
-    return document(statement(
-        "TrustServiceForOwnResources", actions=["sts:AssumeRole"], resources=None,
-        principal={"Service": service},
-        condition={"StringEquals": {"aws:SourceAccount": source_account},
-                   "ArnLike": {"aws:SourceArn": source_arn_pattern}}))
+    return document(
+        statement(
+            "TrustServiceForOwnResources",
+            actions=["sts:AssumeRole"],
+            resources=None,
+            principal={"Service": service},
+            condition={
+                "StringEquals": {"aws:SourceAccount": source_account},
+                "ArnLike": {"aws:SourceArn": source_arn_pattern},
+            },
+        )
+    )
 
 
 # AWS's task policies for root sessions (sts:AssumeRoot); each allows one narrow task only.
 ROOT_TASK_POLICY_PREFIX = "arn:aws:iam::aws:policy/root-task/"
-ROOT_TASK_POLICIES = ("IAMAuditRootUserCredentials", "IAMCreateRootUserPassword",
-                      "IAMDeleteRootUserCredentials", "S3UnlockBucketPolicy",
-                      "SQSUnlockQueuePolicy")
+ROOT_TASK_POLICIES = (
+    "IAMAuditRootUserCredentials",
+    "IAMCreateRootUserPassword",
+    "IAMDeleteRootUserCredentials",
+    "S3UnlockBucketPolicy",
+    "SQSUnlockQueuePolicy",
+)
 
 
 def start_root_sessions(member_account_ids: Iterable[str]) -> dict:
     """sts:AssumeRoot into the member accounts' root users, and only with an AWS task policy."""
-    return document(statement(
-        "AssumeRootInMemberAccounts", actions=["sts:AssumeRoot"],
-        resources=[f"arn:aws:iam::{account_id}:root" for account_id in member_account_ids],
-        condition={"StringEquals": {"sts:TaskPolicyArn": [
-            ROOT_TASK_POLICY_PREFIX + name for name in ROOT_TASK_POLICIES]}}))
+    return document(
+        statement(
+            "AssumeRootInMemberAccounts",
+            actions=["sts:AssumeRoot"],
+            resources=[f"arn:aws:iam::{account_id}:root" for account_id in member_account_ids],
+            condition={
+                "StringEquals": {
+                    "sts:TaskPolicyArn": [
+                        ROOT_TASK_POLICY_PREFIX + name for name in ROOT_TASK_POLICIES
+                    ]
+                }
+            },
+        )
+    )
 
 
 def trust_account(account_id: str, *, require_mfa: bool = True) -> dict:
     """Trust policy letting principals of `account_id` assume a role, with MFA by default."""
     condition = {"Bool": {"aws:MultiFactorAuthPresent": "true"}} if require_mfa else None
-    return document(statement(
-        "TrustAccountPrincipals", actions=["sts:AssumeRole"], resources=None,
-        principal={"AWS": f"arn:aws:iam::{account_id}:root"}, condition=condition))
+    return document(
+        statement(
+            "TrustAccountPrincipals",
+            actions=["sts:AssumeRole"],
+            resources=None,
+            principal={"AWS": f"arn:aws:iam::{account_id}:root"},
+            condition=condition,
+        )
+    )
 
 
 # --- Service control policies ---------------------------------------------------------------------
@@ -152,26 +233,73 @@ NOT_A_ROOT_SESSION = {"Null": {"aws:AssumedRoot": "true"}}
 # Actions of global services (single endpoint, mostly in us-east-1) and account-wide reads that a
 # region deny must not block: AWS's documented region-deny example plus the billing consoles.
 GLOBAL_SERVICE_ACTIONS = (
-    "a4b:*", "access-analyzer:*", "account:*", "acm:*", "aws-marketplace-management:*",
-    "aws-marketplace:*", "aws-portal:*", "billing:*", "budgets:*", "ce:*", "chime:*",
-    "cloudfront:*", "config:*", "cur:*", "directconnect:*", "ec2:DescribeRegions",
-    "ec2:DescribeTransitGateways", "ec2:DescribeVpnGateways", "fms:*", "freetier:*",
-    "globalaccelerator:*", "health:*", "iam:*", "importexport:*", "invoicing:*", "kms:*",
-    "mobileanalytics:*", "networkmanager:*", "organizations:*", "payments:*", "pricing:*",
-    "route53-recovery-cluster:*", "route53-recovery-control-config:*",
-    "route53-recovery-readiness:*", "route53:*", "route53domains:*", "s3:GetAccountPublic*",
-    "s3:ListAllMyBuckets", "s3:ListMultiRegionAccessPoints", "s3:PutAccountPublic*", "shield:*",
-    "sts:*", "support:*", "tax:*", "trustedadvisor:*", "waf-regional:*", "waf:*", "wafv2:*",
+    "a4b:*",
+    "access-analyzer:*",
+    "account:*",
+    "acm:*",
+    "aws-marketplace-management:*",
+    "aws-marketplace:*",
+    "aws-portal:*",
+    "billing:*",
+    "budgets:*",
+    "ce:*",
+    "chime:*",
+    "cloudfront:*",
+    "config:*",
+    "cur:*",
+    "directconnect:*",
+    "ec2:DescribeRegions",
+    "ec2:DescribeTransitGateways",
+    "ec2:DescribeVpnGateways",
+    "fms:*",
+    "freetier:*",
+    "globalaccelerator:*",
+    "health:*",
+    "iam:*",
+    "importexport:*",
+    "invoicing:*",
+    "kms:*",
+    "mobileanalytics:*",
+    "networkmanager:*",
+    "organizations:*",
+    "payments:*",
+    "pricing:*",
+    "route53-recovery-cluster:*",
+    "route53-recovery-control-config:*",
+    "route53-recovery-readiness:*",
+    "route53:*",
+    "route53domains:*",
+    "s3:GetAccountPublic*",
+    "s3:ListAllMyBuckets",
+    "s3:ListMultiRegionAccessPoints",
+    "s3:PutAccountPublic*",
+    "shield:*",
+    "sts:*",
+    "support:*",
+    "tax:*",
+    "trustedadvisor:*",
+    "waf-regional:*",
+    "waf:*",
+    "wafv2:*",
     "wellarchitected:*",
 )
 TRAIL_TAMPERING_ACTIONS = (
-    "cloudtrail:DeleteTrail", "cloudtrail:PutEventSelectors", "cloudtrail:PutInsightSelectors",
-    "cloudtrail:StopLogging", "cloudtrail:UpdateTrail",
+    "cloudtrail:DeleteTrail",
+    "cloudtrail:PutEventSelectors",
+    "cloudtrail:PutInsightSelectors",
+    "cloudtrail:StopLogging",
+    "cloudtrail:UpdateTrail",
 )
 LOG_BUCKET_TAMPERING_ACTIONS = (
-    "s3:DeleteBucket", "s3:DeleteBucketPolicy", "s3:PutBucketAcl",
-    "s3:PutBucketObjectLockConfiguration", "s3:PutBucketOwnershipControls", "s3:PutBucketPolicy",
-    "s3:PutBucketPublicAccessBlock", "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration",
+    "s3:DeleteBucket",
+    "s3:DeleteBucketPolicy",
+    "s3:PutBucketAcl",
+    "s3:PutBucketObjectLockConfiguration",
+    "s3:PutBucketOwnershipControls",
+    "s3:PutBucketPolicy",
+    "s3:PutBucketPublicAccessBlock",
+    "s3:PutBucketVersioning",
+    "s3:PutEncryptionConfiguration",
     "s3:PutLifecycleConfiguration",
 )
 LOG_OBJECT_TAMPERING_ACTIONS = ("s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectAcl")
@@ -187,8 +315,10 @@ def refuse_oversized_scp(policy: dict | None, *, name: str, source: object, reme
     environment file) and the remedy when it exceeds the quota."""
     size = len(to_compact_json(policy)) if policy else 0
     if size > SCP_MAX_CHARACTERS:
-        raise ValueError(f"{source}: the {name} SCP would have {size} characters, more than the "
-                         f"{SCP_MAX_CHARACTERS} AWS allows: {remedy}")
+        raise ValueError(
+            f"{source}: the {name} SCP would have {size} characters, more than the "
+            f"{SCP_MAX_CHARACTERS} AWS allows: {remedy}"
+        )
     return size
 
 
@@ -199,33 +329,57 @@ def deny_leave_organization() -> dict:
 def protect_trail(trail_arn: str, log_bucket_arn: str) -> list[dict]:
     """No member principal may stop, change or delete the organization trail or its logs."""
     return [
-        statement("ProtectAuditTrail", "Deny", actions=TRAIL_TAMPERING_ACTIONS,
-                  resources=[trail_arn]),
-        statement("ProtectAuditLogBucket", "Deny", actions=LOG_BUCKET_TAMPERING_ACTIONS,
-                  resources=[log_bucket_arn]),
-        statement("ProtectAuditLogs", "Deny", actions=LOG_OBJECT_TAMPERING_ACTIONS,
-                  resources=[f"{log_bucket_arn}/*"]),
+        statement(
+            "ProtectAuditTrail", "Deny", actions=TRAIL_TAMPERING_ACTIONS, resources=[trail_arn]
+        ),
+        statement(
+            "ProtectAuditLogBucket",
+            "Deny",
+            actions=LOG_BUCKET_TAMPERING_ACTIONS,
+            resources=[log_bucket_arn],
+        ),
+        statement(
+            "ProtectAuditLogs",
+            "Deny",
+            actions=LOG_OBJECT_TAMPERING_ACTIONS,
+            resources=[f"{log_bucket_arn}/*"],
+        ),
     ]
 
 
 def deny_member_root() -> dict:
     """Nothing may be done as a member account's root user, except in a root session that the
     management account started with sts:AssumeRoot (centralized root access, AWS task policies)."""
-    return statement("DenyMemberRootUser", "Deny", actions=["*"],
-                     condition={"ArnLike": {"aws:PrincipalArn": ROOT_USER_ARN_PATTERN},
-                                **NOT_A_ROOT_SESSION})
+    return statement(
+        "DenyMemberRootUser",
+        "Deny",
+        actions=["*"],
+        condition={"ArnLike": {"aws:PrincipalArn": ROOT_USER_ARN_PATTERN}, **NOT_A_ROOT_SESSION},
+    )
 
 
 def deny_outside_regions(regions: Iterable[str]) -> dict:
     """AWS's region deny: regional actions only in `regions`; global services stay usable.
     Root sessions are exempt so a locked resource can still be unlocked wherever it is."""
-    return statement("DenyOutsideAllowedRegions", "Deny", not_actions=GLOBAL_SERVICE_ACTIONS,
-                     condition={"StringNotEquals": {"aws:RequestedRegion": sorted(regions)},
-                                **NOT_A_ROOT_SESSION})
+    return statement(
+        "DenyOutsideAllowedRegions",
+        "Deny",
+        not_actions=GLOBAL_SERVICE_ACTIONS,
+        condition={
+            "StringNotEquals": {"aws:RequestedRegion": sorted(regions)},
+            **NOT_A_ROOT_SESSION,
+        },
+    )
 
 
-def guardrails_scp(*, deny_leave: bool, deny_root: bool, allowed_regions: Iterable[str] = (),
-                   trail_arn: str | None = None, log_bucket_arn: str | None = None) -> dict | None:
+def guardrails_scp(
+    *,
+    deny_leave: bool,
+    deny_root: bool,
+    allowed_regions: Iterable[str] = (),
+    trail_arn: str | None = None,
+    log_bucket_arn: str | None = None,
+) -> dict | None:
     """The member accounts' SCP from the switched-on guardrails; None when none is on.
     The trail is protected when both ARNs are given; no regions means no region deny."""
     statements = []
@@ -252,16 +406,29 @@ def ai_services_opt_out() -> dict:
     """Every current and future AWS AI service ("default") opted out of storing and using the
     organization's content; no policy lower in the organization can opt back in, not even for
     one service (hence the lock on "services" itself, as in AWS's example)."""
-    return {"services": {**_NO_CHILD_OVERRIDE, "default": {
-        **_NO_CHILD_OVERRIDE, "opt_out_policy": {**_NO_CHILD_OVERRIDE, "@@assign": "optOut"}}}}
+    return {
+        "services": {
+            **_NO_CHILD_OVERRIDE,
+            "default": {
+                **_NO_CHILD_OVERRIDE,
+                "opt_out_policy": {**_NO_CHILD_OVERRIDE, "@@assign": "optOut"},
+            },
+        }
+    }
 
 
 def tag_policy(tags: dict[str, Iterable[str]]) -> dict:
     """A tag policy fixing each key's capitalization and its allowed values ({key: values}).
     Nothing is enforced ("enforced_for" is absent): non-compliant tags are only reported."""
-    return {"tags": {key.lower(): {"tag_key": {"@@assign": key},
-                                   "tag_value": {"@@assign": sorted(set(values))}}
-                     for key, values in sorted(tags.items())}}
+    return {
+        "tags": {
+            key.lower(): {
+                "tag_key": {"@@assign": key},
+                "tag_value": {"@@assign": sorted(set(values))},
+            }
+            for key, values in sorted(tags.items())
+        }
+    }
 
 
 # --- The cost kill switch -------------------------------------------------------------------------
@@ -273,51 +440,108 @@ def tag_policy(tags: dict[str, Iterable[str]]) -> dict:
 # Batch compute environments stay updatable: aws-nuke disables them before deleting.
 FREEZE_DENIED_ACTIONS: dict[str, tuple[str, ...]] = {
     "FreezeCompute": (
-        "ec2:RunInstances", "ec2:StartInstances", "ec2:CreateFleet", "ec2:RequestSpot*",
-        "ec2:Purchase*", "ec2:AllocateHosts", "ec2:CreateCapacityReservation*",
-        "ec2:CreateVolume", "autoscaling:CreateAutoScalingGroup",
-        "autoscaling:UpdateAutoScalingGroup", "autoscaling:SetDesiredCapacity",
-        "autoscaling:StartInstanceRefresh", "lightsail:Create*", "workspaces:CreateWorkspaces",
+        "ec2:RunInstances",
+        "ec2:StartInstances",
+        "ec2:CreateFleet",
+        "ec2:RequestSpot*",
+        "ec2:Purchase*",
+        "ec2:AllocateHosts",
+        "ec2:CreateCapacityReservation*",
+        "ec2:CreateVolume",
+        "autoscaling:CreateAutoScalingGroup",
+        "autoscaling:UpdateAutoScalingGroup",
+        "autoscaling:SetDesiredCapacity",
+        "autoscaling:StartInstanceRefresh",
+        "lightsail:Create*",
+        "workspaces:CreateWorkspaces",
     ),
     "FreezeNetworking": (
-        "ec2:CreateNatGateway", "ec2:AllocateAddress", "ec2:CreateVpcEndpoint",
-        "ec2:CreateTransitGateway*", "ec2:CreateVpnConnection", "ec2:CreateClientVpnEndpoint",
-        "elasticloadbalancing:CreateLoadBalancer", "globalaccelerator:CreateAccelerator",
-        "network-firewall:CreateFirewall", "transfer:CreateServer",
+        "ec2:CreateNatGateway",
+        "ec2:AllocateAddress",
+        "ec2:CreateVpcEndpoint",
+        "ec2:CreateTransitGateway*",
+        "ec2:CreateVpnConnection",
+        "ec2:CreateClientVpnEndpoint",
+        "elasticloadbalancing:CreateLoadBalancer",
+        "globalaccelerator:CreateAccelerator",
+        "network-firewall:CreateFirewall",
+        "transfer:CreateServer",
     ),
     "FreezeContainersAndFunctions": (
-        "ecs:CreateService", "ecs:UpdateService", "ecs:RunTask", "ecs:StartTask",
-        "eks:CreateCluster", "eks:CreateNodegroup", "eks:CreateFargateProfile",
-        "eks:UpdateNodegroupConfig", "batch:CreateComputeEnvironment", "batch:SubmitJob",
-        "lambda:CreateFunction*", "lambda:UpdateFunction*",
-        "lambda:PutProvisionedConcurrencyConfig", "apprunner:CreateService",
-        "apprunner:ResumeService", "elasticbeanstalk:CreateEnvironment",
+        "ecs:CreateService",
+        "ecs:UpdateService",
+        "ecs:RunTask",
+        "ecs:StartTask",
+        "eks:CreateCluster",
+        "eks:CreateNodegroup",
+        "eks:CreateFargateProfile",
+        "eks:UpdateNodegroupConfig",
+        "batch:CreateComputeEnvironment",
+        "batch:SubmitJob",
+        "lambda:CreateFunction*",
+        "lambda:UpdateFunction*",
+        "lambda:PutProvisionedConcurrencyConfig",
+        "apprunner:CreateService",
+        "apprunner:ResumeService",
+        "elasticbeanstalk:CreateEnvironment",
     ),
     "FreezeDatabasesAndAnalytics": (
-        "rds:CreateDBInstance*", "rds:CreateDBCluster", "rds:CreateGlobalCluster",
-        "rds:CreateDBProxy", "rds:CreateDBShardGroup", "rds:CreateBlueGreenDeployment",
-        "rds:RestoreDB*", "rds:StartDB*", "rds:Purchase*", "redshift:CreateCluster",
-        "redshift:RestoreFromClusterSnapshot", "redshift:ResumeCluster", "redshift:Purchase*",
-        "redshift-serverless:CreateWorkgroup", "elasticache:CreateCacheCluster",
-        "elasticache:CreateReplicationGroup", "elasticache:CreateServerlessCache",
-        "elasticache:Purchase*", "memorydb:CreateCluster", "es:CreateDomain",
-        "es:CreateElasticsearchDomain", "aoss:CreateCollection", "docdb-elastic:CreateCluster",
-        "dms:CreateReplicationInstance", "elasticmapreduce:RunJobFlow",
-        "emr-serverless:CreateApplication", "emr-serverless:StartApplication",
-        "glue:CreateDevEndpoint", "glue:CreateSession", "glue:StartJobRun", "kafka:CreateCluster*",
-        "kinesis:CreateStream", "fsx:CreateFileSystem*", "mq:CreateBroker",
+        "rds:CreateDBInstance*",
+        "rds:CreateDBCluster",
+        "rds:CreateGlobalCluster",
+        "rds:CreateDBProxy",
+        "rds:CreateDBShardGroup",
+        "rds:CreateBlueGreenDeployment",
+        "rds:RestoreDB*",
+        "rds:StartDB*",
+        "rds:Purchase*",
+        "redshift:CreateCluster",
+        "redshift:RestoreFromClusterSnapshot",
+        "redshift:ResumeCluster",
+        "redshift:Purchase*",
+        "redshift-serverless:CreateWorkgroup",
+        "elasticache:CreateCacheCluster",
+        "elasticache:CreateReplicationGroup",
+        "elasticache:CreateServerlessCache",
+        "elasticache:Purchase*",
+        "memorydb:CreateCluster",
+        "es:CreateDomain",
+        "es:CreateElasticsearchDomain",
+        "aoss:CreateCollection",
+        "docdb-elastic:CreateCluster",
+        "dms:CreateReplicationInstance",
+        "elasticmapreduce:RunJobFlow",
+        "emr-serverless:CreateApplication",
+        "emr-serverless:StartApplication",
+        "glue:CreateDevEndpoint",
+        "glue:CreateSession",
+        "glue:StartJobRun",
+        "kafka:CreateCluster*",
+        "kinesis:CreateStream",
+        "fsx:CreateFileSystem*",
+        "mq:CreateBroker",
     ),
     "FreezeMachineLearning": (
-        "sagemaker:CreateEndpoint*", "sagemaker:CreateNotebookInstance",
-        "sagemaker:StartNotebookInstance", "sagemaker:Create*Job", "sagemaker:CreateApp",
-        "sagemaker:CreateCluster", "sagemaker:CreateInferenceComponent",
-        "sagemaker:InvokeEndpoint*", "bedrock:Invoke*", "bedrock:Create*Job",
-        "bedrock:CreateProvisionedModelThroughput", "bedrock:RetrieveAndGenerate*",
+        "sagemaker:CreateEndpoint*",
+        "sagemaker:CreateNotebookInstance",
+        "sagemaker:StartNotebookInstance",
+        "sagemaker:Create*Job",
+        "sagemaker:CreateApp",
+        "sagemaker:CreateCluster",
+        "sagemaker:CreateInferenceComponent",
+        "sagemaker:InvokeEndpoint*",
+        "bedrock:Invoke*",
+        "bedrock:Create*Job",
+        "bedrock:CreateProvisionedModelThroughput",
+        "bedrock:RetrieveAndGenerate*",
         "kendra:CreateIndex",
     ),
     "FreezeCommitments": (
-        "savingsplans:CreateSavingsPlan", "aws-marketplace:Subscribe", "shield:CreateSubscription",
-        "route53domains:RegisterDomain", "cloudhsm:CreateHsm",
+        "savingsplans:CreateSavingsPlan",
+        "aws-marketplace:Subscribe",
+        "shield:CreateSubscription",
+        "route53domains:RegisterDomain",
+        "cloudhsm:CreateHsm",
     ),
 }
 
@@ -325,13 +549,20 @@ FREEZE_DENIED_ACTIONS: dict[str, tuple[str, ...]] = {
 def freeze_scp() -> dict:
     """The SCP a budget action (or `make dev-freeze`) attaches to a member account: nothing new
     that costs money, for everyone but root sessions (which stay exempt, as in the guardrails)."""
-    return document(*(statement(sid, "Deny", actions=actions, condition=NOT_A_ROOT_SESSION)
-                      for sid, actions in FREEZE_DENIED_ACTIONS.items()))
+    return document(
+        *(
+            statement(sid, "Deny", actions=actions, condition=NOT_A_ROOT_SESSION)
+            for sid, actions in FREEZE_DENIED_ACTIONS.items()
+        )
+    )
 
 
 def attach_and_detach(policy_arn: str, target_arn: str) -> dict:
     """What a budget action's execution role may do: attach and detach one SCP on one target."""
-    return document(statement(
-        "AttachAndDetachOnePolicyOnOneTarget",
-        actions=["organizations:AttachPolicy", "organizations:DetachPolicy"],
-        resources=[policy_arn, target_arn]))
+    return document(
+        statement(
+            "AttachAndDetachOnePolicyOnOneTarget",
+            actions=["organizations:AttachPolicy", "organizations:DetachPolicy"],
+            resources=[policy_arn, target_arn],
+        )
+    )

@@ -39,22 +39,40 @@ class AccountControls(Construct):
     `providers` holds one provider per region of `config.control_regions`;
     `management_account_id` is the account whose principals may assume the support role."""
 
-    def __init__(self, scope: Construct, id: str, *, config: Config,
-                 providers: dict[str, AwsProvider], management_account_id: str):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: Config,
+        providers: dict[str, AwsProvider],
+        management_account_id: str,
+    ):
         super().__init__(scope, id)
         # Covers every bucket of the account, also those experiments create later.
         self.public_access_block = S3AccountPublicAccessBlock(
-            self, "s3_public_access_block", block_public_acls=True, block_public_policy=True,
-            ignore_public_acls=True, restrict_public_buckets=True)
+            self,
+            "s3_public_access_block",
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+        )
         # New EBS volumes and snapshot copies are encrypted with the free AWS managed key.
         self.ebs_encryption = {
-            region: EbsEncryptionByDefault(self, f"ebs_encryption_{region.replace('-', '_')}",
-                                           enabled=True, provider=provider)
-            for region, provider in providers.items()}
+            region: EbsEncryptionByDefault(
+                self, f"ebs_encryption_{region.replace('-', '_')}", enabled=True, provider=provider
+            )
+            for region, provider in providers.items()
+        }
         self.support_role = IamRole(
-            self, "support_role", name=f"{config.name_prefix}-support",
+            self,
+            "support_role",
+            name=f"{config.name_prefix}-support",
             description="Opens and manages AWS Support cases; assumed from the management "
-                        "account with MFA",
-            assume_role_policy=policies.to_json(policies.trust_account(management_account_id)))
-        IamRolePolicyAttachment(self, "support_access", role=self.support_role.name,
-                                policy_arn=SUPPORT_POLICY)
+            "account with MFA",
+            assume_role_policy=policies.to_json(policies.trust_account(management_account_id)),
+        )
+        IamRolePolicyAttachment(
+            self, "support_access", role=self.support_role.name, policy_arn=SUPPORT_POLICY
+        )

@@ -19,20 +19,35 @@ from modules.account_controls import cis_password_policy
 class AccountHygiene(Construct):
     """Exposes `password_policy` and `access_analyzers` (by region)."""
 
-    def __init__(self, scope: Construct, id: str, *, config: Config,
-                 organization: OrganizationsOrganization, providers: dict[str, AwsProvider]):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: Config,
+        organization: OrganizationsOrganization,
+        providers: dict[str, AwsProvider],
+    ):
         super().__init__(scope, id)
         self.password_policy = cis_password_policy(self)
         # Needs trusted access for access-analyzer.amazonaws.com, which Organization enables.
         self.access_analyzers = {
             region: AccessanalyzerAnalyzer(
-                self, self._analyzer_id(config, region), provider=provider,
-                analyzer_name=f"{config.name_prefix}-organization", type="ORGANIZATION",
-                depends_on=[organization])
-            for region, provider in providers.items()}
+                self,
+                self._analyzer_id(config, region),
+                provider=provider,
+                analyzer_name=f"{config.name_prefix}-organization",
+                type="ORGANIZATION",
+                depends_on=[organization],
+            )
+            for region, provider in providers.items()
+        }
 
     @staticmethod
     def _analyzer_id(config: Config, region: str) -> str:
         """The home region's analyzer keeps the id it had before the other regions got one."""
-        return "access_analyzer" if region == config.region else \
-            f"access_analyzer_{region.replace('-', '_')}"
+        return (
+            "access_analyzer"
+            if region == config.region
+            else f"access_analyzer_{region.replace('-', '_')}"
+        )

@@ -26,12 +26,31 @@ class AlternateContacts(Construct):
             # The management account may not name itself: it calls without an account id.
             self.add(MANAGEMENT_STACK, kind, contact, account_id=None)
             for name, account in organization.accounts.items():
-                self.add(name, kind, contact, account_id=account.id,
-                         depends_on=[organization.organization])
+                self.add(
+                    name,
+                    kind,
+                    contact,
+                    account_id=account.id,
+                    depends_on=[organization.organization],
+                )
 
-    def add(self, account_name: str, kind: str, contact: Contact, *, account_id: str | None,
-            depends_on: list | None = None) -> None:
+    def add(
+        self,
+        account_name: str,
+        kind: str,
+        contact: Contact,
+        *,
+        account_id: str | None,
+        depends_on: list | None = None,
+    ) -> None:
         self.contacts.setdefault(account_name, {})[kind] = AccountAlternateContact(
-            self, f"{account_name}_{kind.lower()}", account_id=account_id,
-            alternate_contact_type=kind, name=contact.name, title=contact.title,
-            email_address=contact.email, phone_number=contact.phone, depends_on=depends_on)
+            self,
+            f"{account_name}_{kind.lower()}",
+            account_id=account_id,
+            alternate_contact_type=kind,
+            name=contact.name,
+            title=contact.title,
+            email_address=contact.email,
+            phone_number=contact.phone,
+            depends_on=depends_on,
+        )

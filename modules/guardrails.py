@@ -37,8 +37,16 @@ class Guardrails(Construct):
     `root_access` (None when centralized root access is off), and `ai_services_opt_out` and
     `tag_policy` (each None when switched off)."""
 
-    def __init__(self, scope: Construct, id: str, *, config: Config, organization: Organization,
-                 trail_arn: str, log_bucket_arn: str):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: Config,
+        organization: Organization,
+        trail_arn: str,
+        log_bucket_arn: str,
+    ):
         super().__init__(scope, id)
         settings = config.guardrails
         self.policy: OrganizationsPolicy | None = None
@@ -49,44 +57,83 @@ class Guardrails(Construct):
         if document is not None:
             check_scp_size(config)
             self.policy = OrganizationsPolicy(
-                self, "member_accounts_scp", name=f"{config.name_prefix}-guardrails",
+                self,
+                "member_accounts_scp",
+                name=f"{config.name_prefix}-guardrails",
                 type="SERVICE_CONTROL_POLICY",
                 description="Guardrails of every member account (see the README)",
                 content=policies.to_compact_json(document),
-                depends_on=[organization.organization])
+                depends_on=[organization.organization],
+            )
             for name, account in organization.accounts.items():
                 self.attachments[name] = OrganizationsPolicyAttachment(
-                    self, f"member_accounts_scp_{name}", policy_id=self.policy.id,
-                    target_id=account.id)
+                    self,
+                    f"member_accounts_scp_{name}",
+                    policy_id=self.policy.id,
+                    target_id=account.id,
+                )
 
         if settings.centralize_root_access:
             # Needs trusted access for iam.amazonaws.com, which Organization enables.
             self.root_access = IamOrganizationsFeatures(
-                self, "root_access", enabled_features=list(ROOT_ACCESS_FEATURES),
-                depends_on=[organization.organization])
+                self,
+                "root_access",
+                enabled_features=list(ROOT_ACCESS_FEATURES),
+                depends_on=[organization.organization],
+            )
 
-        self.ai_services_opt_out = self.root_policy(
-            organization, "ai_services_opt_out", f"{config.name_prefix}-ai-services-opt-out",
-            AI_OPT_OUT_POLICY_TYPE, policies.ai_services_opt_out(),
-            "Opts every account out of AI services using its content to improve them",
-        ) if settings.ai_services_opt_out else None
-        self.tag_policy = self.root_policy(
-            organization, "tag_policy", f"{config.name_prefix}-tags", TAG_POLICY_TYPE,
-            policies.tag_policy(foundation_tags(config)),
-            "The foundation's tag keys and values (reported, not enforced)",
-        ) if settings.tag_policy else None
+        self.ai_services_opt_out = (
+            self.root_policy(
+                organization,
+                "ai_services_opt_out",
+                f"{config.name_prefix}-ai-services-opt-out",
+                AI_OPT_OUT_POLICY_TYPE,
+                policies.ai_services_opt_out(),
+                "Opts every account out of AI services using its content to improve them",
+            )
+            if settings.ai_services_opt_out
+            else None
+        )
+        self.tag_policy = (
+            self.root_policy(
+                organization,
+                "tag_policy",
+                f"{config.name_prefix}-tags",
+                TAG_POLICY_TYPE,
+                policies.tag_policy(foundation_tags(config)),
+                "The foundation's tag keys and values (reported, not enforced)",
+            )
+            if settings.tag_policy
+            else None
+        )
 
-    def root_policy(self, organization: Organization, id: str, name: str, policy_type: str,
-                    content: dict, description: str) -> OrganizationsPolicy:
+    def root_policy(
+        self,
+        organization: Organization,
+        id: str,
+        name: str,
+        policy_type: str,
+        content: dict,
+        description: str,
+    ) -> OrganizationsPolicy:
         """A management policy attached to the organization root, so every account inherits
         it. Attaching needs the type enabled on the root, which Organization does; creating it
         needs the organization (AWSOrganizationsNotInUseException before it exists)."""
-        policy = OrganizationsPolicy(self, id, name=name, type=policy_type,
-                                     description=description,
-                                     content=policies.to_compact_json(content),
-                                     depends_on=[organization.organization])
-        OrganizationsPolicyAttachment(self, f"{id}_root", policy_id=policy.id,
-                                      target_id=organization.organization.roots.get(0).id)
+        policy = OrganizationsPolicy(
+            self,
+            id,
+            name=name,
+            type=policy_type,
+            description=description,
+            content=policies.to_compact_json(content),
+            depends_on=[organization.organization],
+        )
+        OrganizationsPolicyAttachment(
+            self,
+            f"{id}_root",
+            policy_id=policy.id,
+            target_id=organization.organization.roots.get(0).id,
+        )
         return policy
 
     @staticmethod
@@ -94,10 +141,12 @@ class Guardrails(Construct):
         settings = config.guardrails
         protect = settings.protect_audit_trail
         return policies.guardrails_scp(
-            deny_leave=settings.deny_leave_organization, deny_root=settings.deny_member_root,
+            deny_leave=settings.deny_leave_organization,
+            deny_root=settings.deny_member_root,
             allowed_regions=settings.allowed_regions,
             trail_arn=trail_arn if protect else None,
-            log_bucket_arn=log_bucket_arn if protect else None)
+            log_bucket_arn=log_bucket_arn if protect else None,
+        )
 
 
 def foundation_tags(config: Config) -> dict[str, list[str]]:
@@ -112,11 +161,16 @@ def foundation_tags(config: Config) -> dict[str, list[str]]:
 
 def check_scp_size(config: Config) -> int:
     """The SCP's size once Terraform filled in the real ARNs; refuses one AWS would reject."""
-    trail_arn = (f"arn:aws:cloudtrail:{config.region}:{_PLACEHOLDER_ACCOUNT_ID}:trail/"
-                 f"{config.trail.name}")
+    trail_arn = (
+        f"arn:aws:cloudtrail:{config.region}:{_PLACEHOLDER_ACCOUNT_ID}:trail/{config.trail.name}"
+    )
     document = Guardrails.scp(config, trail_arn, f"arn:aws:s3:::{config.trail.bucket}")
-    return policies.refuse_oversized_scp(document, name="guardrails", source=config.source,
-                                         remedy="list fewer guardrails.allowed_regions")
+    return policies.refuse_oversized_scp(
+        document,
+        name="guardrails",
+        source=config.source,
+        remedy="list fewer guardrails.allowed_regions",
+    )
 
 
 # --- Security scan exceptions --------------------------------------------------------------------
@@ -126,6 +180,7 @@ def check_scp_size(config: Config) -> int:
 # checkov's terraform_json runner does not read inline skips (bridgecrewio/checkov#4634), so
 # tests/test_security_scan.py applies these lines itself and flags any that no longer match a
 # failed check.
+
 
 @dataclass(frozen=True)
 class ScanException:
@@ -137,37 +192,64 @@ class ScanException:
 
 _NO_SECOND_COPY = "a learner's organization keeps one copy of its data: replication doubles cost"
 SCAN_EXCEPTIONS: tuple[ScanException, ...] = (
-    ScanException("aws_s3_bucket", "CKV_AWS_18",
-                  "no access-log bucket: CloudTrail already records who changed the bucket, and "
-                  "a log bucket per bucket would need its own logging"),
+    ScanException(
+        "aws_s3_bucket",
+        "CKV_AWS_18",
+        "no access-log bucket: CloudTrail already records who changed the bucket, and "
+        "a log bucket per bucket would need its own logging",
+    ),
     ScanException("aws_s3_bucket", "CKV_AWS_144", _NO_SECOND_COPY),
-    ScanException("aws_s3_bucket", "CKV_AWS_145",
-                  "SSE-S3 (AES256) encryption: a customer-managed KMS key costs a monthly fee "
-                  "and adds a key policy to keep right, for no gain in a one-person org"),
-    ScanException("aws_s3_bucket", "CKV2_AWS_62",
-                  "no consumer for S3 event notifications in this foundation"),
-    ScanException("aws_s3_bucket", "CKV2_AWS_61",
-                  "the member sandbox bucket has no lifecycle rule: `make dev-reset` empties it, "
-                  "and a lifecycle configuration costs every member apply 55 s",
-                  lambda resource: f"-{SANDBOX}-" in (resource.bucket_input or "")),
-    ScanException("aws_cloudtrail", "CKV_AWS_35",
-                  "logs are encrypted with SSE-S3 in the hardened bucket; a KMS key costs a "
-                  "monthly fee and must trust every member account"),
-    ScanException("aws_cloudtrail", "CKV_AWS_252",
-                  "no SNS topic: nobody subscribes to per-log-file delivery notices"),
-    ScanException("aws_cloudtrail", "CKV2_AWS_10",
-                  "no CloudWatch Logs copy: its ingestion is paid; the logs stay in S3"),
-    ScanException("aws_iam_user", "CKV_AWS_273",
-                  "IAM Identity Center is not part of this foundation: admins are IAM users "
-                  "with forced MFA and no managed password or access key"),
-    ScanException("aws_iam_group_policy_attachment", "CKV_AWS_274",
-                  "the Administrators group of a personal organization is meant to hold "
-                  "AdministratorAccess; its members must use MFA",
-                  lambda resource: resource.policy_arn_input
-                  == "arn:aws:iam::aws:policy/AdministratorAccess"),
-    ScanException("aws_iam_account_password_policy", "CKV_AWS_9",
-                  "no forced password expiry: CIS AWS Foundations 1.4+ and NIST SP 800-63B "
-                  "advise against periodic rotation; length, classes and reuse are enforced"),
+    ScanException(
+        "aws_s3_bucket",
+        "CKV_AWS_145",
+        "SSE-S3 (AES256) encryption: a customer-managed KMS key costs a monthly fee "
+        "and adds a key policy to keep right, for no gain in a one-person org",
+    ),
+    ScanException(
+        "aws_s3_bucket", "CKV2_AWS_62", "no consumer for S3 event notifications in this foundation"
+    ),
+    ScanException(
+        "aws_s3_bucket",
+        "CKV2_AWS_61",
+        "the member sandbox bucket has no lifecycle rule: `make dev-reset` empties it, "
+        "and a lifecycle configuration costs every member apply 55 s",
+        lambda resource: f"-{SANDBOX}-" in (resource.bucket_input or ""),
+    ),
+    ScanException(
+        "aws_cloudtrail",
+        "CKV_AWS_35",
+        "logs are encrypted with SSE-S3 in the hardened bucket; a KMS key costs a "
+        "monthly fee and must trust every member account",
+    ),
+    ScanException(
+        "aws_cloudtrail",
+        "CKV_AWS_252",
+        "no SNS topic: nobody subscribes to per-log-file delivery notices",
+    ),
+    ScanException(
+        "aws_cloudtrail",
+        "CKV2_AWS_10",
+        "no CloudWatch Logs copy: its ingestion is paid; the logs stay in S3",
+    ),
+    ScanException(
+        "aws_iam_user",
+        "CKV_AWS_273",
+        "IAM Identity Center is not part of this foundation: admins are IAM users "
+        "with forced MFA and no managed password or access key",
+    ),
+    ScanException(
+        "aws_iam_group_policy_attachment",
+        "CKV_AWS_274",
+        "the Administrators group of a personal organization is meant to hold "
+        "AdministratorAccess; its members must use MFA",
+        lambda resource: resource.policy_arn_input == "arn:aws:iam::aws:policy/AdministratorAccess",
+    ),
+    ScanException(
+        "aws_iam_account_password_policy",
+        "CKV_AWS_9",
+        "no forced password expiry: CIS AWS Foundations 1.4+ and NIST SP 800-63B "
+        "advise against periodic rotation; length, classes and reuse are enforced",
+    ),
 )
 
 
@@ -185,7 +267,10 @@ class ScanExceptions:
     def visit(self, node: IConstruct) -> None:
         if not isinstance(node, TerraformResource):
             return
-        skips = [skip_comment(e) for e in self.exceptions
-                 if e.resource_type == node.terraform_resource_type and e.applies(node)]
+        skips = [
+            skip_comment(e)
+            for e in self.exceptions
+            if e.resource_type == node.terraform_resource_type and e.applies(node)
+        ]
         if skips:
             node.add_override("//.checkov.skip", skips)

@@ -30,8 +30,10 @@ def trusted_services(config: Config) -> list[str]:
 
 def policy_types(config: Config) -> list[str]:
     """SCPs always; the management policy types whose guardrail is switched on."""
-    switched = {AI_OPT_OUT_POLICY_TYPE: config.guardrails.ai_services_opt_out,
-                TAG_POLICY_TYPE: config.guardrails.tag_policy}
+    switched = {
+        AI_OPT_OUT_POLICY_TYPE: config.guardrails.ai_services_opt_out,
+        TAG_POLICY_TYPE: config.guardrails.tag_policy,
+    }
     return ["SERVICE_CONTROL_POLICY", *(kind for kind, on in switched.items() if on)]
 
 
@@ -41,20 +43,29 @@ class Organization(Construct):
     def __init__(self, scope: Construct, id: str, *, config: Config):
         super().__init__(scope, id)
         self.organization = OrganizationsOrganization(
-            self, "organization", feature_set="ALL",
+            self,
+            "organization",
+            feature_set="ALL",
             aws_service_access_principals=trusted_services(config),
-            enabled_policy_types=policy_types(config))
+            enabled_policy_types=policy_types(config),
+        )
         self.accounts: dict[str, OrganizationsAccount] = {}
         self.role_arns: dict[str, str] = {}
         for member in config.accounts:
             account = OrganizationsAccount(
-                self, f"account_{member.name}", name=f"{config.name_prefix}-{member.name}",
-                email=member.email, role_name=member.role_name, close_on_deletion=False,
+                self,
+                f"account_{member.name}",
+                name=f"{config.name_prefix}-{member.name}",
+                email=member.email,
+                role_name=member.role_name,
+                close_on_deletion=False,
                 depends_on=[self.organization],
                 # AWS never returns role_name, so a diff on it would replace the account. The
                 # name is only set at creation: an adopted account keeps the name it has (renaming
                 # it would need the Account Management API's trusted access; the console does it).
-                lifecycle=TerraformResourceLifecycle(prevent_destroy=True,
-                                                     ignore_changes=["role_name", "name"]))
+                lifecycle=TerraformResourceLifecycle(
+                    prevent_destroy=True, ignore_changes=["role_name", "name"]
+                ),
+            )
             self.accounts[member.name] = account
             self.role_arns[member.name] = f"arn:aws:iam::{account.id}:role/{member.role_name}"

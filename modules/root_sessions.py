@@ -21,13 +21,27 @@ from foundation.model import Config
 class RootSessions(Construct):
     """Exposes `role`."""
 
-    def __init__(self, scope: Construct, id: str, *, config: Config, management_account_id: str,
-                 member_account_ids: list[str]):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: Config,
+        management_account_id: str,
+        member_account_ids: list[str],
+    ):
         super().__init__(scope, id)
         self.role = IamRole(
-            self, "role", name=root_sessions_role_name(config.name_prefix),
+            self,
+            "role",
+            name=root_sessions_role_name(config.name_prefix),
             description="Admins assume it with MFA to start root sessions in member accounts",
-            assume_role_policy=policies.to_json(policies.trust_account(management_account_id)))
-        IamRolePolicy(self, "assume_root", role=self.role.name,
-                      name="assume-root-in-member-accounts",
-                      policy=policies.to_json(policies.start_root_sessions(member_account_ids)))
+            assume_role_policy=policies.to_json(policies.trust_account(management_account_id)),
+        )
+        IamRolePolicy(
+            self,
+            "assume_root",
+            role=self.role.name,
+            name="assume-root-in-member-accounts",
+            policy=policies.to_json(policies.start_root_sessions(member_account_ids)),
+        )

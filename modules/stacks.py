@@ -31,30 +31,54 @@ class ManagementStack(TerraformStack):
         super().__init__(scope, MANAGEMENT_STACK)
         # Pinned: with another account's credentials terraform refuses before it changes anything.
         pinned = [config.management_account_id] if config.management_account_id else None
-        provider = aws_settings.aws_provider(self, config, MANAGEMENT_STACK,
-                                             allowed_account_ids=pinned)
-        providers = aws_settings.regional_providers(self, config, MANAGEMENT_STACK, provider,
-                                                    allowed_account_ids=pinned)
+        provider = aws_settings.aws_provider(
+            self, config, MANAGEMENT_STACK, allowed_account_ids=pinned
+        )
+        providers = aws_settings.regional_providers(
+            self, config, MANAGEMENT_STACK, provider, allowed_account_ids=pinned
+        )
         aws_settings.s3_backend(self, config, MANAGEMENT_STACK)
 
         org = Organization(self, "organization", config=config)
-        identity = Identity(self, "identity", config=config,
-                            member_role_arns=list(org.role_arns.values()))
-        audit = AuditTrail(self, "audit", config=config, organization_id=org.organization.id,
-                           depends_on=[org.organization])
-        guardrails = Guardrails(self, "guardrails", config=config, organization=org,
-                                trail_arn=audit.trail.arn,
-                                log_bucket_arn=audit.log_bucket.bucket.arn)
-        budgets = Budgets(self, "budgets", config=config,
-                          account_ids={name: account.id for name, account in org.accounts.items()})
-        kill_switch = KillSwitch(self, "kill_switch", config=config, organization=org,
-                                 budgets=budgets.accounts)
+        identity = Identity(
+            self, "identity", config=config, member_role_arns=list(org.role_arns.values())
+        )
+        audit = AuditTrail(
+            self,
+            "audit",
+            config=config,
+            organization_id=org.organization.id,
+            depends_on=[org.organization],
+        )
+        guardrails = Guardrails(
+            self,
+            "guardrails",
+            config=config,
+            organization=org,
+            trail_arn=audit.trail.arn,
+            log_bucket_arn=audit.log_bucket.bucket.arn,
+        )
+        budgets = Budgets(
+            self,
+            "budgets",
+            config=config,
+            account_ids={name: account.id for name, account in org.accounts.items()},
+        )
+        kill_switch = KillSwitch(
+            self, "kill_switch", config=config, organization=org, budgets=budgets.accounts
+        )
         if config.budgets.anomaly_alert_usd:
             CostAnomalyDetection(self, "cost_anomalies", config=config)
-        hygiene = AccountHygiene(self, "hygiene", config=config, organization=org.organization,
-                                 providers=providers)
-        controls = AccountControls(self, "controls", config=config, providers=providers,
-                                   management_account_id=org.organization.master_account_id)
+        hygiene = AccountHygiene(
+            self, "hygiene", config=config, organization=org.organization, providers=providers
+        )
+        controls = AccountControls(
+            self,
+            "controls",
+            config=config,
+            providers=providers,
+            management_account_id=org.organization.master_account_id,
+        )
         contacts = AlternateContacts(self, "contacts", config=config, organization=org)
         Aspects.of(self).add(ScanExceptions())
 
@@ -69,26 +93,33 @@ class ManagementStack(TerraformStack):
             contract.OUTPUT_CROSS_ACCOUNT_GROUP: identity.cross_account.name,
             contract.OUTPUT_BASELINE: {
                 **baseline_output(controls, hygiene.password_policy),
-                "access_analyzers": {region: analyzer.arn
-                                     for region, analyzer in hygiene.access_analyzers.items()},
+                "access_analyzers": {
+                    region: analyzer.arn for region, analyzer in hygiene.access_analyzers.items()
+                },
                 "alternate_contacts": {
                     name: [contact.alternate_contact_type for contact in by_type.values()]
-                    for name, by_type in contacts.contacts.items()},
+                    for name, by_type in contacts.contacts.items()
+                },
                 "ai_services_opt_out_policy": guardrails.ai_services_opt_out.id
-                if guardrails.ai_services_opt_out else "",
+                if guardrails.ai_services_opt_out
+                else "",
                 "tag_policy": guardrails.tag_policy.id if guardrails.tag_policy else "",
             },
             contract.OUTPUT_FREEZE_POLICY_ID: kill_switch.policy.id,
             contract.OUTPUT_ORGANIZATION_BUDGET: budgets.organization.name,
             contract.OUTPUT_ACCOUNT_BUDGETS: {name: b.name for name, b in budgets.accounts.items()},
-            contract.OUTPUT_FREEZE_ACTION_IDS: {name: a.action_id
-                                                for name, a in kill_switch.actions.items()},
+            contract.OUTPUT_FREEZE_ACTION_IDS: {
+                name: a.action_id for name, a in kill_switch.actions.items()
+            },
         }
         if config.guardrails.centralize_root_access:
             root_sessions = RootSessions(
-                self, "root_sessions", config=config,
+                self,
+                "root_sessions",
+                config=config,
                 management_account_id=org.organization.master_account_id,
-                member_account_ids=[account.id for account in org.accounts.values()])
+                member_account_ids=[account.id for account in org.accounts.values()],
+            )
             outputs[contract.OUTPUT_ROOT_SESSIONS_ROLE_ARN] = root_sessions.role.arn
         for name, value in outputs.items():
             TerraformOutput(self, name, value=value)
@@ -106,36 +137,58 @@ class MemberAccountStack(TerraformStack):
         management = aws_settings.remote_state(self, config, MANAGEMENT_STACK)
         account_id = Fn.lookup(management.get(contract.OUTPUT_MEMBER_ACCOUNT_IDS), account.name)
         role_arn = Fn.lookup(management.get(contract.OUTPUT_MEMBER_ROLE_ARNS), account.name)
-        provider = aws_settings.aws_provider(self, config, account.name,
-                                             assume_role_arn=role_arn,
-                                             allowed_account_ids=[account_id])
-        providers = aws_settings.regional_providers(self, config, account.name, provider,
-                                                    assume_role_arn=role_arn,
-                                                    allowed_account_ids=[account_id])
+        provider = aws_settings.aws_provider(
+            self, config, account.name, assume_role_arn=role_arn, allowed_account_ids=[account_id]
+        )
+        providers = aws_settings.regional_providers(
+            self,
+            config,
+            account.name,
+            provider,
+            assume_role_arn=role_arn,
+            allowed_account_ids=[account_id],
+        )
         aws_settings.s3_backend(self, config, account.name)
 
         baseline = MemberBaseline(
-            self, "baseline", config=config, account=account, providers=providers,
-            management_account_id=management.get_string(contract.OUTPUT_MANAGEMENT_ACCOUNT_ID))
+            self,
+            "baseline",
+            config=config,
+            account=account,
+            providers=providers,
+            management_account_id=management.get_string(contract.OUTPUT_MANAGEMENT_ACCOUNT_ID),
+        )
         Aspects.of(self).add(ScanExceptions())
         TerraformOutput(self, contract.OUTPUT_ACCOUNT_ID, value=account_id)
         TerraformOutput(self, contract.OUTPUT_SANDBOX_BUCKET, value=baseline.sandbox.bucket.id)
-        TerraformOutput(self, contract.OUTPUT_EXPERIMENTS_ROLE_ARN,
-                        value=baseline.experiments_role.arn)
-        TerraformOutput(self, contract.OUTPUT_BASELINE, value={
-            **baseline_output(baseline.controls, baseline.password_policy),
-            "account_alias": baseline.alias.account_alias})
+        TerraformOutput(
+            self, contract.OUTPUT_EXPERIMENTS_ROLE_ARN, value=baseline.experiments_role.arn
+        )
+        TerraformOutput(
+            self,
+            contract.OUTPUT_BASELINE,
+            value={
+                **baseline_output(baseline.controls, baseline.password_policy),
+                "account_alias": baseline.alias.account_alias,
+            },
+        )
 
 
 def baseline_output(controls: AccountControls, password_policy: IamAccountPasswordPolicy) -> dict:
     """The CIS controls every account holds, as Terraform read them back after the apply."""
     block = controls.public_access_block
     return {
-        "s3_public_access_blocked": Fn.alltrue([
-            block.block_public_acls, block.block_public_policy, block.ignore_public_acls,
-            block.restrict_public_buckets]),
+        "s3_public_access_blocked": Fn.alltrue(
+            [
+                block.block_public_acls,
+                block.block_public_policy,
+                block.ignore_public_acls,
+                block.restrict_public_buckets,
+            ]
+        ),
         "password_minimum_length": password_policy.minimum_password_length,
         "support_role": controls.support_role.arn,
-        "ebs_encryption_by_default": {region: resource.enabled
-                                      for region, resource in controls.ebs_encryption.items()},
+        "ebs_encryption_by_default": {
+            region: resource.enabled for region, resource in controls.ebs_encryption.items()
+        },
     }

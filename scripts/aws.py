@@ -31,8 +31,13 @@ from foundation.paths import EMULATOR_CA_BUNDLE
 ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 # Variables that would carry a user's real identity into a process talking to the emulator.
-_REAL_IDENTITY_VARIABLES = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-                            "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE")
+_REAL_IDENTITY_VARIABLES = (
+    "AWS_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+)
 
 
 # Every way a botocore call can fail: ResponseParserError (an answer that is no AWS error, such
@@ -50,21 +55,28 @@ def explain(error: Exception) -> str:
         return textwrap.shorten(f"{error.operation_name} answered {code}: {text}", 200)
     if isinstance(error, ResponseParserError):
         status = re.search(r"\b([45]\d\d)\b", str(error))
-        return ("the endpoint answered something that is not an AWS response"
-                + (f" (HTTP {status.group(1)})" if status else ""))
+        return "the endpoint answered something that is not an AWS response" + (
+            f" (HTTP {status.group(1)})" if status else ""
+        )
     return textwrap.shorten(str(error) or type(error).__name__, 200)
 
 
 def next_step(config: Config, error: Exception) -> str:
     """The command that most likely fixes `error`, as a sentence."""
     if isinstance(error, EndpointConnectionError) and config.emulator:
-        return (f"Is the emulator running? Start it with `make local-up ENV={config.env_name}` "
-                f"(LOCAL_AWS_PORT={config.emulator.port}).")
+        return (
+            f"Is the emulator running? Start it with `make local-up ENV={config.env_name}` "
+            f"(LOCAL_AWS_PORT={config.emulator.port})."
+        )
     if isinstance(error, (NoCredentialsError, PartialCredentialsError)) or (
-            isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in
-            ("InvalidClientTokenId", "ExpiredToken", "SignatureDoesNotMatch")):
-        return ("Set credentials for the management account: AWS_PROFILE=<profile> (see `make "
-                f"profiles ENV={config.env_name}`) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.")
+        isinstance(error, ClientError)
+        and error.response.get("Error", {}).get("Code")
+        in ("InvalidClientTokenId", "ExpiredToken", "SignatureDoesNotMatch")
+    ):
+        return (
+            "Set credentials for the management account: AWS_PROFILE=<profile> (see `make "
+            f"profiles ENV={config.env_name}`) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY."
+        )
     if isinstance(error, EndpointConnectionError):
         return "Check the network connection to AWS, then run this again."
     return "Run this again; if it keeps failing, the line above says what AWS refused."
@@ -110,30 +122,42 @@ def new_session(**arguments) -> boto3.Session:
 def session(config: Config) -> boto3.Session:
     """A session with the management account's credentials (fake ones for the emulator)."""
     if config.emulator:
-        return new_session(aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-                           aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-                           region_name=config.region)
+        return new_session(
+            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            region_name=config.region,
+        )
     return new_session(region_name=config.region)
 
 
-def client(config: Config, service: str, boto_session: boto3.Session | None = None, *,
-           region: str | None = None):
+def client(
+    config: Config,
+    service: str,
+    boto_session: boto3.Session | None = None,
+    *,
+    region: str | None = None,
+):
     """A client for `service` (in `region`, by default the session's); pointed at the emulator in
     an emulator environment."""
     boto_session = boto_session or session(config)
     if config.emulator:
         # S3 Control always calls https://<account id>.<endpoint host>: that goes by the tunnel.
         proxies = {"https": config.emulator.tunnel_url} if service == "s3control" else None
-        return boto_session.client(service, region_name=region,
-                                   endpoint_url=config.emulator.endpoint_url,
-                                   verify=str(EMULATOR_CA_BUNDLE), config=BotoConfig(s3={"addressing_style": "path"},
-                                                     retries={"max_attempts": 2},
-                                                     proxies=proxies))
+        return boto_session.client(
+            service,
+            region_name=region,
+            endpoint_url=config.emulator.endpoint_url,
+            verify=str(EMULATOR_CA_BUNDLE),
+            config=BotoConfig(
+                s3={"addressing_style": "path"}, retries={"max_attempts": 2}, proxies=proxies
+            ),
+        )
     return boto_session.client(service, region_name=region)
 
 
-def s3_client_of_owner(config: Config, owner_account_id: str,
-                       boto_session: boto3.Session | None = None):
+def s3_client_of_owner(
+    config: Config, owner_account_id: str, boto_session: boto3.Session | None = None
+):
     """An S3 client whose every request that takes ExpectedBucketOwner carries
     `owner_account_id`: S3 then answers 403 for a bucket of another account instead of acting on
     it (CreateBucket takes no such parameter)."""
@@ -177,8 +201,7 @@ def account_id(config: Config, boto_session: boto3.Session | None = None) -> str
     return client(config, "sts", boto_session).get_caller_identity()["Account"]
 
 
-def caller_account_or_none(config: Config,
-                           boto_session: boto3.Session | None = None) -> str | None:
+def caller_account_or_none(config: Config, boto_session: boto3.Session | None = None) -> str | None:
     """The account these credentials land in, or None when STS cannot be asked."""
     try:
         return account_id(config, boto_session)
@@ -186,27 +209,44 @@ def caller_account_or_none(config: Config,
         return None
 
 
-def session_from_credentials(config: Config, credentials: dict,
-                             region: str | None = None) -> boto3.Session:
+def session_from_credentials(
+    config: Config, credentials: dict, region: str | None = None
+) -> boto3.Session:
     """A session from the temporary credentials STS hands out (AssumeRole, AssumeRoot), in the
     environment's region unless `region` is given."""
-    return new_session(aws_access_key_id=credentials["AccessKeyId"],
-                       aws_secret_access_key=credentials["SecretAccessKey"],
-                       aws_session_token=credentials["SessionToken"],
-                       region_name=region or config.region)
+    return new_session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=region or config.region,
+    )
 
 
-def assume_role(config: Config, role_arn: str, session_name: str,
-                boto_session: boto3.Session | None = None,
-                region: str | None = None) -> boto3.Session:
+def assume_role(
+    config: Config,
+    role_arn: str,
+    session_name: str,
+    boto_session: boto3.Session | None = None,
+    region: str | None = None,
+) -> boto3.Session:
     """A session in another account, from the management credentials (or `boto_session`'s)."""
-    return session_from_credentials(config, client(config, "sts", boto_session).assume_role(
-        RoleArn=role_arn, RoleSessionName=session_name)["Credentials"], region)
+    return session_from_credentials(
+        config,
+        client(config, "sts", boto_session).assume_role(
+            RoleArn=role_arn, RoleSessionName=session_name
+        )["Credentials"],
+        region,
+    )
 
 
-def assume_root(config: Config, account_id: str, task_policy_arn: str,
-                boto_session: boto3.Session | None = None) -> boto3.Session:
+def assume_root(
+    config: Config, account_id: str, task_policy_arn: str, boto_session: boto3.Session | None = None
+) -> boto3.Session:
     """A root session in a member account (sts:AssumeRoot from the management account), allowed
     only what the AWS task policy allows, for at most 15 minutes."""
-    return session_from_credentials(config, client(config, "sts", boto_session).assume_root(
-        TargetPrincipal=account_id, TaskPolicyArn={"arn": task_policy_arn})["Credentials"])
+    return session_from_credentials(
+        config,
+        client(config, "sts", boto_session).assume_root(
+            TargetPrincipal=account_id, TaskPolicyArn={"arn": task_policy_arn}
+        )["Credentials"],
+    )

@@ -23,8 +23,9 @@ def all_commands() -> dict[str, Command]:
     """Every command of every module in scripts/commands/, by name."""
     found: dict[str, Command] = {}
     for module in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        for command in getattr(importlib.import_module(f"{commands.__name__}.{module.name}"),
-                               "COMMANDS", ()):
+        for command in getattr(
+            importlib.import_module(f"{commands.__name__}.{module.name}"), "COMMANDS", ()
+        ):
             found[command.name] = command
     return found
 
@@ -35,8 +36,11 @@ def parser(declared: dict[str, Command] | None = None) -> argparse.ArgumentParse
     for name, command in (declared or all_commands()).items():
         sub = subcommands.add_parser(name, help=command.help, description=command.help)
         if command.needs_environment:
-            sub.add_argument("--env", default="local",
-                             help="environment name under environments/ (default: local)")
+            sub.add_argument(
+                "--env",
+                default="local",
+                help="environment name under environments/ (default: local)",
+            )
         for flag in command.flags:
             sub.add_argument(*flag.flags, **flag.options)
     return root
@@ -58,12 +62,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except aws.ERRORS as error:
         hint = aws.next_step(config, error) if config else ""
-        print(f"error: an AWS call failed: {aws.explain(error)}. {hint}".rstrip(),
-              file=sys.stderr)
+        print(f"error: an AWS call failed: {aws.explain(error)}. {hint}".rstrip(), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("\ninterrupted: terraform stopped after writing its state and releasing the "
-              "lock; run the same command again to finish", file=sys.stderr)
+        print(
+            "\ninterrupted: terraform stopped after writing its state and releasing the "
+            "lock; run the same command again to finish",
+            file=sys.stderr,
+        )
         return 130
     return 0
 

@@ -51,9 +51,16 @@ class Aborted(UserError):
     """The person did not confirm; nothing was changed."""
 
 
-def confirm(question: str, expected: str, *, auto_approve: bool, skipped: str,
-            asked: str = "the account id", also: str | None = None,
-            unchanged: str = "nothing was changed") -> None:
+def confirm(
+    question: str,
+    expected: str,
+    *,
+    auto_approve: bool,
+    skipped: str,
+    asked: str = "the account id",
+    also: str | None = None,
+    unchanged: str = "nothing was changed",
+) -> None:
     """The one confirmation prompt: the person types `expected` (or `also`), which the prompt
     calls `asked`, after `question`; anything else aborts saying `unchanged`. With
     `auto_approve` (--yes / AUTO_APPROVE=1) `skipped` is said instead of asking."""
@@ -66,5 +73,7 @@ def confirm(question: str, expected: str, *, auto_approve: bool, skipped: str,
         answer = ""
     if answer not in (expected, also):
         alternative = f" (or {also})" if also else ""
-        raise Aborted(f"Confirmation did not match {expected}{alternative}; {unchanged}. Type "
-                      f"{asked} exactly, or pass --yes (AUTO_APPROVE=1) in CI.")
+        raise Aborted(
+            f"Confirmation did not match {expected}{alternative}; {unchanged}. Type "
+            f"{asked} exactly, or pass --yes (AUTO_APPROVE=1) in CI."
+        )

@@ -44,10 +44,15 @@ def managed_resources(raw_state: bytes | None) -> list[StateResource]:
     """The managed resources a raw state object holds (none for a state never written)."""
     if raw_state is None:
         return []
-    return [StateResource(
-        f"{r['module'] + '.' if r.get('module') else ''}{r['type']}.{r['name']}", r["type"],
-        tuple(instance["attributes"] for instance in r.get("instances", [])))
-        for r in json.loads(raw_state).get("resources", []) if r.get("mode") == "managed"]
+    return [
+        StateResource(
+            f"{r['module'] + '.' if r.get('module') else ''}{r['type']}.{r['name']}",
+            r["type"],
+            tuple(instance["attributes"] for instance in r.get("instances", [])),
+        )
+        for r in json.loads(raw_state).get("resources", [])
+        if r.get("mode") == "managed"
+    ]
 
 
 class ManagementStateWatch:
@@ -62,8 +67,10 @@ class ManagementStateWatch:
         """None while the state object is as it was; else what changed, `during` what."""
         if read_state(self.config, MANAGEMENT_STACK) == self.before:
             return None
-        return (f"the management state object s3://{self.config.state_bucket}/"
-                f"{self.config.state_key(MANAGEMENT_STACK)} changed during {during}")
+        return (
+            f"the management state object s3://{self.config.state_bucket}/"
+            f"{self.config.state_key(MANAGEMENT_STACK)} changed during {during}"
+        )
 
     def checked(self, during: str) -> str | None:
         """`problem(during)`, with the passed check said as a guard check is."""
@@ -89,7 +96,8 @@ def member_account(config: Config, account_name: str) -> tuple[str, str]:
         raise UserError(
             f"The management workspace has not created the '{account_name}' account yet, so its "
             f"workspace cannot be planned: run `make apply ENV={config.env_name} "
-            f"STACK={MANAGEMENT_STACK}` first.")
+            f"STACK={MANAGEMENT_STACK}` first."
+        )
     return account_id, role_arn
 
 

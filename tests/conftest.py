@@ -35,8 +35,11 @@ EMULATOR_FIXTURES = {"emulator", "foundation", "own_emulator"}
 
 
 def pytest_addoption(parser):
-    parser.addoption("--snapshot-update", action="store_true",
-                     help="rewrite tests/snapshots/ from the current synth (review the diff)")
+    parser.addoption(
+        "--snapshot-update",
+        action="store_true",
+        help="rewrite tests/snapshots/ from the current synth (review the diff)",
+    )
 
 
 def pytest_collection_modifyitems(items):
@@ -203,18 +206,29 @@ def moto_organization(mocked_example, example_config) -> dict[str, str]:
     organizations = mocked_example("organizations")
     organizations.create_organization(FeatureSet="ALL")
     organizations.enable_aws_service_access(ServicePrincipal="iam.amazonaws.com")
-    ids = {account.name: organizations.create_account(
-               AccountName=account.name, Email=account.email)["CreateAccountStatus"]["AccountId"]
-           for account in example_config.accounts}
-    outputs = {OUTPUT_MEMBER_ACCOUNT_IDS: ids,
-               OUTPUT_MEMBER_ROLE_ARNS: {name: f"arn:aws:iam::{account_id}:role/{DEFAULT_ROLE_NAME}"
-                                         for name, account_id in ids.items()}}
+    ids = {
+        account.name: organizations.create_account(AccountName=account.name, Email=account.email)[
+            "CreateAccountStatus"
+        ]["AccountId"]
+        for account in example_config.accounts
+    }
+    outputs = {
+        OUTPUT_MEMBER_ACCOUNT_IDS: ids,
+        OUTPUT_MEMBER_ROLE_ARNS: {
+            name: f"arn:aws:iam::{account_id}:role/{DEFAULT_ROLE_NAME}"
+            for name, account_id in ids.items()
+        },
+    }
     s3 = mocked_example("s3", example_config.region)
-    s3.create_bucket(Bucket=example_config.state_bucket,
-                     CreateBucketConfiguration={"LocationConstraint": example_config.region})
-    s3.put_object(Bucket=example_config.state_bucket,
-                  Key=example_config.state_key(MANAGEMENT_STACK), Body=json.dumps(
-                      {"outputs": {name: {"value": value} for name, value in outputs.items()}}))
+    s3.create_bucket(
+        Bucket=example_config.state_bucket,
+        CreateBucketConfiguration={"LocationConstraint": example_config.region},
+    )
+    s3.put_object(
+        Bucket=example_config.state_bucket,
+        Key=example_config.state_key(MANAGEMENT_STACK),
+        Body=json.dumps({"outputs": {name: {"value": value} for name, value in outputs.items()}}),
+    )
     return ids
 
 
@@ -283,8 +297,9 @@ def with_management_outputs(foundation):
         change(state["outputs"])
         s3.create_bucket(Bucket=bucket)
         created.append(bucket)
-        s3.put_object(Bucket=bucket, Key=config.state_key(MANAGEMENT_STACK),
-                      Body=json.dumps(state).encode())
+        s3.put_object(
+            Bucket=bucket, Key=config.state_key(MANAGEMENT_STACK), Body=json.dumps(state).encode()
+        )
         return dataclasses.replace(config, state_bucket=bucket)
 
     yield make

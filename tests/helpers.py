@@ -19,6 +19,7 @@ EXAMPLE = environment_path("example")
 
 # --- environment files -----------------------------------------------------------------------
 
+
 def write_env(directory: Path, *edits: tuple[str, str], source: Path = EXAMPLE) -> Path:
     """A copy of `source` in `directory` with each (old, new) edit applied exactly once."""
     text = source.read_text()
@@ -32,6 +33,7 @@ def write_env(directory: Path, *edits: tuple[str, str], source: Path = EXAMPLE) 
 
 
 # --- synthesized stacks ----------------------------------------------------------------------
+
 
 def ref(resource_type: str, key: str, attribute: str) -> str:
     """The Terraform expression cdktf writes for `<type>.<key>.<attribute>`."""
@@ -48,8 +50,11 @@ def resources(stack: dict, resource_type: str) -> list[dict]:
 
 
 def find(stack: dict, resource_type: str, **properties) -> list[tuple[str, dict]]:
-    return [(key, body) for key, body in keyed(stack, resource_type).items()
-            if all(body.get(name) == value for name, value in properties.items())]
+    return [
+        (key, body)
+        for key, body in keyed(stack, resource_type).items()
+        if all(body.get(name) == value for name, value in properties.items())
+    ]
 
 
 def the_one(stack: dict, resource_type: str, **properties) -> tuple[str, dict]:
@@ -69,6 +74,7 @@ def statements(document: dict) -> dict[str, dict]:
 
 
 # --- evaluating policy statements --------------------------------------------------------------
+
 
 def action_matches(pattern: str, action: str) -> bool:
     """IAM's action matching: case-insensitive, with `*` and `?` wildcards."""
@@ -100,12 +106,16 @@ def statement_applies(statement: dict, action: str, context: dict[str, str]) -> 
     return covered and condition_holds(statement.get("Condition", {}), context)
 
 
-def denying_statements(document: dict, action: str,
-                       context: dict[str, str] | None = None) -> list[str]:
+def denying_statements(
+    document: dict, action: str, context: dict[str, str] | None = None
+) -> list[str]:
     """The Sids of the Deny statements that deny `action` (an SCP of deny statements beside
     AWS's FullAWSAccess: the action is allowed when this is empty)."""
-    return [s["Sid"] for s in listed(document["Statement"])
-            if s["Effect"] == "Deny" and statement_applies(s, action, context or {})]
+    return [
+        s["Sid"]
+        for s in listed(document["Statement"])
+        if s["Effect"] == "Deny" and statement_applies(s, action, context or {})
+    ]
 
 
 # --- what a Python process imported -----------------------------------------------------------
@@ -116,11 +126,15 @@ IMPORT_REPORT_VARIABLE = "PYTHONPROFILEIMPORTTIME"
 
 def imported_modules(stderr: str) -> set[str]:
     """The modules named in the import report of a process run with IMPORT_REPORT_VARIABLE."""
-    return {line.rsplit("|", 1)[1].strip() for line in stderr.splitlines()
-            if line.startswith("import time:") and "|" in line} - {"imported package"}
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    } - {"imported package"}
 
 
 # --- tools -----------------------------------------------------------------------------------
+
 
 def terraform_or_skip() -> str:
     binary = shutil.which("terraform")
@@ -131,13 +145,21 @@ def terraform_or_skip() -> str:
 
 def iam_action_catalogue() -> list[str]:
     """Every IAM action ("service:Action"), from the definitions parliament ships in .venv-scan."""
-    found = sorted(Path(__file__).resolve().parent.parent.glob(
-        ".venv-scan/lib/python*/site-packages/parliament/iam_definition.json"))
+    found = sorted(
+        Path(__file__)
+        .resolve()
+        .parent.parent.glob(".venv-scan/lib/python*/site-packages/parliament/iam_definition.json")
+    )
     if not found:
-        pytest.skip("parliament is not installed in .venv-scan: run `make scan-install` (the test "
-                    "target does) for its catalogue of IAM actions")
-    return [f"{service['prefix']}:{privilege['privilege']}"
-            for service in json.loads(found[0].read_text()) for privilege in service["privileges"]]
+        pytest.skip(
+            "parliament is not installed in .venv-scan: run `make scan-install` (the test "
+            "target does) for its catalogue of IAM actions"
+        )
+    return [
+        f"{service['prefix']}:{privilege['privilege']}"
+        for service in json.loads(found[0].read_text())
+        for privilege in service["privileges"]
+    ]
 
 
 def free_port() -> int:

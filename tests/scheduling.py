@@ -53,8 +53,12 @@ FOUNDATION_UNITS = {
 }
 # Without the emulator: the modules that synthesize in their worker's process (see above).
 SYNTH_UNIT = "synths of their own; the runner's of the example"
-SYNTH_UNIT_MODULES = {"tests/test_terraform_runner.py", "tests/test_guardrails.py",
-                      "tests/test_kill_switch.py", "tests/test_synth_properties.py"}
+SYNTH_UNIT_MODULES = {
+    "tests/test_terraform_runner.py",
+    "tests/test_guardrails.py",
+    "tests/test_kill_switch.py",
+    "tests/test_synth_properties.py",
+}
 
 
 def without_emulator(config) -> bool:
@@ -91,23 +95,32 @@ class CostliestModuleFirst(LoadScopeScheduling):
         seconds = {}
         for module, ids in by_module.items():
             known = [self.durations[nodeid] for nodeid in ids if nodeid in self.durations]
-            guess = sum(known) / len(known) if known else \
-                ESTIMATES.get(module, SECONDS_PER_UNKNOWN_TEST * len(ids)) / len(ids)
+            guess = (
+                sum(known) / len(known)
+                if known
+                else ESTIMATES.get(module, SECONDS_PER_UNKNOWN_TEST * len(ids)) / len(ids)
+            )
             seconds.update({nodeid: self.durations.get(nodeid, guess) for nodeid in ids})
         return seconds
 
     def _still_to_run(self, node) -> float:
         """Seconds of the tests the node has been given and not finished."""
-        return sum(self._seconds[nodeid] for unit in self.assigned_work.get(node, {}).values()
-                   for nodeid, completed in unit.items() if not completed)
+        return sum(
+            self._seconds[nodeid]
+            for unit in self.assigned_work.get(node, {}).values()
+            for nodeid, completed in unit.items()
+            if not completed
+        )
 
     def _assign_work_unit(self, node) -> None:
         # The queue is complete before the first unit is handed out.
         if not self._seconds:
-            self._seconds = self._test_seconds([nodeid for unit in self.workqueue.values()
-                                                for nodeid in unit])
-            ranked = sorted(self.workqueue.items(),
-                            key=lambda unit: -sum(self._seconds[n] for n in unit[1]))
+            self._seconds = self._test_seconds(
+                [nodeid for unit in self.workqueue.values() for nodeid in unit]
+            )
+            ranked = sorted(
+                self.workqueue.items(), key=lambda unit: -sum(self._seconds[n] for n in unit[1])
+            )
             self.workqueue.clear()
             self.workqueue.update(ranked)
         # xdist hands a worker its next unit before its last test runs (a worker holds its last

@@ -23,29 +23,41 @@ from tests.helpers import write_env
 
 
 def change(resource_type: str, key: str, actions: list[str], before: dict | None) -> dict:
-    return {"address": f"{resource_type}.{key}", "type": resource_type,
-            "change": {"actions": actions, "before": before}}
+    return {
+        "address": f"{resource_type}.{key}",
+        "type": resource_type,
+        "change": {"actions": actions, "before": before},
+    }
 
 
-PLAN = {"resource_changes": [
-    change("aws_organizations_account", "accounts_test", ["delete"], {"name": "test"}),
-    change("aws_organizations_account", "accounts_lab", ["delete", "create"], {"name": "lab"}),
-    change("aws_organizations_account", "accounts_dev", ["update"], {"name": "dev"}),
-    change("aws_organizations_account", "accounts_new", ["create"], None),
-    change("aws_s3_bucket", "logs", ["delete"], {"bucket": "logs"}),
-]}
-ORGANIZATION_DELETED = {"resource_changes": [
-    change("aws_organizations_organization", "organization", ["delete"], {"id": "o-1"})]}
+PLAN = {
+    "resource_changes": [
+        change("aws_organizations_account", "accounts_test", ["delete"], {"name": "test"}),
+        change("aws_organizations_account", "accounts_lab", ["delete", "create"], {"name": "lab"}),
+        change("aws_organizations_account", "accounts_dev", ["update"], {"name": "dev"}),
+        change("aws_organizations_account", "accounts_new", ["create"], None),
+        change("aws_s3_bucket", "logs", ["delete"], {"bucket": "logs"}),
+    ]
+}
+ORGANIZATION_DELETED = {
+    "resource_changes": [
+        change("aws_organizations_organization", "organization", ["delete"], {"id": "o-1"})
+    ]
+}
 
 
 def test_deletions_and_replacements_of_accounts_are_found_and_nothing_else():
     assert account_removals(PLAN) == [
         ("test", "aws_organizations_account.accounts_test would be removed"),
-        ("lab", "aws_organizations_account.accounts_lab would be replaced")]
+        ("lab", "aws_organizations_account.accounts_lab would be replaced"),
+    ]
     assert account_removals({"resource_changes": PLAN["resource_changes"][2:]}) == []
     assert account_removals({}) == []
-    prefixed = {"resource_changes": [change("aws_organizations_account", "accounts_test",
-                                            ["delete"], {"name": "local-test"})]}
+    prefixed = {
+        "resource_changes": [
+            change("aws_organizations_account", "accounts_test", ["delete"], {"name": "local-test"})
+        ]
+    }
     assert account_removals(prefixed, "local")[0][0] == "test"
 
 
@@ -74,31 +86,52 @@ def test_the_flag_takes_a_comma_separated_list_and_defaults_from_the_environment
     args = cli.parser().parse_args([command, "--allow-account-removal", "test, lab"])
     assert args.allow_account_removal == frozenset({"test", "lab"})
     shown = subprocess.run(
-        [sys.executable, "-c", "from scripts import cli; print(sorted(cli.parser().parse_args("
-         f"[{command!r}]).allow_account_removal))"],
-        env={**os.environ, "ALLOW_ACCOUNT_REMOVAL": "test,lab"}, cwd=REPO_ROOT,
-        capture_output=True, text=True, check=True).stdout
+        [
+            sys.executable,
+            "-c",
+            "from scripts import cli; print(sorted(cli.parser().parse_args("
+            f"[{command!r}]).allow_account_removal))",
+        ],
+        env={**os.environ, "ALLOW_ACCOUNT_REMOVAL": "test,lab"},
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert shown.strip() == "['lab', 'test']"
 
 
 # --- on the emulator: an account taken out of the environment file ------------------------------
 
-def test_an_account_removed_from_the_file_is_refused_until_named(own_emulator, synthesize,
-                                                                  tmp_path):
-    with_test = config_module.load(write_env(
-        tmp_path, ("[accounts.dev]\n", '[accounts.test]\nemail = "aws-test@example.com"\n\n'
-                                       "[accounts.dev]\n"), source=environment_path("local")))
+
+def test_an_account_removed_from_the_file_is_refused_until_named(
+    own_emulator, synthesize, tmp_path
+):
+    with_test = config_module.load(
+        write_env(
+            tmp_path,
+            (
+                "[accounts.dev]\n",
+                '[accounts.test]\nemail = "aws-test@example.com"\n\n[accounts.dev]\n',
+            ),
+            source=environment_path("local"),
+        )
+    )
     assert "test" in with_test.stack_names
     bootstrap(with_test)
     Terraform(with_test, MANAGEMENT_STACK, stacks=synthesize(with_test) / "stacks").apply(
-        auto_approve=True)
+        auto_approve=True
+    )
 
-    without_test = Terraform(own_emulator, MANAGEMENT_STACK,
-                             stacks=synthesize(own_emulator) / "stacks")
+    without_test = Terraform(
+        own_emulator, MANAGEMENT_STACK, stacks=synthesize(own_emulator) / "stacks"
+    )
     with pytest.raises(UserError) as refused:
         without_test.plan()
     assert "\n  test: aws_organizations_account." in str(refused.value)
     with pytest.raises(UserError, match="ALLOW_ACCOUNT_REMOVAL=test"):
         without_test.apply(auto_approve=True)
-    assert without_test.plan(detailed_exitcode=True,
-                             allow_account_removal={"test"}) == PLAN_HAS_CHANGES
+    assert (
+        without_test.plan(detailed_exitcode=True, allow_account_removal={"test"})
+        == PLAN_HAS_CHANGES
+    )

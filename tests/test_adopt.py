@@ -49,16 +49,25 @@ ACCOUNT_TRAIL_BUCKET = "aws-cloudtrail-logs-hand-made"
 ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
 # What the hand-made set-up below is imported as, by resource type.
 HAND_MADE_IMPORTS = {
-    "aws_organizations_organization", "aws_organizations_account", "aws_iam_group",
-    "aws_iam_group_policy_attachment", "aws_iam_user", "aws_iam_user_group_membership"}
+    "aws_organizations_organization",
+    "aws_organizations_account",
+    "aws_iam_group",
+    "aws_iam_group_policy_attachment",
+    "aws_iam_user",
+    "aws_iam_user_group_membership",
+}
 
 
 def files(directory: Path) -> dict[str, str]:
-    return {str(path.relative_to(directory)): hashlib.sha256(path.read_bytes()).hexdigest()
-            for path in sorted(directory.rglob("*")) if path.is_file()}
+    return {
+        str(path.relative_to(directory)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(directory.rglob("*"))
+        if path.is_file()
+    }
 
 
 # --- end to end on an emulator of our own -------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def stacks(own_emulator, synthesize, tmp_path_factory) -> Path:
@@ -87,11 +96,16 @@ def make_by_hand(config) -> dict[str, str]:
     user = iam.create_user(UserName=config.admin_users[0])["User"]
     iam.add_user_to_group(GroupName=ADMINISTRATORS_GROUP, UserName=user["UserName"])
     s3.create_bucket(Bucket=ACCOUNT_TRAIL_BUCKET)
-    trail = cloudtrail.create_trail(Name=ACCOUNT_TRAIL, S3BucketName=ACCOUNT_TRAIL_BUCKET,
-                                    IsMultiRegionTrail=True)
-    return {"organization": organization["Id"],
-            "dev": dev["CreateAccountStatus"]["AccountId"], "group": group["GroupId"],
-            "user": user["UserId"], "trail": trail["TrailARN"]}
+    trail = cloudtrail.create_trail(
+        Name=ACCOUNT_TRAIL, S3BucketName=ACCOUNT_TRAIL_BUCKET, IsMultiRegionTrail=True
+    )
+    return {
+        "organization": organization["Id"],
+        "dev": dev["CreateAccountStatus"]["AccountId"],
+        "group": group["GroupId"],
+        "user": user["UserId"],
+        "trail": trail["TrailARN"],
+    }
 
 
 def planned_actions(terraform: Terraform) -> dict[str, tuple[list, bool]]:
@@ -99,8 +113,10 @@ def planned_actions(terraform: Terraform) -> dict[str, tuple[list, bool]]:
     applies as it is."""
     terraform.plan()
     shown = json.loads(terraform.run("show", "-json", SAVED_PLAN, capture=True).stdout)
-    return {change["address"]: (change["change"]["actions"], "importing" in change["change"])
-            for change in shown["resource_changes"]}
+    return {
+        change["address"]: (change["change"]["actions"], "importing" in change["change"])
+        for change in shown["resource_changes"]
+    }
 
 
 @pytest.fixture(scope="module")
@@ -130,8 +146,9 @@ def test_a_fresh_emulator_has_nothing_to_import(fresh, own_emulator):
     assert not record_path(own_emulator).exists()
 
 
-def test_make_adopt_on_a_fresh_emulator_says_nothing_to_import(fresh, own_emulator, stacks,
-                                                             monkeypatch, capsys):
+def test_make_adopt_on_a_fresh_emulator_says_nothing_to_import(
+    fresh, own_emulator, stacks, monkeypatch, capsys
+):
     monkeypatch.setattr(adopt, "synth", lambda config: False)  # `stacks` is its synth
     monkeypatch.setattr(adopt, "stacks_dir", lambda: stacks)
     assert cli.main(["adopt", "--env", "local"]) == 0
@@ -141,24 +158,30 @@ def test_make_adopt_on_a_fresh_emulator_says_nothing_to_import(fresh, own_emulat
 
 def test_hand_made_resources_are_planned_as_imports(adopted):
     before, adoption, _, imports_file = adopted
-    imported = {finding.address.split(".")[0]: finding.import_id
-                for finding in adoption.with_action(IMPORT)}
+    imported = {
+        finding.address.split(".")[0]: finding.import_id for finding in adoption.with_action(IMPORT)
+    }
     assert set(imported) == HAND_MADE_IMPORTS
     assert imported["aws_organizations_organization"] == before["organization"]
     assert imported["aws_organizations_account"] == before["dev"]
-    assert imported["aws_iam_group_policy_attachment"] == \
-        f"{ADMINISTRATORS_GROUP}/{ADMINISTRATOR_ACCESS}"
+    assert (
+        imported["aws_iam_group_policy_attachment"]
+        == f"{ADMINISTRATORS_GROUP}/{ADMINISTRATOR_ACCESS}"
+    )
     assert not adoption.with_action(CONFLICT)
     assert [entry["id"] for entry in imports_file["import"]] == [
-        finding.import_id for finding in adoption.with_action(IMPORT)]
+        finding.import_id for finding in adoption.with_action(IMPORT)
+    ]
 
 
 def test_the_account_trail_is_reported_with_its_cost_and_removal(adopted, own_emulator):
     _, adoption, _, _ = adopted
     [notice] = adoption.notices
     assert f"Trail '{ACCOUNT_TRAIL}'" in notice and "USD 2.00 per 100,000" in notice
-    assert f"aws cloudtrail delete-trail --name {adopted[0]['trail']} " \
-           f"--region {own_emulator.region}" in notice
+    assert (
+        f"aws cloudtrail delete-trail --name {adopted[0]['trail']} "
+        f"--region {own_emulator.region}" in notice
+    )
     assert "get-trail-status" in notice  # only once the organization trail is logging
 
 
@@ -180,16 +203,20 @@ def test_nothing_existing_is_replaced_or_duplicated(adopted, own_emulator):
     assert workspaces.member_account_id(config, "dev") == before["dev"]
     assert iam.get_group(GroupName=ADMINISTRATORS_GROUP)["Group"]["GroupId"] == before["group"]
     assert iam.get_user(UserName=config.admin_users[0])["User"]["UserId"] == before["user"]
-    trails = {trail["TrailARN"]: trail
-              for trail in aws.client(config, "cloudtrail").describe_trails()["trailList"]}
+    trails = {
+        trail["TrailARN"]: trail
+        for trail in aws.client(config, "cloudtrail").describe_trails()["trailList"]
+    }
     assert before["trail"] in trails  # reported, never deleted
     assert sum(trail.get("IsOrganizationTrail", False) for trail in trails.values()) == 1
 
 
 def test_a_second_plan_is_clean(adopted, own_emulator, stacks):
     for stack in own_emulator.stack_names:
-        assert Terraform(own_emulator, stack, stacks=stacks).plan(detailed_exitcode=True) == \
-            PLAN_NO_CHANGES, stack
+        assert (
+            Terraform(own_emulator, stack, stacks=stacks).plan(detailed_exitcode=True)
+            == PLAN_NO_CHANGES
+        ), stack
 
 
 def test_the_imports_do_not_outlive_the_apply(adopted, own_emulator, stacks):
@@ -205,6 +232,7 @@ def test_adopt_after_the_apply_finds_everything_managed(adopted, own_emulator, s
 
 
 # --- refusals, against in-process moto and the example stack --------------------------------
+
 
 @pytest.fixture
 def config(mocked_example, example_config, monkeypatch, tmp_path):
@@ -230,19 +258,24 @@ def the(adoption: Adoption, resource_type: str) -> Finding:
     return finding
 
 
-def test_credentials_of_another_account_are_refused_first(mocked_example, example_config,
-                                                          management_stack):
+def test_credentials_of_another_account_are_refused_first(
+    mocked_example, example_config, management_stack
+):
     with pytest.raises(UserError, match=f"these credentials land in account {DEFAULT_ACCOUNT_ID}"):
         discover(example_config, management_stack)
 
 
-def test_an_organization_managed_by_another_account_is_a_conflict(config, organization,
-                                                                  management_stack, monkeypatch):
+def test_an_organization_managed_by_another_account_is_a_conflict(
+    config, organization, management_stack, monkeypatch
+):
     member = organization.create_account(AccountName="x", Email="x@example.com")[
-        "CreateAccountStatus"]["AccountId"]
+        "CreateAccountStatus"
+    ]["AccountId"]
     monkeypatch.setenv("MOTO_ACCOUNT_ID", member)  # the credentials are the member's
-    finding = the(discover(dataclasses.replace(config, management_account_id=member),
-                                 management_stack), "aws_organizations_organization")
+    finding = the(
+        discover(dataclasses.replace(config, management_account_id=member), management_stack),
+        "aws_organizations_organization",
+    )
     assert finding.action == CONFLICT
     assert f"account {member} is a member of organization" in finding.why
     assert f"whose management account is {DEFAULT_ACCOUNT_ID}" in finding.why
@@ -250,7 +283,8 @@ def test_an_organization_managed_by_another_account_is_a_conflict(config, organi
 
 def test_a_suspended_account_is_a_conflict(config, organization, management_stack):
     dev = organization.create_account(AccountName="dev", Email=config.account("dev").email)[
-        "CreateAccountStatus"]["AccountId"]
+        "CreateAccountStatus"
+    ]["AccountId"]
     organization.close_account(AccountId=dev)
     finding = the(discover(config, management_stack), "aws_organizations_account")
     assert finding.action == CONFLICT and f"account {dev}" in finding.why
@@ -263,53 +297,70 @@ def test_an_email_written_otherwise_is_a_conflict(config, organization, manageme
     assert finding.action == CONFLICT and "write it exactly so as accounts.dev.email" in finding.why
 
 
-def test_an_account_of_our_name_with_another_email_is_a_conflict(config, organization,
-                                                                 management_stack):
+def test_an_account_of_our_name_with_another_email_is_a_conflict(
+    config, organization, management_stack
+):
     organization.create_account(AccountName="dev", Email="someone-else@example.com")
     finding = the(discover(config, management_stack), "aws_organizations_account")
     assert finding.action == CONFLICT
     assert 'set accounts.dev.email = "someone-else@example.com"' in finding.why
 
 
-def test_an_email_used_outside_the_organization(config, organization, management_stack,
-                                                monkeypatch):
+def test_an_email_used_outside_the_organization(
+    config, organization, management_stack, monkeypatch
+):
     finding = the(discover(config, management_stack), "aws_organizations_account")
     assert finding.action == CREATE and "no read-only API can tell" in finding.why
 
     # An earlier creation that AWS refused is the evidence discovery can see.
-    failed = {"Id": "car-1", "AccountName": f"{config.name_prefix}-dev", "State": "FAILED",
-              "FailureReason": "EMAIL_ALREADY_EXISTS"}
-    monkeypatch.setattr(OrganizationsBackend, "list_create_account_status",
-                        lambda self, **kwargs: {"CreateAccountStatuses": [failed]})
+    failed = {
+        "Id": "car-1",
+        "AccountName": f"{config.name_prefix}-dev",
+        "State": "FAILED",
+        "FailureReason": "EMAIL_ALREADY_EXISTS",
+    }
+    monkeypatch.setattr(
+        OrganizationsBackend,
+        "list_create_account_status",
+        lambda self, **kwargs: {"CreateAccountStatuses": [failed]},
+    )
     finding = the(discover(config, management_stack), "aws_organizations_account")
     assert finding.action == CONFLICT and "EMAIL_ALREADY_EXISTS" in finding.why
 
 
-def test_trusted_services_the_foundation_would_disable_are_a_conflict(config, organization,
-                                                                      management_stack):
+def test_trusted_services_the_foundation_would_disable_are_a_conflict(
+    config, organization, management_stack
+):
     organization.enable_aws_service_access(ServicePrincipal="sso.amazonaws.com")
     finding = the(discover(config, management_stack), "aws_organizations_organization")
     assert finding.action == CONFLICT and "sso.amazonaws.com" in finding.why
 
 
-def test_what_exists_of_ours_is_imported_by_the_provider_s_id(config, organization,
-                                                              management_stack, mocked_example):
+def test_what_exists_of_ours_is_imported_by_the_provider_s_id(
+    config, organization, management_stack, mocked_example
+):
     iam = mocked_example("iam")
     role = iam.create_service_linked_role(AWSServiceName="cloudtrail.amazonaws.com")["Role"]
     iam.update_account_password_policy(MinimumPasswordLength=8)
     adoption = discover(config, management_stack)
     assert the(adoption, "aws_iam_service_linked_role").import_id == role["Arn"]
-    assert the(adoption, "aws_iam_account_password_policy").import_id == \
-        "iam-account-password-policy"
+    assert (
+        the(adoption, "aws_iam_account_password_policy").import_id == "iam-account-password-policy"
+    )
 
 
-def test_a_force_mfa_policy_that_would_be_replaced_is_a_conflict(config, management_stack,
-                                                                 mocked_example):
-    mocked_example("iam").create_policy(PolicyName=f"{config.name_prefix}-force-mfa",
-                                        PolicyDocument=json.dumps({
-                                            "Version": "2012-10-17", "Statement": [{
-                                                "Effect": "Deny", "Action": "*",
-                                                "Resource": "*"}]}))
+def test_a_force_mfa_policy_that_would_be_replaced_is_a_conflict(
+    config, management_stack, mocked_example
+):
+    mocked_example("iam").create_policy(
+        PolicyName=f"{config.name_prefix}-force-mfa",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}],
+            }
+        ),
+    )
     finding = the(discover(config, management_stack), "aws_iam_policy")
     assert finding.action == CONFLICT and "replacing the policy" in finding.why
 
@@ -334,11 +385,13 @@ def test_a_conflict_refuses_and_records_nothing(config, organization, example_st
 
 # --- the record, the synth cache and the runner ----------------------------------------------
 
-def test_imports_survive_a_re_synth_and_refuse_a_changed_stack(config, example_stacks,
-                                                               tmp_path):
+
+def test_imports_survive_a_re_synth_and_refuse_a_changed_stack(config, example_stacks, tmp_path):
     directory = stack_copy(example_stacks, tmp_path)
-    address = next(f"aws_iam_user.{key}"
-                   for key in example_stacks[MANAGEMENT_STACK]["resource"]["aws_iam_user"])
+    address = next(
+        f"aws_iam_user.{key}"
+        for key in example_stacks[MANAGEMENT_STACK]["resource"]["aws_iam_user"]
+    )
     assert record(config, directory, [{"to": address, "id": "alice"}]) == 1
     written = json.loads((directory / IMPORTS_FILE).read_text())["import"]
     assert written == [{"to": address, "id": "alice"}]

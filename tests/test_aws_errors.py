@@ -51,9 +51,14 @@ def html_error_endpoint():
 
 
 def test_an_html_error_page_is_one_of_the_errors_and_explained_in_one_line(html_error_endpoint):
-    sts = boto3.client("sts", region_name="us-east-1", endpoint_url=html_error_endpoint,
-                       aws_access_key_id="testing", aws_secret_access_key="testing",
-                       config=BotoConfig(retries={"max_attempts": 1}))
+    sts = boto3.client(
+        "sts",
+        region_name="us-east-1",
+        endpoint_url=html_error_endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=BotoConfig(retries={"max_attempts": 1}),
+    )
     with pytest.raises(aws.ERRORS) as raised:
         sts.get_caller_identity()
     explained = aws.explain(raised.value)
@@ -76,10 +81,17 @@ def test_root_verify_on_the_emulator_server_cannot_check_assume_root(emulator, c
     s3 = aws.client(config, "s3")
     s3.create_bucket(Bucket=config.state_bucket)
     key = config.state_key(MANAGEMENT_STACK)
-    outputs = {OUTPUT_MEMBER_ACCOUNT_IDS: {"dev": DEV_ID},
-               OUTPUT_MEMBER_ROLE_ARNS: {"dev": f"arn:aws:iam::{DEV_ID}:role/{DEFAULT_ROLE_NAME}"}}
-    s3.put_object(Bucket=config.state_bucket, Key=key, Body=json.dumps(
-        {"outputs": {name: {"value": value} for name, value in outputs.items()}}).encode())
+    outputs = {
+        OUTPUT_MEMBER_ACCOUNT_IDS: {"dev": DEV_ID},
+        OUTPUT_MEMBER_ROLE_ARNS: {"dev": f"arn:aws:iam::{DEV_ID}:role/{DEFAULT_ROLE_NAME}"},
+    }
+    s3.put_object(
+        Bucket=config.state_bucket,
+        Key=key,
+        Body=json.dumps(
+            {"outputs": {name: {"value": value} for name, value in outputs.items()}}
+        ).encode(),
+    )
     try:
         checks = root_verify.verify(config)
     finally:

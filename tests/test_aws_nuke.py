@@ -27,9 +27,16 @@ from scripts.commands import dev_reset, nuke_config
 REGIONS = ("us-east-1", "us-west-2")
 MANAGEMENT_ACCOUNT_ID = "000000000099"
 ALIAS = "learner-sandbox"
-LAMBDA_TRUST = {"Version": "2012-10-17", "Statement": [{
-    "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-    "Action": "sts:AssumeRole"}]}
+LAMBDA_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
 
 
 def aws_nuke_or_skip() -> str:
@@ -48,8 +55,9 @@ def new_member_account(config) -> tuple[str, boto3.Session]:
     management = aws.assume_role(config, role_arn(MANAGEMENT_ACCOUNT_ID), "aws-nuke-test")
     organizations = aws.client(config, "organizations", management)
     organizations.create_organization(FeatureSet="ALL")
-    account_id = organizations.create_account(
-        Email="sandbox@example.com", AccountName="sandbox")["CreateAccountStatus"]["AccountId"]
+    account_id = organizations.create_account(Email="sandbox@example.com", AccountName="sandbox")[
+        "CreateAccountStatus"
+    ]["AccountId"]
     return account_id, management
 
 
@@ -58,13 +66,24 @@ def seed_global(config, member: boto3.Session) -> dict[str, set[str]]:
     iam = aws.client(config, "iam", member)
     iam.create_account_alias(AccountAlias=ALIAS)
     iam.create_role(RoleName="learner-role", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))
-    iam.put_role_policy(RoleName="learner-role", PolicyName="read-buckets",
-                        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
-                            {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}))
+    iam.put_role_policy(
+        RoleName="learner-role",
+        PolicyName="read-buckets",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}],
+            }
+        ),
+    )
     iam.create_user(UserName="learner")
     key = iam.create_access_key(UserName="learner")["AccessKey"]["AccessKeyId"]
-    return {"IAMRole": {"learner-role"}, "IAMRolePolicy": {"learner-role -> read-buckets"},
-            "IAMUser": {"learner"}, "IAMUserAccessKey": {f"learner -> {key}"}}
+    return {
+        "IAMRole": {"learner-role"},
+        "IAMRolePolicy": {"learner-role -> read-buckets"},
+        "IAMUser": {"learner"},
+        "IAMUserAccessKey": {f"learner -> {key}"},
+    }
 
 
 def seed_region(config, member: boto3.Session, account_id: str) -> dict[str, set[str]]:
@@ -73,8 +92,11 @@ def seed_region(config, member: boto3.Session, account_id: str) -> dict[str, set
     client = lambda service: aws.client(config, service, member)  # noqa: E731
     s3, ec2 = client("s3"), client("ec2")
     bucket = f"learner-{account_id}-{region}"
-    location = {} if region == "us-east-1" else {
-        "CreateBucketConfiguration": {"LocationConstraint": region}}
+    location = (
+        {}
+        if region == "us-east-1"
+        else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    )
     s3.create_bucket(Bucket=bucket, **location)
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     old = s3.put_object(Bucket=bucket, Key="notes.txt", Body=b"first")["VersionId"]
@@ -84,29 +106,48 @@ def seed_region(config, member: boto3.Session, account_id: str) -> dict[str, set
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.1.1.0/24")["Subnet"]["SubnetId"]
     gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc)
-    group = ec2.create_security_group(GroupName="learner-web", Description="web",
-                                      VpcId=vpc)["GroupId"]
+    group = ec2.create_security_group(GroupName="learner-web", Description="web", VpcId=vpc)[
+        "GroupId"
+    ]
     image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-    instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro",
-                                 SubnetId=subnet, SecurityGroupIds=[group])["Instances"][0]
+    instance = ec2.run_instances(
+        ImageId=image,
+        MinCount=1,
+        MaxCount=1,
+        InstanceType="t3.micro",
+        SubnetId=subnet,
+        SecurityGroupIds=[group],
+    )["Instances"][0]
     client("dynamodb").create_table(
-        TableName="learner-table", BillingMode="PAY_PER_REQUEST",
+        TableName="learner-table",
+        BillingMode="PAY_PER_REQUEST",
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+    )
     topic = client("sns").create_topic(Name="learner-topic")["TopicArn"]
     client("ssm").put_parameter(Name="/learner/greeting", Value="hello", Type="String")
     client("lambda").create_function(
-        FunctionName="learner-function", Runtime="python3.12", Handler="index.handler",
+        FunctionName="learner-function",
+        Runtime="python3.12",
+        Handler="index.handler",
         Role=aws.client(config, "iam", member).get_role(RoleName="learner-role")["Role"]["Arn"],
-        Code={"ZipFile": _zipped("index.py", "def handler(event, context):\n    return event\n")})
-    return {"S3Bucket": {f"s3://{bucket}"},
-            "S3Object": {f"s3://{bucket}/notes.txt", f"s3://{bucket}/notes.txt#{old}"},
-            "SQSQueue": {queue}, "EC2VPC": {vpc}, "EC2Subnet": {subnet},
-            "EC2InternetGateway": {gateway},
-            "EC2InternetGatewayAttachment": {f"{gateway} -> {vpc}"},
-            "EC2SecurityGroup": {group}, "EC2Instance": {instance["InstanceId"]},
-            "DynamoDBTable": {"learner-table"}, "SNSTopic": {f"TopicARN: {topic}"},
-            "LambdaFunction": {"learner-function"}, "SSMParameter": {"/learner/greeting"}}
+        Code={"ZipFile": _zipped("index.py", "def handler(event, context):\n    return event\n")},
+    )
+    return {
+        "S3Bucket": {f"s3://{bucket}"},
+        "S3Object": {f"s3://{bucket}/notes.txt", f"s3://{bucket}/notes.txt#{old}"},
+        "SQSQueue": {queue},
+        "EC2VPC": {vpc},
+        "EC2Subnet": {subnet},
+        "EC2InternetGateway": {gateway},
+        "EC2InternetGatewayAttachment": {f"{gateway} -> {vpc}"},
+        "EC2SecurityGroup": {group},
+        "EC2Instance": {instance["InstanceId"]},
+        "DynamoDBTable": {"learner-table"},
+        "SNSTopic": {f"TopicARN: {topic}"},
+        "LambdaFunction": {"learner-function"},
+        "SSMParameter": {"/learner/greeting"},
+    }
 
 
 def _zipped(name: str, text: str) -> bytes:
@@ -124,8 +165,9 @@ def generated_config(config, account_id: str) -> str:
     scanned = nuke_config.regions(config, [])
     assert scanned == ["global", *REGIONS]
     kept = nuke_config.keeps(config, "dev", nuke_config.Managed("dev"), [])
-    return nuke_config.render_config(config, "dev", account_id, [MANAGEMENT_ACCOUNT_ID],
-                                     scanned, kept)
+    return nuke_config.render_config(
+        config, "dev", account_id, [MANAGEMENT_ACCOUNT_ID], scanned, kept
+    )
 
 
 def listed(output: str) -> set[tuple[str, str, str]]:
@@ -143,20 +185,30 @@ def dry_run(emulator, tmp_path_factory):
     """aws-nuke's dry run over a seeded member account: (what it should list, its output)."""
     binary = aws_nuke_or_skip()
     account_id, management = new_member_account(emulator)
-    member = {region: aws.assume_role(emulator, role_arn(account_id), "aws-nuke-test",
-                                      management, region) for region in REGIONS}
+    member = {
+        region: aws.assume_role(emulator, role_arn(account_id), "aws-nuke-test", management, region)
+        for region in REGIONS
+    }
     # IAM is listed in us-east-1, where its endpoint entry is (on AWS: in "global").
     seeded = {"us-east-1": seed_global(emulator, member["us-east-1"])}
     for region in REGIONS:
         seeded.setdefault(region, {}).update(seed_region(emulator, member[region], account_id))
-    expected = {(region, resource_type, name) for region, types in seeded.items()
-                for resource_type, names in types.items() for name in names}
+    expected = {
+        (region, resource_type, name)
+        for region, types in seeded.items()
+        for resource_type, names in types.items()
+        for name in names
+    }
     config_file = tmp_path_factory.mktemp("aws-nuke") / "config.yaml"
     config_file.write_text(generated_config(emulator, account_id))
-    run = subprocess.run([binary, "--config", str(config_file), "--force", "--force-sleep", "3"],
-                         env=dev_reset.nuke_environment(emulator, member["us-east-1"]),
-                         capture_output=True, text=True,
-                         stdin=subprocess.DEVNULL, timeout=120)
+    run = subprocess.run(
+        [binary, "--config", str(config_file), "--force", "--force-sleep", "3"],
+        env=dev_reset.nuke_environment(emulator, member["us-east-1"]),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     return expected, run.stdout
 
@@ -168,8 +220,9 @@ def test_lists_every_resource_a_learner_made(dry_run):
 
 def test_lists_iam_once(dry_run):
     _, output = dry_run
-    assert {r for r, resource_type, _ in listed(output) if resource_type.startswith("IAM")} == \
-        {"us-east-1"}
+    assert {r for r, resource_type, _ in listed(output) if resource_type.startswith("IAM")} == {
+        "us-east-1"
+    }
 
 
 def test_lists_no_public_snapshot_or_image_as_the_accounts_own(dry_run):
@@ -179,6 +232,9 @@ def test_lists_no_public_snapshot_or_image_as_the_accounts_own(dry_run):
 
 def test_default_vpcs_are_recognisable(dry_run):
     _, output = dry_run
-    default_vpcs = [line.split(" - ")[0] for line in output.splitlines()
-                    if " - EC2VPC - " in line and 'IsDefault: "true"' in line]
+    default_vpcs = [
+        line.split(" - ")[0]
+        for line in output.splitlines()
+        if " - EC2VPC - " in line and 'IsDefault: "true"' in line
+    ]
     assert sorted(default_vpcs) == sorted(REGIONS)

@@ -15,8 +15,11 @@ from scripts.commands import bootstrap
 from scripts.console import UserError
 
 OTHER_STATEMENT = policies.statement(
-    "AllowAuditorRead", actions=["s3:GetObject"], resources=["arn:aws:s3:::{bucket}/*"],
-    principal={"AWS": f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/auditor"})
+    "AllowAuditorRead",
+    actions=["s3:GetObject"],
+    resources=["arn:aws:s3:::{bucket}/*"],
+    principal={"AWS": f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/auditor"},
+)
 
 
 @pytest.fixture
@@ -34,20 +37,28 @@ def s3_requests(monkeypatch) -> list[tuple[str, str | None]]:
     def recording_client(config, service, boto_session=None):
         made = client(config, service, boto_session)
         if service == "s3":
-            made.meta.events.register("before-call.s3.*", lambda model, params, **_: sent.append(
-                (model.name, params["headers"].get("x-amz-expected-bucket-owner"))))
+            made.meta.events.register(
+                "before-call.s3.*",
+                lambda model, params, **_: sent.append(
+                    (model.name, params["headers"].get("x-amz-expected-bucket-owner"))
+                ),
+            )
         return made
 
     monkeypatch.setattr(aws, "client", recording_client)
     return sent
 
 
-def test_refuses_credentials_of_another_account_before_any_s3_call(mocked_example, example_config,
-                                                                  s3_requests):
+def test_refuses_credentials_of_another_account_before_any_s3_call(
+    mocked_example, example_config, s3_requests
+):
     assert example_config.management_account_id != DEFAULT_ACCOUNT_ID
     pinned = example_config.management_account_id
-    with pytest.raises(UserError, match=f"account {DEFAULT_ACCOUNT_ID}, but example.toml pins "
-                                        f"the management account {pinned}"):
+    with pytest.raises(
+        UserError,
+        match=f"account {DEFAULT_ACCOUNT_ID}, but example.toml pins "
+        f"the management account {pinned}",
+    ):
         bootstrap.bootstrap(example_config)
     assert s3_requests == []
     assert mocked_example("s3").list_buckets()["Buckets"] == []
@@ -58,8 +69,12 @@ def test_every_s3_call_but_create_bucket_names_the_expected_owner(config, s3_req
     assert ("CreateBucket", None) in s3_requests
     others = [(operation, owner) for operation, owner in s3_requests if operation != "CreateBucket"]
     assert {operation for operation, _ in others} >= {
-        "HeadBucket", "PutBucketVersioning", "PutBucketPolicy", "GetBucketPolicy",
-        "PutBucketLifecycleConfiguration"}
+        "HeadBucket",
+        "PutBucketVersioning",
+        "PutBucketPolicy",
+        "GetBucketPolicy",
+        "PutBucketLifecycleConfiguration",
+    }
     assert {owner for _, owner in others} == {DEFAULT_ACCOUNT_ID}
 
 
@@ -71,8 +86,9 @@ def test_an_existing_bucket_policy_keeps_its_statements(config, mocked_example):
     other = json.loads(json.dumps(OTHER_STATEMENT).replace("{bucket}", bucket))
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policies.document(other)))
 
-    assert any(name.startswith("bucket policy denying non-TLS")
-               for name in bootstrap.bootstrap(config))
+    assert any(
+        name.startswith("bucket policy denying non-TLS") for name in bootstrap.bootstrap(config)
+    )
     statements = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"]
     assert statements == [other, policies.deny_insecure_transport(f"arn:aws:s3:::{bucket}")]
     assert bootstrap.bootstrap(config) == []  # merged once, then found in place

@@ -16,13 +16,16 @@ from scripts.commands import stacks as stack_commands
 from scripts.guard.approval import AUTO_APPROVE_VARIABLE, approved_without_asking
 
 
-@pytest.mark.parametrize("argv, flag", [
-    (["dev-destroy", "--stack", MANAGEMENT_STACK], "--stack"),
-    (["bootstrap", "--yes"], "--yes"),
-    (["plan", "--yes"], "--yes"),
-    (["root-verify", "--force"], "--force"),
-    (["local-up", "--account", DEV_ACCOUNT], "--account"),
-])
+@pytest.mark.parametrize(
+    "argv, flag",
+    [
+        (["dev-destroy", "--stack", MANAGEMENT_STACK], "--stack"),
+        (["bootstrap", "--yes"], "--yes"),
+        (["plan", "--yes"], "--yes"),
+        (["root-verify", "--force"], "--force"),
+        (["local-up", "--account", DEV_ACCOUNT], "--account"),
+    ],
+)
 def test_a_command_refuses_a_flag_it_does_not_use(argv, flag, capsys):
     with pytest.raises(SystemExit) as exited:
         cli.main(argv)
@@ -30,15 +33,18 @@ def test_a_command_refuses_a_flag_it_does_not_use(argv, flag, capsys):
     assert f"unrecognized arguments: {flag}" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("stack, yes, environ, approved", [
-    (MANAGEMENT_STACK, False, {}, False),
-    (MANAGEMENT_STACK, False, {AUTO_APPROVE_VARIABLE: "1"}, False),
-    (MANAGEMENT_STACK, True, {}, True),
-    (DEV_ACCOUNT, False, {}, False),
-    (DEV_ACCOUNT, False, {AUTO_APPROVE_VARIABLE: "1"}, True),
-    (DEV_ACCOUNT, False, {AUTO_APPROVE_VARIABLE: "yes"}, False),
-    (DEV_ACCOUNT, True, {}, True),
-])
+@pytest.mark.parametrize(
+    "stack, yes, environ, approved",
+    [
+        (MANAGEMENT_STACK, False, {}, False),
+        (MANAGEMENT_STACK, False, {AUTO_APPROVE_VARIABLE: "1"}, False),
+        (MANAGEMENT_STACK, True, {}, True),
+        (DEV_ACCOUNT, False, {}, False),
+        (DEV_ACCOUNT, False, {AUTO_APPROVE_VARIABLE: "1"}, True),
+        (DEV_ACCOUNT, False, {AUTO_APPROVE_VARIABLE: "yes"}, False),
+        (DEV_ACCOUNT, True, {}, True),
+    ],
+)
 def test_approval_rule(stack, yes, environ, approved):
     assert approved_without_asking(stack, yes=yes, environ=environ) is approved
 
@@ -55,8 +61,7 @@ def recorded_applies(monkeypatch):
             self.concurrently = own_process_group  # what in_parallel's tasks ask for
 
         def apply(self, *, auto_approve, allow_account_removal=frozenset()):
-            applied.append((self.stack, auto_approve) + (("at once",) if self.concurrently
-                                                         else ()))
+            applied.append((self.stack, auto_approve) + (("at once",) if self.concurrently else ()))
 
     monkeypatch.setattr(stack_commands, "synth", lambda config: None)
     monkeypatch.setattr(stack_commands, "require_management_first", lambda config, stack: None)
@@ -64,8 +69,7 @@ def recorded_applies(monkeypatch):
     return applied
 
 
-def test_auto_approve_asks_at_a_terminal_for_management_only(recorded_applies, monkeypatch,
-                                                             capsys):
+def test_auto_approve_asks_at_a_terminal_for_management_only(recorded_applies, monkeypatch, capsys):
     monkeypatch.setenv(AUTO_APPROVE_VARIABLE, "1")
     monkeypatch.setattr("sys.stdin.isatty", lambda: True)
     assert cli.main(["apply", "--env", "local"]) == 0
@@ -82,12 +86,20 @@ def test_an_explicit_yes_approves_management(recorded_applies, monkeypatch):
 def test_make_apply_of_management_with_auto_approve_and_no_terminal_refuses():
     """As a person would type it: nothing is synthesized, planned or applied."""
     environment = {**os.environ, AUTO_APPROVE_VARIABLE: "1"}
-    result = subprocess.run(["make", "--no-print-directory", "apply", "ENV=local",
-                             f"STACK={MANAGEMENT_STACK}"], cwd=REPO_ROOT, env=environment,
-                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        ["make", "--no-print-directory", "apply", "ENV=local", f"STACK={MANAGEMENT_STACK}"],
+        cwd=REPO_ROOT,
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0
-    assert ("The management stack needs a confirmation and there is no terminal to ask; "
-            "nothing was changed.") in result.stderr
+    assert (
+        "The management stack needs a confirmation and there is no terminal to ask; "
+        "nothing was changed."
+    ) in result.stderr
     assert "--yes" in result.stderr
     assert "terraform apply" not in result.stdout and "Synth" not in result.stdout
 
@@ -95,29 +107,51 @@ def test_make_apply_of_management_with_auto_approve_and_no_terminal_refuses():
 def test_stacks_lists_the_members_as_json_for_a_ci_matrix(tmp_path, capsys):
     from tests.helpers import write_env
 
-    env = write_env(tmp_path, ('[accounts.dev]', '[accounts.sandbox]\nemail = "s@example.com"\n'
-                                                 '\n[accounts.dev]'))
+    env = write_env(
+        tmp_path,
+        ("[accounts.dev]", '[accounts.sandbox]\nemail = "s@example.com"\n\n[accounts.dev]'),
+    )
     assert cli.main(["stacks", "--env", str(env), "--members", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == ["sandbox", "dev"]
     assert cli.main(["stacks", "--env", str(env)]) == 0
     assert capsys.readouterr().out.split() == [MANAGEMENT_STACK, "sandbox", "dev"]
 
 
-@pytest.mark.parametrize("environ, yes, expected", [
-    ({AUTO_APPROVE_VARIABLE: "1"}, False,
-     [(MANAGEMENT_STACK, False), ("sandbox", True, "at once"), (DEV_ACCOUNT, True, "at once")]),
-    ({}, True,
-     [(MANAGEMENT_STACK, True), ("sandbox", True, "at once"), (DEV_ACCOUNT, True, "at once")]),
-    ({}, False, [(MANAGEMENT_STACK, False), ("sandbox", False), (DEV_ACCOUNT, False)]),
-])
-def test_members_apply_at_once_only_when_none_asks(recorded_applies, monkeypatch, tmp_path,
-                                                    environ, yes, expected):
+@pytest.mark.parametrize(
+    "environ, yes, expected",
+    [
+        (
+            {AUTO_APPROVE_VARIABLE: "1"},
+            False,
+            [
+                (MANAGEMENT_STACK, False),
+                ("sandbox", True, "at once"),
+                (DEV_ACCOUNT, True, "at once"),
+            ],
+        ),
+        (
+            {},
+            True,
+            [
+                (MANAGEMENT_STACK, True),
+                ("sandbox", True, "at once"),
+                (DEV_ACCOUNT, True, "at once"),
+            ],
+        ),
+        ({}, False, [(MANAGEMENT_STACK, False), ("sandbox", False), (DEV_ACCOUNT, False)]),
+    ],
+)
+def test_members_apply_at_once_only_when_none_asks(
+    recorded_applies, monkeypatch, tmp_path, environ, yes, expected
+):
     from foundation.config import environment_path
     from tests.helpers import write_env
 
-    env = write_env(tmp_path, ('[accounts.dev]', '[accounts.sandbox]\nemail = "s@example.com"\n'
-                                                 '\n[accounts.dev]'),
-                    source=environment_path("local"))
+    env = write_env(
+        tmp_path,
+        ("[accounts.dev]", '[accounts.sandbox]\nemail = "s@example.com"\n\n[accounts.dev]'),
+        source=environment_path("local"),
+    )
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setattr("sys.stdin.isatty", lambda: True)
@@ -127,27 +161,48 @@ def test_members_apply_at_once_only_when_none_asks(recorded_applies, monkeypatch
 
 
 def test_make_help_lists_the_variables_with_their_defaults():
-    shown = subprocess.run(["make", "-s", "help"], cwd=REPO_ROOT, capture_output=True,
-                           text=True, check=True).stdout
+    shown = subprocess.run(
+        ["make", "-s", "help"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    ).stdout
     variables = shown.split("Variables", 1)[1]
-    for name in ("ENV=local", "STACK=all", "ACCOUNT=dev", "AUTO_APPROVE=", "PRINT=", "WRITE=",
-                 "LOCAL_AWS_PORT=4566", "FORCE=", "JOBS=", "ALLOW_ACCOUNT_REMOVAL=", "TEST_JOBS=auto"):
+    for name in (
+        "ENV=local",
+        "STACK=all",
+        "ACCOUNT=dev",
+        "AUTO_APPROVE=",
+        "PRINT=",
+        "WRITE=",
+        "LOCAL_AWS_PORT=4566",
+        "FORCE=",
+        "JOBS=",
+        "ALLOW_ACCOUNT_REMOVAL=",
+        "TEST_JOBS=auto",
+    ):
         assert f"  {name}" in variables, name
 
 
-@pytest.mark.parametrize("command, module, function", [
-    ("dev-destroy", "dev_workspace", "destroy"), ("dev-recreate", "dev_workspace", "recreate"),
-    ("dev-reset", "dev_reset", "reset")])
-def test_member_account_loops_keep_terraform_output_in_a_log(command, module, function,
-                                                             monkeypatch, tmp_path, capsys):
+@pytest.mark.parametrize(
+    "command, module, function",
+    [
+        ("dev-destroy", "dev_workspace", "destroy"),
+        ("dev-recreate", "dev_workspace", "recreate"),
+        ("dev-reset", "dev_reset", "reset"),
+    ],
+)
+def test_member_account_loops_keep_terraform_output_in_a_log(
+    command, module, function, monkeypatch, tmp_path, capsys
+):
     """Hundreds of lines of destroy plan after the typed confirmation help nobody: they go to a
     log the terminal names (a failure shows its end)."""
     from scripts.commands import dev_reset, dev_workspace
 
     calls = []
     monkeypatch.setattr(dev_workspace, "LOG_DIR", tmp_path)
-    monkeypatch.setattr({"dev_workspace": dev_workspace, "dev_reset": dev_reset}[module],
-                        function, lambda config, account, **options: calls.append(options))
+    monkeypatch.setattr(
+        {"dev_workspace": dev_workspace, "dev_reset": dev_reset}[module],
+        function,
+        lambda config, account, **options: calls.append(options),
+    )
     monkeypatch.setattr(dev_workspace, "destroy_summary", lambda *args: None)
     assert cli.main([command, "--env", "local", "--yes"]) == 0
     log = calls[0]["log"]
@@ -155,8 +210,15 @@ def test_member_account_loops_keep_terraform_output_in_a_log(command, module, fu
     assert f"terraform output: {log}" in capsys.readouterr().out
 
 
-MAKE_VARIABLES = {"ENV": "example", "STACK": "dev", "ACCOUNT": "sandbox", "JOBS": "3",
-                  "FORCE": "1", "PRINT": "1", "WRITE": "1"}
+MAKE_VARIABLES = {
+    "ENV": "example",
+    "STACK": "dev",
+    "ACCOUNT": "sandbox",
+    "JOBS": "3",
+    "FORCE": "1",
+    "PRINT": "1",
+    "WRITE": "1",
+}
 
 
 @pytest.mark.parametrize("on_the_command_line", [False, True])
@@ -166,14 +228,31 @@ def test_make_takes_its_variables_from_the_command_line_only(on_the_command_line
     targets = ["synth", "plan", "dev-reset", "root-steps", "profiles"]
     assignments = [f"{name}={value}" for name, value in MAKE_VARIABLES.items()]
     shell = {**os.environ, **({} if on_the_command_line else MAKE_VARIABLES)}
-    shown = subprocess.run(["make", "-n", "--no-print-directory", *targets,
-                            *(assignments if on_the_command_line else [])],
-                           cwd=REPO_ROOT, env=shell, capture_output=True, text=True,
-                           check=True).stdout
+    shown = subprocess.run(
+        [
+            "make",
+            "-n",
+            "--no-print-directory",
+            *targets,
+            *(assignments if on_the_command_line else []),
+        ],
+        cwd=REPO_ROOT,
+        env=shell,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     commands = [line for line in shown.splitlines() if "scripts.cli" in line]
     assert len(commands) == len(targets)
-    given = ["--env example", "--stack dev", "--account sandbox", "--jobs 3", "--force",
-             "--print", "--write"]
+    given = [
+        "--env example",
+        "--stack dev",
+        "--account sandbox",
+        "--jobs 3",
+        "--force",
+        "--print",
+        "--write",
+    ]
     if on_the_command_line:
         assert all(flag in shown for flag in given), shown
     else:

@@ -41,8 +41,10 @@ EXAMPLE_IDS = {"management": "111111111111", "dev": "222222222222"}
 
 def member_sessions(config) -> dict:
     role_arn = workspaces.state_outputs(config, MANAGEMENT_STACK)[OUTPUT_MEMBER_ROLE_ARNS][ACCOUNT]
-    return {region: aws.assume_role(config, role_arn, "dev-reset-test", region=region)
-            for region in config.control_regions}
+    return {
+        region: aws.assume_role(config, role_arn, "dev-reset-test", region=region)
+        for region in config.control_regions
+    }
 
 
 def member_inventory(config, sessions) -> dict[str, set[str]]:
@@ -58,15 +60,20 @@ def member_inventory(config, sessions) -> dict[str, set[str]]:
         client = lambda service: aws.client(config, service, session)  # noqa: E731
         ec2 = client("ec2")
         found[f"{region} queues"] = set(client("sqs").list_queues().get("QueueUrls", []))
-        found[f"{region} vpcs"] = {(v["VpcId"], v["IsDefault"])
-                                   for v in ec2.describe_vpcs()["Vpcs"]}
+        found[f"{region} vpcs"] = {
+            (v["VpcId"], v["IsDefault"]) for v in ec2.describe_vpcs()["Vpcs"]
+        }
         found[f"{region} instances"] = {
-            i["InstanceId"] for r in ec2.describe_instances()["Reservations"]
-            for i in r["Instances"] if i["State"]["Name"] != "terminated"}
+            i["InstanceId"]
+            for r in ec2.describe_instances()["Reservations"]
+            for i in r["Instances"]
+            if i["State"]["Name"] != "terminated"
+        }
         found[f"{region} tables"] = set(client("dynamodb").list_tables()["TableNames"])
         found[f"{region} topics"] = {t["TopicArn"] for t in client("sns").list_topics()["Topics"]}
         found[f"{region} functions"] = {
-            f["FunctionName"] for f in client("lambda").list_functions()["Functions"]}
+            f["FunctionName"] for f in client("lambda").list_functions()["Functions"]
+        }
     return found
 
 
@@ -74,9 +81,16 @@ def seed_iam(config, session) -> None:
     """A role with an inline policy and a user with an access key, made by hand."""
     iam = aws.client(config, "iam", session)
     iam.create_role(RoleName="learner-role", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))
-    iam.put_role_policy(RoleName="learner-role", PolicyName="read-buckets",
-                        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
-                            {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}))
+    iam.put_role_policy(
+        RoleName="learner-role",
+        PolicyName="read-buckets",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}],
+            }
+        ),
+    )
     iam.create_user(UserName="learner")
     iam.create_access_key(UserName="learner")
 
@@ -98,7 +112,8 @@ def seeded(foundation):
 def seeded_still_there(config, sessions) -> bool:
     now = member_inventory(config, sessions)
     return "learner" in now["users"] and all(
-        "learner-table" in now[f"{region} tables"] for region in sessions)
+        "learner-table" in now[f"{region} tables"] for region in sessions
+    )
 
 
 def refused(config, stacks, account=ACCOUNT, **kwargs) -> list[str]:
@@ -124,11 +139,13 @@ def test_refuses_a_role_that_lands_in_the_management_account(seeded, with_manage
 
     def role_in_management(outputs):
         management_id = outputs[OUTPUT_MANAGEMENT_ACCOUNT_ID]["value"]
-        outputs[OUTPUT_MEMBER_ROLE_ARNS]["value"][ACCOUNT] = \
+        outputs[OUTPUT_MEMBER_ROLE_ARNS]["value"][ACCOUNT] = (
             f"arn:aws:iam::{management_id}:role/OrganizationAccountAccessRole"
+        )
 
-    reasons = refused(with_management_outputs("reset-role-in-management", role_in_management),
-                      stacks)
+    reasons = refused(
+        with_management_outputs("reset-role-in-management", role_in_management), stacks
+    )
     assert starting(reasons, REASON_MANAGEMENT_CREDENTIALS)
     assert seeded_still_there(config, sessions)
 
@@ -188,7 +205,7 @@ def test_reset_prints_what_it_deletes_and_keeps_and_every_phase(first_reset, see
     assert "the default VPC (accounts.dev.reset_default_vpc = false)" in printed
     for region in config.control_regions:
         assert f"  {region}" in printed
-    summary = printed[printed.index("Summary:"):].splitlines()
+    summary = printed[printed.index("Summary:") :].splitlines()
     assert len(summary) == 1 + dev_reset.PHASES
     assert "0 resources left to delete" in summary[-1]
 
@@ -212,16 +229,26 @@ def test_a_second_reset_deletes_nothing_and_says_so(first_reset, seeded):
 
 # --- the generated config ------------------------------------------------------------------
 
+
 def example_nuke_config() -> str:
     config = load("example")
-    managed = nuke_config.Managed(ACCOUNT, ("acme-dev-experiments", "acme-support"),
-                                  ("acme-dev-sandbox-222222222222",))
-    vpcs = [nuke_config.DefaultVpc("vpc-0example", ("igw-0example",), ("rtb-0example",),
-                                   "dopt-0example")]
+    managed = nuke_config.Managed(
+        ACCOUNT, ("acme-dev-experiments", "acme-support"), ("acme-dev-sandbox-222222222222",)
+    )
+    vpcs = [
+        nuke_config.DefaultVpc(
+            "vpc-0example", ("igw-0example",), ("rtb-0example",), "dopt-0example"
+        )
+    ]
     kept = nuke_config.keeps(config, ACCOUNT, managed, vpcs)
-    return nuke_config.render_config(config, ACCOUNT, EXAMPLE_IDS["dev"],
-                                     [EXAMPLE_IDS["management"]],
-                                     nuke_config.regions(config, []), kept)
+    return nuke_config.render_config(
+        config,
+        ACCOUNT,
+        EXAMPLE_IDS["dev"],
+        [EXAMPLE_IDS["management"]],
+        nuke_config.regions(config, []),
+        kept,
+    )
 
 
 def test_generated_config_matches_its_snapshot(request):
@@ -230,8 +257,11 @@ def test_generated_config_matches_its_snapshot(request):
         SNAPSHOT.write_text(actual)
         return
     expected = SNAPSHOT.read_text()
-    assert actual == expected, "".join(difflib.unified_diff(
-        expected.splitlines(True), actual.splitlines(True), str(SNAPSHOT), "generated now"))
+    assert actual == expected, "".join(
+        difflib.unified_diff(
+            expected.splitlines(True), actual.splitlines(True), str(SNAPSHOT), "generated now"
+        )
+    )
 
 
 def test_generated_config_is_yaml_naming_only_the_target():

@@ -38,8 +38,7 @@ FOREIGN_ACCOUNT_ID = "210987654321"  # not the management account, not dev
 
 
 def states(config: Config) -> tuple[bytes | None, bytes | None]:
-    return (workspaces.read_state(config, MANAGEMENT_STACK),
-            workspaces.read_state(config, ACCOUNT))
+    return (workspaces.read_state(config, MANAGEMENT_STACK), workspaces.read_state(config, ACCOUNT))
 
 
 def refusal(config: Config, stacks, account: str = ACCOUNT) -> list[str]:
@@ -61,45 +60,54 @@ def test_refuses_the_management_stack(foundation, capsys):
     assert reasons_starting(reasons, REASON_MANAGEMENT_STACK)
     assert reasons_starting(reasons, REASON_SAME_STATE_KEY)
     printed = capsys.readouterr().out
-    assert f"REFUSE {REASON_MANAGEMENT_STACK}: 'management' is the management stack" \
-        in printed
+    assert f"REFUSE {REASON_MANAGEMENT_STACK}: 'management' is the management stack" in printed
 
 
-def test_refuses_when_the_role_lands_in_the_management_account(foundation,
-                                                               with_management_outputs, capsys):
+def test_refuses_when_the_role_lands_in_the_management_account(
+    foundation, with_management_outputs, capsys
+):
     config, stacks = foundation
     management_id = workspaces.state_outputs(config, MANAGEMENT_STACK)["management_account_id"]
 
     def role_in_management(outputs):
-        outputs["member_role_arns"]["value"][ACCOUNT] = \
+        outputs["member_role_arns"]["value"][ACCOUNT] = (
             f"arn:aws:iam::{management_id}:role/OrganizationAccountAccessRole"
+        )
 
     tweaked = with_management_outputs("guard-role-in-management", role_in_management)
     reasons = refusal(tweaked, stacks)
     # Every reason at once: the landing account is management, and not the member account.
     assert reasons_starting(reasons, REASON_MANAGEMENT_CREDENTIALS)
     assert reasons_starting(reasons, REASON_WRONG_ACCOUNT)
-    assert f"lands in account {management_id}, which is the management account" \
+    assert (
+        f"lands in account {management_id}, which is the management account"
         in capsys.readouterr().out
+    )
 
 
 def test_refuses_when_terraform_would_not_assume_the_member_role(foundation, tmp_path):
     config, stacks = foundation
     copied = tmp_path / "stacks"
     for stack in config.stack_names:
-        shutil.copytree(stacks / stack, copied / stack,
-                        ignore=shutil.ignore_patterns(".terraform*"))
+        shutil.copytree(
+            stacks / stack, copied / stack, ignore=shutil.ignore_patterns(".terraform*")
+        )
     member = json.loads((copied / ACCOUNT / "cdk.tf.json").read_text())
     del member["provider"]["aws"][0]["assume_role"]
     (copied / ACCOUNT / "cdk.tf.json").write_text(json.dumps(member))
     reasons = refusal(config, copied)
-    assert [r for r in reasons if r.startswith(REASON_MANAGEMENT_CREDENTIALS)
-            and "act with the management credentials" in r]
+    assert [
+        r
+        for r in reasons
+        if r.startswith(REASON_MANAGEMENT_CREDENTIALS)
+        and "act with the management credentials" in r
+    ]
     assert not reasons_starting(reasons, REASON_WRONG_ACCOUNT)
 
 
-def test_refuses_when_the_assumed_identity_is_another_account(foundation, with_management_outputs,
-                                                              capsys):
+def test_refuses_when_the_assumed_identity_is_another_account(
+    foundation, with_management_outputs, capsys
+):
     config, stacks = foundation
 
     def other_account(outputs):
@@ -174,8 +182,9 @@ def test_a_wrong_confirmation_aborts_with_nothing_changed(foundation, monkeypatc
 def test_an_unreachable_api_is_reported_not_hidden():
     from foundation import config as config_module
 
-    dead = dataclasses.replace(config_module.load("local"),
-                               emulator=Emulator(f"https://127.0.0.1:{free_port()}"))
+    dead = dataclasses.replace(
+        config_module.load("local"), emulator=Emulator(f"https://127.0.0.1:{free_port()}")
+    )
     leftovers = dev_workspace.list_leftovers(dead, aws.session(dead), DEFAULT_ROLE_NAME)
     assert not leftovers.found
     assert len(leftovers.unlisted) == 5
@@ -196,11 +205,24 @@ def test_three_destroy_recreate_cycles(foundation, monkeypatch, capsys):
     # Cycle 1: a person types the account id; things made "in the console" must be listed.
     started = time.monotonic()
     s3.create_bucket(Bucket=leftover_bucket)
-    s3.put_bucket_tagging(Bucket=leftover_bucket,
-                          Tagging={"TagSet": [{"Key": "made-by", "Value": "hand"}]})
-    iam.create_role(RoleName=leftover_role, AssumeRolePolicyDocument=json.dumps(
-        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                 "Principal": {"AWS": account_id}}]}))
+    s3.put_bucket_tagging(
+        Bucket=leftover_bucket, Tagging={"TagSet": [{"Key": "made-by", "Value": "hand"}]}
+    )
+    iam.create_role(
+        RoleName=leftover_role,
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "sts:AssumeRole",
+                        "Principal": {"AWS": account_id},
+                    }
+                ],
+            }
+        ),
+    )
     try:
         prompts = []
         monkeypatch.setattr("builtins.input", lambda prompt: prompts.append(prompt) or account_id)
@@ -211,8 +233,10 @@ def test_three_destroy_recreate_cycles(foundation, monkeypatch, capsys):
         assert workspaces.read_state(config, MANAGEMENT_STACK) == management_before
         found = result.leftovers.found
         assert found["S3 buckets"] == [leftover_bucket]  # the sandbox bucket is gone
-        assert f"arn:aws:s3:::{leftover_bucket}" in found[
-            "tagged resources (Resource Groups Tagging API)"]
+        assert (
+            f"arn:aws:s3:::{leftover_bucket}"
+            in found["tagged resources (Resource Groups Tagging API)"]
+        )
         roles = found["IAM roles (other than service-linked and OrganizationAccountAccessRole)"]
         assert roles == [leftover_role]  # the experiments role is gone
         assert not result.leftovers.unlisted, result.leftovers.unlisted
@@ -236,7 +260,9 @@ def test_three_destroy_recreate_cycles(foundation, monkeypatch, capsys):
             f"destroying workspace 'dev' (account {account_id})",
             "verifying: member state empty, management state unchanged",
             f"listing what remains in account {account_id} outside Terraform",
-            "applying workspace 'dev'", "planning: expecting no changes (-detailed-exitcode)"]
+            "applying workspace 'dev'",
+            "planning: expecting no changes (-detailed-exitcode)",
+        ]
         assert not any(result.leftovers.found.values())
         assert workspaces.read_state(config, MANAGEMENT_STACK) == management_before
         assert "recreated in" in capsys.readouterr().out
@@ -244,5 +270,7 @@ def test_three_destroy_recreate_cycles(foundation, monkeypatch, capsys):
     # Left as found: dev applied.
     assert managed_resources(workspaces.read_state(config, ACCOUNT))
     with capsys.disabled():
-        print("\n  dev destroy/recreate cycles: "
-              + ", ".join(f"{seconds:.0f}s" for seconds in timings))
+        print(
+            "\n  dev destroy/recreate cycles: "
+            + ", ".join(f"{seconds:.0f}s" for seconds in timings)
+        )

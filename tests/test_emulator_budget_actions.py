@@ -26,70 +26,148 @@ ROLE_ARN = f"arn:aws:iam::{ISOLATED_ACCOUNT}:role/kill-switch-test"
 SESSION_NAME = "kill-switch-test"
 STACK = "kill-switch"
 SERVICES = ("budgets", "ce", "iam", "organizations", "sts")
-FIRST = {"threshold_percent": 100, "frequency": "DAILY", "monitor_name": "services",
-         "tags": {"workspace": "management"}}
+FIRST = {
+    "threshold_percent": 100,
+    "frequency": "DAILY",
+    "monitor_name": "services",
+    "tags": {"workspace": "management"},
+}
 # Every attribute here is updated in place.
-CHANGED = {"threshold_percent": 80, "frequency": "WEEKLY", "monitor_name": "per-service",
-           "tags": {"workspace": "management", "switch": "armed"}}
+CHANGED = {
+    "threshold_percent": 80,
+    "frequency": "WEEKLY",
+    "monitor_name": "per-service",
+    "tags": {"workspace": "management", "switch": "armed"},
+}
 
 
-def kill_switch_configuration(config, *, threshold_percent: float, frequency: str,
-                              monitor_name: str, tags: dict[str, str]) -> dict:
+def kill_switch_configuration(
+    config, *, threshold_percent: float, frequency: str, monitor_name: str, tags: dict[str, str]
+) -> dict:
     endpoint_url = config.emulator.endpoint_url
     trust = policies.trust_service(
-        "budgets.amazonaws.com", source_account=ISOLATED_ACCOUNT,
-        source_arn_pattern=f"arn:aws:budgets::{ISOLATED_ACCOUNT}:budget/*")
-    attach_freeze = policies.attach_and_detach("${aws_organizations_policy.freeze.arn}",
-                                               "${aws_organizations_account.dev.arn}")
+        "budgets.amazonaws.com",
+        source_account=ISOLATED_ACCOUNT,
+        source_arn_pattern=f"arn:aws:budgets::{ISOLATED_ACCOUNT}:budget/*",
+    )
+    attach_freeze = policies.attach_and_detach(
+        "${aws_organizations_policy.freeze.arn}", "${aws_organizations_account.dev.arn}"
+    )
     freeze = policies.freeze_scp()
     organization = ["aws_organizations_organization.organization"]
     return {
-        "terraform": {"required_providers": {"aws": {"source": "hashicorp/aws",
-                                                     "version": "5.100.0"}}},
-        "provider": {"aws": [{
-            "region": config.region, "endpoints": [{s: endpoint_url for s in SERVICES}],
-            "skip_credentials_validation": True, "skip_metadata_api_check": "true",
-            "assume_role": [{"role_arn": ROLE_ARN, "session_name": SESSION_NAME}]}]},
+        "terraform": {
+            "required_providers": {"aws": {"source": "hashicorp/aws", "version": "5.100.0"}}
+        },
+        "provider": {
+            "aws": [
+                {
+                    "region": config.region,
+                    "endpoints": [{s: endpoint_url for s in SERVICES}],
+                    "skip_credentials_validation": True,
+                    "skip_metadata_api_check": "true",
+                    "assume_role": [{"role_arn": ROLE_ARN, "session_name": SESSION_NAME}],
+                }
+            ]
+        },
         "resource": {
-            "aws_organizations_organization": {"organization": {
-                "feature_set": "ALL", "enabled_policy_types": ["SERVICE_CONTROL_POLICY"]}},
-            "aws_organizations_account": {"dev": {
-                "name": "dev", "email": config.account("dev").email, "depends_on": organization}},
-            "aws_organizations_policy": {"freeze": {
-                "name": "freeze", "type": "SERVICE_CONTROL_POLICY", "content": json.dumps(freeze),
-                "depends_on": organization}},
-            "aws_iam_role": {"budget_action": {
-                "name": "budget-action", "assume_role_policy": json.dumps(trust)}},
-            "aws_iam_role_policy": {"budget_action": {
-                "name": "attach-freeze", "role": "${aws_iam_role.budget_action.id}",
-                "policy": json.dumps(attach_freeze)}},
-            "aws_budgets_budget": {"dev": {
-                "name": "dev-monthly", "budget_type": "COST", "limit_amount": "5",
-                "limit_unit": "USD", "time_unit": "MONTHLY"}},
-            "aws_budgets_budget_action": {"freeze_dev": {
-                "budget_name": "${aws_budgets_budget.dev.name}",
-                "action_type": "APPLY_SCP_POLICY", "approval_model": "AUTOMATIC",
-                "notification_type": "ACTUAL",
-                "execution_role_arn": "${aws_iam_role.budget_action.arn}",
-                "action_threshold": [{"action_threshold_type": "PERCENTAGE",
-                                      "action_threshold_value": threshold_percent}],
-                "definition": [{"scp_action_definition": [{
-                    "policy_id": "${aws_organizations_policy.freeze.id}",
-                    "target_ids": ["${aws_organizations_account.dev.id}"]}]}],
-                "subscriber": [{"address": config.management_email,
-                                "subscription_type": "EMAIL"}],
-                "tags": tags}},
-            "aws_ce_anomaly_monitor": {"services": {
-                "name": monitor_name, "monitor_type": "DIMENSIONAL",
-                "monitor_dimension": "SERVICE", "tags": tags}},
-            "aws_ce_anomaly_subscription": {"spend": {
-                "name": "spend", "frequency": frequency,
-                "monitor_arn_list": ["${aws_ce_anomaly_monitor.services.arn}"],
-                "subscriber": [{"type": "EMAIL", "address": config.management_email}],
-                "threshold_expression": [{"dimension": [{
-                    "key": "ANOMALY_TOTAL_IMPACT_ABSOLUTE",
-                    "match_options": ["GREATER_THAN_OR_EQUAL"], "values": ["10"]}]}],
-                "tags": tags}},
+            "aws_organizations_organization": {
+                "organization": {
+                    "feature_set": "ALL",
+                    "enabled_policy_types": ["SERVICE_CONTROL_POLICY"],
+                }
+            },
+            "aws_organizations_account": {
+                "dev": {
+                    "name": "dev",
+                    "email": config.account("dev").email,
+                    "depends_on": organization,
+                }
+            },
+            "aws_organizations_policy": {
+                "freeze": {
+                    "name": "freeze",
+                    "type": "SERVICE_CONTROL_POLICY",
+                    "content": json.dumps(freeze),
+                    "depends_on": organization,
+                }
+            },
+            "aws_iam_role": {
+                "budget_action": {"name": "budget-action", "assume_role_policy": json.dumps(trust)}
+            },
+            "aws_iam_role_policy": {
+                "budget_action": {
+                    "name": "attach-freeze",
+                    "role": "${aws_iam_role.budget_action.id}",
+                    "policy": json.dumps(attach_freeze),
+                }
+            },
+            "aws_budgets_budget": {
+                "dev": {
+                    "name": "dev-monthly",
+                    "budget_type": "COST",
+                    "limit_amount": "5",
+                    "limit_unit": "USD",
+                    "time_unit": "MONTHLY",
+                }
+            },
+            "aws_budgets_budget_action": {
+                "freeze_dev": {
+                    "budget_name": "${aws_budgets_budget.dev.name}",
+                    "action_type": "APPLY_SCP_POLICY",
+                    "approval_model": "AUTOMATIC",
+                    "notification_type": "ACTUAL",
+                    "execution_role_arn": "${aws_iam_role.budget_action.arn}",
+                    "action_threshold": [
+                        {
+                            "action_threshold_type": "PERCENTAGE",
+                            "action_threshold_value": threshold_percent,
+                        }
+                    ],
+                    "definition": [
+                        {
+                            "scp_action_definition": [
+                                {
+                                    "policy_id": "${aws_organizations_policy.freeze.id}",
+                                    "target_ids": ["${aws_organizations_account.dev.id}"],
+                                }
+                            ]
+                        }
+                    ],
+                    "subscriber": [
+                        {"address": config.management_email, "subscription_type": "EMAIL"}
+                    ],
+                    "tags": tags,
+                }
+            },
+            "aws_ce_anomaly_monitor": {
+                "services": {
+                    "name": monitor_name,
+                    "monitor_type": "DIMENSIONAL",
+                    "monitor_dimension": "SERVICE",
+                    "tags": tags,
+                }
+            },
+            "aws_ce_anomaly_subscription": {
+                "spend": {
+                    "name": "spend",
+                    "frequency": frequency,
+                    "monitor_arn_list": ["${aws_ce_anomaly_monitor.services.arn}"],
+                    "subscriber": [{"type": "EMAIL", "address": config.management_email}],
+                    "threshold_expression": [
+                        {
+                            "dimension": [
+                                {
+                                    "key": "ANOMALY_TOTAL_IMPACT_ABSOLUTE",
+                                    "match_options": ["GREATER_THAN_OR_EQUAL"],
+                                    "values": ["10"],
+                                }
+                            ]
+                        }
+                    ],
+                    "tags": tags,
+                }
+            },
         },
         "output": {
             "dev_account_id": {"value": "${aws_organizations_account.dev.id}"},
@@ -114,10 +192,12 @@ def test_kill_switch_resources_on_the_emulator(emulator, tmp_path):
 
     outputs = terraform.outputs()
     session = aws.assume_role(emulator, ROLE_ARN, SESSION_NAME)
-    budgets, organizations, ce = (aws.client(emulator, service, session)
-                                  for service in ("budgets", "organizations", "ce"))
-    action = dict(AccountId=ISOLATED_ACCOUNT, BudgetName=outputs["budget_name"],
-                  ActionId=outputs["action_id"])
+    budgets, organizations, ce = (
+        aws.client(emulator, service, session) for service in ("budgets", "organizations", "ce")
+    )
+    action = dict(
+        AccountId=ISOLATED_ACCOUNT, BudgetName=outputs["budget_name"], ActionId=outputs["action_id"]
+    )
     threshold = budgets.describe_budget_action(**action)["Action"]["ActionThreshold"]
     assert threshold["ActionThresholdValue"] == CHANGED["threshold_percent"]
     assert ce.get_anomaly_subscriptions()["AnomalySubscriptions"][0]["Frequency"] == "WEEKLY"
@@ -130,14 +210,19 @@ def test_kill_switch_resources_on_the_emulator(emulator, tmp_path):
         return budgets.describe_budget_action(**action)["Action"]["Status"]
 
     def frozen() -> bool:
-        return "freeze" in [p["Name"] for p in organizations.list_policies_for_target(
-            TargetId=outputs["dev_account_id"], Filter="SERVICE_CONTROL_POLICY")["Policies"]]
+        return "freeze" in [
+            p["Name"]
+            for p in organizations.list_policies_for_target(
+                TargetId=outputs["dev_account_id"], Filter="SERVICE_CONTROL_POLICY"
+            )["Policies"]
+        ]
 
     assert (status(), frozen()) == ("STANDBY", False)
     budgets.execute_budget_action(**action, ExecutionType="APPROVE_BUDGET_ACTION")
     assert (status(), frozen()) == ("EXECUTION_SUCCESS", True)
-    assert terraform.plan(detailed_exitcode=True) == PLAN_NO_CHANGES, \
+    assert terraform.plan(detailed_exitcode=True) == PLAN_NO_CHANGES, (
         "an executed action must not make the plan dirty"
+    )
     budgets.execute_budget_action(**action, ExecutionType="REVERSE_BUDGET_ACTION")
     assert (status(), frozen()) == ("REVERSE_SUCCESS", False)
 

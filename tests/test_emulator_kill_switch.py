@@ -48,12 +48,14 @@ class Switch:
         return kill_switch.is_frozen(self.config, account_id, self.policy_id)
 
     def status(self) -> str:
-        return aws.client(self.config, "budgets").describe_budget_action(**self.action)[
-            "Action"]["Status"]
+        return aws.client(self.config, "budgets").describe_budget_action(**self.action)["Action"][
+            "Status"
+        ]
 
     def execute(self, execution_type: str) -> None:
-        aws.client(self.config, "budgets").execute_budget_action(**self.action,
-                                                                 ExecutionType=execution_type)
+        aws.client(self.config, "budgets").execute_budget_action(
+            **self.action, ExecutionType=execution_type
+        )
 
     def states(self) -> tuple[bool, bool, str]:
         """(dev frozen, management frozen, the action's status)."""
@@ -65,18 +67,25 @@ def switch(foundation):
     config, _ = foundation
     outputs = workspaces.state_outputs(config, MANAGEMENT_STACK)
     management_id = outputs[OUTPUT_MANAGEMENT_ACCOUNT_ID]
-    found = Switch(config, management_id, outputs[OUTPUT_MEMBER_ACCOUNT_IDS][DEV_ACCOUNT],
-                   outputs[OUTPUT_FREEZE_POLICY_ID],
-                   dict(AccountId=management_id,
-                        BudgetName=outputs[OUTPUT_ACCOUNT_BUDGETS][DEV_ACCOUNT],
-                        ActionId=outputs[OUTPUT_FREEZE_ACTION_IDS][DEV_ACCOUNT]))
+    found = Switch(
+        config,
+        management_id,
+        outputs[OUTPUT_MEMBER_ACCOUNT_IDS][DEV_ACCOUNT],
+        outputs[OUTPUT_FREEZE_POLICY_ID],
+        dict(
+            AccountId=management_id,
+            BudgetName=outputs[OUTPUT_ACCOUNT_BUDGETS][DEV_ACCOUNT],
+            ActionId=outputs[OUTPUT_FREEZE_ACTION_IDS][DEV_ACCOUNT],
+        ),
+    )
     assert found.states() == (False, False, "STANDBY"), "dev starts thawed, its switch armed"
     yield found
     if found.status() == kill_switch.EXECUTED:
         found.execute("REVERSE_BUDGET_ACTION")
     if found.frozen(found.dev_id):
-        aws.client(config, "organizations").detach_policy(PolicyId=found.policy_id,
-                                                          TargetId=found.dev_id)
+        aws.client(config, "organizations").detach_policy(
+            PolicyId=found.policy_id, TargetId=found.dev_id
+        )
     if found.status() != "STANDBY":
         found.execute("RESET_BUDGET_ACTION")
 
@@ -95,7 +104,8 @@ def dev_row(printed: str) -> str:
 
 
 def test_the_switch_freezes_dev_only_and_thaw_and_freeze_by_hand_undo_and_redo_it(
-        switch, capsys, monkeypatch):
+    switch, capsys, monkeypatch
+):
     code, printed = run(capsys, "status")
     assert code == 0 and "armed at 100 % (STANDBY)" in dev_row(printed)
     management_row = [line for line in printed.splitlines() if line.startswith("  management")]
@@ -136,10 +146,13 @@ def test_a_wrong_confirmation_thaws_nothing(switch, capsys, monkeypatch):
     assert switch.frozen(switch.dev_id)
 
 
-@pytest.mark.parametrize("account, reason", [
-    (MANAGEMENT_STACK, REASON_MANAGEMENT_STACK),
-    ("nope", REASON_NOT_MEMBER),
-])
+@pytest.mark.parametrize(
+    "account, reason",
+    [
+        (MANAGEMENT_STACK, REASON_MANAGEMENT_STACK),
+        ("nope", REASON_NOT_MEMBER),
+    ],
+)
 def test_the_guard_refuses_management_and_unknown_accounts(switch, capsys, account, reason):
     for attempt, flags in (("freeze", ()), ("thaw", ("--yes",))):
         code, printed = run(capsys, f"dev-{attempt}", "--account", account, *flags)
@@ -152,12 +165,16 @@ def test_the_guard_refuses_management_and_unknown_accounts(switch, capsys, accou
 FOREIGN_ACCOUNT_ID = "210987654321"  # in no organization of this emulator's management account
 
 
-@pytest.mark.parametrize("named, reason, detail", [
-    ("management", REASON_TARGET_IS_MANAGEMENT, "SCPs never restrict it"),
-    (FOREIGN_ACCOUNT_ID, REASON_NOT_IN_ORGANIZATION, "could not confirm 210987654321"),
-])
-def test_the_guard_asks_organizations_not_the_outputs(switch, with_management_outputs, named,
-                                                      reason, detail):
+@pytest.mark.parametrize(
+    "named, reason, detail",
+    [
+        ("management", REASON_TARGET_IS_MANAGEMENT, "SCPs never restrict it"),
+        (FOREIGN_ACCOUNT_ID, REASON_NOT_IN_ORGANIZATION, "could not confirm 210987654321"),
+    ],
+)
+def test_the_guard_asks_organizations_not_the_outputs(
+    switch, with_management_outputs, named, reason, detail
+):
     account_id = switch.management_id if named == "management" else named
 
     def dev_is_another_account(outputs):

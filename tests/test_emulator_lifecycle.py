@@ -52,16 +52,23 @@ def test_organization_and_member_account(foundation):
     assert dev["Email"] == config.account("dev").email
     assert "cloudtrail.amazonaws.com" in [
         p["ServicePrincipal"]
-        for p in organizations.list_aws_service_access_for_organization()["EnabledServicePrincipals"]]
+        for p in organizations.list_aws_service_access_for_organization()[
+            "EnabledServicePrincipals"
+        ]
+    ]
 
 
 def test_identity_groups_and_policies(foundation):
     config, _ = foundation
     iam = aws.client(config, "iam")
-    attached = {p["PolicyArn"] for p in
-                iam.list_attached_group_policies(GroupName="Administrators")["AttachedPolicies"]}
-    assert {"arn:aws:iam::aws:policy/AdministratorAccess",
-            "arn:aws:iam::aws:policy/job-function/Billing"} <= attached
+    attached = {
+        p["PolicyArn"]
+        for p in iam.list_attached_group_policies(GroupName="Administrators")["AttachedPolicies"]
+    }
+    assert {
+        "arn:aws:iam::aws:policy/AdministratorAccess",
+        "arn:aws:iam::aws:policy/job-function/Billing",
+    } <= attached
     force_mfa = next(arn for arn in attached if arn.endswith(f"/{config.name_prefix}-force-mfa"))
     version = iam.get_policy(PolicyArn=force_mfa)["Policy"]["DefaultVersionId"]
     document = iam.get_policy_version(PolicyArn=force_mfa, VersionId=version)["PolicyVersion"]
@@ -72,7 +79,9 @@ def test_identity_groups_and_policies(foundation):
     members = {u["UserName"] for u in iam.get_group(GroupName=group)["Users"]}
     assert members == set(config.admin_users)
     name = iam.list_group_policies(GroupName=group)["PolicyNames"][0]
-    statement, = _statements(iam.get_group_policy(GroupName=group, PolicyName=name)["PolicyDocument"])
+    (statement,) = _statements(
+        iam.get_group_policy(GroupName=group, PolicyName=name)["PolicyDocument"]
+    )
     _, role_arn = member_account(config, "dev")
     assert statement["Action"] == ["sts:AssumeRole"] and statement["Resource"] == [role_arn]
     assert statement["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
@@ -80,14 +89,17 @@ def test_identity_groups_and_policies(foundation):
 
 def test_organization_trail_and_hardened_log_bucket(foundation):
     config, _ = foundation
-    trail, = [t for t in aws.client(config, "cloudtrail").describe_trails()["trailList"]
-              if t["Name"] == config.trail.name]
+    (trail,) = [
+        t
+        for t in aws.client(config, "cloudtrail").describe_trails()["trailList"]
+        if t["Name"] == config.trail.name
+    ]
     assert trail["IsOrganizationTrail"] and trail["IsMultiRegionTrail"]
     assert trail["LogFileValidationEnabled"] and trail["IncludeGlobalServiceEvents"]
     assert trail["S3BucketName"] == config.trail.bucket
     _assert_hardened(config, config.trail.bucket)
     s3 = aws.client(config, "s3")
-    rule, = s3.get_bucket_lifecycle_configuration(Bucket=config.trail.bucket)["Rules"]
+    (rule,) = s3.get_bucket_lifecycle_configuration(Bucket=config.trail.bucket)["Rules"]
     assert rule["Expiration"]["Days"] == config.trail.retention_days
     policy = json.loads(s3.get_bucket_policy(Bucket=config.trail.bucket)["Policy"])
     org_id = state_outputs(config, MANAGEMENT_STACK)["organization_id"]
@@ -97,8 +109,10 @@ def test_organization_trail_and_hardened_log_bucket(foundation):
 
 def test_state_objects_under_distinct_keys_and_no_lock_left(foundation):
     config, _ = foundation
-    keys = [o["Key"] for o in
-            aws.client(config, "s3").list_objects_v2(Bucket=config.state_bucket)["Contents"]]
+    keys = [
+        o["Key"]
+        for o in aws.client(config, "s3").list_objects_v2(Bucket=config.state_bucket)["Contents"]
+    ]
     assert sorted(keys) == sorted(config.state_key(stack) for stack in config.stack_names)
     _assert_hardened(config, config.state_bucket)
 
@@ -112,7 +126,9 @@ def test_member_provider_lands_in_member_account(foundation):
     assert outputs["sandbox_bucket"].endswith(f"-{dev_id}")
     dev_session = aws.assume_role(config, role_arn, "lifecycle-test")
     assert aws.account_id(config, dev_session) == dev_id != aws.account_id(config)
-    dev_buckets = {b["Name"] for b in aws.client(config, "s3", dev_session).list_buckets()["Buckets"]}
+    dev_buckets = {
+        b["Name"] for b in aws.client(config, "s3", dev_session).list_buckets()["Buckets"]
+    }
     assert outputs["sandbox_bucket"] in dev_buckets
 
 
@@ -122,16 +138,22 @@ def test_held_lock_fails_a_second_apply_and_leaves_state_unchanged(foundation):
     terraform.init()
     before = read_state(config, "dev")
     lock_key = f"{config.state_key('dev')}.tflock"
-    bucket, = json.loads((terraform.dir / "cdk.tf.json").read_text())["resource"]["aws_s3_bucket"]
+    (bucket,) = json.loads((terraform.dir / "cdk.tf.json").read_text())["resource"]["aws_s3_bucket"]
     # An interactive apply holds the state lock while it waits for its "yes".
     holder = subprocess.Popen(
         [terraform.binary, "apply", f"-replace=aws_s3_bucket.{bucket}"],
-        cwd=terraform.dir, env=terraform.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True)
+        cwd=terraform.dir,
+        env=terraform.env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         _wait_for_object(config, lock_key)
-        second = terraform.run("apply", "-auto-approve", "-input=false", "-lock-timeout=1s",
-                               capture=True, check=False)
+        second = terraform.run(
+            "apply", "-auto-approve", "-input=false", "-lock-timeout=1s", capture=True, check=False
+        )
         assert second.returncode != 0
         assert "Error acquiring the state lock" in second.stderr
     finally:
@@ -157,20 +179,27 @@ def test_bootstrap_refuses_an_unversioned_bucket(emulator):
 def _assert_hardened(config, bucket: str) -> None:
     s3 = aws.client(config, "s3")
     assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"] == {
-        "BlockPublicAcls": True, "IgnorePublicAcls": True,
-        "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True,
+    }
     assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
     assert s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
     assert s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"] == [
-        {"ObjectOwnership": "BucketOwnerEnforced"}]
+        {"ObjectOwnership": "BucketOwnerEnforced"}
+    ]
     policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
-    assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-               for s in policy["Statement"])
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for s in policy["Statement"]
+    )
 
 
 def _statements(document) -> list[dict]:
     if isinstance(document, str):
         from urllib.parse import unquote
+
         document = json.loads(unquote(document))
     return document["Statement"]
 
@@ -189,6 +218,7 @@ def _wait_for_object(config, key: str, timeout: float = 120) -> None:
 
 # --- every account's CIS baseline, as the AWS APIs show it after the apply ---------------------
 
+
 def _account_sessions(config) -> dict:
     """{workspace: a session in its account}: management's own, each member's by its role."""
     sessions = {MANAGEMENT_STACK: aws.session(config)}
@@ -203,15 +233,21 @@ def test_every_account_has_the_cis_baseline(foundation):
     for workspace, session in _account_sessions(config).items():
         account_id = aws.account_id(config, session)
         block = aws.client(config, "s3control", session).get_public_access_block(
-            AccountId=account_id)["PublicAccessBlockConfiguration"]
-        assert block == {"BlockPublicAcls": True, "IgnorePublicAcls": True,
-                         "BlockPublicPolicy": True, "RestrictPublicBuckets": True}, workspace
+            AccountId=account_id
+        )["PublicAccessBlockConfiguration"]
+        assert block == {
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        }, workspace
 
         iam = aws.client(config, "iam", session)
         policy = iam.get_account_password_policy()["PasswordPolicy"]
         assert (policy["MinimumPasswordLength"], policy["PasswordReusePrevention"]) == (
             CIS_PASSWORD_POLICY.minimum_password_length,
-            CIS_PASSWORD_POLICY.password_reuse_prevention), workspace
+            CIS_PASSWORD_POLICY.password_reuse_prevention,
+        ), workspace
         assert policy["RequireSymbols"] and not policy["ExpirePasswords"], workspace
 
         role = iam.get_role(RoleName=f"{config.name_prefix}-support")["Role"]
@@ -225,8 +261,10 @@ def test_every_account_has_the_cis_baseline(foundation):
         assert len(config.control_regions) > 1, "local.toml allows a second region"
         for region in config.control_regions:
             ec2 = aws.client(config, "ec2", session, region=region)
-            assert ec2.get_ebs_encryption_by_default()["EbsEncryptionByDefault"], \
-                (workspace, region)
+            assert ec2.get_ebs_encryption_by_default()["EbsEncryptionByDefault"], (
+                workspace,
+                region,
+            )
 
 
 def test_member_accounts_have_their_alias_and_management_keeps_its_own(foundation):
@@ -235,7 +273,8 @@ def test_member_accounts_have_their_alias_and_management_keeps_its_own(foundatio
     assert aws.client(config, "iam").list_account_aliases()["AccountAliases"] == []
     for account in config.accounts:
         assert aws.client(config, "iam", sessions[account.name]).list_account_aliases()[
-            "AccountAliases"] == [account.alias]
+            "AccountAliases"
+        ] == [account.alias]
 
 
 def test_alternate_contacts_of_every_account(foundation):
@@ -249,16 +288,20 @@ def test_alternate_contacts_of_every_account(foundation):
             found = management_api.get_alternate_contact(
                 AlternateContactType=kind, **({"AccountId": account_id} if account_id else {})
             )["AlternateContact"]
-            assert (found["Name"], found["Title"], found["EmailAddress"],
-                    found["PhoneNumber"]) == (contact.name, contact.title, contact.email,
-                                              contact.phone), (account_id, kind)
+            assert (found["Name"], found["Title"], found["EmailAddress"], found["PhoneNumber"]) == (
+                contact.name,
+                contact.title,
+                contact.email,
+                contact.phone,
+            ), (account_id, kind)
 
 
 def test_organization_access_analyzer_in_every_allowed_region(foundation):
     config, _ = foundation
     for region in config.control_regions:
         analyzers = aws.client(config, "accessanalyzer", region=region).list_analyzers(
-            type="ORGANIZATION")["analyzers"]
+            type="ORGANIZATION"
+        )["analyzers"]
         assert [a["name"] for a in analyzers] == [f"{config.name_prefix}-organization"], region
         assert analyzers[0]["arn"].split(":")[3] == region
 
@@ -269,9 +312,9 @@ def test_ai_services_opt_out_policy_is_attached_at_the_root(foundation):
     [root] = organizations.list_roots()["Roots"]
     assert {"Type": "AISERVICES_OPT_OUT_POLICY", "Status": "ENABLED"} in root["PolicyTypes"]
     [summary] = organizations.list_policies_for_target(
-        TargetId=root["Id"], Filter="AISERVICES_OPT_OUT_POLICY")["Policies"]
-    content = json.loads(organizations.describe_policy(PolicyId=summary["Id"])["Policy"][
-        "Content"])
+        TargetId=root["Id"], Filter="AISERVICES_OPT_OUT_POLICY"
+    )["Policies"]
+    content = json.loads(organizations.describe_policy(PolicyId=summary["Id"])["Policy"]["Content"])
     assert content["services"]["default"]["opt_out_policy"]["@@assign"] == "optOut"
 
 
@@ -284,7 +327,8 @@ def test_member_accounts_see_the_organization_trail(foundation):
         assert trails[trail_arn]["IsOrganizationTrail"], workspace
         selectors = cloudtrail.get_event_selectors(TrailName=trail_arn)["EventSelectors"]
         assert [(s["ReadWriteType"], s["IncludeManagementEvents"]) for s in selectors] == [
-            ("All", True)], workspace
+            ("All", True)
+        ], workspace
 
 
 def test_demo_summary_lists_each_accounts_baseline(foundation):
@@ -309,5 +353,4 @@ def test_the_demos_second_plans_run_at_once_each_into_its_own_log(foundation, se
         assert f"{stack}: no changes ({log})" in shown
         assert "No changes." in log.read_text() and f"# stack {stack}" in log.read_text()
     for account in config.accounts:
-        assert f"{account.name}: applied ({demo.apply_log(config, account.name, log_dir)})" \
-            in shown
+        assert f"{account.name}: applied ({demo.apply_log(config, account.name, log_dir)})" in shown

@@ -35,22 +35,31 @@ def _wait_for(predicate, timeout: float, what: str) -> None:
         time.sleep(0.5)
 
 
-def test_ctrl_c_during_apply_leaves_no_lock_and_a_rerun_converges(own_emulator, synthesize,
-                                                                  tmp_path):
+def test_ctrl_c_during_apply_leaves_no_lock_and_a_rerun_converges(
+    own_emulator, synthesize, tmp_path
+):
     config = own_emulator
     stacks = synthesize(config) / "stacks"
     bootstrap(config)
     log = tmp_path / "apply.log"
-    apply = subprocess.Popen([sys.executable, "-c", APPLY, MANAGEMENT_STACK, str(stacks),
-                              str(log)], cwd=REPO_ROOT, start_new_session=True,
-                             preexec_fn=sigint_as_at_a_terminal,
-                             stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    apply = subprocess.Popen(
+        [sys.executable, "-c", APPLY, MANAGEMENT_STACK, str(stacks), str(log)],
+        cwd=REPO_ROOT,
+        start_new_session=True,
+        preexec_fn=sigint_as_at_a_terminal,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+    )
     # Interrupted resources are saved as tainted, to be replaced on the next apply: wait for
     # the lifecycle configuration's 55 s waiter, when the buckets it needs (prevent_destroy,
     # which a replacement would hit) are done.
-    _wait_for(lambda: log.is_file() and re.search(
-        r"aws_s3_bucket_lifecycle_configuration\S*: Still creating", log.read_text()), 240,
-        "the apply to wait for the log bucket's lifecycle configuration")
+    _wait_for(
+        lambda: log.is_file()
+        and re.search(r"aws_s3_bucket_lifecycle_configuration\S*: Still creating", log.read_text()),
+        240,
+        "the apply to wait for the log bucket's lifecycle configuration",
+    )
     os.killpg(apply.pid, signal.SIGINT)  # what a terminal does on Ctrl-C
 
     _, stderr = apply.communicate(timeout=300)

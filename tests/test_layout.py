@@ -44,38 +44,57 @@ def sources(package: str) -> list[Path]:
     return sorted((REPO_ROOT / package).rglob("*.py"))
 
 
-@pytest.mark.parametrize("package, allowed", [
-    ("foundation", {"foundation"}),
-    ("modules", {"foundation", "modules"}),
-    ("scripts", {"foundation", "scripts"}),
-])
+@pytest.mark.parametrize(
+    "package, allowed",
+    [
+        ("foundation", {"foundation"}),
+        ("modules", {"foundation", "modules"}),
+        ("scripts", {"foundation", "scripts"}),
+    ],
+)
 def test_each_package_imports_only_what_its_side_may(package, allowed):
-    crossing = {str(path.relative_to(REPO_ROOT)): sorted(first_party_imports(path) - allowed)
-                for path in sources(package) if first_party_imports(path) - allowed}
+    crossing = {
+        str(path.relative_to(REPO_ROOT)): sorted(first_party_imports(path) - allowed)
+        for path in sources(package)
+        if first_party_imports(path) - allowed
+    }
     assert crossing == {}
 
 
 def test_the_core_imports_no_cdktf_and_no_boto3():
-    third_party = {path.name: sorted(
-        module for module in imported(path)
-        if module.split(".")[0] in ("cdktf", "constructs", "jsii", "boto3"))
-        for path in sources("foundation")}
+    third_party = {
+        path.name: sorted(
+            module
+            for module in imported(path)
+            if module.split(".")[0] in ("cdktf", "constructs", "jsii", "boto3")
+        )
+        for path in sources("foundation")
+    }
     assert {name: found for name, found in third_party.items() if found} == {}
 
 
 def test_no_test_module_loads_the_aws_bindings_when_collected():
     """Every test worker collects every test module: one importing the constructs or cdktf at
     its top would load the AWS bindings (~13 s of CPU) in each, used or not (conftest.py)."""
-    loading = {path.name: sorted(top_packages(imported(path, at_top_only=True))
-                                 & {"main", "modules", "cdktf", "jsii"})
-               for path in sorted((REPO_ROOT / "tests").glob("*.py"))}
+    loading = {
+        path.name: sorted(
+            top_packages(imported(path, at_top_only=True)) & {"main", "modules", "cdktf", "jsii"}
+        )
+        for path in sorted((REPO_ROOT / "tests").glob("*.py"))
+    }
     assert {name: found for name, found in loading.items() if found} == {}
 
 
 def test_the_import_report_sees_a_helper_when_one_is_imported():
     """The report test_synth_cache reads from the synth process can fail that test: importing a
     helper shows up in it."""
-    result = subprocess.run([sys.executable, "-c", "import scripts.workspaces"], cwd=REPO_ROOT,
-                            env={**os.environ, IMPORT_REPORT_VARIABLE: "1"}, capture_output=True,
-                            text=True, check=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", "import scripts.workspaces"],
+        cwd=REPO_ROOT,
+        env={**os.environ, IMPORT_REPORT_VARIABLE: "1"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
     assert {"scripts.aws", "boto3"} <= imported_modules(result.stderr)

@@ -22,8 +22,11 @@ def test_certificate_without_bucket_subdomains_is_made_again(tmp_path, monkeypat
         before_subdomains.setattr(certificate, "CERTIFICATE_NAMES", ("localhost",))
         certificate.ensure_certificate()
     certificate.ensure_certificate()
-    names = x509.load_pem_x509_certificate(certificate.CA_BUNDLE.read_bytes()).extensions \
-        .get_extension_for_class(x509.SubjectAlternativeName).value
+    names = (
+        x509.load_pem_x509_certificate(certificate.CA_BUNDLE.read_bytes())
+        .extensions.get_extension_for_class(x509.SubjectAlternativeName)
+        .value
+    )
     assert names.get_values_for_type(x509.DNSName) == ["localhost", "*.127.0.0.1"]
 
 
@@ -34,8 +37,9 @@ def _start_with_the_certificate(directory: str) -> None:
     certificate.CA_BUNDLE = Path(directory) / "certificate.pem"
     certificate.TLS_KEY = Path(directory) / "key.pem"
     certificate.ensure_certificate()
-    ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(certificate.CA_BUNDLE,
-                                                            certificate.TLS_KEY)
+    ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(
+        certificate.CA_BUNDLE, certificate.TLS_KEY
+    )
     ssl.create_default_context(cafile=str(certificate.CA_BUNDLE))
 
 
@@ -44,8 +48,10 @@ def test_emulators_started_at_once_on_a_fresh_clone_share_one_certificate(tmp_pa
     certificate half written or paired with another's key (measured: 2 to 4 of 6 failed)."""
     import multiprocessing
 
-    starts = [multiprocessing.Process(target=_start_with_the_certificate, args=(str(tmp_path),))
-              for _ in range(6)]
+    starts = [
+        multiprocessing.Process(target=_start_with_the_certificate, args=(str(tmp_path),))
+        for _ in range(6)
+    ]
     for start in starts:
         start.start()
     for start in starts:
@@ -53,9 +59,16 @@ def test_emulators_started_at_once_on_a_fresh_clone_share_one_certificate(tmp_pa
     assert [start.exitcode for start in starts] == [0] * 6
 
 
-@pytest.mark.parametrize("target", ["example.com:443", "127.0.0.1:{port}",
-                                    "123456789012.127.0.0.1:{other}",
-                                    "a.b.127.0.0.1:{port}", "Upper.127.0.0.1:{port}"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "example.com:443",
+        "127.0.0.1:{port}",
+        "123456789012.127.0.0.1:{other}",
+        "a.b.127.0.0.1:{port}",
+        "Upper.127.0.0.1:{port}",
+    ],
+)
 def test_subdomain_tunnel_connects_only_emulator_subdomains_to_it(emulator, target):
     port = emulator.emulator.port
     tunnel = urlsplit(emulator.emulator.tunnel_url)
@@ -88,8 +101,9 @@ def test_virtual_hosted_bucket_address_through_the_tunnel(emulator):
     try:
         url = f"https://{bucket}.{urlsplit(emulator.emulator.endpoint_url).netloc}/greeting"
         request = AWSRequest("GET", url)
-        SigV4Auth(Credentials(*aws.FAKE_CREDENTIALS.values()), "s3",
-                  emulator.region).add_auth(request)
+        SigV4Auth(Credentials(*aws.FAKE_CREDENTIALS.values()), "s3", emulator.region).add_auth(
+            request
+        )
         trust = ssl.create_default_context(cafile=str(CA_BUNDLE))
         proxy = urllib3.ProxyManager(emulator.emulator.tunnel_url, ssl_context=trust)
         response = proxy.request("GET", url, headers=dict(request.headers.items()), retries=False)

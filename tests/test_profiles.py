@@ -29,14 +29,21 @@ USER_PROFILES = "[default]\nregion = us-east-1\n\n[profile personal]\nregion = e
 def applied_management(mocked_aws, example_config):
     """The state bucket holds a management workspace that created the dev account."""
     s3 = boto3.client("s3", region_name=example_config.region)
-    s3.create_bucket(Bucket=example_config.state_bucket,
-                     CreateBucketConfiguration={"LocationConstraint": example_config.region})
-    outputs = {OUTPUT_MANAGEMENT_ACCOUNT_ID: MANAGEMENT_ID,
-               OUTPUT_MEMBER_ACCOUNT_IDS: {"dev": DEV_ID},
-               OUTPUT_MEMBER_ROLE_ARNS: {"dev": DEV_ROLE_ARN}}
+    s3.create_bucket(
+        Bucket=example_config.state_bucket,
+        CreateBucketConfiguration={"LocationConstraint": example_config.region},
+    )
+    outputs = {
+        OUTPUT_MANAGEMENT_ACCOUNT_ID: MANAGEMENT_ID,
+        OUTPUT_MEMBER_ACCOUNT_IDS: {"dev": DEV_ID},
+        OUTPUT_MEMBER_ROLE_ARNS: {"dev": DEV_ROLE_ARN},
+    }
     state = {"version": 4, "outputs": {k: {"value": v} for k, v in outputs.items()}}
-    s3.put_object(Bucket=example_config.state_bucket, Body=json.dumps(state).encode(),
-                  Key=example_config.state_key(MANAGEMENT_STACK))
+    s3.put_object(
+        Bucket=example_config.state_bucket,
+        Body=json.dumps(state).encode(),
+        Key=example_config.state_key(MANAGEMENT_STACK),
+    )
 
 
 def profile_section(snippet: str, name: str) -> dict[str, str]:
@@ -49,32 +56,49 @@ def test_profiles_use_the_management_workspace_outputs(applied_management, examp
     snippet = profiles.snippet(example_config)
     mfa_serial = f"arn:aws:iam::{MANAGEMENT_ID}:mfa/alice"
     assert profile_section(snippet, "acme-management") == {
-        "region": "eu-west-1", "mfa_serial": mfa_serial}
+        "region": "eu-west-1",
+        "mfa_serial": mfa_serial,
+    }
     assert profile_section(snippet, "acme-dev") == {
-        "role_arn": DEV_ROLE_ARN, "source_profile": "acme-management",
-        "mfa_serial": mfa_serial, "region": "eu-west-1"}
+        "role_arn": DEV_ROLE_ARN,
+        "source_profile": "acme-management",
+        "mfa_serial": mfa_serial,
+        "region": "eu-west-1",
+    }
     assert profile_section(snippet, "acme-root-sessions") == {
         "role_arn": f"arn:aws:iam::{MANAGEMENT_ID}:role/acme-root-sessions",
-        "source_profile": "acme-management", "mfa_serial": mfa_serial, "region": "eu-west-1"}
+        "source_profile": "acme-management",
+        "mfa_serial": mfa_serial,
+        "region": "eu-west-1",
+    }
     assert "Replace" not in snippet
 
 
-def test_no_root_sessions_profile_without_centralized_root_access(applied_management,
-                                                                   example_config):
-    off = dataclasses.replace(example_config, guardrails=dataclasses.replace(
-        example_config.guardrails, centralize_root_access=False))
+def test_no_root_sessions_profile_without_centralized_root_access(
+    applied_management, example_config
+):
+    off = dataclasses.replace(
+        example_config,
+        guardrails=dataclasses.replace(example_config.guardrails, centralize_root_access=False),
+    )
     assert "root-sessions" not in profiles.snippet(off)
 
 
 def test_profiles_without_management_outputs_use_placeholders(mocked_aws, example_config):
     snippet = profiles.snippet(example_config)
-    assert profile_section(snippet, "acme-management")["mfa_serial"] == \
-        f"arn:aws:iam::{example_config.management_account_id}:mfa/alice"  # the file's pin
+    assert (
+        profile_section(snippet, "acme-management")["mfa_serial"]
+        == f"arn:aws:iam::{example_config.management_account_id}:mfa/alice"
+    )  # the file's pin
     unpinned = profiles.snippet(dataclasses.replace(example_config, management_account_id=None))
-    assert profile_section(unpinned, "acme-management")["mfa_serial"] == \
-        f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:mfa/alice"  # from STS, the credentials' account
-    assert profile_section(snippet, "acme-dev")["role_arn"] == \
-        "arn:aws:iam::<dev account id>:role/OrganizationAccountAccessRole"
+    assert (
+        profile_section(unpinned, "acme-management")["mfa_serial"]
+        == f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:mfa/alice"
+    )  # from STS, the credentials' account
+    assert (
+        profile_section(snippet, "acme-dev")["role_arn"]
+        == "arn:aws:iam::<dev account id>:role/OrganizationAccountAccessRole"
+    )
     assert "# Replace <dev account id>" in snippet
 
 
@@ -121,8 +145,7 @@ def test_write_replaces_a_previous_managed_block(applied_management, example_con
     assert len(backups(config_file)) == 1
 
 
-def test_write_refuses_a_same_named_section_outside_the_block(applied_management, tmp_path,
-                                                              capsys):
+def test_write_refuses_a_same_named_section_outside_the_block(applied_management, tmp_path, capsys):
     config_file = tmp_path / "config"
     config_file.write_text("[profile acme-dev]\nregion = us-east-1\n")
     assert write_profiles(config_file) == 1

@@ -21,6 +21,7 @@ ORGANIZATION_TRAIL = "organization-trail"
 
 # --- checklist -----------------------------------------------------------------------------
 
+
 def test_checklist_files_hold_the_environment_values(moto_organization, example_config, tmp_path):
     account_id, member_ids = root_steps.checklist_context(example_config)
     assert account_id == DEFAULT_ACCOUNT_ID
@@ -29,13 +30,21 @@ def test_checklist_files_hold_the_environment_values(moto_organization, example_
     assert (markdown.name, html.name) == ("example.md", "example.html")
     signin = f"https://{DEFAULT_ACCOUNT_ID}.signin.aws.amazon.com/console"
     for text, quote in ((markdown.read_text(), str), (html.read_text(), escape)):
-        for expected in (example_config.management_email, example_config.account("dev").email,
-                         DEFAULT_ACCOUNT_ID, signin, ADMIN, ORGANIZATION_TRAIL,
-                         "dev", moto_organization["dev"], root_steps.AUDIT_ROOT_CREDENTIALS,
-                         "https://console.aws.amazon.com/iam/home#/root-access-management",
-                         "https://console.aws.amazon.com/iam/home#/security_credentials",
-                         "https://console.aws.amazon.com/billing/home#/account",
-                         f"https://console.aws.amazon.com/iam/home#/users/details/{ADMIN}"):
+        for expected in (
+            example_config.management_email,
+            example_config.account("dev").email,
+            DEFAULT_ACCOUNT_ID,
+            signin,
+            ADMIN,
+            ORGANIZATION_TRAIL,
+            "dev",
+            moto_organization["dev"],
+            root_steps.AUDIT_ROOT_CREDENTIALS,
+            "https://console.aws.amazon.com/iam/home#/root-access-management",
+            "https://console.aws.amazon.com/iam/home#/security_credentials",
+            "https://console.aws.amazon.com/billing/home#/account",
+            f"https://console.aws.amazon.com/iam/home#/users/details/{ADMIN}",
+        ):
             assert expected in text
         for step in STEPS:
             assert quote(step.title) in text
@@ -49,15 +58,19 @@ def test_checklist_uses_a_placeholder_without_credentials(example_config, monkey
 
     monkeypatch.setattr(aws, "account_id", no_credentials)
     assert root_steps.checklist_context(example_config) == (
-        example_config.management_account_id, {})  # the file's pin
+        example_config.management_account_id,
+        {},
+    )  # the file's pin
     unpinned = dataclasses.replace(example_config, management_account_id=None)
     account_id, member_ids = root_steps.checklist_context(unpinned)
     assert account_id is None and member_ids == {}
     markdown, html = root_steps.write_checklist(unpinned, account_id, tmp_path)
     assert "https://<management account id>.signin.aws.amazon.com/console" in markdown.read_text()
     assert "&lt;management account id&gt;" in html.read_text()
-    assert "`dev`: account **<id: after the management apply>**, root email aws-dev@example.com" \
+    assert (
+        "`dev`: account **<id: after the management apply>**, root email aws-dev@example.com"
         in markdown.read_text()
+    )
     assert 'href="https://&lt;' not in html.read_text()  # no link to a URL with a placeholder
 
 
@@ -76,14 +89,23 @@ def step_bodies(config, account_id: str = "123456789012") -> dict[str, str]:
 
 def test_the_first_run_goes_root_first_admin_then_the_admin_applies(example_config):
     order = [step.key for step in STEPS]
-    assert order.index("root-access-keys") < order.index("first-admin") \
-        < order.index("stop-using-root") < order.index("first-apply") < order.index("admin-console")
+    assert (
+        order.index("root-access-keys")
+        < order.index("first-admin")
+        < order.index("stop-using-root")
+        < order.index("first-apply")
+        < order.index("admin-console")
+    )
     bodies = step_bodies(example_config)
     first_apply = bodies["first-apply"]
-    commands = ["aws sts get-session-token --profile acme-management --serial-number "
-                f"arn:aws:iam::123456789012:mfa/{ADMIN}", "make bootstrap ENV=example",
-                "make adopt ENV=example", "make apply ENV=example STACK=management",
-                "make apply ENV=example STACK=dev"]
+    commands = [
+        "aws sts get-session-token --profile acme-management --serial-number "
+        f"arn:aws:iam::123456789012:mfa/{ADMIN}",
+        "make bootstrap ENV=example",
+        "make adopt ENV=example",
+        "make apply ENV=example STACK=management",
+        "make apply ENV=example STACK=dev",
+    ]
     positions = [first_apply.index(command) for command in commands]
     assert positions == sorted(positions)
     first_admin = bodies["first-admin"]
@@ -114,6 +136,7 @@ def test_member_root_sessions_start_from_the_root_sessions_role(example_config):
 
 # --- interactive walk ----------------------------------------------------------------------
 
+
 def scripted_input(monkeypatch, answers: list) -> list[str]:
     """Replace input(): each answer is returned in turn, or raised if it is an exception."""
     prompts: list[str] = []
@@ -130,8 +153,9 @@ def scripted_input(monkeypatch, answers: list) -> list[str]:
 
 
 @pytest.mark.parametrize("interruption", [EOFError(), KeyboardInterrupt()])
-def test_interrupted_walk_resumes_at_the_next_step(example_config, monkeypatch, tmp_path, capsys,
-                                                   interruption):
+def test_interrupted_walk_resumes_at_the_next_step(
+    example_config, monkeypatch, tmp_path, capsys, interruption
+):
     scripted_input(monkeypatch, ["", "y", interruption])
     root_steps.walk(example_config, "123456789012", tmp_path)
     out = capsys.readouterr().out
@@ -149,8 +173,9 @@ def test_interrupted_walk_resumes_at_the_next_step(example_config, monkeypatch, 
     assert json.loads((tmp_path / "example.json").read_text())["done"] == [s.key for s in STEPS]
 
 
-def test_walk_asks_again_on_an_unclear_answer_and_stops_on_q(example_config, monkeypatch, tmp_path,
-                                                            capsys):
+def test_walk_asks_again_on_an_unclear_answer_and_stops_on_q(
+    example_config, monkeypatch, tmp_path, capsys
+):
     prompts = scripted_input(monkeypatch, ["maybe", "q"])
     root_steps.walk(example_config, None, tmp_path)
     assert len(prompts) == 2 and all("Step 1 done?" in prompt for prompt in prompts)

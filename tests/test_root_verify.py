@@ -57,18 +57,27 @@ def give_credentials(iam, user: str, *, password: bool = True, mfa: bool = True)
         iam.create_login_profile(UserName=user, Password="a-Long-enough-passw0rd!")
     if mfa:
         serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=user)["VirtualMFADevice"]
-        iam.enable_mfa_device(UserName=user, SerialNumber=serial["SerialNumber"],
-                              AuthenticationCode1="123456", AuthenticationCode2="654321")
+        iam.enable_mfa_device(
+            UserName=user,
+            SerialNumber=serial["SerialNumber"],
+            AuthenticationCode1="123456",
+            AuthenticationCode2="654321",
+        )
 
 
 def add_trail(config, name: str, *, organization: bool) -> None:
     s3 = boto3.client("s3", region_name=config.region)
     if config.trail.bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
-        s3.create_bucket(Bucket=config.trail.bucket,
-                         CreateBucketConfiguration={"LocationConstraint": config.region})
+        s3.create_bucket(
+            Bucket=config.trail.bucket,
+            CreateBucketConfiguration={"LocationConstraint": config.region},
+        )
     boto3.client("cloudtrail", region_name=config.region).create_trail(
-        Name=name, S3BucketName=config.trail.bucket, IsMultiRegionTrail=True,
-        IsOrganizationTrail=organization)
+        Name=name,
+        S3BucketName=config.trail.bucket,
+        IsMultiRegionTrail=True,
+        IsOrganizationTrail=organization,
+    )
 
 
 @pytest.fixture
@@ -86,17 +95,26 @@ def member_root(moto_organization, example_config, monkeypatch):
     role = f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole"
     session = aws.assume_role(example_config, role, "root-steps-test")
     iam = session.client("iam")
-    iam.put_role_policy(RoleName="OrganizationAccountAccessRole", PolicyName="admin",
-                        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
-                            {"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    iam.put_role_policy(
+        RoleName="OrganizationAccountAccessRole",
+        PolicyName="admin",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+            }
+        ),
+    )
     iam.create_user(UserName=ROOT_STAND_IN)
 
     def root_session(config, target, task_policy_arn, boto_session=None):
         assert (target, task_policy_arn) == (account_id, root_steps.AUDIT_ROOT_CREDENTIALS)
         # Started from the management account's root-sessions role, never from an MFA session.
         caller = boto_session.client("sts").get_caller_identity()["Arn"]
-        assert caller.startswith(f"arn:aws:sts::{DEFAULT_ACCOUNT_ID}:assumed-role/"
-                                 f"{example_config.name_prefix}-root-sessions/")
+        assert caller.startswith(
+            f"arn:aws:sts::{DEFAULT_ACCOUNT_ID}:assumed-role/"
+            f"{example_config.name_prefix}-root-sessions/"
+        )
         return session
 
     monkeypatch.setattr(aws, "assume_root", root_session)
@@ -105,8 +123,11 @@ def member_root(moto_organization, example_config, monkeypatch):
     # Undone before moto resets its backends (`monkeypatch` outlives the mock).
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(backend, "get_user", lambda name: get_user(name or ROOT_STAND_IN))
-        patch.setattr(backend, "get_access_key_last_used",
-                      lambda access_key_id: {"user_name": None, "last_used": None})
+        patch.setattr(
+            backend,
+            "get_access_key_last_used",
+            lambda access_key_id: {"user_name": None, "last_used": None},
+        )
         yield iam
 
 
@@ -139,8 +160,10 @@ def failing(rows: dict[str, Check]) -> set[str]:
 
 # --- verify --------------------------------------------------------------------------------
 
-def test_verify_passes_on_a_compliant_account(compliant_account, example_config, monkeypatch,
-                                              capsys):
+
+def test_verify_passes_on_a_compliant_account(
+    compliant_account, example_config, monkeypatch, capsys
+):
     rows, exit_code = run_verify(example_config, monkeypatch)
     assert {check.status for check in rows.values()} == {PASS}
     assert {ROOT_ACCESS_ROW, DEV_ROOT_ROW} <= rows.keys()
@@ -148,14 +171,17 @@ def test_verify_passes_on_a_compliant_account(compliant_account, example_config,
     assert "0 failed, 0 cannot check" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("mfa, access_keys, expected", [
-    (False, False, {"root user: MFA enabled"}),
-    (True, True, {"root user: no access keys"}),
-    (False, True, {"root user: MFA enabled", "root user: no access keys"}),
-])
-def test_root_without_mfa_or_with_access_keys_fails(compliant_account, root_state, example_config,
-                                                     monkeypatch, capsys, mfa, access_keys,
-                                                     expected):
+@pytest.mark.parametrize(
+    "mfa, access_keys, expected",
+    [
+        (False, False, {"root user: MFA enabled"}),
+        (True, True, {"root user: no access keys"}),
+        (False, True, {"root user: MFA enabled", "root user: no access keys"}),
+    ],
+)
+def test_root_without_mfa_or_with_access_keys_fails(
+    compliant_account, root_state, example_config, monkeypatch, capsys, mfa, access_keys, expected
+):
     root_state(mfa=mfa, access_keys=access_keys)
     rows, exit_code = run_verify(example_config, monkeypatch)
     assert failing(rows) == expected
@@ -166,8 +192,9 @@ def test_root_without_mfa_or_with_access_keys_fails(compliant_account, root_stat
 
 
 @pytest.mark.parametrize("password, mfa", [(False, True), (True, False), (False, False)])
-def test_admin_without_password_or_mfa_fails(root_state, example_config, monkeypatch,
-                                             password, mfa):
+def test_admin_without_password_or_mfa_fails(
+    root_state, example_config, monkeypatch, password, mfa
+):
     root_state(mfa=True, access_keys=False)
     make_admin(boto3.client("iam"), ADMIN, password=password, mfa=mfa)
     rows, exit_code = run_verify(example_config, monkeypatch)
@@ -185,8 +212,10 @@ def test_admin_missing_is_one_failure_that_names_the_apply(root_state, example_c
 
 def test_admin_mfa_row_names_the_device(compliant_account, example_config):
     rows = {check.name: check for check in root_verify.verify(example_config)}
-    assert rows[f"admin {ADMIN}: MFA device"].detail == \
-        f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:mfa/{ADMIN}"
+    assert (
+        rows[f"admin {ADMIN}: MFA device"].detail
+        == f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:mfa/{ADMIN}"
+    )
 
 
 def test_account_level_trail_is_a_cost_failure(compliant_account, example_config, monkeypatch):
@@ -197,11 +226,14 @@ def test_account_level_trail_is_a_cost_failure(compliant_account, example_config
     assert exit_code == 1
 
 
-@pytest.mark.parametrize("policy, problem", [
-    (None, "none set"),
-    ({"MinimumPasswordLength": 8, "PasswordReusePrevention": 24}, "minimum length 8"),
-    ({"MinimumPasswordLength": 14}, "reuse prevention 0"),
-])
+@pytest.mark.parametrize(
+    "policy, problem",
+    [
+        (None, "none set"),
+        ({"MinimumPasswordLength": 8, "PasswordReusePrevention": 24}, "minimum length 8"),
+        ({"MinimumPasswordLength": 14}, "reuse prevention 0"),
+    ],
+)
 def test_weak_or_missing_password_policy_fails(compliant_account, example_config, policy, problem):
     compliant_account.delete_account_password_policy()
     if policy:
@@ -214,9 +246,16 @@ def test_weak_or_missing_password_policy_fails(compliant_account, example_config
 def use_credentials_of(iam, monkeypatch, user: str, allowed_actions: list[str]) -> None:
     """From now on the helpers act as `user`, allowed only `allowed_actions` (moto enforces it
     inside `enable_iam_authentication`)."""
-    iam.put_user_policy(UserName=user, PolicyName="limited", PolicyDocument=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": allowed_actions, "Resource": "*"}]}))
+    iam.put_user_policy(
+        UserName=user,
+        PolicyName="limited",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": allowed_actions, "Resource": "*"}],
+            }
+        ),
+    )
     key = iam.create_access_key(UserName=user)["AccessKey"]
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
@@ -224,13 +263,20 @@ def use_credentials_of(iam, monkeypatch, user: str, allowed_actions: list[str]) 
 
 # s3:GetObject: the member account ids come from the management workspace's state;
 # sts:AssumeRole: root sessions start from the root-sessions role.
-READ_ALL_BUT_BILLING = ["sts:GetCallerIdentity", "iam:Get*", "iam:List*", "cloudtrail:Describe*",
-                        "s3:GetObject", "sts:AssumeRole"]
+READ_ALL_BUT_BILLING = [
+    "sts:GetCallerIdentity",
+    "iam:Get*",
+    "iam:List*",
+    "cloudtrail:Describe*",
+    "s3:GetObject",
+    "sts:AssumeRole",
+]
 BILLING_ROW = "billing access (Budgets read)"
 
 
-def test_denied_api_is_cannot_check_not_a_failure(compliant_account, example_config, monkeypatch,
-                                                   capsys):
+def test_denied_api_is_cannot_check_not_a_failure(
+    compliant_account, example_config, monkeypatch, capsys
+):
     compliant_account.create_user(UserName="auditor")
     use_credentials_of(compliant_account, monkeypatch, "auditor", READ_ALL_BUT_BILLING)
     with enable_iam_authentication():
@@ -263,20 +309,27 @@ def test_unimplemented_api_is_cannot_check(compliant_account, example_config, mo
 
 # --- centralized root access --------------------------------------------------------------
 
-@pytest.mark.parametrize("enabled, missing", [
-    ((), "RootCredentialsManagement, RootSessions"),
-    (("root_credentials_management",), "RootSessions"),
-    (("root_sessions",), "RootCredentialsManagement"),
-])
-def test_root_access_features_not_all_enabled_fail(moto_organization, example_config, enabled,
-                                                   missing):
+
+@pytest.mark.parametrize(
+    "enabled, missing",
+    [
+        ((), "RootCredentialsManagement, RootSessions"),
+        (("root_credentials_management",), "RootSessions"),
+        (("root_sessions",), "RootCredentialsManagement"),
+    ],
+)
+def test_root_access_features_not_all_enabled_fail(
+    moto_organization, example_config, enabled, missing
+):
     iam = boto3.client("iam")
     for feature in enabled:
         getattr(iam, f"enable_organizations_{feature}")()
     rows = {check.name: check for check in root_verify.verify(example_config)}
     assert rows[ROOT_ACCESS_ROW].status == FAIL
-    assert rows[ROOT_ACCESS_ROW].detail == \
-        f"{missing} not enabled: run `make apply ENV=example STACK=management`"
+    assert (
+        rows[ROOT_ACCESS_ROW].detail
+        == f"{missing} not enabled: run `make apply ENV=example STACK=management`"
+    )
 
 
 def test_root_access_without_iam_trusted_access_fails(compliant_account, example_config):
@@ -296,16 +349,22 @@ def test_root_access_without_an_organization_is_cannot_check(mocked_example, exa
     assert row.status == CANNOT_CHECK and "manage no organization" in row.detail
 
 
-def test_member_root_credentials_fail_and_are_listed(compliant_account, member_root,
-                                                    example_config, monkeypatch):
+def test_member_root_credentials_fail_and_are_listed(
+    compliant_account, member_root, example_config, monkeypatch
+):
     give_credentials(member_root, ROOT_STAND_IN)  # a password and an MFA device
     key = member_root.create_access_key(UserName=ROOT_STAND_IN)["AccessKey"]["AccessKeyId"]
     member_root.upload_signing_certificate(UserName=ROOT_STAND_IN, CertificateBody=certificate())
     rows, exit_code = run_verify(example_config, monkeypatch)
     assert failing(rows) == {DEV_ROOT_ROW}
     detail = rows[DEV_ROOT_ROW].detail
-    for remaining in ("a password", f"access key {key}", f"mfa/{ROOT_STAND_IN}",
-                      "signing certificate", "root-access-management"):
+    for remaining in (
+        "a password",
+        f"access key {key}",
+        f"mfa/{ROOT_STAND_IN}",
+        "signing certificate",
+        "root-access-management",
+    ):
         assert remaining in detail
     assert exit_code == 1
 
@@ -317,17 +376,26 @@ def test_member_root_without_assume_root_is_cannot_check(moto_organization, exam
     assert "does not implement" in rows[DEV_ROOT_ROW].detail
 
 
-def test_member_root_without_the_root_sessions_role_is_cannot_check(compliant_account,
-                                                                     example_config, monkeypatch):
+def test_member_root_without_the_root_sessions_role_is_cannot_check(
+    compliant_account, example_config, monkeypatch
+):
     def denied(config, role_arn, session_name, boto_session=None):
-        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "MFA required"},
-                           "ResponseMetadata": {"HTTPStatusCode": 403}}, "AssumeRole")
+        raise ClientError(
+            {
+                "Error": {"Code": "AccessDenied", "Message": "MFA required"},
+                "ResponseMetadata": {"HTTPStatusCode": 403},
+            },
+            "AssumeRole",
+        )
 
     monkeypatch.setattr(aws, "assume_role", denied)
     rows = {check.name: check for check in root_verify.verify(example_config)}
     assert rows[DEV_ROOT_ROW].status == CANNOT_CHECK
-    assert f"could not assume arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/acme-root-sessions" in \
-        rows[DEV_ROOT_ROW].detail and "MFA session" in rows[DEV_ROOT_ROW].detail
+    assert (
+        f"could not assume arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/acme-root-sessions"
+        in rows[DEV_ROOT_ROW].detail
+        and "MFA session" in rows[DEV_ROOT_ROW].detail
+    )
 
 
 def test_member_root_of_an_account_not_created_yet_is_cannot_check(mocked_example, example_config):
@@ -341,14 +409,26 @@ def certificate() -> str:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "root")])
     now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(1).not_valid_before(now)
-            .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
     return cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
 def test_emulator_without_an_api_is_cannot_check():
     # A moto server answers an unknown action with a bare HTTP 500 page; botocore's code is "500".
-    error = ClientError({"Error": {"Code": "500", "Message": "<html>Internal Server Error</html>"},
-                         "ResponseMetadata": {"HTTPStatusCode": 500}}, "GetAccountSummary")
+    error = ClientError(
+        {
+            "Error": {"Code": "500", "Message": "<html>Internal Server Error</html>"},
+            "ResponseMetadata": {"HTTPStatusCode": 500},
+        },
+        "GetAccountSummary",
+    )
     assert "does not implement GetAccountSummary" in root_verify._cannot_check_reason(error)

@@ -33,8 +33,10 @@ def test_a_missing_state_bucket_names_make_bootstrap(emulator, stacks, stack):
 @pytest.mark.parametrize("stack", [MANAGEMENT_STACK, DEV_ACCOUNT])
 def test_an_emulator_that_is_not_running_names_make_local_up(emulator, stacks, stack):
     port = free_port()
-    stopped = dataclasses.replace(emulator, emulator=dataclasses.replace(
-        emulator.emulator, endpoint_url=f"https://127.0.0.1:{port}"))
+    stopped = dataclasses.replace(
+        emulator,
+        emulator=dataclasses.replace(emulator.emulator, endpoint_url=f"https://127.0.0.1:{port}"),
+    )
     assert stopped.emulator.port == port
     with pytest.raises(UserError) as refused:
         Terraform(stopped, stack, stacks=stacks).plan()

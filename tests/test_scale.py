@@ -28,7 +28,9 @@ def test_twenty_member_accounts_synthesize_validate_and_plan(tmp_path, monkeypat
         seconds = scale_run(config, tmp_path)
     finally:
         server.stop(config)
-    print("\n" + "\n".join(f"{MEMBERS} members, {step}: {value:.1f}s"
-                           for step, value in seconds.items()))
+    print(
+        "\n"
+        + "\n".join(f"{MEMBERS} members, {step}: {value:.1f}s" for step, value in seconds.items())
+    )
     plans = sorted((tmp_path / "logs").glob("plan-*.log"))
     assert len(plans) == MEMBERS and all("Plan: " in log.read_text() for log in plans)

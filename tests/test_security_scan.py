@@ -53,8 +53,10 @@ ORGANIZATION_ID = "o-a1b2c3d4e5"
 def scan_tool(name: str) -> Path:
     tool = SCAN_BIN / name
     if not tool.is_file():
-        pytest.skip(f"{name} is not installed in .venv-scan: run `make scan-install` (the test "
-                    "target does) to install the pinned scanners")
+        pytest.skip(
+            f"{name} is not installed in .venv-scan: run `make scan-install` (the test "
+            "target does) to install the pinned scanners"
+        )
     return tool
 
 
@@ -71,14 +73,28 @@ def stacks_dir(synthesize, example_config) -> Path:
 
 # --- checkov -------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def checkov_report(stacks_dir) -> dict:
     checkov = scan_tool("checkov")
     result = subprocess.run(
-        [str(checkov), "--directory", str(stacks_dir), "--framework", "terraform_json",
-         "--skip-download", "--output", "json", "--compact"],
-        capture_output=True, text=True, env=offline_environment(), cwd=stacks_dir,
-        stdin=subprocess.DEVNULL)
+        [
+            str(checkov),
+            "--directory",
+            str(stacks_dir),
+            "--framework",
+            "terraform_json",
+            "--skip-download",
+            "--output",
+            "json",
+            "--compact",
+        ],
+        capture_output=True,
+        text=True,
+        env=offline_environment(),
+        cwd=stacks_dir,
+        stdin=subprocess.DEVNULL,
+    )
     assert result.returncode in (0, 1), f"checkov crashed:\n{result.stderr[-3000:]}"
     report = json.loads(result.stdout)
     return report[0] if isinstance(report, list) else report
@@ -87,7 +103,7 @@ def checkov_report(stacks_dir) -> dict:
 def resource_lines(stacks_dir: Path, record: dict) -> list[str]:
     lines = (stacks_dir / record["file_path"].lstrip("/")).read_text().splitlines()
     start, end = record["file_line_range"]
-    return lines[start - 1:end]
+    return lines[start - 1 : end]
 
 
 def unique_id(lines: list[str]) -> str:
@@ -104,8 +120,11 @@ def test_checkov_scanned_every_stack(checkov_report, stacks_dir):
     summary = checkov_report["summary"]
     assert summary["parsing_errors"] == 0
     assert summary["checkov_version"]
-    scanned = {r["file_path"] for r in checkov_report["results"]["passed_checks"]
-               + checkov_report["results"]["failed_checks"]}
+    scanned = {
+        r["file_path"]
+        for r in checkov_report["results"]["passed_checks"]
+        + checkov_report["results"]["failed_checks"]
+    }
     assert scanned == {f"/{d.name}/cdk.tf.json" for d in stacks_dir.iterdir()}
 
 
@@ -115,15 +134,21 @@ def test_checkov_finds_no_failure_without_an_inline_skip_and_reason(checkov_repo
         lines = resource_lines(stacks_dir, record)
         reason = inline_skips(lines).get(record["check_id"])
         if not reason:
-            unexplained.append(f"{record['check_id']} ({record['check_name']}) on "
-                               f"{record['resource']} in {record['file_path']}")
-    assert not unexplained, "fix these, or skip them inline with a reason in " \
-                            "modules/guardrails.py SCAN_EXCEPTIONS:\n" + "\n".join(unexplained)
+            unexplained.append(
+                f"{record['check_id']} ({record['check_name']}) on "
+                f"{record['resource']} in {record['file_path']}"
+            )
+    assert not unexplained, (
+        "fix these, or skip them inline with a reason in "
+        "modules/guardrails.py SCAN_EXCEPTIONS:\n" + "\n".join(unexplained)
+    )
 
 
 def test_every_inline_skip_still_matches_a_failed_check(checkov_report, stacks_dir):
-    failed = {(unique_id(resource_lines(stacks_dir, r)), r["check_id"])
-              for r in checkov_report["results"]["failed_checks"]}
+    failed = {
+        (unique_id(resource_lines(stacks_dir, r)), r["check_id"])
+        for r in checkov_report["results"]["failed_checks"]
+    }
     skipped = set()
     for path in stacks_dir.glob("*/cdk.tf.json"):
         for resources in json.loads(path.read_text()).get("resource", {}).values():
@@ -139,31 +164,38 @@ def test_every_inline_skip_still_matches_a_failed_check(checkov_report, stacks_d
 
 # --- parliament ----------------------------------------------------------------------------------
 
+
 def plausible_values(stack: dict, region: str) -> dict[tuple[str, str], object]:
     """What Terraform fills in for each reference the policies hold, by (type, attribute)."""
+
     def bucket_arn(key: str) -> str:
         return f"arn:aws:s3:::{stack['resource']['aws_s3_bucket'][key]['bucket']}"
 
     def trail_arn(key: str) -> str:
-        return (f"arn:aws:cloudtrail:{region}:{MANAGEMENT_ACCOUNT_ID}:trail/"
-                f"{stack['resource']['aws_cloudtrail'][key]['name']}")
+        return (
+            f"arn:aws:cloudtrail:{region}:{MANAGEMENT_ACCOUNT_ID}:trail/"
+            f"{stack['resource']['aws_cloudtrail'][key]['name']}"
+        )
 
     return {
         ("aws_s3_bucket", "arn"): bucket_arn,
         ("aws_cloudtrail", "arn"): trail_arn,
         ("aws_organizations_organization", "id"): lambda key: ORGANIZATION_ID,
-        ("aws_organizations_organization", "master_account_id"):
-            lambda key: MANAGEMENT_ACCOUNT_ID,
+        ("aws_organizations_organization", "master_account_id"): lambda key: MANAGEMENT_ACCOUNT_ID,
         ("aws_organizations_account", "id"): lambda key: MEMBER_ACCOUNT_ID,
         ("aws_organizations_account", "arn"): lambda key: (
             f"arn:aws:organizations::{MANAGEMENT_ACCOUNT_ID}:account/{ORGANIZATION_ID}/"
-            f"{MEMBER_ACCOUNT_ID}"),
+            f"{MEMBER_ACCOUNT_ID}"
+        ),
         ("aws_organizations_policy", "arn"): lambda key: (
             f"arn:aws:organizations::{MANAGEMENT_ACCOUNT_ID}:policy/{ORGANIZATION_ID}/"
-            "service_control_policy/p-a1b2c3d4"),
+            "service_control_policy/p-a1b2c3d4"
+        ),
         ("data.aws_caller_identity", "account_id"): lambda key: MANAGEMENT_ACCOUNT_ID,
-        ("data.terraform_remote_state", "outputs.management_account_id"):
-            lambda key: MANAGEMENT_ACCOUNT_ID,
+        (
+            "data.terraform_remote_state",
+            "outputs.management_account_id",
+        ): lambda key: MANAGEMENT_ACCOUNT_ID,
     }
 
 
@@ -198,16 +230,22 @@ def generated_policies(stacks_dir: Path, region: str) -> dict[str, str]:
             for key, resource in resources.items():
                 for attribute, value in resource.items():
                     if isinstance(value, str) and '"Statement"' in value:
-                        assert POLICY_ATTRIBUTES.get(resource_type) == attribute, \
+                        assert POLICY_ATTRIBUTES.get(resource_type) == attribute, (
                             f"a policy in {resource_type}.{attribute}: add it to POLICY_ATTRIBUTES"
+                        )
                 policy_text = resource.get(POLICY_ATTRIBUTES.get(resource_type, ""))
-                if not policy_text or (resource_type == "aws_organizations_policy"
-                                       and resource["type"] not in IAM_LANGUAGE_POLICY_TYPES):
+                if not policy_text or (
+                    resource_type == "aws_organizations_policy"
+                    and resource["type"] not in IAM_LANGUAGE_POLICY_TYPES
+                ):
                     continue
                 policy = json.loads(fill_in(policy_text, stack, region))
                 if resource_type == "aws_iam_role":
-                    account = (MANAGEMENT_ACCOUNT_ID if path.parent.name == MANAGEMENT_STACK
-                               else MEMBER_ACCOUNT_ID)
+                    account = (
+                        MANAGEMENT_ACCOUNT_ID
+                        if path.parent.name == MANAGEMENT_STACK
+                        else MEMBER_ACCOUNT_ID
+                    )
                     role_arn = f"arn:aws:iam::{account}:role/{resource['name']}"
                     for statement in policy["Statement"]:
                         statement.setdefault("Resource", role_arn)
@@ -222,10 +260,17 @@ def policies_to_lint(stacks_dir, example_config) -> dict[str, str]:
 
 def test_every_kind_of_generated_policy_is_linted(policies_to_lint):
     kinds = {name.split("/")[1].split(".")[0] for name in policies_to_lint}
-    assert kinds >= {"aws_iam_policy", "aws_iam_group_policy", "aws_iam_role_policy",
-                     "aws_s3_bucket_policy", "aws_iam_role", "aws_organizations_policy"}
-    assert not any("${" in text.replace("${aws:username}", "") for text in
-                   policies_to_lint.values()), "every Terraform reference is filled in"
+    assert kinds >= {
+        "aws_iam_policy",
+        "aws_iam_group_policy",
+        "aws_iam_role_policy",
+        "aws_s3_bucket_policy",
+        "aws_iam_role",
+        "aws_organizations_policy",
+    }
+    assert not any(
+        "${" in text.replace("${aws:username}", "") for text in policies_to_lint.values()
+    ), "every Terraform reference is filled in"
 
 
 def parliament_findings(policies: dict[str, str], directory: Path) -> list[dict]:
@@ -237,20 +282,31 @@ def parliament_findings(policies: dict[str, str], directory: Path) -> list[dict]
         (directory / f"{name.replace('/', '__')}.json").write_text(text)
     result = subprocess.run(
         [str(parliament), "--directory", str(directory), "--json", "--minimum_severity", "INFO"],
-        capture_output=True, text=True, env=offline_environment(), stdin=subprocess.DEVNULL)
+        capture_output=True,
+        text=True,
+        env=offline_environment(),
+        stdin=subprocess.DEVNULL,
+    )
     assert result.returncode in (0, 1), f"parliament crashed:\n{result.stderr[-3000:]}"
     return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
 
 
 def above_low(findings: list[dict]) -> list[str]:
-    return [f"{f['severity']} {f['issue']}: {f['detail']} ({f['location']})"
-            for f in findings if f["severity"] not in SEVERITIES_ALLOWED]
+    return [
+        f"{f['severity']} {f['issue']}: {f['detail']} ({f['location']})"
+        for f in findings
+        if f["severity"] not in SEVERITIES_ALLOWED
+    ]
 
 
 def test_parliament_reports_a_policy_mistake(tmp_path):
     """The harness is not vacuous: an object action on a bucket ARN is a MEDIUM finding."""
-    mistake = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::some-bucket"}]}
+    mistake = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::some-bucket"}
+        ],
+    }
     findings = parliament_findings({"mistake": json.dumps(mistake)}, tmp_path / "policies")
     assert [f["issue"] for f in findings] == ["RESOURCE_MISMATCH"]
     assert above_low(findings)

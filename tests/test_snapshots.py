@@ -20,8 +20,10 @@ from foundation.paths import REPO_ROOT
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 STACKS = load("example").stack_names
 MAX_DIFF_LINES = 80
-REVIEW = ("If the change is intended, run `make snapshot-update` and review the diff "
-          "(`git diff tests/snapshots/`) before committing it.")
+REVIEW = (
+    "If the change is intended, run `make snapshot-update` and review the diff "
+    "(`git diff tests/snapshots/`) before committing it."
+)
 
 
 def render(stack: dict) -> str:
@@ -48,13 +50,20 @@ def test_stack_matches_its_snapshot(example_stacks, stack, updating):
         pytest.fail(f"No snapshot {shown} for stack '{stack}'. {REVIEW}", pytrace=False)
     expected = path.read_text()
     if actual != expected:
-        diff = list(difflib.unified_diff(expected.splitlines(keepends=True),
-                                         actual.splitlines(keepends=True),
-                                         f"{shown} (committed)", f"{stack} (synthesized now)"))
+        diff = list(
+            difflib.unified_diff(
+                expected.splitlines(keepends=True),
+                actual.splitlines(keepends=True),
+                f"{shown} (committed)",
+                f"{stack} (synthesized now)",
+            )
+        )
         if len(diff) > MAX_DIFF_LINES:
             diff = diff[:MAX_DIFF_LINES] + [f"... {len(diff) - MAX_DIFF_LINES} more lines\n"]
-        pytest.fail(f"Stack '{stack}' differs from its snapshot {shown}. {REVIEW}\n\n"
-                    + "".join(diff), pytrace=False)
+        pytest.fail(
+            f"Stack '{stack}' differs from its snapshot {shown}. {REVIEW}\n\n" + "".join(diff),
+            pytrace=False,
+        )
 
 
 def test_no_snapshot_without_a_stack(example_stacks, updating):
@@ -63,16 +72,23 @@ def test_no_snapshot_without_a_stack(example_stacks, updating):
         for path in stale:
             path.unlink()
         return
-    assert not stale, (f"Snapshots of stacks that no longer exist: "
-                       f"{', '.join(str(p.relative_to(REPO_ROOT)) for p in stale)}. {REVIEW}")
+    assert not stale, (
+        f"Snapshots of stacks that no longer exist: "
+        f"{', '.join(str(p.relative_to(REPO_ROOT)) for p in stale)}. {REVIEW}"
+    )
 
 
-def test_synthesized_json_holds_nothing_machine_or_time_specific(example_stacks, synthesize,
-                                                                 example_config):
+def test_synthesized_json_holds_nothing_machine_or_time_specific(
+    example_stacks, synthesize, example_config
+):
     """The snapshots must not change with the checkout path, the user or the time of synth."""
     text = "".join(render(stack) for stack in example_stacks.values())
-    for directory in {REPO_ROOT, Path.home(), Path(tempfile.gettempdir()),
-                      synthesize(example_config)}:
+    for directory in {
+        REPO_ROOT,
+        Path.home(),
+        Path(tempfile.gettempdir()),
+        synthesize(example_config),
+    }:
         needle = f"{directory}/"
         assert needle not in text, f"synthesized JSON contains the local path {needle!r}"
     assert not re.search(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", text), "a timestamp in the JSON"

@@ -39,14 +39,18 @@ RETENTION = "retention_days = 365"
 
 def tree(directory: Path) -> dict[str, bytes | None]:
     """Every file (its bytes) and directory (None) under `directory`."""
-    return {str(p.relative_to(directory)): (p.read_bytes() if p.is_file() else None)
-            for p in sorted(directory.rglob("*"))}
+    return {
+        str(p.relative_to(directory)): (p.read_bytes() if p.is_file() else None)
+        for p in sorted(directory.rglob("*"))
+    }
 
 
 def leftovers(out_dir: Path) -> list[Path]:
     """Staging or previous-output directories a synth may leave beside `out_dir`."""
-    return [*out_dir.parent.glob(f".{out_dir.name}-*"),
-            *out_dir.parent.glob(f"{out_dir.name}.previous")]
+    return [
+        *out_dir.parent.glob(f".{out_dir.name}-*"),
+        *out_dir.parent.glob(f"{out_dir.name}.previous"),
+    ]
 
 
 def stand_in(stacks: dict[str, str], returncode: int = 0, stderr: str = ""):
@@ -102,6 +106,7 @@ def previous_output(synthesized, tmp_path):
 
 # --- the real synth --------------------------------------------------------------------------
 
+
 def test_a_synth_loads_no_helper_module(synth_process):
     """What the synth process (main.py) imported: no helper, boto3 or emulator."""
     _, _, result = synth_process
@@ -133,6 +138,7 @@ def test_unchanged_inputs_are_not_synthesized_again(synthesized, monkeypatch):
 
 # --- failures leave the previous output byte for byte ----------------------------------------
 
+
 def test_bad_env_file_is_refused_before_synth(previous_output, tmp_path):
     config, out_dir = previous_output
     before = tree(out_dir)
@@ -140,12 +146,14 @@ def test_bad_env_file_is_refused_before_synth(previous_output, tmp_path):
     with pytest.raises(ConfigError) as caught:
         load(bad)
     assert caught.value.problems == [
-        "key 'trail.retention_days': expected a positive whole number of days, got -1"]
+        "key 'trail.retention_days': expected a positive whole number of days, got -1"
+    ]
     assert tree(out_dir) == before
 
 
-def test_env_file_broken_after_loading_fails_synth_and_keeps_output(previous_output, tmp_path,
-                                                                     monkeypatch):
+def test_env_file_broken_after_loading_fails_synth_and_keeps_output(
+    previous_output, tmp_path, monkeypatch
+):
     """main.py itself refuses the file (run here in-process instead of as a subprocess)."""
     import main
 
@@ -187,17 +195,20 @@ def test_failed_synth_never_leaves_partial_output(previous_output, monkeypatch):
 
 # --- success swaps the whole output; the hash decides the next run ---------------------------
 
+
 def test_new_output_replaces_the_old_and_later_runs_follow_the_hash(previous_output, monkeypatch):
     config, out_dir = previous_output
     run, calls = stand_in({"management": '{"new": true}'})
     monkeypatch.setattr(synth_module.subprocess, "run", run)
 
     assert synth(config, out_dir, force=True) is True
-    assert tree(out_dir) == {HASH_FILE_NAME: input_hash(config).encode(),
-                             OUTPUT_HASH_FILE_NAME: output_hash(out_dir).encode(),
-                             "stacks": None,
-                             "stacks/management": None,
-                             "stacks/management/cdk.tf.json": b'{"new": true}'}
+    assert tree(out_dir) == {
+        HASH_FILE_NAME: input_hash(config).encode(),
+        OUTPUT_HASH_FILE_NAME: output_hash(out_dir).encode(),
+        "stacks": None,
+        "stacks/management": None,
+        "stacks/management/cdk.tf.json": b'{"new": true}',
+    }
     assert leftovers(out_dir) == []
     assert calls[0]["FOUNDATION_ENV"] == str(config.source)
 
@@ -208,14 +219,20 @@ def test_new_output_replaces_the_old_and_later_runs_follow_the_hash(previous_out
 
 # --- the output the hash vouches for --------------------------------------------------------
 
-@pytest.mark.parametrize("behind_the_back", [
-    lambda stacks: (stacks / "management" / "cdk.tf.json").write_text('{"other": "env"}'),
-    lambda stacks: shutil.rmtree(stacks / "dev"),
-    lambda stacks: shutil.copytree(stacks / "dev", stacks / "extra"),
-    lambda stacks: (stacks.parent / "manifest.json").write_text("{}"),
-], ids=["stack-rewritten", "stack-removed", "stack-added", "manifest-rewritten"])
-def test_output_written_behind_the_back_is_synthesized_again(previous_output, monkeypatch,
-                                                             behind_the_back, capsys):
+
+@pytest.mark.parametrize(
+    "behind_the_back",
+    [
+        lambda stacks: (stacks / "management" / "cdk.tf.json").write_text('{"other": "env"}'),
+        lambda stacks: shutil.rmtree(stacks / "dev"),
+        lambda stacks: shutil.copytree(stacks / "dev", stacks / "extra"),
+        lambda stacks: (stacks.parent / "manifest.json").write_text("{}"),
+    ],
+    ids=["stack-rewritten", "stack-removed", "stack-added", "manifest-rewritten"],
+)
+def test_output_written_behind_the_back_is_synthesized_again(
+    previous_output, monkeypatch, behind_the_back, capsys
+):
     """`FOUNDATION_ENV=example python main.py` or `cdktf synth` rewrote cdktf.out/ without
     touching the input hash: the cache must not vouch for that output."""
     config, out_dir = previous_output
@@ -228,8 +245,9 @@ def test_output_written_behind_the_back_is_synthesized_again(previous_output, mo
     assert synth(config, out_dir) is False and len(calls) == 2
 
 
-def test_terraform_files_beside_the_stacks_do_not_invalidate_the_output(previous_output,
-                                                                        monkeypatch):
+def test_terraform_files_beside_the_stacks_do_not_invalidate_the_output(
+    previous_output, monkeypatch
+):
     config, out_dir = previous_output
     run, calls = stand_in({"management": "{}"})
     monkeypatch.setattr(synth_module.subprocess, "run", run)
@@ -242,6 +260,7 @@ def test_terraform_files_beside_the_stacks_do_not_invalidate_the_output(previous
 
 
 # --- input_hash --------------------------------------------------------------------------------
+
 
 def test_input_hash_is_stable_for_unchanged_inputs(tmp_path):
     config = load(write_env(tmp_path))
@@ -282,18 +301,30 @@ def add_test_file(root: Path) -> None:
     (root / "tests" / "test_x.py").write_text("")
 
 
-@pytest.mark.parametrize(("change", "changes_hash"), [
-    (lambda root: append(root / "modules" / "organization.py"), True),
-    (lambda root: (root / "modules" / "new_construct.py").write_text("X = 1\n"), True),
-    (lambda root: (root / "modules" / "hardened_bucket.py").unlink(), True),
-    (lambda root: append(root / "foundation" / "config.py"), True),
-    (lambda root: append(root / "main.py"), True),
-    (lambda root: (root / "README.md").write_text("# docs\n"), False),
-    (add_test_file, False),
-], ids=["module-edited", "module-added", "module-removed", "config-loader-edited",
-        "main-edited", "readme-added", "test-added"])
-def test_input_hash_follows_the_code_that_builds_the_stacks(tmp_path, fake_root, change,
-                                                           changes_hash):
+@pytest.mark.parametrize(
+    ("change", "changes_hash"),
+    [
+        (lambda root: append(root / "modules" / "organization.py"), True),
+        (lambda root: (root / "modules" / "new_construct.py").write_text("X = 1\n"), True),
+        (lambda root: (root / "modules" / "hardened_bucket.py").unlink(), True),
+        (lambda root: append(root / "foundation" / "config.py"), True),
+        (lambda root: append(root / "main.py"), True),
+        (lambda root: (root / "README.md").write_text("# docs\n"), False),
+        (add_test_file, False),
+    ],
+    ids=[
+        "module-edited",
+        "module-added",
+        "module-removed",
+        "config-loader-edited",
+        "main-edited",
+        "readme-added",
+        "test-added",
+    ],
+)
+def test_input_hash_follows_the_code_that_builds_the_stacks(
+    tmp_path, fake_root, change, changes_hash
+):
     config = load(write_env(tmp_path / "env"))
     before = input_hash(config)
     change(fake_root)
@@ -311,8 +342,13 @@ def test_fake_root_hashes_like_the_repository(tmp_path, fake_root, monkeypatch):
 def _repository_imports(path: Path) -> set[Path]:
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
-        names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
-                 [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+        names = (
+            [a.name for a in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module]
+            if isinstance(node, ast.ImportFrom) and node.level == 0
+            else []
+        )
         for name in names:
             module = REPO_ROOT / (name.replace(".", "/") + ".py")
             package = REPO_ROOT / name.replace(".", "/") / "__init__.py"
@@ -326,6 +362,7 @@ def test_code_imported_by_main_and_the_constructs_is_hashed():
     builders = [REPO_ROOT / "main.py", *sorted((REPO_ROOT / "modules").glob("**/*.py"))]
     hashed = {p for pattern in synth_module._INPUT_GLOBS for p in REPO_ROOT.glob(pattern)}
     imported = set().union(*(_repository_imports(p) for p in builders))
-    missing = sorted(str(p.relative_to(REPO_ROOT)) for p in imported - hashed
-                     if p.name != "__init__.py")
+    missing = sorted(
+        str(p.relative_to(REPO_ROOT)) for p in imported - hashed if p.name != "__init__.py"
+    )
     assert missing == [], f"imported while building the stacks but not in input_hash: {missing}"

@@ -21,16 +21,27 @@ MFA_PRESENT = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
 # AWS's recommended self-service MFA policy: the only actions allowed before MFA is used. Not
 # the password: AWS advises against exempting iam:ChangePassword and iam:GetAccountPasswordPolicy.
 SELF_SERVICE_WITHOUT_MFA = {
-    "iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:GetMFADevice", "iam:GetUser",
-    "iam:ListMFADevices", "iam:ListVirtualMFADevices", "iam:ResyncMFADevice",
+    "iam:CreateVirtualMFADevice",
+    "iam:EnableMFADevice",
+    "iam:GetMFADevice",
+    "iam:GetUser",
+    "iam:ListMFADevices",
+    "iam:ListVirtualMFADevices",
+    "iam:ResyncMFADevice",
     "sts:GetSessionToken",
 }
 # Resources that would put a long-lived secret (password, key) into Terraform state.
-SECRET_BEARING = ("aws_iam_access_key", "aws_iam_user_login_profile", "aws_iam_user_ssh_key",
-                  "aws_iam_service_specific_credential", "aws_iam_signing_certificate")
+SECRET_BEARING = (
+    "aws_iam_access_key",
+    "aws_iam_user_login_profile",
+    "aws_iam_user_ssh_key",
+    "aws_iam_service_specific_credential",
+    "aws_iam_signing_certificate",
+)
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
 
 def as_list(value) -> list:
     return value if isinstance(value, list) else [value]
@@ -42,6 +53,7 @@ def remote_state(stack: dict) -> tuple[str, dict]:
 
 
 # --- fixtures ------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def management(example_stacks) -> dict:
@@ -75,15 +87,18 @@ def log_bucket(management, example_config) -> tuple[str, dict]:
 
 # --- organization and accounts -------------------------------------------------------------------
 
+
 def test_synthesizes_one_stack_per_workspace(example_stacks, example_config):
     assert sorted(example_stacks) == sorted(example_config.stack_names)
 
 
-def test_organization_has_all_features_cloudtrail_access_and_scps(stack_text, cdktf_testing,
-                                                                  management):
+def test_organization_has_all_features_cloudtrail_access_and_scps(
+    stack_text, cdktf_testing, management
+):
     text = stack_text[MANAGEMENT_STACK]
     assert cdktf_testing.to_have_resource_with_properties(
-        text, "aws_organizations_organization", {"feature_set": "ALL"})
+        text, "aws_organizations_organization", {"feature_set": "ALL"}
+    )
     _, organization = the_one(management, "aws_organizations_organization")
     assert "cloudtrail.amazonaws.com" in organization["aws_service_access_principals"]
     assert "SERVICE_CONTROL_POLICY" in organization["enabled_policy_types"]
@@ -93,19 +108,27 @@ def test_matchers_report_a_missing_property(stack_text, cdktf_testing):
     """The Testing matchers used here return False on a mismatch (they do not pass vacuously)."""
     text = stack_text[MANAGEMENT_STACK]
     assert not cdktf_testing.to_have_resource_with_properties(
-        text, "aws_organizations_organization", {"feature_set": "CONSOLIDATED_BILLING"})
+        text, "aws_organizations_organization", {"feature_set": "CONSOLIDATED_BILLING"}
+    )
     assert not cdktf_testing.to_have_resource(text, "aws_no_such_resource")
     assert not cdktf_testing.to_have_provider_with_properties(text, "aws", {"region": "mars-1"})
 
 
-def test_member_accounts_are_kept_and_never_closed(stack_text, cdktf_testing, management,
-                                                  example_config):
+def test_member_accounts_are_kept_and_never_closed(
+    stack_text, cdktf_testing, management, example_config
+):
     assert len(resources(management, "aws_organizations_account")) == len(example_config.accounts)
     for account in example_config.accounts:
         assert cdktf_testing.to_have_resource_with_properties(
-            stack_text[MANAGEMENT_STACK], "aws_organizations_account",
-            {"email": account.email, "role_name": account.role_name,
-             "close_on_deletion": False, "lifecycle": {"prevent_destroy": True}})
+            stack_text[MANAGEMENT_STACK],
+            "aws_organizations_account",
+            {
+                "email": account.email,
+                "role_name": account.role_name,
+                "close_on_deletion": False,
+                "lifecycle": {"prevent_destroy": True},
+            },
+        )
         _, body = the_one(management, "aws_organizations_account", email=account.email)
         # AWS never reports role_name back; a diff on it would replace (close) the account. An
         # adopted account keeps its own name: a rename needs the Account Management API.
@@ -114,26 +137,40 @@ def test_member_accounts_are_kept_and_never_closed(stack_text, cdktf_testing, ma
 
 # --- identity ------------------------------------------------------------------------------------
 
+
 def group_policy_arns(stack: dict, group_key: str) -> set[str]:
     group = ref("aws_iam_group", group_key, "name")
-    return {a["policy_arn"] for a in resources(stack, "aws_iam_group_policy_attachment")
-            if a["group"] == group}
+    return {
+        a["policy_arn"]
+        for a in resources(stack, "aws_iam_group_policy_attachment")
+        if a["group"] == group
+    }
 
 
 def test_administrators_have_administrator_access_and_billing(management):
     group_key, _ = the_one(management, "aws_iam_group", name="Administrators")
-    assert {"arn:aws:iam::aws:policy/AdministratorAccess",
-            "arn:aws:iam::aws:policy/job-function/Billing"} <= group_policy_arns(management,
-                                                                                group_key)
+    assert {
+        "arn:aws:iam::aws:policy/AdministratorAccess",
+        "arn:aws:iam::aws:policy/job-function/Billing",
+    } <= group_policy_arns(management, group_key)
 
 
 def test_administrators_must_use_mfa(management):
     group_key, _ = the_one(management, "aws_iam_group", name="Administrators")
-    attached = [policy(body) for key, body in find(management, "aws_iam_policy")
-                if ref("aws_iam_policy", key, "arn") in group_policy_arns(management, group_key)]
-    force_mfa = [document for document in attached if any(
-        "aws:MultiFactorAuthPresent" in json.dumps(s.get("Condition")) for s in
-        document["Statement"] if s["Effect"] == "Deny")]
+    attached = [
+        policy(body)
+        for key, body in find(management, "aws_iam_policy")
+        if ref("aws_iam_policy", key, "arn") in group_policy_arns(management, group_key)
+    ]
+    force_mfa = [
+        document
+        for document in attached
+        if any(
+            "aws:MultiFactorAuthPresent" in json.dumps(s.get("Condition"))
+            for s in document["Statement"]
+            if s["Effect"] == "Deny"
+        )
+    ]
     assert len(force_mfa) == 1, "the Administrators group needs one MFA-enforcing policy"
     [document] = force_mfa
 
@@ -142,8 +179,9 @@ def test_administrators_must_use_mfa(management):
     assert deny["Resource"] == "*" and "Action" not in deny
     exempt = set(deny["NotAction"])
     assert exempt == SELF_SERVICE_WITHOUT_MFA, "only setting up MFA may skip the MFA check"
-    assert not {"iam:ChangePassword", "iam:GetAccountPasswordPolicy"} & exempt, \
+    assert not {"iam:ChangePassword", "iam:GetAccountPasswordPolicy"} & exempt, (
         "a password alone must not be able to change the password"
+    )
 
     allowed: dict[str, set[str]] = {}
     for s in document["Statement"]:
@@ -153,56 +191,77 @@ def test_administrators_must_use_mfa(management):
     assert own_user in allowed["iam:EnableMFADevice"]
     assert own_user in allowed["iam:ChangePassword"]
     assert "arn:aws:iam::*:mfa/*" in allowed["iam:CreateVirtualMFADevice"]
-    assert all(own_user in allowed[action] for action in allowed
-               if action.startswith(("iam:EnableMFA", "iam:DeactivateMFA", "iam:ResyncMFA"))), \
-        "users may manage only their own MFA device"
+    assert all(
+        own_user in allowed[action]
+        for action in allowed
+        if action.startswith(("iam:EnableMFA", "iam:DeactivateMFA", "iam:ResyncMFA"))
+    ), "users may manage only their own MFA device"
 
 
 def test_cross_account_group_may_only_assume_member_roles_with_mfa(management, example_config):
-    group_key, _ = the_one(management, "aws_iam_group",
-                           name=f"{example_config.name_prefix}-member-account-access")
-    [(_, group_policy)] = find(management, "aws_iam_group_policy",
-                               group=ref("aws_iam_group", group_key, "name"))
+    group_key, _ = the_one(
+        management, "aws_iam_group", name=f"{example_config.name_prefix}-member-account-access"
+    )
+    [(_, group_policy)] = find(
+        management, "aws_iam_group_policy", group=ref("aws_iam_group", group_key, "name")
+    )
     [statement] = policy(group_policy)["Statement"]
     assert statement["Effect"] == "Allow"
     assert statement["Action"] == ["sts:AssumeRole"]
     assert statement["Condition"] == MFA_PRESENT
     assert sorted(statement["Resource"]) == sorted(
-        management["output"]["member_role_arns"]["value"].values())
+        management["output"]["member_role_arns"]["value"].values()
+    )
 
 
-def test_root_sessions_role_needs_mfa_and_may_only_assume_member_roots(management,
-                                                                      example_config):
+def test_root_sessions_role_needs_mfa_and_may_only_assume_member_roots(management, example_config):
     [(org_key, _)] = find(management, "aws_organizations_organization")
-    role_key, role = the_one(management, "aws_iam_role",
-                             name=f"{example_config.name_prefix}-root-sessions")
+    role_key, role = the_one(
+        management, "aws_iam_role", name=f"{example_config.name_prefix}-root-sessions"
+    )
     [trust] = policy(role, "assume_role_policy")["Statement"]
     assert trust["Principal"] == {
         "AWS": f"arn:aws:iam::{ref('aws_organizations_organization', org_key, 'master_account_id')}"
-               ":root"}
+        ":root"
+    }
     assert trust["Action"] == ["sts:AssumeRole"] and trust["Condition"] == MFA_PRESENT
-    [(_, role_policy)] = find(management, "aws_iam_role_policy",
-                              role=ref("aws_iam_role", role_key, "name"))
+    [(_, role_policy)] = find(
+        management, "aws_iam_role_policy", role=ref("aws_iam_role", role_key, "name")
+    )
     [statement] = policy(role_policy)["Statement"]
     member_ids = management["output"]["member_account_ids"]["value"].values()
     assert (statement["Effect"], statement["Action"]) == ("Allow", ["sts:AssumeRoot"])
     assert sorted(statement["Resource"]) == sorted(f"arn:aws:iam::{i}:root" for i in member_ids)
-    assert statement["Condition"] == {"StringEquals": {"sts:TaskPolicyArn": [
-        f"arn:aws:iam::aws:policy/root-task/{task}" for task in (
-            "IAMAuditRootUserCredentials", "IAMCreateRootUserPassword",
-            "IAMDeleteRootUserCredentials", "S3UnlockBucketPolicy", "SQSUnlockQueuePolicy")]}}
-    assert management["output"]["root_sessions_role_arn"]["value"] == ref("aws_iam_role",
-                                                                          role_key, "arn")
+    assert statement["Condition"] == {
+        "StringEquals": {
+            "sts:TaskPolicyArn": [
+                f"arn:aws:iam::aws:policy/root-task/{task}"
+                for task in (
+                    "IAMAuditRootUserCredentials",
+                    "IAMCreateRootUserPassword",
+                    "IAMDeleteRootUserCredentials",
+                    "S3UnlockBucketPolicy",
+                    "SQSUnlockQueuePolicy",
+                )
+            ]
+        }
+    }
+    assert management["output"]["root_sessions_role_arn"]["value"] == ref(
+        "aws_iam_role", role_key, "arn"
+    )
 
 
 def test_admin_users_join_both_groups(management, example_config):
-    groups = {ref("aws_iam_group", the_one(management, "aws_iam_group", name=name)[0], "name")
-              for name in ("Administrators", f"{example_config.name_prefix}-member-account-access")}
+    groups = {
+        ref("aws_iam_group", the_one(management, "aws_iam_group", name=name)[0], "name")
+        for name in ("Administrators", f"{example_config.name_prefix}-member-account-access")
+    }
     for user_name in example_config.admin_users:
         user_key, user = the_one(management, "aws_iam_user", name=user_name)
         assert user["force_destroy"] is False
-        [(_, membership)] = find(management, "aws_iam_user_group_membership",
-                                 user=ref("aws_iam_user", user_key, "name"))
+        [(_, membership)] = find(
+            management, "aws_iam_user_group_membership", user=ref("aws_iam_user", user_key, "name")
+        )
         assert groups <= set(membership["groups"])
 
 
@@ -214,121 +273,171 @@ def test_no_password_or_access_key_is_managed(stack_text, cdktf_testing, resourc
 
 # --- audit trail and its bucket ------------------------------------------------------------------
 
-def test_trail_covers_the_organization_and_every_region(stack_text, cdktf_testing, management,
-                                                        example_config, log_bucket):
+
+def test_trail_covers_the_organization_and_every_region(
+    stack_text, cdktf_testing, management, example_config, log_bucket
+):
     bucket_key, _ = log_bucket
     assert cdktf_testing.to_have_resource_with_properties(
-        stack_text[MANAGEMENT_STACK], "aws_cloudtrail",
-        {"name": example_config.trail.name, "is_organization_trail": True,
-         "is_multi_region_trail": True, "include_global_service_events": True,
-         "enable_log_file_validation": True,
-         "s3_bucket_name": ref("aws_s3_bucket", bucket_key, "id")})
+        stack_text[MANAGEMENT_STACK],
+        "aws_cloudtrail",
+        {
+            "name": example_config.trail.name,
+            "is_organization_trail": True,
+            "is_multi_region_trail": True,
+            "include_global_service_events": True,
+            "enable_log_file_validation": True,
+            "s3_bucket_name": ref("aws_s3_bucket", bucket_key, "id"),
+        },
+    )
     _, trail = the_one(management, "aws_cloudtrail")
-    [(policy_key, _)] = find(management, "aws_s3_bucket_policy",
-                             bucket=ref("aws_s3_bucket", bucket_key, "id"))
+    [(policy_key, _)] = find(
+        management, "aws_s3_bucket_policy", bucket=ref("aws_s3_bucket", bucket_key, "id")
+    )
     # CloudTrail checks the bucket policy when the trail is created.
     assert f"aws_s3_bucket_policy.{policy_key}" in trail["depends_on"]
     # An organization trail needs CloudTrail's service-linked role before CreateTrail.
-    [(role_key, _)] = find(management, "aws_iam_service_linked_role",
-                           aws_service_name="cloudtrail.amazonaws.com")
+    [(role_key, _)] = find(
+        management, "aws_iam_service_linked_role", aws_service_name="cloudtrail.amazonaws.com"
+    )
     assert f"aws_iam_service_linked_role.{role_key}" in trail["depends_on"]
 
 
 def test_every_bucket_is_private_versioned_encrypted_owner_enforced_and_tls_only(example_stacks):
-    buckets = [(name, key) for name, stack in example_stacks.items()
-               for key, _ in find(stack, "aws_s3_bucket")]
+    buckets = [
+        (name, key)
+        for name, stack in example_stacks.items()
+        for key, _ in find(stack, "aws_s3_bucket")
+    ]
     assert {name for name, _ in buckets} == set(example_stacks), "each stack holds a bucket"
     for name, key in buckets:
         stack, bucket_id = example_stacks[name], ref("aws_s3_bucket", key, "id")
         arn = ref("aws_s3_bucket", key, "arn")
         _, block = the_one(stack, "aws_s3_bucket_public_access_block", bucket=bucket_id)
-        assert all(block[flag] is True for flag in ("block_public_acls", "block_public_policy",
-                                                    "ignore_public_acls",
-                                                    "restrict_public_buckets")), name
+        assert all(
+            block[flag] is True
+            for flag in (
+                "block_public_acls",
+                "block_public_policy",
+                "ignore_public_acls",
+                "restrict_public_buckets",
+            )
+        ), name
         _, versioning = the_one(stack, "aws_s3_bucket_versioning", bucket=bucket_id)
         assert versioning["versioning_configuration"]["status"] == "Enabled"
-        _, encryption = the_one(stack, "aws_s3_bucket_server_side_encryption_configuration",
-                                bucket=bucket_id)
+        _, encryption = the_one(
+            stack, "aws_s3_bucket_server_side_encryption_configuration", bucket=bucket_id
+        )
         [rule] = encryption["rule"]
         assert rule["apply_server_side_encryption_by_default"]["sse_algorithm"] in (
-            "AES256", "aws:kms")
+            "AES256",
+            "aws:kms",
+        )
         _, ownership = the_one(stack, "aws_s3_bucket_ownership_controls", bucket=bucket_id)
         assert ownership["rule"]["object_ownership"] == "BucketOwnerEnforced"
 
         _, bucket_policy = the_one(stack, "aws_s3_bucket_policy", bucket=bucket_id)
         document = policy(bucket_policy)
-        tls_only = {"Effect": "Deny", "Principal": "*", "Action": ["s3:*"],
-                    "Resource": [arn, f"{arn}/*"],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
-        assert [{k: s.get(k) for k in tls_only} for s in document["Statement"]
-                if s["Effect"] == "Deny"] == [tls_only], name
-        assert not [s for s in document["Statement"]
-                    if s["Effect"] == "Allow" and s.get("Principal") in ("*", {"AWS": "*"})], \
-            f"{name}: the bucket policy must not allow everyone"
+        tls_only = {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": ["s3:*"],
+            "Resource": [arn, f"{arn}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+        assert [
+            {k: s.get(k) for k in tls_only} for s in document["Statement"] if s["Effect"] == "Deny"
+        ] == [tls_only], name
+        assert not [
+            s
+            for s in document["Statement"]
+            if s["Effect"] == "Allow" and s.get("Principal") in ("*", {"AWS": "*"})
+        ], f"{name}: the bucket policy must not allow everyone"
 
 
-def test_log_bucket_is_kept_and_expires_after_the_configured_retention(management, log_bucket,
-                                                                      example_config):
+def test_log_bucket_is_kept_and_expires_after_the_configured_retention(
+    management, log_bucket, example_config
+):
     key, bucket = log_bucket
     assert bucket["lifecycle"]["prevent_destroy"] is True
-    _, lifecycle = the_one(management, "aws_s3_bucket_lifecycle_configuration",
-                           bucket=ref("aws_s3_bucket", key, "id"))
+    _, lifecycle = the_one(
+        management, "aws_s3_bucket_lifecycle_configuration", bucket=ref("aws_s3_bucket", key, "id")
+    )
     [rule] = lifecycle["rule"]
     assert rule["status"] == "Enabled"
     assert rule["expiration"] == [{"days": example_config.trail.retention_days}]
 
 
-def test_log_bucket_policy_lets_only_the_trail_write_both_log_prefixes(management, log_bucket,
-                                                                       example_config):
+def test_log_bucket_policy_lets_only_the_trail_write_both_log_prefixes(
+    management, log_bucket, example_config
+):
     bucket_key, _ = log_bucket
     arn = ref("aws_s3_bucket", bucket_key, "arn")
-    [(_, bucket_policy)] = find(management, "aws_s3_bucket_policy",
-                                bucket=ref("aws_s3_bucket", bucket_key, "id"))
+    [(_, bucket_policy)] = find(
+        management, "aws_s3_bucket_policy", bucket=ref("aws_s3_bucket", bucket_key, "id")
+    )
     [(org_key, _)] = find(management, "aws_organizations_organization")
     [(caller_key, _)] = management["data"]["aws_caller_identity"].items()
     caller_account = ref("data.aws_caller_identity", caller_key, "account_id")
-    trail_arn = (f"arn:aws:cloudtrail:{example_config.region}:{caller_account}:trail/"
-                 f"{example_config.trail.name}")
+    trail_arn = (
+        f"arn:aws:cloudtrail:{example_config.region}:{caller_account}:trail/"
+        f"{example_config.trail.name}"
+    )
 
     cloudtrail = [s for s in policy(bucket_policy)["Statement"] if s.get("Principal") == CLOUDTRAIL]
     assert all(s["Effect"] == "Allow" for s in cloudtrail)
     assert all(s["Condition"]["StringEquals"]["aws:SourceArn"] == trail_arn for s in cloudtrail)
-    writes = {resource: s for s in cloudtrail if s["Action"] == ["s3:PutObject"]
-              for resource in s["Resource"]}
+    writes = {
+        resource: s
+        for s in cloudtrail
+        if s["Action"] == ["s3:PutObject"]
+        for resource in s["Resource"]
+    }
     assert set(writes) == {
         f"{arn}/AWSLogs/{ref('aws_organizations_organization', org_key, 'id')}/*",
         f"{arn}/AWSLogs/{caller_account}/*",
     }
-    assert all(s["Condition"]["StringEquals"]["s3:x-amz-acl"] == "bucket-owner-full-control"
-               for s in writes.values())
+    assert all(
+        s["Condition"]["StringEquals"]["s3:x-amz-acl"] == "bucket-owner-full-control"
+        for s in writes.values()
+    )
     [acl_check] = [s for s in cloudtrail if s["Action"] == ["s3:GetBucketAcl"]]
     assert acl_check["Resource"] == [arn]
 
 
 # --- backend, providers, cross-stack wiring ------------------------------------------------------
 
-def test_every_stack_keeps_encrypted_locked_state_under_its_own_key(example_stacks,
-                                                                    example_config):
+
+def test_every_stack_keeps_encrypted_locked_state_under_its_own_key(example_stacks, example_config):
     backends = {name: stack["terraform"]["backend"]["s3"] for name, stack in example_stacks.items()}
     for name, backend in backends.items():
         assert backend["use_lockfile"] is True and backend["encrypt"] is True, name
-        assert (backend["bucket"], backend["region"]) == (example_config.state_bucket,
-                                                          example_config.region)
+        assert (backend["bucket"], backend["region"]) == (
+            example_config.state_bucket,
+            example_config.region,
+        )
         assert backend["key"] == example_config.state_key(name)
     assert len({b["key"] for b in backends.values()}) == len(backends)
 
 
-def test_every_provider_tags_resources_with_workspace_and_environment(stack_text, cdktf_testing,
-                                                                     example_config):
+def test_every_provider_tags_resources_with_workspace_and_environment(
+    stack_text, cdktf_testing, example_config
+):
     for name, text in stack_text.items():
-        tags = {**dict(example_config.tags), "managed-by": MANAGED_BY, "workspace": name,
-                "environment": example_config.env_name}
+        tags = {
+            **dict(example_config.tags),
+            "managed-by": MANAGED_BY,
+            "workspace": name,
+            "environment": example_config.env_name,
+        }
         assert cdktf_testing.to_have_provider_with_properties(
-            text, "aws", {"region": example_config.region, "default_tags": [{"tags": tags}]}), name
+            text, "aws", {"region": example_config.region, "default_tags": [{"tags": tags}]}
+        ), name
 
 
 def test_management_providers_use_the_callers_credentials_pinned_to_the_management_account(
-        management, example_config):
+    management, example_config
+):
     for provider in management["provider"]["aws"]:  # one per allowed region
         assert "assume_role" not in provider
         assert provider["allowed_account_ids"] == [example_config.management_account_id]
@@ -339,7 +448,8 @@ def test_dev_provider_assumes_the_member_role_from_management_state(dev, managem
     assert state["backend"] == "s3"
     management_backend = management["terraform"]["backend"]["s3"]
     assert {k: state["config"][k] for k in ("bucket", "key", "region")} == {
-        k: management_backend[k] for k in ("bucket", "key", "region")}
+        k: management_backend[k] for k in ("bucket", "key", "region")
+    }
 
     outputs = f"data.terraform_remote_state.{state_key}.outputs"
     for provider in dev["provider"]["aws"]:  # one per allowed region, each in the dev account
@@ -353,8 +463,11 @@ def test_dev_provider_assumes_the_member_role_from_management_state(dev, managem
 
 def test_dev_experiments_role_trusts_only_management_with_mfa(dev):
     state_key, _ = remote_state(dev)
-    [(_, role)] = [(key, body) for key, body in find(dev, "aws_iam_role")
-                   if body["name"].endswith("-experiments")]
+    [(_, role)] = [
+        (key, body)
+        for key, body in find(dev, "aws_iam_role")
+        if body["name"].endswith("-experiments")
+    ]
     [statement] = policy(role, "assume_role_policy")["Statement"]
     management_id = f"${{data.terraform_remote_state.{state_key}.outputs.management_account_id}}"
     assert statement["Principal"] == {"AWS": f"arn:aws:iam::{management_id}:root"}
@@ -362,24 +475,30 @@ def test_dev_experiments_role_trusts_only_management_with_mfa(dev):
     assert statement["Condition"] == MFA_PRESENT
 
 
-def test_management_outputs_what_other_workspaces_and_people_need(management, example_config,
-                                                                  log_bucket):
+def test_management_outputs_what_other_workspaces_and_people_need(
+    management, example_config, log_bucket
+):
     outputs = {name: body["value"] for name, body in management["output"].items()}
     [(org_key, _)] = find(management, "aws_organizations_organization")
     [(trail_key, _)] = find(management, "aws_cloudtrail")
     assert outputs["organization_id"] == ref("aws_organizations_organization", org_key, "id")
-    assert outputs["management_account_id"] == ref("aws_organizations_organization", org_key,
-                                                   "master_account_id")
+    assert outputs["management_account_id"] == ref(
+        "aws_organizations_organization", org_key, "master_account_id"
+    )
     assert outputs["trail_arn"] == ref("aws_cloudtrail", trail_key, "arn")
     assert outputs["trail_bucket"] == ref("aws_s3_bucket", log_bucket[0], "id")
-    assert set(outputs["member_account_ids"]) == set(outputs["member_role_arns"]) == {
-        a.name for a in example_config.accounts}
+    assert (
+        set(outputs["member_account_ids"])
+        == set(outputs["member_role_arns"])
+        == {a.name for a in example_config.accounts}
+    )
     for account in example_config.accounts:
         key, _ = the_one(management, "aws_organizations_account", email=account.email)
         account_id = ref("aws_organizations_account", key, "id")
         assert outputs["member_account_ids"][account.name] == account_id
         assert outputs["member_role_arns"][account.name] == (
-            f"arn:aws:iam::{account_id}:role/{account.role_name}")
+            f"arn:aws:iam::{account_id}:role/{account.role_name}"
+        )
 
 
 # --- a changed environment file shows up in the JSON ---------------------------------------------
@@ -404,8 +523,9 @@ def changed_stacks(synthesize, example_config, tmp_path_factory) -> dict[str, di
 def test_changed_retention_reaches_the_log_bucket_lifecycle(changed_stacks, example_config):
     management = changed_stacks[MANAGEMENT_STACK]
     key, _ = the_one(management, "aws_s3_bucket", bucket=example_config.trail.bucket)
-    _, lifecycle = the_one(management, "aws_s3_bucket_lifecycle_configuration",
-                           bucket=ref("aws_s3_bucket", key, "id"))
+    _, lifecycle = the_one(
+        management, "aws_s3_bucket_lifecycle_configuration", bucket=ref("aws_s3_bucket", key, "id")
+    )
     assert lifecycle["rule"][0]["expiration"] == [{"days": CHANGED_RETENTION}]
 
 
@@ -416,10 +536,12 @@ def test_added_account_gets_its_own_account_role_and_workspace(changed_stacks, e
     assert account["role_name"] == "TestAccess"
     role_arn = f"arn:aws:iam::{ref('aws_organizations_account', key, 'id')}:role/TestAccess"
     assert management["output"]["member_role_arns"]["value"]["test"] == role_arn
-    group_key, _ = the_one(management, "aws_iam_group",
-                           name=f"{example_config.name_prefix}-member-account-access")
-    [(_, group_policy)] = find(management, "aws_iam_group_policy",
-                               group=ref("aws_iam_group", group_key, "name"))
+    group_key, _ = the_one(
+        management, "aws_iam_group", name=f"{example_config.name_prefix}-member-account-access"
+    )
+    [(_, group_policy)] = find(
+        management, "aws_iam_group_policy", group=ref("aws_iam_group", group_key, "name")
+    )
     assert role_arn in policy(group_policy)["Statement"][0]["Resource"]
 
     assert test["terraform"]["backend"]["s3"]["key"] == "test/terraform.tfstate"
@@ -427,4 +549,5 @@ def test_added_account_gets_its_own_account_role_and_workspace(changed_stacks, e
     for provider in test["provider"]["aws"]:
         assert provider["default_tags"][0]["tags"]["workspace"] == "test"
         assert provider["assume_role"][0]["role_arn"] == (
-            f"${{data.terraform_remote_state.{state_key}.outputs.member_role_arns.test}}")
+            f"${{data.terraform_remote_state.{state_key}.outputs.member_role_arns.test}}"
+        )

@@ -59,10 +59,10 @@ def terraform_commands(monkeypatch) -> list[str]:
     return started
 
 
-def test_init_runs_again_only_when_its_inputs_change(dev_stack, example_config,
-                                                     terraform_commands):
+def test_init_runs_again_only_when_its_inputs_change(dev_stack, example_config, terraform_commands):
     """Each runner is new, as each `make` command's is; `validate` (three provider starts)
     would add nothing here, so only the init each command begins with runs."""
+
     def init() -> None:
         Terraform(example_config, "dev", stacks=dev_stack).init(backend=False)
 
@@ -121,8 +121,9 @@ def test_go_garbage_collection_is_ours_unless_the_user_set_either_variable(monke
     assert env["GOGC"] == "100" and "GOMEMLIMIT" not in env
 
 
-def test_stacks_initialized_at_once_share_a_fresh_plugin_cache(dev_stack, example_config,
-                                                              monkeypatch, tmp_path):
+def test_stacks_initialized_at_once_share_a_fresh_plugin_cache(
+    dev_stack, example_config, monkeypatch, tmp_path
+):
     """Terraform's plugin cache is not safe for installs at once (without the runner's lock,
     10 of 12 rounds here failed: 'mkdir …: file exists', '… still not detected in
     .terraform/providers'); the runner takes turns, across processes too. The inits here install
@@ -138,13 +139,25 @@ def test_stacks_initialized_at_once_share_a_fresh_plugin_cache(dev_stack, exampl
         for name in stacks:
             shutil.rmtree(dev_stack / name / ".terraform", ignore_errors=True)
             (dev_stack / name / ".terraform.lock.hcl").unlink(missing_ok=True)
-        in_parallel([Task(name, tmp_path / f"init-{name}.log", lambda name=name: Terraform(
-            example_config, name, stacks=dev_stack, own_process_group=True).init(backend=False))
-            for name in stacks], jobs=len(stacks), show=False)
+        in_parallel(
+            [
+                Task(
+                    name,
+                    tmp_path / f"init-{name}.log",
+                    lambda name=name: Terraform(
+                        example_config, name, stacks=dev_stack, own_process_group=True
+                    ).init(backend=False),
+                )
+                for name in stacks
+            ],
+            jobs=len(stacks),
+            show=False,
+        )
 
 
-def test_a_captured_command_that_fails_leaves_its_error_in_the_log(dev_stack, example_config,
-                                                                  tmp_path):
+def test_a_captured_command_that_fails_leaves_its_error_in_the_log(
+    dev_stack, example_config, tmp_path
+):
     """in_parallel's summary names a failure in one line and points at the log."""
     log = tmp_path / "dev.log"
     terraform = Terraform(example_config, "dev", stacks=dev_stack, log=log)
@@ -155,9 +168,9 @@ def test_a_captured_command_that_fails_leaves_its_error_in_the_log(dev_stack, ex
     assert "flag provided but not defined" in log.read_text()
 
 
-def test_an_init_leaves_the_providers_already_in_the_plugin_cache_alone(dev_stack,
-                                                                      example_config,
-                                                                      monkeypatch, tmp_path):
+def test_an_init_leaves_the_providers_already_in_the_plugin_cache_alone(
+    dev_stack, example_config, monkeypatch, tmp_path
+):
     """Other stacks run the provider from the cache while a new stack initializes: terraform
     installed it again into the cache (as measured) unless told to use what is there."""
     monkeypatch.setenv(environment.PLUGIN_CACHE_VARIABLE, str(tmp_path / "cache"))
@@ -172,8 +185,9 @@ def test_an_init_leaves_the_providers_already_in_the_plugin_cache_alone(dev_stac
 # --- in_parallel -----------------------------------------------------------------------------
 
 
-def sleeping_tasks(tmp_path: Path, count: int, seconds: float, running: list[int],
-                   fail: set[str] = frozenset()) -> list[Task]:
+def sleeping_tasks(
+    tmp_path: Path, count: int, seconds: float, running: list[int], fail: set[str] = frozenset()
+) -> list[Task]:
     """Tasks that write two lines to their log, `seconds` apart, counting how many run at once
     into running[1] (running[0]: now)."""
     lock = threading.Lock()
@@ -194,8 +208,10 @@ def sleeping_tasks(tmp_path: Path, count: int, seconds: float, running: list[int
         return name.upper()
 
     names = [f"member{i}" for i in range(count)]
-    return [Task(name, tmp_path / f"{name}.log",
-                 lambda name=name: work(name, tmp_path / f"{name}.log")) for name in names]
+    return [
+        Task(name, tmp_path / f"{name}.log", lambda name=name: work(name, tmp_path / f"{name}.log"))
+        for name in names
+    ]
 
 
 def test_in_parallel_is_bounded_and_shows_each_log_whole_and_in_order(tmp_path):
@@ -207,8 +223,10 @@ def test_in_parallel_is_bounded_and_shows_each_log_whole_and_in_order(tmp_path):
     assert running[1] == 2
     assert 1.0 <= elapsed < 1.9  # two rounds of two, not four one after another
     assert results == {f"member{i}": f"MEMBER{i}" for i in range(4)}
-    expected = "".join(f"== member{i} (log: {tmp_path}/member{i}.log)\n"
-                       f"member{i} started\nmember{i} finished\n" for i in range(4))
+    expected = "".join(
+        f"== member{i} (log: {tmp_path}/member{i}.log)\nmember{i} started\nmember{i} finished\n"
+        for i in range(4)
+    )
     assert out.getvalue() == expected
 
 
@@ -217,8 +235,10 @@ def test_in_parallel_runs_the_others_when_one_fails_and_names_it(tmp_path):
     out = io.StringIO()
     with pytest.raises(UserError) as failed:
         in_parallel(sleeping_tasks(tmp_path, 3, 0.1, running, fail={"member1"}), jobs=3, out=out)
-    assert str(failed.value) == ("1 of 3 failed (each log is above):\n"
-                                 "  member1: `terraform plan` failed in stack 'member1' (exit 1).")
+    assert str(failed.value) == (
+        "1 of 3 failed (each log is above):\n"
+        "  member1: `terraform plan` failed in stack 'member1' (exit 1)."
+    )
     assert "member2 finished" in out.getvalue()
 
 
@@ -253,14 +273,17 @@ INTERRUPTED_RUN = textwrap.dedent("""
 
 def test_ctrl_c_reaches_each_running_terraform_once_and_starts_nothing_more(tmp_path):
     """As at a terminal: the SIGINT goes to the whole process group of the runner."""
-    runner_process = subprocess.Popen([sys.executable, "-c", INTERRUPTED_RUN, str(tmp_path)],
-                                      cwd=REPO_ROOT, start_new_session=True,
-                                      preexec_fn=sigint_as_at_a_terminal,
-                                      stdout=subprocess.PIPE, text=True)
+    runner_process = subprocess.Popen(
+        [sys.executable, "-c", INTERRUPTED_RUN, str(tmp_path)],
+        cwd=REPO_ROOT,
+        start_new_session=True,
+        preexec_fn=sigint_as_at_a_terminal,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     logs = {name: tmp_path / f"{name}.log" for name in ("a", "b", "c")}
     deadline = time.monotonic() + 20
-    while not all(log.is_file() and "ready" in log.read_text() for log in
-                  (logs["a"], logs["b"])):
+    while not all(log.is_file() and "ready" in log.read_text() for log in (logs["a"], logs["b"])):
         assert time.monotonic() < deadline, "the first two children never started"
         time.sleep(0.05)
     os.killpg(runner_process.pid, signal.SIGINT)
@@ -274,8 +297,9 @@ def test_ctrl_c_reaches_each_running_terraform_once_and_starts_nothing_more(tmp_
 # --- on the emulator -------------------------------------------------------------------------
 
 
-def test_member_stacks_plan_at_once_after_management(foundation, with_management_outputs,
-                                                    synthesize, tmp_path, capsys):
+def test_member_stacks_plan_at_once_after_management(
+    foundation, with_management_outputs, synthesize, tmp_path, capsys
+):
     """A second member ("dev2", a twin of dev in the same emulated account): both plans run
     through in_parallel, each into its own log, and are shown in order."""
     config, _ = foundation
@@ -289,8 +313,13 @@ def test_member_stacks_plan_at_once_after_management(foundation, with_management
 
     twins = dataclasses.replace(
         with_management_outputs("parallel-member-plans", add_twin),
-        accounts=(dev, dataclasses.replace(dev, name="dev2", email="aws-dev2@example.com",
-                                           alias=f"{config.name_prefix}-dev2")))
+        accounts=(
+            dev,
+            dataclasses.replace(
+                dev, name="dev2", email="aws-dev2@example.com", alias=f"{config.name_prefix}-dev2"
+            ),
+        ),
+    )
     stacks = synthesize(twins) / "stacks"
     plan_members_in_parallel(twins, ["dev", "dev2"], jobs=2, log_dir=tmp_path, stacks=stacks)
     shown = capsys.readouterr().out
@@ -298,13 +327,16 @@ def test_member_stacks_plan_at_once_after_management(foundation, with_management
     assert shown.index(f"== dev (log: {logs[0]})") < shown.index(f"== dev2 (log: {logs[1]})")
     for name, log in zip(("dev", "dev2"), logs):
         text = log.read_text()
-        assert (f"$ terraform plan -input=false -lock-timeout=30s -detailed-exitcode "
-                f"-out={SAVED_PLAN}   # stack {name}") in text
+        assert (
+            f"$ terraform plan -input=false -lock-timeout=30s -detailed-exitcode "
+            f"-out={SAVED_PLAN}   # stack {name}"
+        ) in text
         assert "Plan: " in text and text in shown
 
 
-def test_an_apply_after_a_clean_plan_reuses_it_and_runs_no_terraform_apply(foundation,
-                                                                            terraform_commands):
+def test_an_apply_after_a_clean_plan_reuses_it_and_runs_no_terraform_apply(
+    foundation, terraform_commands
+):
     config, stacks = foundation
     terraform = Terraform(config, "dev", stacks=stacks)
     assert terraform.plan(detailed_exitcode=True) == PLAN_NO_CHANGES
@@ -321,9 +353,14 @@ def test_an_apply_after_the_configuration_changed_plans_again(emulator, tmp_path
     configuration.parent.mkdir()
 
     def write(value: str) -> None:
-        configuration.write_text(json.dumps({
-            "resource": {"terraform_data": {"edited": {"input": value}}},
-            "output": {"value": {"value": "${terraform_data.edited.output}"}}}))
+        configuration.write_text(
+            json.dumps(
+                {
+                    "resource": {"terraform_data": {"edited": {"input": value}}},
+                    "output": {"value": {"value": "${terraform_data.edited.output}"}},
+                }
+            )
+        )
 
     write("before")
     terraform = Terraform(emulator, "edited", stacks=tmp_path)
@@ -351,13 +388,16 @@ def test_terraform_finds_the_emulator_through_its_environment_alone(monkeypatch)
     assert "AWS_ENDPOINT_URL" not in environment.cli_environment(config_module.load("example"))
 
 
-def test_a_local_stack_without_the_runners_endpoint_reaches_no_real_aws_host(bootstrapped,
-                                                                             synthesize,
-                                                                             tmp_path):
+def test_a_local_stack_without_the_runners_endpoint_reaches_no_real_aws_host(
+    bootstrapped, synthesize, tmp_path
+):
     """Plain terraform in a local stack without AWS_ENDPOINT_URL: the providers' proxy is the
     emulator's tunnel, which refuses every real AWS host."""
-    shutil.copytree(synthesize(bootstrapped) / "stacks" / MANAGEMENT_STACK,
-                    tmp_path / MANAGEMENT_STACK, ignore=shutil.ignore_patterns(".terraform*"))
+    shutil.copytree(
+        synthesize(bootstrapped) / "stacks" / MANAGEMENT_STACK,
+        tmp_path / MANAGEMENT_STACK,
+        ignore=shutil.ignore_patterns(".terraform*"),
+    )
     configuration = tmp_path / MANAGEMENT_STACK / "cdk.tf.json"
     stack = json.loads(configuration.read_text())
     for provider in stack["provider"]["aws"]:
@@ -366,8 +406,9 @@ def test_a_local_stack_without_the_runners_endpoint_reaches_no_real_aws_host(boo
     terraform = Terraform(bootstrapped, MANAGEMENT_STACK, stacks=tmp_path)
     terraform.init()
     del terraform.env["AWS_ENDPOINT_URL"]
-    result = terraform.run("plan", "-input=false", "-lock=false", "-no-color", capture=True,
-                           check=False)
+    result = terraform.run(
+        "plan", "-input=false", "-lock=false", "-no-color", capture=True, check=False
+    )
     assert result.returncode == 1
     refused = re.findall(r'Post "https://([a-z0-9.-]+)/": Forbidden', result.stderr)
     assert refused and all(host.endswith(".amazonaws.com") for host in refused), result.stderr

@@ -28,12 +28,13 @@ def stacks_copy(synthesize, example_config, tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_stack_is_valid_terraform_without_warnings(stacks_copy, example_config, stack,
-                                                  monkeypatch):
+def test_stack_is_valid_terraform_without_warnings(stacks_copy, example_config, stack, monkeypatch):
     terraform = Terraform(example_config, stack, stacks=stacks_copy)
     ran = []
     run = terraform.run
-    monkeypatch.setattr(terraform, "run", lambda *args, **kw: ran.append(run(*args, **kw)) or ran[-1])
+    monkeypatch.setattr(
+        terraform, "run", lambda *args, **kw: ran.append(run(*args, **kw)) or ran[-1]
+    )
     try:
         terraform.validate()
     except UserError as error:
@@ -47,8 +48,11 @@ def test_stack_is_valid_terraform_without_warnings(stacks_copy, example_config, 
 def test_validate_reports_a_broken_stack(stacks_copy, example_config, tmp_path):
     """The check above can fail: an argument the AWS provider does not know is refused."""
     broken = tmp_path / "stacks"
-    shutil.copytree(stacks_copy / MANAGEMENT_STACK, broken / MANAGEMENT_STACK,
-                    ignore=shutil.ignore_patterns(".terraform*"))
+    shutil.copytree(
+        stacks_copy / MANAGEMENT_STACK,
+        broken / MANAGEMENT_STACK,
+        ignore=shutil.ignore_patterns(".terraform*"),
+    )
     path = broken / MANAGEMENT_STACK / "cdk.tf.json"
     stack = json.loads(path.read_text())
     [trail] = stack["resource"]["aws_cloudtrail"].values()

@@ -33,10 +33,16 @@ class Command:
     needs_environment: bool = True
 
 
-YES = Flag(("--yes",), dict(action="store_true",
-                            help="do not ask for confirmation; for a member account "
-                                 f"{AUTO_APPROVE_VARIABLE}=1 does the same, for the "
-                                 "management stack only this flag does"))
-ACCOUNT = Flag(("--account",), dict(default=DEV_ACCOUNT,
-                                    help=f"member account (default: {DEV_ACCOUNT}; never "
-                                         "management)"))
+YES = Flag(
+    ("--yes",),
+    dict(
+        action="store_true",
+        help="do not ask for confirmation; for a member account "
+        f"{AUTO_APPROVE_VARIABLE}=1 does the same, for the "
+        "management stack only this flag does",
+    ),
+)
+ACCOUNT = Flag(
+    ("--account",),
+    dict(default=DEV_ACCOUNT, help=f"member account (default: {DEV_ACCOUNT}; never management)"),
+)

@@ -33,8 +33,10 @@ from scripts.workspaces import state_outputs
 
 def run(config: Config) -> None:
     if not config.emulator:
-        raise UserError(f"`make demo` runs on the local emulator; '{config.env_name}' is real AWS. "
-                        f"Use `make plan ENV={config.env_name}` and `make apply` instead.")
+        raise UserError(
+            f"`make demo` runs on the local emulator; '{config.env_name}' is real AWS. "
+            f"Use `make plan ENV={config.env_name}` and `make apply` instead."
+        )
     steps = Steps(total=7)
     members = [account.name for account in config.accounts]
     log = LOG_DIR / f"{config.env_name}-terraform.log"
@@ -51,8 +53,10 @@ def run(config: Config) -> None:
             say("\n".join(synth_report))
     with steps.step(f"applying {MANAGEMENT_STACK}"):
         Terraform(config, MANAGEMENT_STACK, log=log).apply(auto_approve=True)
-    with steps.step(f"applying {', '.join(members)}, then planning every workspace again, "
-                    "all at once: nothing may change"):
+    with steps.step(
+        f"applying {', '.join(members)}, then planning every workspace again, "
+        "all at once: nothing may change"
+    ):
         apply_members_and_plan_again(config)
     with steps.step(f"tearing down and rebuilding the '{DEV_ACCOUNT}' workspace once"):
         dev_workspace.recreate(config, DEV_ACCOUNT, stacks_dir(), auto_approve=True, log=log)
@@ -71,32 +75,48 @@ def apply_log(config: Config, stack: str, log_dir: Path = LOG_DIR) -> Path:
 
 
 def _plan_again(config: Config, stack: str, stacks: Path | None, log_dir: Path) -> int:
-    return Terraform(config, stack, stacks, log=plan_log(config, stack, log_dir),
-                     own_process_group=True).plan(detailed_exitcode=True)
+    return Terraform(
+        config, stack, stacks, log=plan_log(config, stack, log_dir), own_process_group=True
+    ).plan(detailed_exitcode=True)
 
 
-def apply_members_and_plan_again(config: Config, stacks: Path | None = None,
-                                 log_dir: Path = LOG_DIR) -> dict[str, object]:
+def apply_members_and_plan_again(
+    config: Config, stacks: Path | None = None, log_dir: Path = LOG_DIR
+) -> dict[str, object]:
     """Each member workspace applied (it reads management's state, written by now) and planned
     again, while management, which nothing of theirs changes, is planned again beside them:
     every second plan must be clean. Returns their exit codes by workspace."""
+
     def apply_and_plan(stack: str) -> int:
-        Terraform(config, stack, stacks, log=apply_log(config, stack, log_dir),
-                  own_process_group=True).apply(auto_approve=True)
+        Terraform(
+            config, stack, stacks, log=apply_log(config, stack, log_dir), own_process_group=True
+        ).apply(auto_approve=True)
         say(f"      {stack}: applied ({apply_log(config, stack, log_dir)})")
         plan_log(config, stack, log_dir).write_text("")
         return _plan_again(config, stack, stacks, log_dir)
 
-    tasks = [Task(account.name, apply_log(config, account.name, log_dir),
-                  lambda stack=account.name: apply_and_plan(stack))
-             for account in config.accounts]
-    tasks.append(Task(MANAGEMENT_STACK, plan_log(config, MANAGEMENT_STACK, log_dir),
-                      lambda: _plan_again(config, MANAGEMENT_STACK, stacks, log_dir)))
+    tasks = [
+        Task(
+            account.name,
+            apply_log(config, account.name, log_dir),
+            lambda stack=account.name: apply_and_plan(stack),
+        )
+        for account in config.accounts
+    ]
+    tasks.append(
+        Task(
+            MANAGEMENT_STACK,
+            plan_log(config, MANAGEMENT_STACK, log_dir),
+            lambda: _plan_again(config, MANAGEMENT_STACK, stacks, log_dir),
+        )
+    )
     exit_codes = in_parallel(tasks, default_jobs(), show=False)
     for stack in config.stack_names:
         if exit_codes[stack] != PLAN_NO_CHANGES:
-            raise UserError(f"The second plan of '{stack}' wants changes: the stacks do not "
-                            f"converge. See {plan_log(config, stack, log_dir)}.")
+            raise UserError(
+                f"The second plan of '{stack}' wants changes: the stacks do not "
+                f"converge. See {plan_log(config, stack, log_dir)}."
+            )
         say(f"      {stack}: no changes ({plan_log(config, stack, log_dir)})")
     return exit_codes
 
@@ -105,14 +125,17 @@ def seed_click_ops(config: Config) -> list[str]:
     """What a learner makes by hand in dev (a queue and a topic in each allowed region, a user):
     the dev reset must delete all of it. Returns what was made."""
     role_arn = state_outputs(config, MANAGEMENT_STACK)[contract.OUTPUT_MEMBER_ROLE_ARNS][
-        DEV_ACCOUNT]
+        DEV_ACCOUNT
+    ]
     made = []
     for region in config.control_regions:
         member = aws.assume_role(config, role_arn, "demo-click-ops", region=region)
-        made.append(aws.client(config, "sqs", member).create_queue(
-            QueueName="clicked-queue")["QueueUrl"])
-        made.append(aws.client(config, "sns", member).create_topic(
-            Name="clicked-topic")["TopicArn"])
+        made.append(
+            aws.client(config, "sqs", member).create_queue(QueueName="clicked-queue")["QueueUrl"]
+        )
+        made.append(
+            aws.client(config, "sns", member).create_topic(Name="clicked-topic")["TopicArn"]
+        )
     aws.client(config, "iam", member).create_user(UserName="clicked-user")
     made.append("IAM user clicked-user")
     say(f"      Made by hand in '{DEV_ACCOUNT}': {', '.join(made)}")
@@ -130,22 +153,32 @@ def _summary(config: Config, steps: Steps, log) -> None:
     say(f"  organization trail  {outputs[contract.OUTPUT_TRAIL_ARN]}")
     say(f"  trail log bucket    s3://{outputs[contract.OUTPUT_TRAIL_BUCKET]}")
     for state in kill_switch.account_states(config)[1:]:  # management is never frozen
-        say(f"  {'kill switch':<19} {state.name}: {state.kill_switch}, of a USD "
-            f"{state.limit_usd} monthly budget; frozen now: {state.frozen}")
-    say(f"  terraform state     s3://{config.state_bucket}/<workspace>/terraform.tfstate "
-        f"({', '.join(config.stack_names)})")
-    say(f"  terraform output    {log}; member applies: {apply_log(config, '<stack>')}; "
-        f"second plans: {plan_log(config, '<stack>')}")
-    say("  CIS baseline (README, \"CIS AWS Foundations coverage\")")
+        say(
+            f"  {'kill switch':<19} {state.name}: {state.kill_switch}, of a USD "
+            f"{state.limit_usd} monthly budget; frozen now: {state.frozen}"
+        )
+    say(
+        f"  terraform state     s3://{config.state_bucket}/<workspace>/terraform.tfstate "
+        f"({', '.join(config.stack_names)})"
+    )
+    say(
+        f"  terraform output    {log}; member applies: {apply_log(config, '<stack>')}; "
+        f"second plans: {plan_log(config, '<stack>')}"
+    )
+    say('  CIS baseline (README, "CIS AWS Foundations coverage")')
     for line in baseline_lines(config):
         say(f"    {line}")
-    say(f"\nReset dev to its baseline: `make dev-reset ENV={config.env_name}`; rebuild only its "
+    say(
+        f"\nReset dev to its baseline: `make dev-reset ENV={config.env_name}`; rebuild only its "
         f"workspace: `make dev-recreate ENV={config.env_name}`. Freeze or "
         f"thaw it by hand: `make dev-freeze` / `make dev-thaw`; spend and switches: `make status "
-        f"ENV={config.env_name}`.")
-    say(f"The emulator keeps running at {config.emulator.endpoint_url} for exploration; "
+        f"ENV={config.env_name}`."
+    )
+    say(
+        f"The emulator keeps running at {config.emulator.endpoint_url} for exploration; "
         f"its state lives as long as it does.\nStop it with `make local-down"
-        f"{_port_setting(config)}`.")
+        f"{_port_setting(config)}`."
+    )
 
 
 def _port_setting(config: Config) -> str:
@@ -157,31 +190,46 @@ def _port_setting(config: Config) -> str:
 def baseline_lines(config: Config) -> list[str]:
     """One short line per account, then the organization's, from each workspace's
     `cis_baseline` output (what Terraform read back after the apply)."""
-    outputs = {stack: state_outputs(config, stack)[contract.OUTPUT_BASELINE]
-               for stack in config.stack_names}
+    outputs = {
+        stack: state_outputs(config, stack)[contract.OUTPUT_BASELINE]
+        for stack in config.stack_names
+    }
     management = outputs[MANAGEMENT_STACK]
     lines = []
     for stack, baseline in outputs.items():
         parts = [f"alias {baseline['account_alias']}"] if "account_alias" in baseline else []
         parts += [
-            "S3 public access blocked" if baseline["s3_public_access_blocked"]
+            "S3 public access blocked"
+            if baseline["s3_public_access_blocked"]
             else "S3 public access NOT blocked",
             f"password policy (min {baseline['password_minimum_length']})",
             f"support role {baseline['support_role'].rsplit('/', 1)[-1]}",
-            "EBS encryption " + ", ".join(r for r, on in baseline["ebs_encryption_by_default"]
-                                          .items() if on)]
+            "EBS encryption "
+            + ", ".join(r for r, on in baseline["ebs_encryption_by_default"].items() if on),
+        ]
         if stack == MANAGEMENT_STACK:
             parts.append("Access Analyzer " + ", ".join(management["access_analyzers"]))
         contacts = management["alternate_contacts"].get(stack)
-        parts.append("contacts " + ", ".join(c.lower() for c in contacts) if contacts
-                     else "no alternate contacts ([contacts] not set)")
+        parts.append(
+            "contacts " + ", ".join(c.lower() for c in contacts)
+            if contacts
+            else "no alternate contacts ([contacts] not set)"
+        )
         lines.append(f"{stack:<13} " + " · ".join(parts))
-    organization = ["AI services opt-out at the root" if management["ai_services_opt_out_policy"]
-                    else "no AI services opt-out",
-                    "tag policy at the root" if management["tag_policy"] else "no tag policy"]
+    organization = [
+        "AI services opt-out at the root"
+        if management["ai_services_opt_out_policy"]
+        else "no AI services opt-out",
+        "tag policy at the root" if management["tag_policy"] else "no tag policy",
+    ]
     lines.append(f"{'organization':<13} " + " · ".join(organization))
     return lines
 
 
-COMMANDS = (Command("demo", "the whole foundation on the local emulator, end to end",
-                    lambda config, args: run(config)),)
+COMMANDS = (
+    Command(
+        "demo",
+        "the whole foundation on the local emulator, end to end",
+        lambda config, args: run(config),
+    ),
+)

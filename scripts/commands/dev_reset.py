@@ -42,9 +42,17 @@ WOULD_REMOVE = "would remove"
 FILTERED_BY_CONFIG = "filtered by config"
 ALIAS_PROMPT = "Enter account alias to continue"
 # Variables that would send aws-nuke's requests elsewhere or as someone else.
-_FOREIGN_VARIABLES = ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy", "AWS_PROFILE",
-                      "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ROLE_ARN",
-                      "AWS_WEB_IDENTITY_TOKEN_FILE")
+_FOREIGN_VARIABLES = (
+    "HTTPS_PROXY",
+    "https_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "AWS_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+)
 _PROGRESS = re.compile(r"^(Removal requested|Nuke complete|Scan complete)")
 
 
@@ -94,8 +102,14 @@ def parse(output: str) -> Scan:
     return scan
 
 
-def reset(config: Config, account_name: str = DEV_ACCOUNT, stacks: Path | None = None, *,
-          auto_approve: bool = False, log: Path | None = None) -> ResetResult:
+def reset(
+    config: Config,
+    account_name: str = DEV_ACCOUNT,
+    stacks: Path | None = None,
+    *,
+    auto_approve: bool = False,
+    log: Path | None = None,
+) -> ResetResult:
     """The whole reset of `account_name`; `log`: terraform's output to this file."""
     if stacks is None:
         synth(config)
@@ -111,10 +125,15 @@ def reset(config: Config, account_name: str = DEV_ACCOUNT, stacks: Path | None =
 
     def render(target: Target, blocklist: list[str]) -> str:
         scanned = nuke_config.regions(config, _enabled_regions(config, target.session))
-        kept_rules[:] = nuke_config.keeps(config, account_name, _managed(config, account_name),
-                                          _default_vpcs(config, target.session, scanned))
-        return nuke_config.render_config(config, account_name, target.account_id, blocklist,
-                                         scanned, kept_rules)
+        kept_rules[:] = nuke_config.keeps(
+            config,
+            account_name,
+            _managed(config, account_name),
+            _default_vpcs(config, target.session, scanned),
+        )
+        return nuke_config.render_config(
+            config, account_name, target.account_id, blocklist, scanned, kept_rules
+        )
 
     with steps.step(f"checking that only the '{account_name}' account can be affected"):
         checked = dev_reset_guard(config, account_name, stacks, render)
@@ -131,11 +150,16 @@ def reset(config: Config, account_name: str = DEV_ACCOUNT, stacks: Path | None =
     outcomes.append(f"{len(scan.doomed)} to delete, {len(scan.kept)} kept")
 
     if scan.doomed:
-        confirm(f"Delete these {len(scan.doomed)} resource(s) in account {target.account_id} "
-                f"('{alias}')? This cannot be undone.", alias, also=target.account_id,
-                asked="the account alias", auto_approve=auto_approve,
-                skipped=f"deleting {len(scan.doomed)} resource(s) in account {target.account_id}",
-                unchanged="nothing was deleted")
+        confirm(
+            f"Delete these {len(scan.doomed)} resource(s) in account {target.account_id} "
+            f"('{alias}')? This cannot be undone.",
+            alias,
+            also=target.account_id,
+            asked="the account alias",
+            auto_approve=auto_approve,
+            skipped=f"deleting {len(scan.doomed)} resource(s) in account {target.account_id}",
+            unchanged="nothing was deleted",
+        )
     with steps.step(f"deleting with aws-nuke (log: {nuke_log})"):
         if scan.doomed:
             run(dry_run=False)
@@ -150,8 +174,7 @@ def reset(config: Config, account_name: str = DEV_ACCOUNT, stacks: Path | None =
         left = parse(run(dry_run=True)).doomed
         _prove(left, management)
     outcomes.append("0 resources left to delete; management state byte-for-byte unchanged")
-    result = ResetResult(account_name, target.account_id, len(scan.doomed), steps.timings,
-                         outcomes)
+    result = ResetResult(account_name, target.account_id, len(scan.doomed), steps.timings, outcomes)
     summary(result, steps)
     return result
 
@@ -159,10 +182,16 @@ def reset(config: Config, account_name: str = DEV_ACCOUNT, stacks: Path | None =
 class _Runner:
     """aws-nuke as the verified member role, its output appended to the log."""
 
-    def __init__(self, config: Config, checked: ResetTarget, config_file: Path,
-                 log: Path, alias: str):
-        self.command = [checked.nuke_binary, "--config", str(config_file), "--max-wait-retries",
-                        "30"]
+    def __init__(
+        self, config: Config, checked: ResetTarget, config_file: Path, log: Path, alias: str
+    ):
+        self.command = [
+            checked.nuke_binary,
+            "--config",
+            str(config_file),
+            "--max-wait-retries",
+            "30",
+        ]
         self.env = nuke_environment(config, checked.member.session)
         self.log = log
         self.alias = alias
@@ -174,9 +203,15 @@ class _Runner:
             log.write(f"\n$ {' '.join(command)}\n")
             log.flush()
             # Its errors go to the log on their own: merged into stdout they split its lines.
-            process = subprocess.Popen(command, env=self.env, text=True, bufsize=1,
-                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                       stderr=log)
+            process = subprocess.Popen(
+                command,
+                env=self.env,
+                text=True,
+                bufsize=1,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+            )
             for line in process.stdout:
                 lines.append(line)
                 log.write(line)
@@ -189,8 +224,10 @@ class _Runner:
         if process.returncode != 0:
             tail = "".join(lines[-8:]).rstrip()
             doing = "dry run" if dry_run else "deletion"
-            raise UserError(f"aws-nuke's {doing} failed (exit {process.returncode}); full "
-                            f"output: {self.log}\n{tail}")
+            raise UserError(
+                f"aws-nuke's {doing} failed (exit {process.returncode}); full "
+                f"output: {self.log}\n{tail}"
+            )
         return "".join(lines)
 
 
@@ -201,9 +238,11 @@ def nuke_environment(config: Config, member: boto3.Session) -> dict[str, str]:
     for name in _FOREIGN_VARIABLES:
         env.pop(name, None)
     credentials = member.get_credentials()
-    env.update(AWS_ACCESS_KEY_ID=credentials.access_key,
-               AWS_SECRET_ACCESS_KEY=credentials.secret_key,
-               AWS_SESSION_TOKEN=credentials.token)
+    env.update(
+        AWS_ACCESS_KEY_ID=credentials.access_key,
+        AWS_SECRET_ACCESS_KEY=credentials.secret_key,
+        AWS_SESSION_TOKEN=credentials.token,
+    )
     if config.emulator:
         env["HTTPS_PROXY"] = config.emulator.tunnel_url
     return env
@@ -220,31 +259,41 @@ def _enabled_regions(config: Config, member: boto3.Session) -> list[str]:
 def _managed(config: Config, account_name: str) -> nuke_config.Managed:
     """The roles and buckets the target's own workspace holds, from its state."""
     resources = managed_resources(workspaces.read_state(config, account_name))
-    names = {kind: tuple(sorted(attributes[key] for r in resources if r.type == kind
-                                for attributes in r.instances))
-             for kind, key in (("aws_iam_role", "name"), ("aws_s3_bucket", "bucket"))}
+    names = {
+        kind: tuple(
+            sorted(
+                attributes[key] for r in resources if r.type == kind for attributes in r.instances
+            )
+        )
+        for kind, key in (("aws_iam_role", "name"), ("aws_s3_bucket", "bucket"))
+    }
     return nuke_config.Managed(account_name, names["aws_iam_role"], names["aws_s3_bucket"])
 
 
-def _default_vpcs(config: Config, member: boto3.Session,
-                  scanned: list[str]) -> list[nuke_config.DefaultVpc]:
+def _default_vpcs(
+    config: Config, member: boto3.Session, scanned: list[str]
+) -> list[nuke_config.DefaultVpc]:
     """Each scanned region's default VPC, with the pieces aws-nuke names only by id."""
     found = []
     for region in scanned:
         if region == nuke_config.GLOBAL_REGION:
             continue
         ec2 = aws.client(config, "ec2", member, region=region)
-        for vpc in ec2.describe_vpcs(Filters=[{"Name": "is-default",
-                                               "Values": ["true"]}])["Vpcs"]:
+        for vpc in ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]:
             by_vpc = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
-            gateways = ec2.describe_internet_gateways(Filters=[
-                {"Name": "attachment.vpc-id", "Values": [vpc["VpcId"]]}])["InternetGateways"]
+            gateways = ec2.describe_internet_gateways(
+                Filters=[{"Name": "attachment.vpc-id", "Values": [vpc["VpcId"]]}]
+            )["InternetGateways"]
             tables = ec2.describe_route_tables(Filters=by_vpc)["RouteTables"]
             dhcp = vpc.get("DhcpOptionsId")
-            found.append(nuke_config.DefaultVpc(
-                vpc["VpcId"], tuple(g["InternetGatewayId"] for g in gateways),
-                tuple(t["RouteTableId"] for t in tables),
-                dhcp if dhcp and dhcp != "default" else None))
+            found.append(
+                nuke_config.DefaultVpc(
+                    vpc["VpcId"],
+                    tuple(g["InternetGatewayId"] for g in gateways),
+                    tuple(t["RouteTableId"] for t in tables),
+                    dhcp if dhcp and dhcp != "default" else None,
+                )
+            )
     return found
 
 
@@ -252,8 +301,9 @@ def _reason(listed: Listed, rules: list[nuke_config.Keep]) -> str:
     if listed.status != FILTERED_BY_CONFIG:
         return f"aws-nuke: {listed.status}"
     for rule in rules:
-        if rule.resource_type == listed.resource_type and \
-                rule.matches(listed.name, listed.properties):
+        if rule.resource_type == listed.resource_type and rule.matches(
+            listed.name, listed.properties
+        ):
             return rule.reason
     return "filtered by the config"
 
@@ -261,16 +311,28 @@ def _reason(listed: Listed, rules: list[nuke_config.Keep]) -> str:
 def _preview(scan: Scan, rules: list[nuke_config.Keep]) -> None:
     if scan.doomed:
         say(f"      Would delete {len(scan.doomed)} resource(s):")
-        say_table(("region", "resource type", "count"),
-                  [(region, kind, str(count)) for (region, kind), count
-                   in _counted((r.region, r.resource_type) for r in scan.doomed)])
+        say_table(
+            ("region", "resource type", "count"),
+            [
+                (region, kind, str(count))
+                for (region, kind), count in _counted(
+                    (r.region, r.resource_type) for r in scan.doomed
+                )
+            ],
+        )
     else:
         say("      Would delete nothing.")
     if scan.kept:
         say(f"      Kept {len(scan.kept)} resource(s):")
-        say_table(("region", "resource type", "count", "why"),
-                  [(region, kind, str(count), why) for (region, kind, why), count in _counted(
-                      (r.region, r.resource_type, _reason(r, rules)) for r in scan.kept)])
+        say_table(
+            ("region", "resource type", "count", "why"),
+            [
+                (region, kind, str(count), why)
+                for (region, kind, why), count in _counted(
+                    (r.region, r.resource_type, _reason(r, rules)) for r in scan.kept
+                )
+            ],
+        )
 
 
 def _counted(keys) -> list[tuple[tuple, int]]:
@@ -283,8 +345,10 @@ def _counted(keys) -> list[tuple[tuple, int]]:
 def _prove(left: list[Listed], management: ManagementStateWatch) -> None:
     failures = []
     if left:
-        failures.append(f"the second dry run would still delete {len(left)} resource(s): "
-                        + ", ".join(f"{r.region} {r.resource_type} {r.name}" for r in left[:10]))
+        failures.append(
+            f"the second dry run would still delete {len(left)} resource(s): "
+            + ", ".join(f"{r.region} {r.resource_type} {r.name}" for r in left[:10])
+        )
     else:
         say("      pass   the second dry run finds 0 resources to delete")
     failures += [problem for problem in [management.checked("the reset")] if problem]
@@ -293,18 +357,28 @@ def _prove(left: list[Listed], management: ManagementStateWatch) -> None:
 
 
 def summary(result: ResetResult, steps: Steps) -> None:
-    say(f"Summary: account '{result.account_name}' ({result.account_id}) reset to its baseline "
-        f"in {steps.elapsed:.1f}s; {result.deleted} resource(s) deleted.")
+    say(
+        f"Summary: account '{result.account_name}' ({result.account_id}) reset to its baseline "
+        f"in {steps.elapsed:.1f}s; {result.deleted} resource(s) deleted."
+    )
     for name, (_, seconds), outcome in zip(PHASE_NAMES, result.timings, result.outcomes):
         say(f"  {seconds:6.1f}s  {name:<8} {outcome}")
 
 
 def dev_reset_account(config: Config, account: str, *, yes: bool) -> None:
-    reset(config, account, auto_approve=approved_without_asking(account, yes=yes),
-          log=workspace_log(config, account))
+    reset(
+        config,
+        account,
+        auto_approve=approved_without_asking(account, yes=yes),
+        log=workspace_log(config, account),
+    )
 
 
-COMMANDS = (Command(
-    "dev-reset", "delete everything in a member account but its baseline (aws-nuke), rebuild, "
-                 "prove it",
-    lambda config, args: dev_reset_account(config, args.account, yes=args.yes), (ACCOUNT, YES)),)
+COMMANDS = (
+    Command(
+        "dev-reset",
+        "delete everything in a member account but its baseline (aws-nuke), rebuild, prove it",
+        lambda config, args: dev_reset_account(config, args.account, yes=args.yes),
+        (ACCOUNT, YES),
+    ),
+)

@@ -45,8 +45,9 @@ class Leftovers:
     unlisted: dict[str, str] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
-        lines = [f"{what}: {', '.join(items) if items else 'none'}"
-                 for what, items in self.found.items()]
+        lines = [
+            f"{what}: {', '.join(items) if items else 'none'}" for what, items in self.found.items()
+        ]
         lines += [f"could not list {what} ({reason})" for what, reason in self.unlisted.items()]
         return lines
 
@@ -59,9 +60,15 @@ class Result:
     leftovers: Leftovers
 
 
-def destroy(config: Config, account_name: str = DEV_ACCOUNT, stacks: Path | None = None, *,
-            auto_approve: bool = False, steps: Steps | None = None,
-            log: Path | None = None) -> Result:
+def destroy(
+    config: Config,
+    account_name: str = DEV_ACCOUNT,
+    stacks: Path | None = None,
+    *,
+    auto_approve: bool = False,
+    steps: Steps | None = None,
+    log: Path | None = None,
+) -> Result:
     """Guard, confirm, destroy the member workspace, verify both states, list leftovers.
     `log`: append terraform's output to this file instead of the terminal."""
     stacks = _stacks(config, stacks)
@@ -69,13 +76,18 @@ def destroy(config: Config, account_name: str = DEV_ACCOUNT, stacks: Path | None
     with steps.step(f"checking that only the '{account_name}' account can be affected"):
         target = member_destroy_guard(config, account_name, stacks)
     doomed = [r.address for r in managed_resources(workspaces.read_state(config, account_name))]
-    say(f"      Workspace '{account_name}' (account {target.account_id}) holds {len(doomed)} "
-        f"resource(s){'; every one will be destroyed:' if doomed else '; nothing to destroy.'}")
+    say(
+        f"      Workspace '{account_name}' (account {target.account_id}) holds {len(doomed)} "
+        f"resource(s){'; every one will be destroyed:' if doomed else '; nothing to destroy.'}"
+    )
     for address in doomed:
         say(f"        - {address}")
-    confirm(f"Destroy every resource of workspace '{account_name}' in account "
-            f"{target.account_id}?", target.account_id, auto_approve=auto_approve,
-            skipped=f"destroying account {target.account_id}")
+    confirm(
+        f"Destroy every resource of workspace '{account_name}' in account {target.account_id}?",
+        target.account_id,
+        auto_approve=auto_approve,
+        skipped=f"destroying account {target.account_id}",
+    )
 
     management = ManagementStateWatch(config)
     terraform = Terraform(config, account_name, stacks=stacks, log=log)
@@ -91,15 +103,20 @@ def destroy(config: Config, account_name: str = DEV_ACCOUNT, stacks: Path | None
     return Result(account_name, target.account_id, steps.timings, leftovers)
 
 
-def recreate(config: Config, account_name: str = DEV_ACCOUNT, stacks: Path | None = None, *,
-             auto_approve: bool = True, log: Path | None = None) -> Result:
+def recreate(
+    config: Config,
+    account_name: str = DEV_ACCOUNT,
+    stacks: Path | None = None,
+    *,
+    auto_approve: bool = True,
+    log: Path | None = None,
+) -> Result:
     """One full cycle: destroy (guarded), apply, and a plan that must show no changes; the
     management state object must come out of it byte-for-byte unchanged."""
     stacks = _stacks(config, stacks)
     steps = Steps(RECREATE_STEPS)
     management = ManagementStateWatch(config)
-    result = destroy(config, account_name, stacks, auto_approve=auto_approve, steps=steps,
-                     log=log)
+    result = destroy(config, account_name, stacks, auto_approve=auto_approve, steps=steps, log=log)
     rebuild(config, account_name, stacks, steps=steps, log=log)
     problem = management.problem(f"the recreate of '{account_name}'")
     if problem:
@@ -109,14 +126,15 @@ def recreate(config: Config, account_name: str = DEV_ACCOUNT, stacks: Path | Non
     return result
 
 
-def verify_destroyed(config: Config, account_name: str,
-                     management: ManagementStateWatch) -> None:
+def verify_destroyed(config: Config, account_name: str, management: ManagementStateWatch) -> None:
     """Both after-destroy checks, reported together and loudly."""
     failures = []
     remaining = managed_resources(workspaces.read_state(config, account_name))
     if remaining:
-        failures.append(f"the '{account_name}' state still holds {len(remaining)} resource(s): "
-                        + ", ".join(r.address for r in remaining))
+        failures.append(
+            f"the '{account_name}' state still holds {len(remaining)} resource(s): "
+            + ", ".join(r.address for r in remaining)
+        )
     else:
         say(f"      pass   the '{account_name}' state holds no resources")
     failures += [problem for problem in [management.checked("the destroy")] if problem]
@@ -133,8 +151,9 @@ def list_leftovers(config: Config, session: boto3.Session, access_role: str) -> 
     listings = {
         "tagged resources (Resource Groups Tagging API)": _tagged_resources,
         "S3 buckets": _buckets,
-        f"IAM roles (other than service-linked and {access_role})":
-            lambda config, session: _roles(config, session, access_role),
+        f"IAM roles (other than service-linked and {access_role})": lambda config, session: _roles(
+            config, session, access_role
+        ),
         "EC2 instances": _instances,
         "VPCs other than the default": _vpcs,
     }
@@ -146,16 +165,20 @@ def list_leftovers(config: Config, session: boto3.Session, access_role: str) -> 
     return leftovers
 
 
-def _pages(config: Config, session: boto3.Session, service: str, operation: str, key: str,
-           **kwargs) -> list[dict]:
+def _pages(
+    config: Config, session: boto3.Session, service: str, operation: str, key: str, **kwargs
+) -> list[dict]:
     paginator = aws.client(config, service, session).get_paginator(operation)
     return [item for page in paginator.paginate(**kwargs) for item in page.get(key, [])]
 
 
 def _tagged_resources(config: Config, session: boto3.Session) -> list[str]:
-    return [r["ResourceARN"] for r in
-            _pages(config, session, "resourcegroupstaggingapi", "get_resources",
-                   "ResourceTagMappingList")]
+    return [
+        r["ResourceARN"]
+        for r in _pages(
+            config, session, "resourcegroupstaggingapi", "get_resources", "ResourceTagMappingList"
+        )
+    ]
 
 
 def _buckets(config: Config, session: boto3.Session) -> list[str]:
@@ -163,30 +186,45 @@ def _buckets(config: Config, session: boto3.Session) -> list[str]:
 
 
 def _roles(config: Config, session: boto3.Session, access_role: str) -> list[str]:
-    return [r["RoleName"] for r in _pages(config, session, "iam", "list_roles", "Roles")
-            if not r["Path"].startswith("/aws-service-role/") and r["RoleName"] != access_role]
+    return [
+        r["RoleName"]
+        for r in _pages(config, session, "iam", "list_roles", "Roles")
+        if not r["Path"].startswith("/aws-service-role/") and r["RoleName"] != access_role
+    ]
 
 
 def _instances(config: Config, session: boto3.Session) -> list[str]:
     reservations = _pages(config, session, "ec2", "describe_instances", "Reservations")
-    return [f"{i['InstanceId']} ({i['State']['Name']})" for r in reservations
-            for i in r["Instances"] if i["State"]["Name"] != "terminated"]
+    return [
+        f"{i['InstanceId']} ({i['State']['Name']})"
+        for r in reservations
+        for i in r["Instances"]
+        if i["State"]["Name"] != "terminated"
+    ]
 
 
 def _vpcs(config: Config, session: boto3.Session) -> list[str]:
-    return [v["VpcId"] for v in _pages(config, session, "ec2", "describe_vpcs", "Vpcs")
-            if not v.get("IsDefault")]
+    return [
+        v["VpcId"]
+        for v in _pages(config, session, "ec2", "describe_vpcs", "Vpcs")
+        if not v.get("IsDefault")
+    ]
 
 
 def summary(result: Result, steps: Steps) -> None:
-    say(f"Summary: workspace '{result.account_name}' (account {result.account_id}) recreated "
-        f"in {steps.elapsed:.1f}s; plan after apply: no changes; management state unchanged.")
+    say(
+        f"Summary: workspace '{result.account_name}' (account {result.account_id}) recreated "
+        f"in {steps.elapsed:.1f}s; plan after apply: no changes; management state unchanged."
+    )
     for title, seconds in result.timings:
         say(f"  {seconds:7.1f}s  {title}")
     outside = sum(len(items) for items in result.leftovers.found.values())
     unlisted = len(result.leftovers.unlisted)
-    say(f"  outside Terraform: {outside} item(s) found"
-        + (f", {unlisted} listing(s) failed" if unlisted else "") + f" ({SWEEP_NOTE})")
+    say(
+        f"  outside Terraform: {outside} item(s) found"
+        + (f", {unlisted} listing(s) failed" if unlisted else "")
+        + f" ({SWEEP_NOTE})"
+    )
 
 
 def _stacks(config: Config, stacks: Path | None) -> Path:
@@ -198,11 +236,13 @@ def _stacks(config: Config, stacks: Path | None) -> Path:
 
 def destroy_summary(config: Config, result: Result, steps: Steps) -> None:
     outside = sum(len(items) for items in result.leftovers.found.values())
-    say(f"Summary: workspace '{result.account_name}' (account {result.account_id}) destroyed in "
+    say(
+        f"Summary: workspace '{result.account_name}' (account {result.account_id}) destroyed in "
         f"{steps.elapsed:.1f}s; its state is empty; management state unchanged; {outside} "
         f"item(s) remain outside Terraform ({SWEEP_NOTE}). Rebuild: `make dev-recreate "
         f"ENV={config.env_name} ACCOUNT={result.account_name}` or `make apply "
-        f"ENV={config.env_name} STACK={result.account_name}`.")
+        f"ENV={config.env_name} STACK={result.account_name}`."
+    )
 
 
 def workspace_log(config: Config, account: str) -> Path:
@@ -217,22 +257,36 @@ def workspace_log(config: Config, account: str) -> Path:
 
 def dev_destroy(config: Config, account: str, *, yes: bool) -> None:
     steps = Steps(DESTROY_STEPS)
-    result = destroy(config, account, steps=steps,
-                     auto_approve=approved_without_asking(account, yes=yes),
-                     log=workspace_log(config, account))
+    result = destroy(
+        config,
+        account,
+        steps=steps,
+        auto_approve=approved_without_asking(account, yes=yes),
+        log=workspace_log(config, account),
+    )
     destroy_summary(config, result, steps)
 
 
 def dev_recreate(config: Config, account: str, *, yes: bool) -> None:
-    recreate(config, account, auto_approve=approved_without_asking(account, yes=yes),
-             log=workspace_log(config, account))
+    recreate(
+        config,
+        account,
+        auto_approve=approved_without_asking(account, yes=yes),
+        log=workspace_log(config, account),
+    )
 
 
 COMMANDS = (
-    Command("dev-destroy", "destroy a member account's workspace (--account, default dev), "
-                           "guarded",
-            lambda config, args: dev_destroy(config, args.account, yes=args.yes), (ACCOUNT, YES)),
-    Command("dev-recreate", "destroy, apply and clean-plan a member account's workspace, timed",
-            lambda config, args: dev_recreate(config, args.account, yes=args.yes),
-            (ACCOUNT, YES)),
+    Command(
+        "dev-destroy",
+        "destroy a member account's workspace (--account, default dev), guarded",
+        lambda config, args: dev_destroy(config, args.account, yes=args.yes),
+        (ACCOUNT, YES),
+    ),
+    Command(
+        "dev-recreate",
+        "destroy, apply and clean-plan a member account's workspace, timed",
+        lambda config, args: dev_recreate(config, args.account, yes=args.yes),
+        (ACCOUNT, YES),
+    ),
 )

@@ -22,21 +22,55 @@ NUKE_DEFAULT_REGION = "us-east-1"
 # The emulator answers these services; aws-nuke skips every resource type whose service has no
 # endpoint entry, which also keeps the scan short. IAM and STS go in NUKE_DEFAULT_REGION only,
 # or IAM is listed once per region; the empty service name must come last.
-EMULATED_REGIONAL_SERVICES = ("ec2", "s3", "sqs", "sns", "lambda", "dynamodb", "ssm",
-                              "cloudtrail")
+EMULATED_REGIONAL_SERVICES = ("ec2", "s3", "sqs", "sns", "lambda", "dynamodb", "ssm", "cloudtrail")
 EMULATED_DEFAULT_REGION_SERVICES = ("iam", "sts", "")
 
 # Resource types whose aws-nuke properties include the resource's tags (tag:<key>).
-TAGGED_TYPES = ("IAMRole", "IAMUser", "S3Bucket", "EC2VPC", "EC2Subnet", "EC2SecurityGroup",
-                "EC2Instance", "SNSTopic", "DynamoDBTable", "LambdaFunction")
+TAGGED_TYPES = (
+    "IAMRole",
+    "IAMUser",
+    "S3Bucket",
+    "EC2VPC",
+    "EC2Subnet",
+    "EC2SecurityGroup",
+    "EC2Instance",
+    "SNSTopic",
+    "DynamoDBTable",
+    "LambdaFunction",
+)
 # Where a name or ARN of `reset_keep` is looked for (the name aws-nuke prints for each).
-KEEPABLE_TYPES = ("IAMRole", "IAMRolePolicy", "IAMRolePolicyAttachment", "IAMUser",
-                  "IAMUserPolicy", "IAMUserPolicyAttachment", "IAMUserAccessKey", "IAMPolicy",
-                  "IAMGroup", "IAMInstanceProfile", "S3Bucket", "S3Object", "SQSQueue",
-                  "SNSTopic", "SNSSubscription", "DynamoDBTable", "LambdaFunction",
-                  "SSMParameter", "EC2Instance", "EC2VPC", "EC2Subnet", "EC2SecurityGroup",
-                  "EC2KeyPair", "EC2Volume", "CloudFormationStack", "CloudWatchLogsLogGroup",
-                  "ECRRepository", "KMSKey", "KMSAlias", "SecretsManagerSecret")
+KEEPABLE_TYPES = (
+    "IAMRole",
+    "IAMRolePolicy",
+    "IAMRolePolicyAttachment",
+    "IAMUser",
+    "IAMUserPolicy",
+    "IAMUserPolicyAttachment",
+    "IAMUserAccessKey",
+    "IAMPolicy",
+    "IAMGroup",
+    "IAMInstanceProfile",
+    "S3Bucket",
+    "S3Object",
+    "SQSQueue",
+    "SNSTopic",
+    "SNSSubscription",
+    "DynamoDBTable",
+    "LambdaFunction",
+    "SSMParameter",
+    "EC2Instance",
+    "EC2VPC",
+    "EC2Subnet",
+    "EC2SecurityGroup",
+    "EC2KeyPair",
+    "EC2Volume",
+    "CloudFormationStack",
+    "CloudWatchLogsLogGroup",
+    "ECRRepository",
+    "KMSKey",
+    "KMSAlias",
+    "SecretsManagerSecret",
+)
 AWS_ROLE_PATHS = ("/aws-service-role/*", "/aws-reserved/*")
 # The default VPC and its subnets, by the property aws-nuke 2.16 marks them with; its internet
 # gateway, route tables and DHCP options carry no such mark and are kept by id (DefaultVpc).
@@ -54,11 +88,12 @@ class DefaultVpc:
 
     def named(self) -> list[tuple[str, str]]:
         """(aws-nuke resource type, the name aws-nuke prints) of each piece."""
-        return [*(("EC2InternetGateway", g) for g in self.gateway_ids),
-                *(("EC2InternetGatewayAttachment", f"{g} -> {self.vpc_id}")
-                  for g in self.gateway_ids),
-                *(("EC2RouteTable", r) for r in self.route_table_ids),
-                *([("EC2DHCPOption", self.dhcp_options_id)] if self.dhcp_options_id else [])]
+        return [
+            *(("EC2InternetGateway", g) for g in self.gateway_ids),
+            *(("EC2InternetGatewayAttachment", f"{g} -> {self.vpc_id}") for g in self.gateway_ids),
+            *(("EC2RouteTable", r) for r in self.route_table_ids),
+            *([("EC2DHCPOption", self.dhcp_options_id)] if self.dhcp_options_id else []),
+        ]
 
 
 @dataclass(frozen=True)
@@ -91,39 +126,66 @@ class Keep:
         return subject == self.value
 
 
-def keeps(config: Config, account_name: str, managed: Managed,
-          default_vpcs: list[DefaultVpc]) -> list[Keep]:
+def keeps(
+    config: Config, account_name: str, managed: Managed, default_vpcs: list[DefaultVpc]
+) -> list[Keep]:
     """What a reset of `account_name` never deletes, whatever the person did in the account."""
     account = config.account(account_name)
     role = account.role_name
     access = f"the member access role (accounts.{account_name}.role_name)"
     reserved = "AWS-reserved or service-linked role"
-    found = [Keep("IAMRole", role, access),
-             Keep("IAMRolePolicy", f"{role} -> *", access, "glob"),
-             Keep("IAMRolePolicyAttachment", f"{role} -> *", access, "glob")]
+    found = [
+        Keep("IAMRole", role, access),
+        Keep("IAMRolePolicy", f"{role} -> *", access, "glob"),
+        Keep("IAMRolePolicyAttachment", f"{role} -> *", access, "glob"),
+    ]
     for path in AWS_ROLE_PATHS:
-        found += [Keep("IAMRole", path, reserved, "glob", "Path"),
-                  Keep("IAMRolePolicy", path, reserved, "glob", "role:Path"),
-                  Keep("IAMRolePolicyAttachment", path, reserved, "glob", "RolePath")]
-    found.append(Keep("CloudTrailTrail", config.trail.name,
-                      "the organization trail's shadow in the member account (SCP-protected)"))
+        found += [
+            Keep("IAMRole", path, reserved, "glob", "Path"),
+            Keep("IAMRolePolicy", path, reserved, "glob", "role:Path"),
+            Keep("IAMRolePolicyAttachment", path, reserved, "glob", "RolePath"),
+        ]
+    found.append(
+        Keep(
+            "CloudTrailTrail",
+            config.trail.name,
+            "the organization trail's shadow in the member account (SCP-protected)",
+        )
+    )
     for workspace in config.stack_names:
-        found += [Keep(resource_type, workspace, f"managed by the '{workspace}' workspace",
-                       property=f"tag:{TAG_WORKSPACE}") for resource_type in TAGGED_TYPES]
+        found += [
+            Keep(
+                resource_type,
+                workspace,
+                f"managed by the '{workspace}' workspace",
+                property=f"tag:{TAG_WORKSPACE}",
+            )
+            for resource_type in TAGGED_TYPES
+        ]
     own = f"managed by the '{managed.workspace}' workspace"
     for role in managed.role_names:
-        found += [Keep("IAMRole", role, own), Keep("IAMRolePolicy", f"{role} -> *", own, "glob"),
-                  Keep("IAMRolePolicyAttachment", f"{role} -> *", own, "glob")]
+        found += [
+            Keep("IAMRole", role, own),
+            Keep("IAMRolePolicy", f"{role} -> *", own, "glob"),
+            Keep("IAMRolePolicyAttachment", f"{role} -> *", own, "glob"),
+        ]
     found += [Keep("S3Bucket", f"s3://{bucket}", own) for bucket in managed.bucket_names]
     if not account.reset_default_vpc:
         reason = f"the default VPC (accounts.{account_name}.reset_default_vpc = false)"
-        found += [Keep(resource_type, "true", reason, property=prop)
-                  for resource_type, prop in DEFAULT_VPC_PROPERTIES]
-        found += [Keep(resource_type, name, reason)
-                  for vpc in default_vpcs for resource_type, name in vpc.named()]
+        found += [
+            Keep(resource_type, "true", reason, property=prop)
+            for resource_type, prop in DEFAULT_VPC_PROPERTIES
+        ]
+        found += [
+            Keep(resource_type, name, reason)
+            for vpc in default_vpcs
+            for resource_type, name in vpc.named()
+        ]
     for entry in account.reset_keep:
-        found += [Keep(resource_type, entry, f"accounts.{account_name}.reset_keep", "contains")
-                  for resource_type in KEEPABLE_TYPES]
+        found += [
+            Keep(resource_type, entry, f"accounts.{account_name}.reset_keep", "contains")
+            for resource_type in KEEPABLE_TYPES
+        ]
     return found
 
 
@@ -141,20 +203,39 @@ def endpoints(config: Config, scanned: list[str]) -> list[tuple[str, tuple[str, 
     """(region, services) entries pointing aws-nuke at the emulator; none for real AWS."""
     if not config.emulator:
         return []
-    return [(region, EMULATED_REGIONAL_SERVICES + (
-                EMULATED_DEFAULT_REGION_SERVICES if region == NUKE_DEFAULT_REGION else ()))
-            for region in scanned if region != GLOBAL_REGION]
+    return [
+        (
+            region,
+            EMULATED_REGIONAL_SERVICES
+            + (EMULATED_DEFAULT_REGION_SERVICES if region == NUKE_DEFAULT_REGION else ()),
+        )
+        for region in scanned
+        if region != GLOBAL_REGION
+    ]
 
 
-def render_config(config: Config, account_name: str, account_id: str, blocklist: list[str],
-                  scanned: list[str], kept: list[Keep]) -> str:
+def render_config(
+    config: Config,
+    account_name: str,
+    account_id: str,
+    blocklist: list[str],
+    scanned: list[str],
+    kept: list[Keep],
+) -> str:
     """The aws-nuke YAML for resetting `account_name` (account `account_id`), keeping `kept`."""
     grouped: dict[str, list[Keep]] = {}
     for keep in kept:
         grouped.setdefault(keep.resource_type, []).append(keep)
-    return render(TEMPLATE, account_name=account_name, env_name=config.env_name,
-                  source=f"environments/{config.source.name}", regions=scanned,
-                  blocklist=blocklist, account_id=account_id, filters=sorted(grouped.items()),
-                  endpoints=endpoints(config, scanned),
-                  endpoint_url=config.emulator.endpoint_url if config.emulator else "",
-                  default_region=NUKE_DEFAULT_REGION)
+    return render(
+        TEMPLATE,
+        account_name=account_name,
+        env_name=config.env_name,
+        source=f"environments/{config.source.name}",
+        regions=scanned,
+        blocklist=blocklist,
+        account_id=account_id,
+        filters=sorted(grouped.items()),
+        endpoints=endpoints(config, scanned),
+        endpoint_url=config.emulator.endpoint_url if config.emulator else "",
+        default_region=NUKE_DEFAULT_REGION,
+    )

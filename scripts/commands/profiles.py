@@ -52,8 +52,11 @@ def _unless_unavailable(lookup: Callable[[], T]) -> T | None:
 
 def management_account_id(config: Config) -> str | None:
     outputs = _unless_unavailable(lambda: workspaces.state_outputs(config, MANAGEMENT_STACK)) or {}
-    return (outputs.get(OUTPUT_MANAGEMENT_ACCOUNT_ID) or config.management_account_id
-            or aws.caller_account_or_none(config))
+    return (
+        outputs.get(OUTPUT_MANAGEMENT_ACCOUNT_ID)
+        or config.management_account_id
+        or aws.caller_account_or_none(config)
+    )
 
 
 def profile_name(config: Config, account: str) -> str:
@@ -62,8 +65,11 @@ def profile_name(config: Config, account: str) -> str:
 
 def markers(config: Config) -> tuple[str, str]:
     label = f"{MANAGED_BY} profiles, environment {config.env_name}"
-    return (f"# >>> {label}: written by `make profiles ENV={config.env_name} WRITE=1`; "
-            "edits inside are replaced", f"# <<< {label}")
+    return (
+        f"# >>> {label}: written by `make profiles ENV={config.env_name} WRITE=1`; "
+        "edits inside are replaced",
+        f"# <<< {label}",
+    )
 
 
 def _member_profile(config: Config, account: MemberAccount) -> SimpleNamespace:
@@ -73,33 +79,52 @@ def _member_profile(config: Config, account: MemberAccount) -> SimpleNamespace:
     else:
         placeholder = f"<{account.name} account id>"
         role_arn = f"arn:aws:iam::{placeholder}:role/{account.role_name}"
-        note = (f"Replace {placeholder}: the management workspace has no output for it yet "
-                f"(apply management, then run `make profiles ENV={config.env_name}` again).")
-    return SimpleNamespace(profile=profile_name(config, account.name), role_arn=role_arn,
-                           note=note)
+        note = (
+            f"Replace {placeholder}: the management workspace has no output for it yet "
+            f"(apply management, then run `make profiles ENV={config.env_name}` again)."
+        )
+    return SimpleNamespace(profile=profile_name(config, account.name), role_arn=role_arn, note=note)
 
 
 def snippet(config: Config, admin: str | None = None) -> str:
     """The managed block of profiles, markers included, for `admin` (default: the first admin)."""
     admin = admin or config.admin_users[0]
     if admin not in config.admin_users:
-        raise UserError(f"'{admin}' is not an admin user of '{config.env_name}' "
-                        f"(admins: {', '.join(config.admin_users)}).")
+        raise UserError(
+            f"'{admin}' is not an admin user of '{config.env_name}' "
+            f"(admins: {', '.join(config.admin_users)})."
+        )
     account_id = management_account_id(config)
-    management_note = None if account_id else (
-        f"Replace {ACCOUNT_ID_PLACEHOLDER}: neither the management workspace nor STS answered.")
+    management_note = (
+        None
+        if account_id
+        else (
+            f"Replace {ACCOUNT_ID_PLACEHOLDER}: neither the management workspace nor STS answered."
+        )
+    )
     management_profile = profile_name(config, MANAGEMENT_STACK)
     begin, end = markers(config)
-    root_sessions = SimpleNamespace(
-        profile=root_sessions_profile(config),
-        role_arn=f"arn:aws:iam::{account_id or ACCOUNT_ID_PLACEHOLDER}:role/"
-                 f"{root_sessions_role_name(config.name_prefix)}"
-    ) if config.guardrails.centralize_root_access else None
-    return render("profiles.ini.j2", begin_marker=begin, end_marker=end, admin=admin,
-                  region=config.region, management_profile=management_profile,
-                  management_note=management_note, root_sessions=root_sessions,
-                  mfa_serial=f"arn:aws:iam::{account_id or ACCOUNT_ID_PLACEHOLDER}:mfa/{admin}",
-                  members=[_member_profile(config, account) for account in config.accounts])
+    root_sessions = (
+        SimpleNamespace(
+            profile=root_sessions_profile(config),
+            role_arn=f"arn:aws:iam::{account_id or ACCOUNT_ID_PLACEHOLDER}:role/"
+            f"{root_sessions_role_name(config.name_prefix)}",
+        )
+        if config.guardrails.centralize_root_access
+        else None
+    )
+    return render(
+        "profiles.ini.j2",
+        begin_marker=begin,
+        end_marker=end,
+        admin=admin,
+        region=config.region,
+        management_profile=management_profile,
+        management_note=management_note,
+        root_sessions=root_sessions,
+        mfa_serial=f"arn:aws:iam::{account_id or ACCOUNT_ID_PLACEHOLDER}:mfa/{admin}",
+        members=[_member_profile(config, account) for account in config.accounts],
+    )
 
 
 def root_sessions_profile(config: Config) -> str:
@@ -117,8 +142,10 @@ def merged(existing: str, block: str, begin: str, end: str) -> str:
     outside = pattern.sub("", existing)
     clashes = _sections(outside) & _sections(block)
     if clashes:
-        raise UserError(f"the AWS CLI config already has {', '.join(sorted(clashes))} outside "
-                        "the managed block; remove or rename those sections, then run again.")
+        raise UserError(
+            f"the AWS CLI config already has {', '.join(sorted(clashes))} outside "
+            "the managed block; remove or rename those sections, then run again."
+        )
     if pattern.search(existing):
         return pattern.sub(lambda _: block, existing, count=1)
     return f"{existing.rstrip()}\n\n{block}" if existing.strip() else block
@@ -147,18 +174,41 @@ def show(config: Config, admin: str | None = None, write_to: Path | None = None)
     if write_to is not None:
         write(config, block, write_to)
         if "# Replace <" in block:
-            say("Some account ids are placeholders (see the '# Replace' comments): run this "
-                "again once `make apply` has created the accounts.")
+            say(
+                "Some account ids are placeholders (see the '# Replace' comments): run this "
+                "again once `make apply` has created the accounts."
+            )
 
 
-COMMANDS = (Command(
-    "profiles", "print AWS CLI profiles for every account (--write installs)",
-    lambda config, args: show(config, args.admin,
-                              (args.config_file or default_config_file()) if args.write else None),
-    (Flag(("--write",), dict(action="store_true",
-                             help="install into the AWS CLI config file, after a backup")),
-     Flag(("--config-file",), dict(type=Path, default=None,
-                                   help="AWS CLI config file (default: $AWS_CONFIG_FILE or "
-                                        "~/.aws/config)")),
-     Flag(("--admin",), dict(default=None, help="admin user whose MFA device the profiles use "
-                                                "(default: the first admin)")))),)
+COMMANDS = (
+    Command(
+        "profiles",
+        "print AWS CLI profiles for every account (--write installs)",
+        lambda config, args: show(
+            config, args.admin, (args.config_file or default_config_file()) if args.write else None
+        ),
+        (
+            Flag(
+                ("--write",),
+                dict(
+                    action="store_true", help="install into the AWS CLI config file, after a backup"
+                ),
+            ),
+            Flag(
+                ("--config-file",),
+                dict(
+                    type=Path,
+                    default=None,
+                    help="AWS CLI config file (default: $AWS_CONFIG_FILE or ~/.aws/config)",
+                ),
+            ),
+            Flag(
+                ("--admin",),
+                dict(
+                    default=None,
+                    help="admin user whose MFA device the profiles use (default: the first admin)",
+                ),
+            ),
+        ),
+    ),
+)

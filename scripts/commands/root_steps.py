@@ -51,13 +51,16 @@ STEPS = (
     Step("stop-using-root", "Store the root password safely and stop using root"),
     Step("first-apply", "As that admin, with MFA: bootstrap, adopt what exists, apply"),
     Step("admin-console", "Give each admin user a console password and MFA"),
-    Step("member-root-credentials",
-         "Remove member accounts' root credentials (centralized root access)"),
+    Step(
+        "member-root-credentials",
+        "Remove member accounts' root credentials (centralized root access)",
+    ),
     Step("organization-trail", "Keep one organization trail, no account-level trails"),
 )
 
 
 # --- rendering -----------------------------------------------------------------------------
+
 
 def signin_url(account_id: str) -> str:
     return f"https://{account_id}.signin.aws.amazon.com/console"
@@ -77,33 +80,52 @@ def console_pages(region: str) -> SimpleNamespace:
         password_policy=f"{CONSOLE}/iam/home#/account_settings",
         root_access_management=f"{CONSOLE}/iam/home#/root-access-management",
         iam_user=lambda name: f"{CONSOLE}/iam/home#/users/details/{name}"
-                              "?section=security_credentials",
+        "?section=security_credentials",
         cloudtrail_trails=f"{CONSOLE}/cloudtrail/home?region={region}#/trails",
     )
 
 
-def template_context(config: Config, account_id: str | None,
-                     known_member_ids: dict[str, str] | None = None) -> dict:
+def template_context(
+    config: Config, account_id: str | None, known_member_ids: dict[str, str] | None = None
+) -> dict:
     account_id = account_id or ACCOUNT_ID_PLACEHOLDER
-    return dict(env=config.env_name, account_id=account_id, signin_url=signin_url(account_id),
-                management_email=config.management_email, members=config.accounts,
-                member_ids=known_member_ids or {}, admins=config.admin_users,
-                first_admin=config.admin_users[0],
-                management_profile=profiles.profile_name(config, MANAGEMENT_STACK),
-                root_sessions_profile=profiles.root_sessions_profile(config),
-                trail=config.trail, region=config.region, guardrails=config.guardrails,
-                audit_root_policy=AUDIT_ROOT_CREDENTIALS, root_task_policy=ROOT_TASK_POLICY,
-                console=console_pages(config.region))
+    return dict(
+        env=config.env_name,
+        account_id=account_id,
+        signin_url=signin_url(account_id),
+        management_email=config.management_email,
+        members=config.accounts,
+        member_ids=known_member_ids or {},
+        admins=config.admin_users,
+        first_admin=config.admin_users[0],
+        management_profile=profiles.profile_name(config, MANAGEMENT_STACK),
+        root_sessions_profile=profiles.root_sessions_profile(config),
+        trail=config.trail,
+        region=config.region,
+        guardrails=config.guardrails,
+        audit_root_policy=AUDIT_ROOT_CREDENTIALS,
+        root_task_policy=ROOT_TASK_POLICY,
+        console=console_pages(config.region),
+    )
 
 
 def rendered_steps(context: dict) -> list[SimpleNamespace]:
-    return [SimpleNamespace(key=step.key, title=step.title,
-                            body=render(f"root_steps/{step.key}.md.j2", **context).strip())
-            for step in STEPS]
+    return [
+        SimpleNamespace(
+            key=step.key,
+            title=step.title,
+            body=render(f"root_steps/{step.key}.md.j2", **context).strip(),
+        )
+        for step in STEPS
+    ]
 
 
-def write_checklist(config: Config, account_id: str | None, state_dir: Path,
-                    known_member_ids: dict[str, str] | None = None) -> list[Path]:
+def write_checklist(
+    config: Config,
+    account_id: str | None,
+    state_dir: Path,
+    known_member_ids: dict[str, str] | None = None,
+) -> list[Path]:
     """The whole checklist as `<env>.md` and `<env>.html` in `state_dir`; returns both paths."""
     context = template_context(config, account_id, known_member_ids)
     steps = rendered_steps(context)
@@ -119,6 +141,7 @@ def write_checklist(config: Config, account_id: str | None, state_dir: Path,
 
 # --- interactive walk ----------------------------------------------------------------------
 
+
 def progress_path(config: Config, state_dir: Path) -> Path:
     return state_dir / f"{config.env_name}.json"
 
@@ -129,8 +152,10 @@ def load_progress(path: Path) -> list[str]:
     try:
         return list(json.loads(path.read_text())["done"])
     except (ValueError, KeyError, TypeError):
-        raise UserError(f"{path} is not a progress file this tool wrote; delete it to start "
-                        "the root-user steps over.") from None
+        raise UserError(
+            f"{path} is not a progress file this tool wrote; delete it to start "
+            "the root-user steps over."
+        ) from None
 
 
 def save_progress(path: Path, done: list[str]) -> None:
@@ -141,10 +166,16 @@ def save_progress(path: Path, done: list[str]) -> None:
 def _for_terminal(markdown: str, width: int = 96) -> str:
     """Wrap each paragraph or bullet of a step, indented under its heading."""
     return "\n".join(
-        textwrap.fill(line, width, initial_indent="  ", break_long_words=False,
-                      break_on_hyphens=False,
-                      subsequent_indent="    " if line.startswith("- ") else "  ")
-        for line in markdown.splitlines())
+        textwrap.fill(
+            line,
+            width,
+            initial_indent="  ",
+            break_long_words=False,
+            break_on_hyphens=False,
+            subsequent_indent="    " if line.startswith("- ") else "  ",
+        )
+        for line in markdown.splitlines()
+    )
 
 
 def _confirmed(number: int) -> bool:
@@ -158,21 +189,28 @@ def _confirmed(number: int) -> bool:
         say("  Please answer Enter or y when the step is done, or q to stop here.")
 
 
-def walk(config: Config, account_id: str | None, state_dir: Path,
-         known_member_ids: dict[str, str] | None = None) -> None:
+def walk(
+    config: Config,
+    account_id: str | None,
+    state_dir: Path,
+    known_member_ids: dict[str, str] | None = None,
+) -> None:
     """Show each step not done yet, one at a time; remember each confirmation at once."""
     path = progress_path(config, state_dir)
     done = load_progress(path)
     context = template_context(config, account_id, known_member_ids)
     steps = rendered_steps(context)
-    pending = [(number, step) for number, step in enumerate(steps, start=1)
-               if step.key not in done]
+    pending = [(number, step) for number, step in enumerate(steps, start=1) if step.key not in done]
     if not pending:
-        say(f"All {len(steps)} root-user steps are marked done in {path} (delete it to start "
-            f"over). Check them: make root-verify ENV={config.env_name}")
+        say(
+            f"All {len(steps)} root-user steps are marked done in {path} (delete it to start "
+            f"over). Check them: make root-verify ENV={config.env_name}"
+        )
         return
-    say(f"Root-user steps for '{config.env_name}' (account {context['account_id']}): "
-        f"{len(steps) - len(pending)} of {len(steps)} done; progress is kept in {path}.")
+    say(
+        f"Root-user steps for '{config.env_name}' (account {context['account_id']}): "
+        f"{len(steps) - len(pending)} of {len(steps)} done; progress is kept in {path}."
+    )
     for number, step in pending:
         say(f"\n[{number}/{len(steps)}] {step.title}\n")
         say(_for_terminal(step.body) + "\n")
@@ -183,13 +221,17 @@ def walk(config: Config, account_id: str | None, state_dir: Path,
             say()
         if not confirmed:
             finished = sum(each.key in done for each in steps)
-            say(f"Stopped at step {number}: {finished} of {len(steps)} done, saved in {path}. "
-                f"Resume with: make root-steps ENV={config.env_name}")
+            say(
+                f"Stopped at step {number}: {finished} of {len(steps)} done, saved in {path}. "
+                f"Resume with: make root-steps ENV={config.env_name}"
+            )
             return
         done.append(step.key)
         save_progress(path, done)
-    say(f"\nAll {len(steps)} steps done. Check what the API can see: "
-        f"make root-verify ENV={config.env_name}")
+    say(
+        f"\nAll {len(steps)} steps done. Check what the API can see: "
+        f"make root-verify ENV={config.env_name}"
+    )
 
 
 def checklist_context(config: Config) -> tuple[str | None, dict[str, str]]:
@@ -209,8 +251,20 @@ def root_steps_walk(config: Config, *, print_checklist: bool) -> None:
         walk(config, account_id, STATE_DIR, known_member_ids)
 
 
-COMMANDS = (Command(
-    "root-steps", "the manual root-user steps, one at a time (or --print)",
-    lambda config, args: root_steps_walk(config, print_checklist=args.print_checklist),
-    (Flag(("--print",), dict(action="store_true", dest="print_checklist",
-                             help="write the checklist as Markdown and HTML files")),)),)
+COMMANDS = (
+    Command(
+        "root-steps",
+        "the manual root-user steps, one at a time (or --print)",
+        lambda config, args: root_steps_walk(config, print_checklist=args.print_checklist),
+        (
+            Flag(
+                ("--print",),
+                dict(
+                    action="store_true",
+                    dest="print_checklist",
+                    help="write the checklist as Markdown and HTML files",
+                ),
+            ),
+        ),
+    ),
+)

@@ -52,15 +52,27 @@ from scripts.commands.root_steps import AUDIT_ROOT_CREDENTIALS, console_pages
 from scripts.console import UserError, say
 
 PASS, FAIL, CANNOT_CHECK = "PASS", "FAIL", "CANNOT CHECK"
-_DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
-                 "UnauthorizedAccess"}
+_DENIED_CODES = {
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "UnauthorizedAccess",
+}
 # Codes of an API the endpoint does not implement; an emulator answering HTTP 500/501 without
 # an AWS error body yields the bare status as the code.
-_UNIMPLEMENTED_CODES = {"NotImplemented", "InvalidAction", "UnknownOperationException",
-                        "500", "501"}
+_UNIMPLEMENTED_CODES = {
+    "NotImplemented",
+    "InvalidAction",
+    "UnknownOperationException",
+    "500",
+    "501",
+}
 # ListOrganizationsFeatures' answers when these credentials manage no organization.
-_NO_ORGANIZATION_CODES = {"OrganizationNotFoundException", "AWSOrganizationsNotInUseException",
-                          "AccountNotManagementOrDelegatedAdministratorException"}
+_NO_ORGANIZATION_CODES = {
+    "OrganizationNotFoundException",
+    "AWSOrganizationsNotInUseException",
+    "AccountNotManagementOrDelegatedAdministratorException",
+}
 
 
 @dataclass(frozen=True)
@@ -75,8 +87,10 @@ def _result(name: str, passed: bool, detail: str) -> Check:
 
 
 def _is_denied(error: ClientError) -> bool:
-    return (error.response["Error"]["Code"] in _DENIED_CODES
-            or error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 403)
+    return (
+        error.response["Error"]["Code"] in _DENIED_CODES
+        or error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 403
+    )
 
 
 def _short_message(error: ClientError) -> str:
@@ -93,8 +107,10 @@ def _cannot_check_reason(error: Exception) -> str | None:
         return f"the endpoint does not implement this API ({error})"
     if isinstance(error, ClientError):
         if _is_denied(error):
-            return (f"access denied to {error.operation_name} with these credentials "
-                    f"({_short_message(error)})")
+            return (
+                f"access denied to {error.operation_name} with these credentials "
+                f"({_short_message(error)})"
+            )
         code = error.response["Error"]["Code"]
         if code in _UNIMPLEMENTED_CODES:
             return f"the endpoint does not implement {error.operation_name} (error {code})"
@@ -127,18 +143,23 @@ def _root_credentials(iam) -> list[str]:
     """What the root user still has, seen through a root session's IAM client (calls without a
     user name answer for the root user)."""
     remaining = ["a password"] if _missing(iam.get_login_profile) is not None else []
-    remaining += [f"access key {key['AccessKeyId']}"
-                  for key in iam.list_access_keys()["AccessKeyMetadata"]]
-    remaining += [f"MFA device {device['SerialNumber']}"
-                  for device in iam.list_mfa_devices()["MFADevices"]]
-    remaining += [f"signing certificate {certificate['CertificateId']}"
-                  for certificate in iam.list_signing_certificates()["Certificates"]]
+    remaining += [
+        f"access key {key['AccessKeyId']}" for key in iam.list_access_keys()["AccessKeyMetadata"]
+    ]
+    remaining += [
+        f"MFA device {device['SerialNumber']}" for device in iam.list_mfa_devices()["MFADevices"]
+    ]
+    remaining += [
+        f"signing certificate {certificate['CertificateId']}"
+        for certificate in iam.list_signing_certificates()["Certificates"]
+    ]
     return remaining
 
 
 @dataclass(frozen=True)
 class _Verifier:
     """One probe per check; each takes the row name and returns its row(s)."""
+
     config: Config
     boto_session: boto3.Session
     account_id: str
@@ -160,31 +181,58 @@ class _Verifier:
         page = self.pages.root_security_credentials
         mfa = summary.get("AccountMFAEnabled") == 1
         keys = summary.get("AccountAccessKeysPresent") == 1
-        return [_result(f"{name}: MFA enabled", mfa, "" if mfa else f"assign MFA at {page}"),
-                _result(f"{name}: no access keys", not keys,
-                        f"root has access keys: delete them at {page}" if keys else "")]
+        return [
+            _result(f"{name}: MFA enabled", mfa, "" if mfa else f"assign MFA at {page}"),
+            _result(
+                f"{name}: no access keys",
+                not keys,
+                f"root has access keys: delete them at {page}" if keys else "",
+            ),
+        ]
 
     def admin_user(self, name: str, user: str) -> list[Check]:
         if _missing(lambda: self.iam.get_user(UserName=user)) is None:
-            return [Check(name, FAIL, f"user {user} does not exist: run "
-                          f"`make apply ENV={self.config.env_name} STACK=management`")]
+            return [
+                Check(
+                    name,
+                    FAIL,
+                    f"user {user} does not exist: run "
+                    f"`make apply ENV={self.config.env_name} STACK=management`",
+                )
+            ]
         page = self.pages.iam_user(user)
         password = _missing(lambda: self.iam.get_login_profile(UserName=user)) is not None
-        serials = [device["SerialNumber"]
-                   for device in self.iam.list_mfa_devices(UserName=user)["MFADevices"]]
-        return [_result(f"{name}: console password", password,
-                        "" if password else f"none: set one at {page}"),
-                _result(f"{name}: MFA device", bool(serials),
-                        ", ".join(serials) or f"none: assign one at {page}")]
+        serials = [
+            device["SerialNumber"]
+            for device in self.iam.list_mfa_devices(UserName=user)["MFADevices"]
+        ]
+        return [
+            _result(
+                f"{name}: console password",
+                password,
+                "" if password else f"none: set one at {page}",
+            ),
+            _result(
+                f"{name}: MFA device",
+                bool(serials),
+                ", ".join(serials) or f"none: assign one at {page}",
+            ),
+        ]
 
     def billing_access(self, name: str) -> list[Check]:
         try:
             self.client("budgets").describe_budgets(AccountId=self.account_id, MaxResults=1)
         except ClientError as error:
             if _is_denied(error) and self.caller_is_admin:
-                return [Check(name, FAIL, f"denied for admin {self.caller_arn}: as root, activate "
-                              "IAM user and role access to Billing information at "
-                              f"{self.pages.account_settings}")]
+                return [
+                    Check(
+                        name,
+                        FAIL,
+                        f"denied for admin {self.caller_arn}: as root, activate "
+                        "IAM user and role access to Billing information at "
+                        f"{self.pages.account_settings}",
+                    )
+                ]
             raise
         return [Check(name, PASS, f"read succeeded as {self.caller_arn}")]
 
@@ -195,8 +243,9 @@ class _Verifier:
     def password_policy(self, name: str) -> list[Check]:
         found = _missing(self.iam.get_account_password_policy)
         if found is None:
-            return [Check(name, FAIL, f"none set: run {self.apply_management} (it sets the CIS "
-                          "policy)")]
+            return [
+                Check(name, FAIL, f"none set: run {self.apply_management} (it sets the CIS policy)")
+            ]
         length = found["PasswordPolicy"].get("MinimumPasswordLength", 0)
         reuse = found["PasswordPolicy"].get("PasswordReusePrevention", 0)
         problems = []
@@ -206,8 +255,13 @@ class _Verifier:
         if reuse < wanted.password_reuse_prevention:
             problems.append(f"reuse prevention {reuse} (want {wanted.password_reuse_prevention})")
         if problems:
-            return [Check(name, FAIL, f"{'; '.join(problems)}: run {self.apply_management} to "
-                          "restore the CIS policy")]
+            return [
+                Check(
+                    name,
+                    FAIL,
+                    f"{'; '.join(problems)}: run {self.apply_management} to restore the CIS policy",
+                )
+            ]
         return [Check(name, PASS, f"minimum length {length}, remembers the last {reuse}")]
 
     @property
@@ -215,19 +269,31 @@ class _Verifier:
         return f"`make apply ENV={self.config.env_name} STACK=management`"
 
     def root_access(self, name: str) -> list[Check]:
-        fix = (f"run {self.apply_management}" if self.config.guardrails.centralize_root_access
-               else f"set guardrails.centralize_root_access = true in {self.config.source.name}, "
-                    f"then run {self.apply_management}")
+        fix = (
+            f"run {self.apply_management}"
+            if self.config.guardrails.centralize_root_access
+            else f"set guardrails.centralize_root_access = true in {self.config.source.name}, "
+            f"then run {self.apply_management}"
+        )
         try:
             enabled = self.iam.list_organizations_features()["EnabledFeatures"]
         except ClientError as error:
             code = error.response["Error"]["Code"]
             if code == "ServiceAccessNotEnabledException":
-                return [Check(name, FAIL, f"IAM trusted access is not enabled in the "
-                              f"organization: {fix}")]
+                return [
+                    Check(
+                        name, FAIL, f"IAM trusted access is not enabled in the organization: {fix}"
+                    )
+                ]
             if code in _NO_ORGANIZATION_CODES:
-                return [Check(name, CANNOT_CHECK, "these credentials manage no organization "
-                              f"({code}): use the management account's")]
+                return [
+                    Check(
+                        name,
+                        CANNOT_CHECK,
+                        "these credentials manage no organization "
+                        f"({code}): use the management account's",
+                    )
+                ]
             raise
         missing = [feature for feature in ROOT_ACCESS_FEATURES if feature not in enabled]
         if missing:
@@ -238,11 +304,14 @@ class _Verifier:
     def root_sessions(self) -> tuple[boto3.Session | None, str]:
         """(a session in the root-sessions role, or None; what it is or why there is none)."""
         if not self.config.guardrails.centralize_root_access:
-            return None, (f"centralized root access is off in {self.config.source.name}, so there "
-                          "is no role that may start root sessions")
+            return None, (
+                f"centralized root access is off in {self.config.source.name}, so there "
+                "is no role that may start root sessions"
+            )
         outputs = workspaces.state_outputs(self.config, MANAGEMENT_STACK)
         role_arn = outputs.get(OUTPUT_ROOT_SESSIONS_ROLE_ARN) or (
-            f"arn:aws:iam::{self.account_id}:role/{root_sessions_role_name(self.config.name_prefix)}")
+            f"arn:aws:iam::{self.account_id}:role/{root_sessions_role_name(self.config.name_prefix)}"
+        )
         if f":assumed-role/{role_arn.rsplit('/', 1)[-1]}/" in self.caller_arn:
             return self.boto_session, role_arn
         try:
@@ -250,31 +319,47 @@ class _Verifier:
             return session, role_arn
         except aws.ERRORS as error:
             reason = _cannot_check_reason(error)
-            return None, (f"could not assume {role_arn} ({reason}); it needs MFA: run this with an "
-                          "MFA session (aws sts get-session-token) or the root-sessions profile of "
-                          f"`make profiles ENV={self.config.env_name}`")
+            return None, (
+                f"could not assume {role_arn} ({reason}); it needs MFA: run this with an "
+                "MFA session (aws sts get-session-token) or the root-sessions profile of "
+                f"`make profiles ENV={self.config.env_name}`"
+            )
 
     def member_root(self, name: str, account: str) -> list[Check]:
         account_id = workspaces.member_account_id(self.config, account)
         if account_id is None:
-            return [Check(name, CANNOT_CHECK, "account id unknown: the management workspace "
-                          f"has not created it yet ({self.apply_management})")]
+            return [
+                Check(
+                    name,
+                    CANNOT_CHECK,
+                    "account id unknown: the management workspace "
+                    f"has not created it yet ({self.apply_management})",
+                )
+            ]
         role_session, role = self.root_sessions
         if role_session is None:
             return [Check(name, CANNOT_CHECK, f"no root session in {account_id}: {role}")]
         try:
-            session = aws.assume_root(self.config, account_id, AUDIT_ROOT_CREDENTIALS,
-                                      role_session)
+            session = aws.assume_root(self.config, account_id, AUDIT_ROOT_CREDENTIALS, role_session)
         except aws.ERRORS as error:
             reason = _cannot_check_reason(error)
             return [Check(name, CANNOT_CHECK, f"no root session in {account_id}: {reason}")]
         remaining = _root_credentials(aws.client(self.config, "iam", session))
         if not remaining:
-            return [Check(name, PASS, f"{account_id}: no root password, keys, MFA devices or "
-                          "certificates")]
-        return [Check(name, FAIL, f"{account_id} root still has {', '.join(remaining)}: delete "
-                      f"them at {self.pages.root_access_management} (Delete root user "
-                      f"credentials), or see `make root-steps ENV={self.config.env_name}`")]
+            return [
+                Check(
+                    name, PASS, f"{account_id}: no root password, keys, MFA devices or certificates"
+                )
+            ]
+        return [
+            Check(
+                name,
+                FAIL,
+                f"{account_id} root still has {', '.join(remaining)}: delete "
+                f"them at {self.pages.root_access_management} (Delete root user "
+                f"credentials), or see `make root-steps ENV={self.config.env_name}`",
+            )
+        ]
 
     def trails(self, name: str) -> list[Check]:
         trails = self.client("cloudtrail").describe_trails()["trailList"]
@@ -282,10 +367,15 @@ class _Verifier:
         if not account_level:
             organization = ", ".join(trail["Name"] for trail in trails) or "none yet"
             return [Check(name, PASS, f"none; organization trails: {organization}")]
-        return [Check(f"account-level trail {trail['Name']}", FAIL,
-                      "costs money: records the organization trail's events again "
-                      f"(home region {trail.get('HomeRegion', '?')}); delete it")
-                for trail in account_level]
+        return [
+            Check(
+                f"account-level trail {trail['Name']}",
+                FAIL,
+                "costs money: records the organization trail's events again "
+                f"(home region {trail.get('HomeRegion', '?')}); delete it",
+            )
+            for trail in account_level
+        ]
 
 
 def verify(config: Config) -> list[Check]:
@@ -294,21 +384,32 @@ def verify(config: Config) -> list[Check]:
     try:
         identity = aws.client(config, "sts", boto_session).get_caller_identity()
     except aws.ERRORS as error:
-        raise UserError(f"Cannot ask STS who these credentials are ({aws.explain(error)}). "
-                        f"{aws.next_step(config, error)}") from None
+        raise UserError(
+            f"Cannot ask STS who these credentials are ({aws.explain(error)}). "
+            f"{aws.next_step(config, error)}"
+        ) from None
     verifier = _Verifier(config, boto_session, identity["Account"], identity["Arn"])
     probes = [("root user", verifier.root_user)]
-    probes += [(f"admin {user}", partial(verifier.admin_user, user=user))
-               for user in config.admin_users]
-    probes += [("billing access (Budgets read)", verifier.billing_access),
-               ("account password policy", verifier.password_policy),
-               ("account-level trails", verifier.trails),
-               ("centralized root access", verifier.root_access)]
-    probes += [(f"member {account.name}: root credentials",
-                partial(verifier.member_root, account=account.name))
-               for account in config.accounts]
-    say(f"Verifying root-user steps for '{config.env_name}': account {identity['Account']}, "
-        f"as {identity['Arn']}")
+    probes += [
+        (f"admin {user}", partial(verifier.admin_user, user=user)) for user in config.admin_users
+    ]
+    probes += [
+        ("billing access (Budgets read)", verifier.billing_access),
+        ("account password policy", verifier.password_policy),
+        ("account-level trails", verifier.trails),
+        ("centralized root access", verifier.root_access),
+    ]
+    probes += [
+        (
+            f"member {account.name}: root credentials",
+            partial(verifier.member_root, account=account.name),
+        )
+        for account in config.accounts
+    ]
+    say(
+        f"Verifying root-user steps for '{config.env_name}': account {identity['Account']}, "
+        f"as {identity['Arn']}"
+    )
     return [check for name, probe in probes for check in _run(name, probe)]
 
 
@@ -318,16 +419,27 @@ def report(config: Config, checks: list[Check]) -> None:
     say(f"\n  {'STATUS':<12}  {'CHECK':<{width}}  DETAIL")
     for check in checks:
         say(f"  {check.status:<12}  {check.name:<{width}}  {check.detail}".rstrip())
-    counts = {status: sum(check.status == status for check in checks)
-              for status in (PASS, FAIL, CANNOT_CHECK)}
+    counts = {
+        status: sum(check.status == status for check in checks)
+        for status in (PASS, FAIL, CANNOT_CHECK)
+    }
     say(f"\n{counts[PASS]} passed, {counts[FAIL]} failed, {counts[CANNOT_CHECK]} cannot check.")
     if counts[CANNOT_CHECK]:
-        say("CANNOT CHECK rows are not failures: check them by hand, or run again with an "
-            "admin's credentials.")
+        say(
+            "CANNOT CHECK rows are not failures: check them by hand, or run again with an "
+            "admin's credentials."
+        )
     if counts[FAIL]:
-        raise UserError(f"{counts[FAIL]} check(s) failed. Follow the steps: "
-                        f"make root-steps ENV={config.env_name}")
+        raise UserError(
+            f"{counts[FAIL]} check(s) failed. Follow the steps: "
+            f"make root-steps ENV={config.env_name}"
+        )
 
 
-COMMANDS = (Command("root-verify", "check what the API can see of the root-user steps",
-                    lambda config, args: report(config, verify(config))),)
+COMMANDS = (
+    Command(
+        "root-verify",
+        "check what the API can see of the root-user steps",
+        lambda config, args: report(config, verify(config)),
+    ),
+)

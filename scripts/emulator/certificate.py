@@ -35,19 +35,32 @@ def _make_certificate() -> None:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "local-aws emulator")])
     now = datetime.datetime.now(datetime.timezone.utc)
     certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=365))
-        .add_extension(x509.SubjectAlternativeName([
-            *(x509.DNSName(name) for name in CERTIFICATE_NAMES),
-            x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [
+                    *(x509.DNSName(name) for name in CERTIFICATE_NAMES),
+                    x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                ]
+            ),
+            critical=False,
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256()))
-    TLS_KEY.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                          serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))
+        .sign(key, hashes.SHA256())
+    )
+    TLS_KEY.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     TLS_KEY.chmod(0o600)
     CA_BUNDLE.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
 
@@ -59,6 +72,9 @@ CERTIFICATE_NAMES = ("localhost", "*.127.0.0.1")
 def _names_all(certificate: Path) -> bool:
     from cryptography import x509
 
-    names = x509.load_pem_x509_certificate(certificate.read_bytes()).extensions \
-        .get_extension_for_class(x509.SubjectAlternativeName).value
+    names = (
+        x509.load_pem_x509_certificate(certificate.read_bytes())
+        .extensions.get_extension_for_class(x509.SubjectAlternativeName)
+        .value
+    )
     return set(CERTIFICATE_NAMES) <= set(names.get_values_for_type(x509.DNSName))

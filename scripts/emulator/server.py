@@ -48,8 +48,10 @@ def log_file(port: int) -> Path:
 
 def _emulator_port(config: Config) -> int:
     if not config.emulator:
-        raise UserError(f"Environment '{config.env_name}' is real AWS (no [emulator] section); "
-                        "the local emulator is for ENV=local.")
+        raise UserError(
+            f"Environment '{config.env_name}' is real AWS (no [emulator] section); "
+            "the local emulator is for ENV=local."
+        )
     return config.emulator.port
 
 
@@ -58,8 +60,9 @@ def answers(port: int) -> bool:
         return False
     context = ssl.create_default_context(cafile=str(EMULATOR_CA_BUNDLE))
     try:
-        with urllib.request.urlopen(f"https://127.0.0.1:{port}/moto-api/", timeout=2,
-                                    context=context) as response:
+        with urllib.request.urlopen(
+            f"https://127.0.0.1:{port}/moto-api/", timeout=2, context=context
+        ) as response:
             return response.status == 200
     except (urllib.error.URLError, OSError):
         return False
@@ -102,14 +105,21 @@ def start(config: Config) -> None:
         say(f"Local AWS already running on 127.0.0.1:{port} (log: {log_file(port)}).")
         return
     if answers(port):
-        raise UserError(f"Something else already answers on 127.0.0.1:{port}. Stop it, or pick "
-                        "another port with LOCAL_AWS_PORT=<port>.")
+        raise UserError(
+            f"Something else already answers on 127.0.0.1:{port}. Stop it, or pick "
+            "another port with LOCAL_AWS_PORT=<port>."
+        )
     ensure_certificate()
     with open(log_file(port), "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, *SERVE_COMMAND, "--port", str(port)], cwd=REPO_ROOT,
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            env={**os.environ, **SERVER_ENVIRONMENT}, start_new_session=True)
+            [sys.executable, *SERVE_COMMAND, "--port", str(port)],
+            cwd=REPO_ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **SERVER_ENVIRONMENT},
+            start_new_session=True,
+        )
     _pid_file(port).write_text(str(process.pid))
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while not answers(port):
@@ -127,9 +137,15 @@ def stop(config: Config) -> None:
     if pid is None:
         _pid_file(port).unlink(missing_ok=True)
         others = [other for other in running_ports() if other != port]
-        say(f"Local AWS is not running on port {port}; nothing to stop." + (
-            f" It runs on port {', '.join(map(str, others))}: "
-            f"`make local-down {EMULATOR_PORT_VARIABLE}={others[0]}`." if others else ""))
+        say(
+            f"Local AWS is not running on port {port}; nothing to stop."
+            + (
+                f" It runs on port {', '.join(map(str, others))}: "
+                f"`make local-down {EMULATOR_PORT_VARIABLE}={others[0]}`."
+                if others
+                else ""
+            )
+        )
         return
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + 10
@@ -167,12 +183,19 @@ def serve(port: int) -> None:
 
     extensions.install()
     ensure_certificate()
-    server = wsgi.Server(("127.0.0.1", port), DomainDispatcherApplication(create_backend_app),
-                         numthreads=16, timeout=IDLE_CONNECTION_SECONDS)
+    server = wsgi.Server(
+        ("127.0.0.1", port),
+        DomainDispatcherApplication(create_backend_app),
+        numthreads=16,
+        timeout=IDLE_CONNECTION_SECONDS,
+    )
     server.ssl_adapter = BuiltinSSLAdapter(str(EMULATOR_CA_BUNDLE), str(EMULATOR_TLS_KEY))
     tunnel = subdomain_tunnel(port)
     threading.Thread(target=tunnel.serve_forever, daemon=True).start()
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.stop).start())
-    print(f"moto server listening on https://127.0.0.1:{port} (subdomain tunnel on port "
-          f"{subdomain_tunnel_port(port)})", flush=True)
+    print(
+        f"moto server listening on https://127.0.0.1:{port} (subdomain tunnel on port "
+        f"{subdomain_tunnel_port(port)})",
+        flush=True,
+    )
     server.safe_start()

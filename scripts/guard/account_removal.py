@@ -31,16 +31,19 @@ def account_removals(plan: dict, name_prefix: str = "") -> list[tuple[str, str]]
     return removals
 
 
-def refuse_account_removals(plan: dict, allowed: Collection[str], stack: str,
-                            name_prefix: str = "") -> None:
-    refused = [(name, how) for name, how in account_removals(plan, name_prefix)
-               if name not in allowed]
+def refuse_account_removals(
+    plan: dict, allowed: Collection[str], stack: str, name_prefix: str = ""
+) -> None:
+    refused = [
+        (name, how) for name, how in account_removals(plan, name_prefix) if name not in allowed
+    ]
     if not refused:
         return
     names = ",".join(sorted({name for name, _ in refused}))
     raise UserError(
         f"The plan of stack '{stack}' removes {len(refused)} account(s) from the organization; "
-        "nothing was changed:\n" + "".join(f"  {name}: {how}\n" for name, how in refused)
+        "nothing was changed:\n"
+        + "".join(f"  {name}: {how}\n" for name, how in refused)
         + "Removing an account from the environment file removes it from the organization "
         "(close_on_deletion = false): it becomes a standalone account that keeps billing to its "
         "own payment method, and its root user must be recovered by password reset. To close an "
@@ -48,4 +51,5 @@ def refuse_account_removals(plan: dict, allowed: Collection[str], stack: str,
         "organizations close-account --account-id <id>`, remove it from the environment file, "
         f"then run again with {ACCOUNT_REMOVAL_VARIABLE}={names} (make plan/apply "
         f"{ACCOUNT_REMOVAL_VARIABLE}={names}). If the removal is a mistake, restore the account "
-        "in the environment file.")
+        "in the environment file."
+    )

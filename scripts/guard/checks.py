@@ -12,20 +12,25 @@ REASON_NOT_MEMBER = "the stack is not a member account of this environment"
 REASON_SAME_STATE_KEY = "the member state key equals the management key"
 REASON_NOT_APPLIED = "the management workspace is not applied (no outputs)"
 REASON_NOT_NAMED = "the management outputs do not name this member account"
-REASON_MANAGEMENT_CREDENTIALS = ("the credentials used for destruction land in the management "
-                                 "account")
+REASON_MANAGEMENT_CREDENTIALS = (
+    "the credentials used for destruction land in the management account"
+)
 REASON_WRONG_ACCOUNT = "the assumed identity's account is not the expected member account"
 REASON_NO_FREEZE_POLICY = "the management outputs name no freeze SCP or account for it"
 REASON_TARGET_IS_MANAGEMENT = "the target account is the management account"
 REASON_NOT_IN_ORGANIZATION = "Organizations does not list the account as a member"
-REASON_NOT_MANAGEMENT_CALLER = ("the credentials are not the management account's (only it "
-                                "attaches SCPs)")
+REASON_NOT_MANAGEMENT_CALLER = (
+    "the credentials are not the management account's (only it attaches SCPs)"
+)
 REASON_NUKE_MISSING = "aws-nuke is not installed"
 REASON_NUKE_VERSION = "aws-nuke is not a version the dev reset supports (2.x)"
-REASON_NUKE_CONFIG = ("the generated aws-nuke config does not name exactly the target account, "
-                      "with management and every other member in its blocklist")
-REASON_NOT_PINNED_MANAGEMENT = ("the management account is not the one the environment file pins "
-                                "([management] account_id)")
+REASON_NUKE_CONFIG = (
+    "the generated aws-nuke config does not name exactly the target account, "
+    "with management and every other member in its blocklist"
+)
+REASON_NOT_PINNED_MANAGEMENT = (
+    "the management account is not the one the environment file pins ([management] account_id)"
+)
 
 
 class Refused(UserError):
@@ -35,8 +40,10 @@ class Refused(UserError):
 
     def __init__(self, attempt: str, reasons: list[str]):
         self.reasons = reasons
-        super().__init__(f"Refusing to {attempt}; nothing was changed: {len(reasons)} "
-                         "check(s) marked REFUSE above.")
+        super().__init__(
+            f"Refusing to {attempt}; nothing was changed: {len(reasons)} "
+            "check(s) marked REFUSE above."
+        )
 
 
 @dataclass

@@ -52,41 +52,65 @@ def kill_switch_guard(config: Config, account_name: str, attempt: str) -> KillSw
     where = f"s3://{config.state_bucket}/{config.state_key(MANAGEMENT_STACK)}"
     named = bool(account_id and management_id and policy_id)
     if not outputs:
-        checks.record(REASON_NOT_APPLIED, False, f"{where} has no outputs: run `make apply "
-                      f"ENV={config.env_name} STACK={MANAGEMENT_STACK}` first")
+        checks.record(
+            REASON_NOT_APPLIED,
+            False,
+            f"{where} has no outputs: run `make apply "
+            f"ENV={config.env_name} STACK={MANAGEMENT_STACK}` first",
+        )
     elif not named:
-        missing = [what for what, value in (
-            ("freeze SCP (apply management again)", policy_id),
-            (f"member account '{account_name}'", account_id),
-            ("management account id", management_id)) if not value]
-        checks.record(REASON_NO_FREEZE_POLICY, False, f"{where} names no {' and no '.join(missing)}")
+        missing = [
+            what
+            for what, value in (
+                ("freeze SCP (apply management again)", policy_id),
+                (f"member account '{account_name}'", account_id),
+                ("management account id", management_id),
+            )
+            if not value
+        ]
+        checks.record(
+            REASON_NO_FREEZE_POLICY, False, f"{where} names no {' and no '.join(missing)}"
+        )
     else:
-        checks.record("management workspace applied", True,
-                      f"{where} names account {account_id} and the freeze SCP {policy_id}")
+        checks.record(
+            "management workspace applied",
+            True,
+            f"{where} names account {account_id} and the freeze SCP {policy_id}",
+        )
 
     if not named:
-        checks.record(REASON_TARGET_IS_MANAGEMENT, False,
-                      f"cannot be verified without the management outputs for '{account_name}'")
+        checks.record(
+            REASON_TARGET_IS_MANAGEMENT,
+            False,
+            f"cannot be verified without the management outputs for '{account_name}'",
+        )
     else:
         problem = _membership_problem(config, account_id, management_id)
         if problem:
             checks.record(problem[0], False, problem[1])
         else:
-            checks.record("the target is a member account of this organization", True,
-                          f"Organizations lists {account_id}; the management account, "
-                          f"{management_id}, is the caller")
+            checks.record(
+                "the target is a member account of this organization",
+                True,
+                f"Organizations lists {account_id}; the management account, "
+                f"{management_id}, is the caller",
+            )
 
     if checks.reasons:
         raise Refused(f"{attempt} the '{account_name}' account", checks.reasons)
     return KillSwitchTarget(
-        account_name=account_name, account_id=account_id, management_account_id=management_id,
+        account_name=account_name,
+        account_id=account_id,
+        management_account_id=management_id,
         freeze_policy_id=policy_id,
         budget_name=outputs.get(OUTPUT_ACCOUNT_BUDGETS, {}).get(account_name),
-        action_id=outputs.get(OUTPUT_FREEZE_ACTION_IDS, {}).get(account_name))
+        action_id=outputs.get(OUTPUT_FREEZE_ACTION_IDS, {}).get(account_name),
+    )
 
 
-def _membership_problem(config: Config, account_id: str,
-                        management_id: str) -> tuple[str, str] | None:
+def _membership_problem(
+    config: Config, account_id: str, management_id: str
+) -> tuple[str, str] | None:
     """(reason, detail) why `account_id` may not be frozen or thawed, asked of STS and
     Organizations; None when it is a member of the organization these credentials manage."""
     try:
@@ -96,13 +120,17 @@ def _membership_problem(config: Config, account_id: str,
         if account_id not in {management_id, master}:
             organizations.describe_account(AccountId=account_id)
     except aws.ERRORS as error:
-        return (REASON_NOT_IN_ORGANIZATION,
-                f"Organizations could not confirm {account_id} ({aws.explain(error)})")
+        return (
+            REASON_NOT_IN_ORGANIZATION,
+            f"Organizations could not confirm {account_id} ({aws.explain(error)})",
+        )
     if account_id in {management_id, master, caller}:
         return REASON_TARGET_IS_MANAGEMENT, (
             f"{account_id} is the management account (outputs: {management_id}, Organizations: "
-            f"{master}, these credentials: {caller}); SCPs never restrict it")
+            f"{master}, these credentials: {caller}); SCPs never restrict it"
+        )
     if caller != master:
-        return REASON_NOT_MANAGEMENT_CALLER, (f"these credentials are in {caller}, the "
-                                              f"organization's management account is {master}")
+        return REASON_NOT_MANAGEMENT_CALLER, (
+            f"these credentials are in {caller}, the organization's management account is {master}"
+        )
     return None

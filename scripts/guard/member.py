@@ -45,8 +45,7 @@ class Target:
     member_account_ids: dict[str, str] = field(default_factory=dict)  # every member, by name
 
 
-def member_destroy_guard(config: Config, account_name: str,
-                         stacks: Path | None = None) -> Target:
+def member_destroy_guard(config: Config, account_name: str, stacks: Path | None = None) -> Target:
     """Check every refusal rule for destroying `account_name`'s workspace; raise `Refused` with
     all reasons, or return the verified target (account id, role and a session in it)."""
     checks = Checks()
@@ -56,8 +55,9 @@ def member_destroy_guard(config: Config, account_name: str,
     return target
 
 
-def member_checks(checks: Checks, config: Config, account_name: str,
-                   stacks: Path | None) -> Target | None:
+def member_checks(
+    checks: Checks, config: Config, account_name: str, stacks: Path | None
+) -> Target | None:
     """Rules 1-6 into `checks`; the target when they all passed."""
     stack = _synthesized(stacks, account_name)
 
@@ -65,13 +65,19 @@ def member_checks(checks: Checks, config: Config, account_name: str,
     check_member_account(checks, config, account_name)
 
     # 2. Never the management state key, neither in the config nor in the synthesized backend.
-    management_keys = {config.state_key(MANAGEMENT_STACK),
-                       _backend_key(_synthesized(stacks, MANAGEMENT_STACK))} - {None}
+    management_keys = {
+        config.state_key(MANAGEMENT_STACK),
+        _backend_key(_synthesized(stacks, MANAGEMENT_STACK)),
+    } - {None}
     member_keys = {config.state_key(account_name), _backend_key(stack)} - {None}
     shared = sorted(member_keys & management_keys)
-    checks.record(REASON_SAME_STATE_KEY if shared else "own state key", not shared,
-                  f"both use {', '.join(shared)}" if shared else
-                  f"{', '.join(sorted(member_keys))} is not {', '.join(sorted(management_keys))}")
+    checks.record(
+        REASON_SAME_STATE_KEY if shared else "own state key",
+        not shared,
+        f"both use {', '.join(shared)}"
+        if shared
+        else f"{', '.join(sorted(member_keys))} is not {', '.join(sorted(management_keys))}",
+    )
 
     # 3. The management workspace is applied and names the member account.
     outputs = workspaces.state_outputs(config, MANAGEMENT_STACK)
@@ -81,14 +87,24 @@ def member_checks(checks: Checks, config: Config, account_name: str,
     applied = bool(outputs and account_id and role_arn and management_id)
     where = f"s3://{config.state_bucket}/{config.state_key(MANAGEMENT_STACK)}"
     if not outputs:
-        checks.record(REASON_NOT_APPLIED, False, f"{where} has no outputs: run `make apply "
-                      f"ENV={config.env_name} STACK={MANAGEMENT_STACK}` first")
+        checks.record(
+            REASON_NOT_APPLIED,
+            False,
+            f"{where} has no outputs: run `make apply "
+            f"ENV={config.env_name} STACK={MANAGEMENT_STACK}` first",
+        )
     elif not applied:
-        checks.record(REASON_NOT_NAMED, False, f"{where} has no account id, role ARN or "
-                      f"management account id for '{account_name}'")
+        checks.record(
+            REASON_NOT_NAMED,
+            False,
+            f"{where} has no account id, role ARN or management account id for '{account_name}'",
+        )
     else:
-        checks.record("management workspace applied", True,
-                      f"{where} names account {account_id} and role {role_arn}")
+        checks.record(
+            "management workspace applied",
+            True,
+            f"{where} names account {account_id} and role {role_arn}",
+        )
 
     # 4 and 5. Who terraform will be, asked of STS: terraform starts from the management
     # credentials and assumes the role the management outputs name (see the synthesized provider).
@@ -104,40 +120,65 @@ def member_checks(checks: Checks, config: Config, account_name: str,
         if problem:
             checks.record(REASON_MANAGEMENT_CREDENTIALS, False, problem)
         elif assumed_id in management_ids:
-            checks.record(REASON_MANAGEMENT_CREDENTIALS, False,
-                          f"assuming {role_arn} lands in account {assumed_id}, which is the "
-                          f"management account")
+            checks.record(
+                REASON_MANAGEMENT_CREDENTIALS,
+                False,
+                f"assuming {role_arn} lands in account {assumed_id}, which is the "
+                f"management account",
+            )
         else:
-            checks.record("destroying identity is not the management account", True,
-                          f"assuming {role_arn} lands in {assumed_id}; management is "
-                          f"{', '.join(management_ids)}")
+            checks.record(
+                "destroying identity is not the management account",
+                True,
+                f"assuming {role_arn} lands in {assumed_id}; management is "
+                f"{', '.join(management_ids)}",
+            )
         role_account = role_arn.split(":")[4] if role_arn.count(":") >= 5 else "?"
         if assumed_id is None:
             checks.record(REASON_WRONG_ACCOUNT, False, "STS could not be asked (see above)")
         elif assumed_id != account_id or role_account != account_id:
-            checks.record(REASON_WRONG_ACCOUNT, False,
-                          f"STS says {assumed_id}, the role ARN names {role_account}, the "
-                          f"management outputs name {account_id} for '{account_name}'")
+            checks.record(
+                REASON_WRONG_ACCOUNT,
+                False,
+                f"STS says {assumed_id}, the role ARN names {role_account}, the "
+                f"management outputs name {account_id} for '{account_name}'",
+            )
         else:
-            checks.record("assumed identity is the member account", True,
-                          f"STS says {assumed_id}, as the management outputs name")
+            checks.record(
+                "assumed identity is the member account",
+                True,
+                f"STS says {assumed_id}, as the management outputs name",
+            )
 
     # 6. The management side is the account the environment file pins, if it pins one.
     if config.management_account_id:
         caller = aws.caller_account_or_none(config)
-        problems = [problem for problem in (
-            pinned_management_problem(config, caller),
-            management_id and pinned_management_problem(
-                config, management_id, "the management outputs name")) if problem]
-        checks.record(REASON_NOT_PINNED_MANAGEMENT if problems else "pinned management account",
-                      not problems, "; ".join(problems) or
-                      f"credentials and outputs are account {config.management_account_id}")
+        problems = [
+            problem
+            for problem in (
+                pinned_management_problem(config, caller),
+                management_id
+                and pinned_management_problem(config, management_id, "the management outputs name"),
+            )
+            if problem
+        ]
+        checks.record(
+            REASON_NOT_PINNED_MANAGEMENT if problems else "pinned management account",
+            not problems,
+            "; ".join(problems)
+            or f"credentials and outputs are account {config.management_account_id}",
+        )
 
     if checks.reasons:
         return None
-    return Target(account_name=account_name, account_id=account_id, role_arn=role_arn,
-                  management_account_id=management_id, session=session,
-                  member_account_ids=dict(outputs.get(OUTPUT_MEMBER_ACCOUNT_IDS, {})))
+    return Target(
+        account_name=account_name,
+        account_id=account_id,
+        role_arn=role_arn,
+        management_account_id=management_id,
+        session=session,
+        member_account_ids=dict(outputs.get(OUTPUT_MEMBER_ACCOUNT_IDS, {})),
+    )
 
 
 def check_member_account(checks: Checks, config: Config, account_name: str) -> None:
@@ -145,11 +186,15 @@ def check_member_account(checks: Checks, config: Config, account_name: str) -> N
     if account_name == MANAGEMENT_STACK:
         checks.record(REASON_MANAGEMENT_STACK, False, f"'{account_name}' is the management stack")
     elif account_name not in members:
-        checks.record(REASON_NOT_MEMBER, False, f"'{account_name}' is not among "
-                      f"{', '.join(members)} in {config.source.name}")
+        checks.record(
+            REASON_NOT_MEMBER,
+            False,
+            f"'{account_name}' is not among {', '.join(members)} in {config.source.name}",
+        )
     else:
-        checks.record("not the management stack", True,
-                      f"'{account_name}' is a member account workspace")
+        checks.record(
+            "not the management stack", True, f"'{account_name}' is a member account workspace"
+        )
 
 
 def _assume(config: Config, role_arn: str) -> tuple[boto3.Session | None, str | None, str | None]:
@@ -158,8 +203,11 @@ def _assume(config: Config, role_arn: str) -> tuple[boto3.Session | None, str | 
         session = aws.assume_role(config, role_arn, SESSION_NAME)
         return session, aws.account_id(config, session), None
     except aws.ERRORS as error:
-        return None, None, (f"could not assume {role_arn} and ask STS who it is "
-                            f"({aws.explain(error)})")
+        return (
+            None,
+            None,
+            (f"could not assume {role_arn} and ask STS who it is ({aws.explain(error)})"),
+        )
 
 
 def _synthesized(stacks: Path | None, stack: str) -> dict | None:
@@ -187,10 +235,14 @@ def _provider_problem(stack: dict | None, account_name: str) -> str | None:
         role = (provider.get("assume_role") or [{}])[0].get("role_arn", "")
         allowed = " ".join(provider.get("allowed_account_ids") or [])
         if OUTPUT_MEMBER_ROLE_ARNS not in role:
-            return (f"a provider of stack '{account_name}' ({provider.get('alias', 'default')}) "
-                    "assumes no member role, so terraform would act with the management "
-                    "credentials")
+            return (
+                f"a provider of stack '{account_name}' ({provider.get('alias', 'default')}) "
+                "assumes no member role, so terraform would act with the management "
+                "credentials"
+            )
         if OUTPUT_MEMBER_ACCOUNT_IDS not in allowed:
-            return (f"a provider of stack '{account_name}' ({provider.get('alias', 'default')}) "
-                    "is not pinned to the member account id (allowed_account_ids)")
+            return (
+                f"a provider of stack '{account_name}' ({provider.get('alias', 'default')}) "
+                "is not pinned to the member account id (allowed_account_ids)"
+            )
     return None

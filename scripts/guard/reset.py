@@ -22,9 +22,11 @@ from scripts.guard.checks import (
 from scripts.guard.member import Target, member_checks
 
 NUKE_SUPPORTED_MAJOR = 2
-NUKE_INSTALL = ("install it with `sudo apt-get install aws-nuke` (Debian and Ubuntu ship 2.16), "
-                "or put the 2.x release binary from https://github.com/rebuy-de/aws-nuke/releases "
-                "on PATH")
+NUKE_INSTALL = (
+    "install it with `sudo apt-get install aws-nuke` (Debian and Ubuntu ship 2.16), "
+    "or put the 2.x release binary from https://github.com/rebuy-de/aws-nuke/releases "
+    "on PATH"
+)
 
 
 @dataclass
@@ -38,8 +40,12 @@ class ResetTarget:
     nuke_config: str
 
 
-def dev_reset_guard(config: Config, account_name: str, stacks: Path | None,
-                    render_nuke_config: Callable[[Target, list[str]], str]) -> ResetTarget:
+def dev_reset_guard(
+    config: Config,
+    account_name: str,
+    stacks: Path | None,
+    render_nuke_config: Callable[[Target, list[str]], str],
+) -> ResetTarget:
     """Every rule of `member_destroy_guard`, and the aws-nuke rules: aws-nuke 2.x is installed;
     the config `render_nuke_config(target, blocklist)` generates names exactly the target
     account and blocks the management account and every other member. Raises `Refused` with
@@ -51,15 +57,23 @@ def dev_reset_guard(config: Config, account_name: str, stacks: Path | None,
     if target is None:
         checks.record(REASON_NUKE_CONFIG, False, "cannot be verified before the member account is")
     else:
-        blocklist = sorted({target.management_account_id, *(
-            account_id for name, account_id in target.member_account_ids.items()
-            if name != account_name)})
+        blocklist = sorted(
+            {
+                target.management_account_id,
+                *(
+                    account_id
+                    for name, account_id in target.member_account_ids.items()
+                    if name != account_name
+                ),
+            }
+        )
         nuke_config = render_nuke_config(target, blocklist)
         _check_nuke_config(checks, nuke_config, target)
     if checks.reasons:
         raise Refused(f"reset the '{account_name}' account", checks.reasons)
-    return ResetTarget(member=target, nuke_binary=binary, nuke_version=version,
-                       nuke_config=nuke_config)
+    return ResetTarget(
+        member=target, nuke_binary=binary, nuke_version=version, nuke_config=nuke_config
+    )
 
 
 def aws_nuke_version(binary: str) -> str | None:
@@ -70,8 +84,9 @@ def aws_nuke_version(binary: str) -> str | None:
         return found.group(1)
     dpkg = shutil.which("dpkg-query")
     if dpkg and Path(binary).resolve() == Path("/usr/bin/aws-nuke"):
-        package = subprocess.run([dpkg, "-W", "-f=${Version}", "aws-nuke"],
-                                 capture_output=True, text=True)
+        package = subprocess.run(
+            [dpkg, "-W", "-f=${Version}", "aws-nuke"], capture_output=True, text=True
+        )
         if package.returncode == 0 and package.stdout.strip():
             return package.stdout.strip()
     return None
@@ -85,8 +100,11 @@ def _check_aws_nuke(checks: Checks) -> tuple[str, str]:
     version = aws_nuke_version(binary)
     major = int(version.split(".")[0]) if version and version[0].isdigit() else None
     if major != NUKE_SUPPORTED_MAJOR:
-        checks.record(REASON_NUKE_VERSION, False,
-                      f"{binary} is version {version or 'unknown'}: {NUKE_INSTALL}")
+        checks.record(
+            REASON_NUKE_VERSION,
+            False,
+            f"{binary} is version {version or 'unknown'}: {NUKE_INSTALL}",
+        )
     else:
         checks.record("aws-nuke installed", True, f"{binary}, version {version}")
     return binary, version or ""
@@ -98,14 +116,19 @@ def _check_nuke_config(checks: Checks, text: str, target: Target) -> None:
     blocklist = [str(account) for account in config.get("account-blocklist") or []]
     problems = []
     if accounts != [target.account_id]:
-        problems.append(f"it names {', '.join(accounts) or 'no account'}, not only "
-                        f"{target.account_id}")
+        problems.append(
+            f"it names {', '.join(accounts) or 'no account'}, not only {target.account_id}"
+        )
     if target.account_id in blocklist:
         problems.append(f"its blocklist names the target {target.account_id}")
-    missing = sorted(({target.management_account_id, *target.member_account_ids.values()}
-                      - {target.account_id}) - set(blocklist))
+    missing = sorted(
+        ({target.management_account_id, *target.member_account_ids.values()} - {target.account_id})
+        - set(blocklist)
+    )
     if missing:
         problems.append(f"its blocklist lacks {', '.join(missing)}")
-    checks.record(REASON_NUKE_CONFIG if problems else "aws-nuke config", not problems,
-                  "; ".join(problems) or f"only {target.account_id}; blocklist "
-                  f"{', '.join(blocklist)}")
+    checks.record(
+        REASON_NUKE_CONFIG if problems else "aws-nuke config",
+        not problems,
+        "; ".join(problems) or f"only {target.account_id}; blocklist {', '.join(blocklist)}",
+    )

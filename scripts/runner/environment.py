@@ -49,13 +49,17 @@ def terraform_binary() -> str:
     """The terraform on PATH, its version checked once per process."""
     binary = shutil.which("terraform")
     if binary is None:
-        raise UserError("Terraform CLI not found on PATH. Install Terraform "
-                        f"{'.'.join(map(str, MINIMUM_VERSION))} or newer, then run this again.")
+        raise UserError(
+            "Terraform CLI not found on PATH. Install Terraform "
+            f"{'.'.join(map(str, MINIMUM_VERSION))} or newer, then run this again."
+        )
     output = subprocess.run([binary, "version", "-json"], capture_output=True, text=True).stdout
     version = json.loads(output or "{}").get("terraform_version", "0.0.0")
     if tuple(int(part) for part in re.findall(r"\d+", version)[:2]) < MINIMUM_VERSION:
-        raise UserError(f"Terraform {version} is too old: S3 native state locking needs "
-                        f"{'.'.join(map(str, MINIMUM_VERSION))} or newer.")
+        raise UserError(
+            f"Terraform {version} is too old: S3 native state locking needs "
+            f"{'.'.join(map(str, MINIMUM_VERSION))} or newer."
+        )
     return binary
 
 
@@ -68,7 +72,9 @@ def provider_mirror() -> Path | None:
             raise UserError(f"{MIRROR_VARIABLE}={mirror} holds no {MIRRORED_PROVIDER} provider.")
         return mirror
     own_config = os.environ.get("TF_CLI_CONFIG_FILE")
-    if (own_config and Path(own_config).is_file()) or Path.home().joinpath(".terraformrc").is_file():
+    if (own_config and Path(own_config).is_file()) or Path.home().joinpath(
+        ".terraformrc"
+    ).is_file():
         return None
     return next((m for m in KNOWN_MIRRORS if (m / MIRRORED_PROVIDER).is_dir()), None)
 
@@ -80,11 +86,15 @@ def cli_environment(config: Config) -> dict[str, str]:
         env.update(GARBAGE_COLLECTION)
     mirror = provider_mirror()
     if mirror is not None:
-        _write_atomically(CLI_CONFIG, (
-            "provider_installation {\n"
-            f'  filesystem_mirror {{\n    path    = "{mirror}"\n'
-            f'    include = ["{MIRRORED_PROVIDER}"]\n  }}\n'
-            f'  direct {{\n    exclude = ["{MIRRORED_PROVIDER}"]\n  }}\n}}\n'))
+        _write_atomically(
+            CLI_CONFIG,
+            (
+                "provider_installation {\n"
+                f'  filesystem_mirror {{\n    path    = "{mirror}"\n'
+                f'    include = ["{MIRRORED_PROVIDER}"]\n  }}\n'
+                f'  direct {{\n    exclude = ["{MIRRORED_PROVIDER}"]\n  }}\n}}\n'
+            ),
+        )
         env["TF_CLI_CONFIG_FILE"] = str(CLI_CONFIG)
     env[PLUGIN_CACHE_VARIABLE] = str(plugin_cache_dir())
     env.setdefault(PLUGIN_CACHE_AS_IS_VARIABLE, "1")

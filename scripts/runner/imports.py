@@ -28,8 +28,10 @@ def _records(config: Config) -> dict:
     try:
         return json.loads(path.read_text())
     except ValueError:
-        raise UserError(f"{path} is not a record `make adopt` wrote; delete it and run "
-                        f"`make adopt ENV={config.env_name}` again.") from None
+        raise UserError(
+            f"{path} is not a record `make adopt` wrote; delete it and run "
+            f"`make adopt ENV={config.env_name}` again."
+        ) from None
 
 
 def fingerprint(stack_dir: Path) -> str:
@@ -75,10 +77,19 @@ def place_imports(config: Config, stack_dir: Path) -> int:
         raise UserError(
             f"The {stack_dir.name} stack changed since `make adopt` decided what to import "
             f"(environment file or code), so those decisions may no longer hold; nothing was "
-            f"run. Run `make adopt ENV={config.env_name}` again.")
-    text = json.dumps({"//": f"Written from {record_path(config)} by `make adopt`; removed "
-                             "after the first successful apply.",
-                       "import": found["imports"]}, indent=2) + "\n"
+            f"run. Run `make adopt ENV={config.env_name}` again."
+        )
+    text = (
+        json.dumps(
+            {
+                "//": f"Written from {record_path(config)} by `make adopt`; removed "
+                "after the first successful apply.",
+                "import": found["imports"],
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     if not target.is_file() or target.read_text() != text:
         target.write_text(text)
     return len(found["imports"])

@@ -18,6 +18,7 @@ from scripts.runner.processes import _forward_interrupt, _interrupted
 @dataclass(frozen=True)
 class Task:
     """One stack's work: `run` writes everything it prints to `log`."""
+
     name: str
     log: Path
     run: Callable[[], object]
@@ -49,8 +50,7 @@ def default_jobs() -> int:
     return as_memory_allows(os.cpu_count() or 1, MEMORY_PER_STACK)
 
 
-def in_parallel(tasks: list[Task], jobs: int, *, show: bool = True,
-                out=None) -> dict[str, object]:
+def in_parallel(tasks: list[Task], jobs: int, *, show: bool = True, out=None) -> dict[str, object]:
     """Run `tasks` at most `jobs` at a time and show each one's log on `out` (default: stdout)
     in the given order: the first one as it grows, every later one once those before it were
     shown (`show=False`: the logs stay in their files, for a caller that summarizes instead).
@@ -83,8 +83,10 @@ def in_parallel(tasks: list[Task], jobs: int, *, show: bool = True,
             pool.shutdown(wait=True, cancel_futures=True)
             raise
     if failures:
-        raise UserError(f"{len(failures)} of {len(tasks)} failed (each log is above):\n  "
-                        + "\n  ".join(failures))
+        raise UserError(
+            f"{len(failures)} of {len(tasks)} failed (each log is above):\n  "
+            + "\n  ".join(failures)
+        )
     return results
 
 

@@ -27,8 +27,12 @@ def run_until_terraform_exits(command: list[str], **options) -> subprocess.Compl
             break
         except KeyboardInterrupt:
             if not interrupted:
-                print("\nCtrl-C: waiting for terraform to write its state and release the lock "
-                      "(Ctrl-C again stops it at once).", file=sys.stderr, flush=True)
+                print(
+                    "\nCtrl-C: waiting for terraform to write its state and release the lock "
+                    "(Ctrl-C again stops it at once).",
+                    file=sys.stderr,
+                    flush=True,
+                )
             interrupted = True
     if interrupted:
         raise KeyboardInterrupt
@@ -46,10 +50,17 @@ def run_in_own_process_group(command: list[str], **options) -> subprocess.Comple
     with _own_group_lock:
         if _interrupted.is_set():
             raise UserError("Interrupted: nothing more was started.")
-        process = subprocess.Popen(command, process_group=0, stdin=subprocess.DEVNULL,
-                                   **({"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
-                                      if options.pop("capture_output", False) else {}),
-                                   **options)
+        process = subprocess.Popen(
+            command,
+            process_group=0,
+            stdin=subprocess.DEVNULL,
+            **(
+                {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+                if options.pop("capture_output", False)
+                else {}
+            ),
+            **options,
+        )
         _own_group_processes.add(process)
     try:
         stdout, stderr = process.communicate()

@@ -12,8 +12,14 @@ from scripts.runner.terraform import PLAN_NO_CHANGES, Terraform
 REBUILD_STEPS = 2
 
 
-def rebuild(config: Config, account_name: str, stacks: Path, *, steps: Steps | None = None,
-            log: Path | None = None) -> tuple[str, str]:
+def rebuild(
+    config: Config,
+    account_name: str,
+    stacks: Path,
+    *,
+    steps: Steps | None = None,
+    log: Path | None = None,
+) -> tuple[str, str]:
     """Apply the member workspace (its plan first: a workspace whose baseline is intact applies
     nothing), then require `plan -detailed-exitcode` to show no changes. Returns what each of
     the two steps found."""
@@ -28,7 +34,9 @@ def rebuild(config: Config, account_name: str, stacks: Path, *, steps: Steps | N
             say("      Skipped: the apply's own plan showed none.")
             return "no changes: the baseline is intact", "skipped (nothing was applied)"
         if terraform.plan(detailed_exitcode=True) != PLAN_NO_CHANGES:
-            raise UserError(f"FAILED: the plan of '{account_name}' right after apply still "
-                            "shows changes (exit 2): the workspace does not converge. Run `make "
-                            f"plan ENV={config.env_name} STACK={account_name}` to see them.")
+            raise UserError(
+                f"FAILED: the plan of '{account_name}' right after apply still "
+                "shows changes (exit 2): the workspace does not converge. Run `make "
+                f"plan ENV={config.env_name} STACK={account_name}` to see them."
+            )
     return "applied", "no changes after the apply"

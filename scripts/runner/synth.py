@@ -26,8 +26,13 @@ HASH_FILE_NAME = ".inputs.sha256"
 OUTPUT_HASH_FILE_NAME = ".output.sha256"
 MANIFEST = "manifest.json"
 # Everything main.py imports from this repository, plus what pins the bindings.
-_INPUT_GLOBS = ("main.py", "cdktf.json", "requirements.txt", "modules/**/*.py",
-                "foundation/**/*.py")
+_INPUT_GLOBS = (
+    "main.py",
+    "cdktf.json",
+    "requirements.txt",
+    "modules/**/*.py",
+    "foundation/**/*.py",
+)
 
 
 def input_hash(config: Config) -> str:
@@ -58,8 +63,10 @@ def _up_to_date(out_dir: Path, wanted: str, report: Callable[[str], None]) -> bo
     if not hash_file.is_file() or hash_file.read_text() != wanted:
         return False
     if not output_file.is_file() or output_file.read_text() != output_hash(out_dir):
-        report(f"{out_dir.name}/ was written by something other than `make synth` (main.py or "
-               "cdktf?): synthesizing again.")
+        report(
+            f"{out_dir.name}/ was written by something other than `make synth` (main.py or "
+            "cdktf?): synthesizing again."
+        )
         return False
     return True
 
@@ -68,8 +75,13 @@ def stacks_dir(out_dir: Path = OUT_DIR) -> Path:
     return out_dir / "stacks"
 
 
-def synth(config: Config, out_dir: Path = OUT_DIR, *, force: bool = False,
-          report: Callable[[str], None] = say) -> bool:
+def synth(
+    config: Config,
+    out_dir: Path = OUT_DIR,
+    *,
+    force: bool = False,
+    report: Callable[[str], None] = say,
+) -> bool:
     """Synthesize `config` into `out_dir`; returns False when it was already up to date.
     `report` says what happened (another thread's caller collects it instead of printing)."""
     wanted = input_hash(config)
@@ -79,20 +91,33 @@ def synth(config: Config, out_dir: Path = OUT_DIR, *, force: bool = False,
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     try:
-        env = dict(os.environ, FOUNDATION_ENV=str(config.source), CDKTF_OUTDIR=str(staging),
-                   JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1")
-        result = subprocess.run([sys.executable, str(REPO_ROOT / "main.py")], cwd=REPO_ROOT,
-                                env=env, capture_output=True, text=True)
+        env = dict(
+            os.environ,
+            FOUNDATION_ENV=str(config.source),
+            CDKTF_OUTDIR=str(staging),
+            JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1",
+        )
+        result = subprocess.run(
+            [sys.executable, str(REPO_ROOT / "main.py")],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         if result.returncode != 0:
-            raise UserError(f"Synth of '{config.env_name}' failed; {out_dir.name}/ was left as it "
-                            f"was.\n{result.stderr.strip()[-3000:]}")
+            raise UserError(
+                f"Synth of '{config.env_name}' failed; {out_dir.name}/ was left as it "
+                f"was.\n{result.stderr.strip()[-3000:]}"
+            )
         (staging / HASH_FILE_NAME).write_text(wanted)
         (staging / OUTPUT_HASH_FILE_NAME).write_text(output_hash(staging))
         _swap_in(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    report(f"Synthesized '{config.env_name}' into {out_dir.name}/stacks/: "
-        + ", ".join(sorted(p.name for p in stacks_dir(out_dir).iterdir())))
+    report(
+        f"Synthesized '{config.env_name}' into {out_dir.name}/stacks/: "
+        + ", ".join(sorted(p.name for p in stacks_dir(out_dir).iterdir()))
+    )
     return True
 
 

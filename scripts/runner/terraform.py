@@ -43,8 +43,15 @@ SAVED_PLAN = "foundation.tfplan"  # in the stack directory; git-ignored
 class Terraform:
     """Plain terraform in one synthesized stack's directory."""
 
-    def __init__(self, config: Config, stack: str, stacks: Path | None = None,
-                 log: Path | None = None, *, own_process_group: bool = False):
+    def __init__(
+        self,
+        config: Config,
+        stack: str,
+        stacks: Path | None = None,
+        log: Path | None = None,
+        *,
+        own_process_group: bool = False,
+    ):
         """`log`: append terraform's output to this file instead of the terminal.
         `own_process_group`: for `in_parallel`, which forwards Ctrl-C to each terraform once
         (it must never read the terminal then)."""
@@ -53,8 +60,10 @@ class Terraform:
         self.stack = stack
         self.dir = (stacks or stacks_dir()) / stack
         if not (self.dir / "cdk.tf.json").is_file():
-            raise UserError(f"No synthesized stack '{stack}' in {self.dir.parent}: "
-                            f"run `make synth ENV={config.env_name}` first.")
+            raise UserError(
+                f"No synthesized stack '{stack}' in {self.dir.parent}: "
+                f"run `make synth ENV={config.env_name}` first."
+            )
         self.binary = terraform_binary()
         self.env = cli_environment(config)
         self.log = log
@@ -63,8 +72,9 @@ class Terraform:
         # nothing has applied yet.
         self._unapplied_plan: tuple[str, int, dict | None] | None = None
 
-    def run(self, *args: str, capture: bool = False,
-            check: bool = True) -> subprocess.CompletedProcess:
+    def run(
+        self, *args: str, capture: bool = False, check: bool = True
+    ) -> subprocess.CompletedProcess:
         command = [self.binary, *args]
         if capture or self.log is None:
             result = self._subprocess(command, capture_output=capture)
@@ -74,15 +84,20 @@ class Terraform:
             with open(self.log, "a") as log:
                 log.write(self._log_heading(args))
                 log.flush()
-                result = self._subprocess([*command, "-no-color"], stdout=log,
-                                          stderr=subprocess.STDOUT)
-            detail = "\n".join(self.log.read_text().splitlines()[-15:]) + f"\n(full log: {self.log})"
+                result = self._subprocess(
+                    [*command, "-no-color"], stdout=log, stderr=subprocess.STDOUT
+                )
+            detail = (
+                "\n".join(self.log.read_text().splitlines()[-15:]) + f"\n(full log: {self.log})"
+            )
         if check and result.returncode != 0:
             if capture and self.log is not None:  # what failed belongs in the log shown
                 with open(self.log, "a") as log:
                     log.write(f"{self._log_heading(args)}{detail}\n")
-            raise UserError(f"`terraform {args[0]}` failed in stack '{self.stack}' "
-                            f"(exit {result.returncode}).\n{detail}".rstrip())
+            raise UserError(
+                f"`terraform {args[0]}` failed in stack '{self.stack}' "
+                f"(exit {result.returncode}).\n{detail}".rstrip()
+            )
         return result
 
     def _log_heading(self, args: tuple[str, ...]) -> str:
@@ -103,8 +118,14 @@ class Terraform:
             # Terraform's plugin cache is not safe for installs at once (its documentation
             # says so; concurrent inits failed with 'mkdir …: file exists'): inits take turns.
             with held(Path(self.env[PLUGIN_CACHE_VARIABLE]) / ".foundation-init.lock"):
-                self.run("init", "-input=false", "-no-color", "-reconfigure",
-                         *(() if backend else ("-backend=false",)), capture=True)
+                self.run(
+                    "init",
+                    "-input=false",
+                    "-no-color",
+                    "-reconfigure",
+                    *(() if backend else ("-backend=false",)),
+                    capture=True,
+                )
             self._record_init(backend)
         self._initialized_backend = backend
 
@@ -121,15 +142,19 @@ class Terraform:
         return digest.hexdigest()
 
     def _fingerprint_file(self, backend: bool) -> Path:
-        return self.dir / ".terraform" / \
-            f"foundation-init-{'backend' if backend else 'nobackend'}.sha256"
+        return (
+            self.dir
+            / ".terraform"
+            / f"foundation-init-{'backend' if backend else 'nobackend'}.sha256"
+        )
 
     def _init_is_current(self, backend: bool) -> bool:
         """A backend init serves validate too; a validate-only init never serves a plan."""
         wanted = self._init_fingerprint()
         return self._providers_installed() and any(
             path.is_file() and path.read_text() == wanted
-            for path in {self._fingerprint_file(backend), self._fingerprint_file(True)})
+            for path in {self._fingerprint_file(backend), self._fingerprint_file(True)}
+        )
 
     def _providers_installed(self) -> bool:
         """Each provider init installed still resolves (they link into the plugin cache)."""
@@ -145,8 +170,9 @@ class Terraform:
         self.init(backend=False)
         self.run("validate", "-no-color", capture=True)
 
-    def plan(self, *, detailed_exitcode: bool = False,
-             allow_account_removal: Collection[str] = ()) -> int:
+    def plan(
+        self, *, detailed_exitcode: bool = False, allow_account_removal: Collection[str] = ()
+    ) -> int:
         """0 means no changes; with `detailed_exitcode`, 2 means changes are pending. Refuses a
         plan that removes an account or the organization not named in `allow_account_removal`."""
         self._unapplied_plan = (self._planned_from(), *self._saved_plan())
@@ -154,23 +180,32 @@ class Terraform:
         self._refuse_removals(shown, allow_account_removal)
         return changes if detailed_exitcode else PLAN_NO_CHANGES
 
-    def apply(self, *, auto_approve: bool = False,
-              allow_account_removal: Collection[str] = ()) -> bool:
+    def apply(
+        self, *, auto_approve: bool = False, allow_account_removal: Collection[str] = ()
+    ) -> bool:
         """Applies exactly the plan that was checked — the one `plan` just saved, if it was
         planned from the same configuration (terraform refuses it if the state moved since),
         else a new one — once its account removals pass `allow_account_removal`; nothing to
         apply when it shows no changes. A saved plan applies without asking, so without
         `auto_approve` the question is ours. Returns whether there was anything to apply."""
         unapplied, self._unapplied_plan = self._unapplied_plan, None
-        changes, shown = unapplied[1:] if unapplied and unapplied[0] == self._planned_from() \
+        changes, shown = (
+            unapplied[1:]
+            if unapplied and unapplied[0] == self._planned_from()
             else self._saved_plan()
+        )
         self._refuse_removals(shown, allow_account_removal)
         if changes == PLAN_NO_CHANGES:
             forget_imports(self.config, self.dir)
             return False
-        confirm(f"\nApply these changes to stack '{self.stack}'?", "yes", asked="'yes'",
-                auto_approve=auto_approve, skipped=f"applying stack '{self.stack}'",
-                unchanged=f"nothing was changed in stack '{self.stack}'")
+        confirm(
+            f"\nApply these changes to stack '{self.stack}'?",
+            "yes",
+            asked="'yes'",
+            auto_approve=auto_approve,
+            skipped=f"applying stack '{self.stack}'",
+            unchanged=f"nothing was changed in stack '{self.stack}'",
+        )
         self.run("apply", "-input=false", "-lock-timeout=30s", SAVED_PLAN)
         forget_imports(self.config, self.dir)
         return True
@@ -185,19 +220,27 @@ class Terraform:
 
     def _refuse_removals(self, shown: dict | None, allow_account_removal: Collection[str]) -> None:
         if shown is not None:
-            refuse_account_removals(shown, allow_account_removal, self.stack,
-                                    self.config.name_prefix)
+            refuse_account_removals(
+                shown, allow_account_removal, self.stack, self.config.name_prefix
+            )
 
     def _saved_plan(self) -> tuple[int, dict | None]:
         """Plans into SAVED_PLAN (shown as usual); returns terraform's exit code and, for a plan
         that may remove an account, the plan as `terraform show -json` reads it."""
         self.init()
         place_imports(self.config, self.dir)
-        result = self.run("plan", "-input=false", "-lock-timeout=30s", "-detailed-exitcode",
-                          f"-out={SAVED_PLAN}", check=False)
+        result = self.run(
+            "plan",
+            "-input=false",
+            "-lock-timeout=30s",
+            "-detailed-exitcode",
+            f"-out={SAVED_PLAN}",
+            check=False,
+        )
         if result.returncode not in (PLAN_NO_CHANGES, PLAN_HAS_CHANGES):
-            raise UserError(f"`terraform plan` failed in stack '{self.stack}' "
-                            f"(exit {result.returncode}).")
+            raise UserError(
+                f"`terraform plan` failed in stack '{self.stack}' (exit {result.returncode})."
+            )
         if result.returncode == PLAN_HAS_CHANGES and self._declares_accounts():
             shown = self.run("show", "-json", "-no-color", SAVED_PLAN, capture=True).stdout
             return result.returncode, json.loads(shown)

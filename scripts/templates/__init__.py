@@ -24,6 +24,7 @@ _INLINE = re.compile(r"`([^`]+)`|\*\*([^*]+)\*\*|(https://[\w.-]+(?:/[^\s)<>]*)?
 
 def _inline_html(text: str) -> str:
     """Escape `text`, then mark up its `code`, **bold** and https:// links."""
+
     def replace(match: re.Match) -> str:
         code, bold, url = match.groups()
         if code is not None:
@@ -34,7 +35,7 @@ def _inline_html(text: str) -> str:
 
     parts, last = [], 0
     for match in _INLINE.finditer(text):
-        parts += [str(escape(text[last:match.start()])), replace(match)]
+        parts += [str(escape(text[last : match.start()])), replace(match)]
         last = match.end()
     return "".join(parts) + str(escape(text[last:]))
 
@@ -55,8 +56,11 @@ def markdown_to_html(markdown: str) -> Markup:
 _ENVIRONMENT = jinja2.Environment(
     loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
     autoescape=lambda name: bool(name) and name.endswith(".html.j2"),
-    undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-    keep_trailing_newline=True)
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
 _ENVIRONMENT.filters["markdown_to_html"] = markdown_to_html
 # A double-quoted YAML (and JSON) string, without the HTML escapes of `tojson`.
 _ENVIRONMENT.filters["quoted"] = json.dumps

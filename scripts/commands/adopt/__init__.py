@@ -43,26 +43,37 @@ def adopt(config: Config, stacks: Path) -> Adoption:
     record nothing) when a conflict cannot be resolved here."""
     stack_dir = stacks / MANAGEMENT_STACK
     stack = json.loads((stack_dir / "cdk.tf.json").read_text())
-    say(f"Looking for what already exists in the management account (read-only) for "
-        f"'{config.env_name}'…")
+    say(
+        f"Looking for what already exists in the management account (read-only) for "
+        f"'{config.env_name}'…"
+    )
     adoption = discover(config, stack)
     report(adoption)
     conflicts = adoption.with_action(CONFLICT)
     if conflicts:
         record(config, stack_dir, [])
         listed = "\n".join(f"  - {f.what}: {f.why}" for f in conflicts)
-        raise UserError(f"Refusing to plan imports: {len(conflicts)} conflict(s) the first apply "
-                        f"cannot resolve; nothing was recorded.\n{listed}")
-    count = record(config, stack_dir, [{"to": f.address, "id": f.import_id}
-                                         for f in adoption.with_action(IMPORT)])
+        raise UserError(
+            f"Refusing to plan imports: {len(conflicts)} conflict(s) the first apply "
+            f"cannot resolve; nothing was recorded.\n{listed}"
+        )
+    count = record(
+        config,
+        stack_dir,
+        [{"to": f.address, "id": f.import_id} for f in adoption.with_action(IMPORT)],
+    )
     if count:
-        say(f"\nRecorded {count} import(s) in {record_path(config)}; they are written to "
+        say(
+            f"\nRecorded {count} import(s) in {record_path(config)}; they are written to "
             f"{stack_dir / IMPORTS_FILE} before each plan and apply, until the first apply of "
             f"'{MANAGEMENT_STACK}' succeeds. Next: make plan ENV={config.env_name} "
-            f"STACK={MANAGEMENT_STACK}")
+            f"STACK={MANAGEMENT_STACK}"
+        )
     else:
-        say(f"\nNothing to import: the first apply creates everything it manages. Next: make "
-            f"plan ENV={config.env_name} STACK={MANAGEMENT_STACK}")
+        say(
+            f"\nNothing to import: the first apply creates everything it manages. Next: make "
+            f"plan ENV={config.env_name} STACK={MANAGEMENT_STACK}"
+        )
     return adoption
 
 
@@ -71,5 +82,10 @@ def adopt_existing(config: Config) -> None:
     adopt(config, stacks_dir())
 
 
-COMMANDS = (Command("adopt", "find what already exists (read-only) and plan importing it on the "
-                             "first apply", lambda config, args: adopt_existing(config)),)
+COMMANDS = (
+    Command(
+        "adopt",
+        "find what already exists (read-only) and plan importing it on the first apply",
+        lambda config, args: adopt_existing(config),
+    ),
+)

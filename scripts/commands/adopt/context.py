@@ -30,8 +30,10 @@ class Discovery:
     def client(self, service: str):
         if service not in self._clients:
             self._clients[service] = (
-                aws.s3_client_of_owner(self.config, self.caller, self.session) if service == "s3"
-                else aws.client(self.config, service, self.session))
+                aws.s3_client_of_owner(self.config, self.caller, self.session)
+                if service == "s3"
+                else aws.client(self.config, service, self.session)
+            )
         return self._clients[service]
 
     def body(self, address: str) -> dict:
@@ -41,8 +43,11 @@ class Discovery:
     @cached_property
     def managed(self) -> dict[str, dict]:
         """{address: attributes} of what the management state already holds."""
-        return {r.address: r.instances[0] for r in managed_resources(
-            workspaces.read_state(self.config, MANAGEMENT_STACK)) if r.instances}
+        return {
+            r.address: r.instances[0]
+            for r in managed_resources(workspaces.read_state(self.config, MANAGEMENT_STACK))
+            if r.instances
+        }
 
     def value(self, value):
         """A literal, or what a `${type.key.attribute}` reference will be: a literal of the
@@ -77,8 +82,10 @@ class Discovery:
     # -- cached reads shared by several resources
     @cached_property
     def organization(self) -> dict | None:
-        found = aws.unless_missing(lambda: self.client("organizations").describe_organization(),
-                                   "AWSOrganizationsNotInUseException")
+        found = aws.unless_missing(
+            lambda: self.client("organizations").describe_organization(),
+            "AWSOrganizationsNotInUseException",
+        )
         return found["Organization"] if found else None
 
     @property
@@ -92,8 +99,11 @@ class Discovery:
 
     @cached_property
     def failed_creations(self) -> list[dict]:
-        pages = self.client("organizations").get_paginator("list_create_account_status") \
+        pages = (
+            self.client("organizations")
+            .get_paginator("list_create_account_status")
             .paginate(States=["FAILED"])
+        )
         return [status for page in pages for status in page["CreateAccountStatuses"]]
 
     @cached_property
@@ -106,5 +116,6 @@ class Discovery:
         return described
 
     def our_trail_arn(self) -> str:
-        return (f"arn:aws:cloudtrail:{self.config.region}:{self.caller}:trail/"
-                f"{self.config.trail.name}")
+        return (
+            f"arn:aws:cloudtrail:{self.config.region}:{self.caller}:trail/{self.config.trail.name}"
+        )

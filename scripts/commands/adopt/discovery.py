@@ -28,8 +28,10 @@ def _in_dependency_order(stack: dict) -> list[str]:
         resource_type, key = address.split(".", 1)
         body = stack["resource"][resource_type][key]
         text = json.dumps({k: v for k, v in body.items() if k != "//"})
-        for reference in [*_REFERENCED.findall(text), *(
-                tuple(d.split(".", 1)) for d in body.get("depends_on", []))]:
+        for reference in [
+            *_REFERENCED.findall(text),
+            *(tuple(d.split(".", 1)) for d in body.get("depends_on", [])),
+        ]:
             if reference[0] in stack["resource"]:
                 visit(".".join(reference[:2]), seen | {address})
         ordered.append(address)
@@ -54,8 +56,9 @@ def discover(config: Config, stack: dict) -> Adoption:
         elif resource_type in discoverers:
             finding = discoverers[resource_type](d, address, d.body(address))
         else:
-            finding = Finding(address, resource_type, CREATE,
-                              why="adopt does not look for this kind of resource")
+            finding = Finding(
+                address, resource_type, CREATE, why="adopt does not look for this kind of resource"
+            )
         d.decided[address] = finding
         adoption.findings.append(finding)
     adoption.notices += _state_bucket(d) + _other_trails(d)
@@ -67,12 +70,16 @@ def _state_bucket(d: Discovery) -> list[str]:
     bucket = d.config.state_bucket
     status = aws.bucket_status(d.client("s3"), bucket)
     if status == "missing":
-        return [f"The state bucket {bucket} does not exist yet: `make bootstrap "
-                f"ENV={d.config.env_name}` creates it (bootstrap, not an import, takes care of "
-                "the state bucket)."]
+        return [
+            f"The state bucket {bucket} does not exist yet: `make bootstrap "
+            f"ENV={d.config.env_name}` creates it (bootstrap, not an import, takes care of "
+            "the state bucket)."
+        ]
     if status == "foreign":
-        return [f"The state bucket {bucket} exists but not in account {d.caller}: choose "
-                f"another state.bucket in {d.config.source.name}."]
+        return [
+            f"The state bucket {bucket} exists but not in account {d.caller}: choose "
+            f"another state.bucket in {d.config.source.name}."
+        ]
     return []
 
 
@@ -84,8 +91,7 @@ def _other_trails(d: Discovery) -> list[str]:
     for trail in d.trails:
         if trail["TrailARN"] == ours:
             continue
-        scope = ("every account's" if trail.get("IsOrganizationTrail")
-                 else f"account {d.caller}'s")
+        scope = "every account's" if trail.get("IsOrganizationTrail") else f"account {d.caller}'s"
         home = trail.get("HomeRegion", d.config.region)
         notices.append(
             f"Trail '{trail['Name']}' ({trail['TrailARN']}) records {scope} management events a "
@@ -96,5 +102,6 @@ def _other_trails(d: Discovery) -> list[str]:
             f"(`aws cloudtrail get-trail-status --name {ours} --region {d.config.region} "
             "--query IsLogging` prints true), remove it: "
             f"`aws cloudtrail delete-trail --name {trail['TrailARN']} --region {home}` "
-            f"(its bucket {trail.get('S3BucketName', '?')} and the logs in it stay).")
+            f"(its bucket {trail.get('S3BucketName', '?')} and the logs in it stay)."
+        )
     return notices

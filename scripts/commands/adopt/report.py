@@ -18,7 +18,9 @@ def report(adoption: Adoption) -> None:
             detail = " · ".join(part for part in (f.import_id, f.why) if part)
             say(f"  {f.action:<9} {f.what:<{width}}  {detail}".rstrip())
     counts = {action: len(adoption.with_action(action)) for action in (IMPORT, CREATE, CONFLICT)}
-    say(f"\n{counts[IMPORT]} to import, {counts[CREATE]} to create, {counts[CONFLICT]} "
-        f"conflict(s)" + (f", {managed} already managed." if managed else "."))
+    say(
+        f"\n{counts[IMPORT]} to import, {counts[CREATE]} to create, {counts[CONFLICT]} "
+        f"conflict(s)" + (f", {managed} already managed." if managed else ".")
+    )
     for notice in adoption.notices:
         say(f"\nNOTE: {notice}")

@@ -44,9 +44,13 @@ def access_analyzer() -> None:
                 raise JsonRESTError("ConflictException", f"Analyzer {name} already exists")
             arn = f"arn:aws:access-analyzer:{self.region}:{self.current_account}:analyzer/{name}"
             self.analyzers[name] = {
-                "arn": arn, "name": name, "type": self._get_param("type"), "status": "ACTIVE",
+                "arn": arn,
+                "name": name,
+                "type": self._get_param("type"),
+                "status": "ACTIVE",
                 "createdAt": datetime.now(timezone.utc).isoformat(),
-                "tags": self._get_param("tags") or {}}
+                "tags": self._get_param("tags") or {},
+            }
             return json.dumps({"arn": arn})
 
         def get_analyzer(self) -> str:
@@ -54,8 +58,9 @@ def access_analyzer() -> None:
 
         def list_analyzers(self) -> str:
             kind = self.querystring.get("type", [None])[0]
-            return json.dumps({"analyzers": [a for a in self.analyzers.values()
-                                             if kind in (None, a["type"])]})
+            return json.dumps(
+                {"analyzers": [a for a in self.analyzers.values() if kind in (None, a["type"])]}
+            )
 
         def delete_analyzer(self) -> str:
             self.analyzers.pop(self._analyzer(self._path_value())["name"])
@@ -82,9 +87,12 @@ def access_analyzer() -> None:
         # What moto otherwise imports from the service's urls.py.
         _url_module = types.SimpleNamespace(
             url_bases=[r"https?://access-analyzer\.(.+)\.amazonaws\.com"],
-            url_paths={"{0}/analyzer$": AccessAnalyzerResponse.dispatch,
-                       "{0}/analyzer/(?P<name>[^/]+)$": AccessAnalyzerResponse.dispatch,
-                       "{0}/tags/(?P<arn>.+)$": AccessAnalyzerResponse.dispatch})
+            url_paths={
+                "{0}/analyzer$": AccessAnalyzerResponse.dispatch,
+                "{0}/analyzer/(?P<name>[^/]+)$": AccessAnalyzerResponse.dispatch,
+                "{0}/tags/(?P<arn>.+)$": AccessAnalyzerResponse.dispatch,
+            },
+        )
 
         def __init__(self, region_name: str, account_id: str):
             super().__init__(region_name, account_id)
@@ -96,4 +104,5 @@ def access_analyzer() -> None:
     sys.modules["moto.accessanalyzer"] = module
     if not any(name == "accessanalyzer" for name, _ in backend_index.backend_url_patterns):
         backend_index.backend_url_patterns.append(
-            ("accessanalyzer", re.compile(AccessAnalyzerBackend._url_module.url_bases[0])))
+            ("accessanalyzer", re.compile(AccessAnalyzerBackend._url_module.url_bases[0]))
+        )

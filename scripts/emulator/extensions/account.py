@@ -23,12 +23,16 @@ def alternate_contacts_need_trusted_access() -> None:
             return None
         caller = response.current_account
         if target == caller:
-            return ("The management account can't specify its own AccountId; call the operation "
-                    "without it.")
+            return (
+                "The management account can't specify its own AccountId; call the operation "
+                "without it."
+            )
         backend = trusting_organization(caller, response.partition, ACCOUNT_SERVICE_PRINCIPAL)
         if backend is None:
-            return (f"The caller {caller} is not the management account of an organization with "
-                    f"trusted access enabled for {ACCOUNT_SERVICE_PRINCIPAL}.")
+            return (
+                f"The caller {caller} is not the management account of an organization with "
+                f"trusted access enabled for {ACCOUNT_SERVICE_PRINCIPAL}."
+            )
         if target not in [account.id for account in backend.accounts]:
             return f"Account {target} is not a member of the caller's organization."
         return None
@@ -39,6 +43,7 @@ def alternate_contacts_need_trusted_access() -> None:
             if reason:
                 raise JsonRESTError("AccessDeniedException", reason)
             return operation(response)
+
         return action
 
     for name in ("put_alternate_contact", "get_alternate_contact", "delete_alternate_contact"):

@@ -20,7 +20,9 @@ def budget_notification_subscribers() -> None:
         wanted = _notification_identity(response._get_param("Notification"))
         budgets = response.backend.budgets[response._get_param("AccountId")]
         if budget_name not in budgets:
-            raise NotFoundException(f"Unable to get budget: {budget_name} - the budget doesn't exist.")
+            raise NotFoundException(
+                f"Unable to get budget: {budget_name} - the budget doesn't exist."
+            )
         for notification in budgets[budget_name].notifications:
             if _notification_identity(notification.details) == wanted:
                 return json.dumps({"Subscribers": notification.subscribers})
@@ -30,8 +32,12 @@ def budget_notification_subscribers() -> None:
 
 
 def _notification_identity(notification: dict) -> tuple:
-    return (notification["NotificationType"], notification["ComparisonOperator"],
-            float(notification["Threshold"]), notification.get("ThresholdType", "PERCENTAGE"))
+    return (
+        notification["NotificationType"],
+        notification["ComparisonOperator"],
+        float(notification["Threshold"]),
+        notification.get("ThresholdType", "PERCENTAGE"),
+    )
 
 
 @extension
@@ -94,10 +100,12 @@ def budget_tags() -> None:
         def create_budget_with_tags(response) -> str:
             """CreateBudget's ResourceTags, which moto ignores, become the new budget's tags."""
             result = create_budget(response)
-            arn = _budget_arn(response._get_param("AccountId"),
-                              response._get_param("Budget")["BudgetName"])
+            arn = _budget_arn(
+                response._get_param("AccountId"), response._get_param("Budget")["BudgetName"]
+            )
             _budget_tags(response)[arn] = _tag_map(response._get_param("ResourceTags", []))
             return result
+
         return create_budget_with_tags
 
     wrap(BudgetsResponse, "create_budget", with_tags)
@@ -111,22 +119,42 @@ def _tag_map(tags: list[dict[str, str]]) -> dict[str, str]:
 
 
 BUDGETS_SERVICE_PRINCIPAL = "budgets.amazonaws.com"
-_ACTION_DEFINITIONS = {"APPLY_IAM_POLICY": "IamActionDefinition",
-                       "APPLY_SCP_POLICY": "ScpActionDefinition",
-                       "RUN_SSM_DOCUMENTS": "SsmActionDefinition"}
-_ACTION_FIELDS = ("NotificationType", "ActionThreshold", "Definition", "ExecutionRoleArn",
-                  "ApprovalModel", "Subscribers")
+_ACTION_DEFINITIONS = {
+    "APPLY_IAM_POLICY": "IamActionDefinition",
+    "APPLY_SCP_POLICY": "ScpActionDefinition",
+    "RUN_SSM_DOCUMENTS": "SsmActionDefinition",
+}
+_ACTION_FIELDS = (
+    "NotificationType",
+    "ActionThreshold",
+    "Definition",
+    "ExecutionRoleArn",
+    "ApprovalModel",
+    "Subscribers",
+)
 
 # ExecuteBudgetAction's ExecutionType -> (statuses it starts from, whether the policy is attached
 # (True), detached (False) or left alone (None), status on success, status on failure).
 _EXECUTIONS = {
-    "APPROVE_BUDGET_ACTION": ({"STANDBY", "PENDING"}, True, "EXECUTION_SUCCESS",
-                              "EXECUTION_FAILURE"),
+    "APPROVE_BUDGET_ACTION": (
+        {"STANDBY", "PENDING"},
+        True,
+        "EXECUTION_SUCCESS",
+        "EXECUTION_FAILURE",
+    ),
     "RETRY_BUDGET_ACTION": ({"EXECUTION_FAILURE"}, True, "EXECUTION_SUCCESS", "EXECUTION_FAILURE"),
-    "REVERSE_BUDGET_ACTION": ({"EXECUTION_SUCCESS", "REVERSE_FAILURE"}, False, "REVERSE_SUCCESS",
-                              "REVERSE_FAILURE"),
-    "RESET_BUDGET_ACTION": ({"REVERSE_SUCCESS", "EXECUTION_FAILURE", "RESET_FAILURE"}, None,
-                            "STANDBY", "RESET_FAILURE"),
+    "REVERSE_BUDGET_ACTION": (
+        {"EXECUTION_SUCCESS", "REVERSE_FAILURE"},
+        False,
+        "REVERSE_SUCCESS",
+        "REVERSE_FAILURE",
+    ),
+    "RESET_BUDGET_ACTION": (
+        {"REVERSE_SUCCESS", "EXECUTION_FAILURE", "RESET_FAILURE"},
+        None,
+        "STANDBY",
+        "RESET_FAILURE",
+    ),
 }
 
 
@@ -161,36 +189,50 @@ def budget_actions() -> None:
         budget_name = response._get_param("BudgetName")
         if budget_name not in response.backend.budgets[response._get_param("AccountId")]:
             raise NotFoundException(
-                f"Unable to get budget: {budget_name} - the budget doesn't exist.")
+                f"Unable to get budget: {budget_name} - the budget doesn't exist."
+            )
         return budget_name
 
     def existing_action(response) -> dict:
         budget_name = existing_budget(response)
         action = actions(response).get(response._get_param("ActionId"))
         if action is None or action["BudgetName"] != budget_name:
-            raise NotFoundException(f"Unable to get action: {response._get_param('ActionId')} - "
-                                    "the action doesn't exist.")
+            raise NotFoundException(
+                f"Unable to get action: {response._get_param('ActionId')} - "
+                "the action doesn't exist."
+            )
         return action
 
     def check_definition(action: dict) -> None:
         wanted = _ACTION_DEFINITIONS[action["ActionType"]]
         if set(action["Definition"]) != {wanted}:
-            raise JsonRESTError("InvalidParameterException",
-                                f"An {action['ActionType']} action needs a Definition with "
-                                f"{wanted} only.")
+            raise JsonRESTError(
+                "InvalidParameterException",
+                f"An {action['ActionType']} action needs a Definition with {wanted} only.",
+            )
 
     def reply(response, **fields) -> str:
-        return json.dumps({"AccountId": response._get_param("AccountId"),
-                           "BudgetName": response._get_param("BudgetName"), **fields})
+        return json.dumps(
+            {
+                "AccountId": response._get_param("AccountId"),
+                "BudgetName": response._get_param("BudgetName"),
+                **fields,
+            }
+        )
 
     def create_budget_action(response) -> str:
-        action = {"ActionId": str(mock_random.uuid4()), "BudgetName": existing_budget(response),
-                  "ActionType": response._get_param("ActionType"), "Status": "STANDBY",
-                  **{field: response._get_param(field) for field in _ACTION_FIELDS}}
+        action = {
+            "ActionId": str(mock_random.uuid4()),
+            "BudgetName": existing_budget(response),
+            "ActionType": response._get_param("ActionType"),
+            "Status": "STANDBY",
+            **{field: response._get_param(field) for field in _ACTION_FIELDS},
+        }
         check_definition(action)
         actions(response)[action["ActionId"]] = action
-        _budget_tags(response)[action_arn(response, action)] = \
-            _tag_map(response._get_param("ResourceTags", []))
+        _budget_tags(response)[action_arn(response, action)] = _tag_map(
+            response._get_param("ResourceTags", [])
+        )
         return reply(response, ActionId=action["ActionId"])
 
     def describe_budget_action(response) -> str:
@@ -198,15 +240,17 @@ def budget_actions() -> None:
 
     def describe_budget_actions_for_budget(response) -> str:
         budget_name = existing_budget(response)
-        return listing(response, [a for a in actions(response).values()
-                                  if a["BudgetName"] == budget_name])
+        return listing(
+            response, [a for a in actions(response).values() if a["BudgetName"] == budget_name]
+        )
 
     def describe_budget_actions_for_account(response) -> str:
         return listing(response, list(actions(response).values()))
 
     def listing(response, found: list[dict]) -> str:
-        page, token = one_page(found, response._get_param("MaxResults"),
-                            response._get_param("NextToken"))
+        page, token = one_page(
+            found, response._get_param("MaxResults"), response._get_param("NextToken")
+        )
         return json.dumps({"Actions": page, **({"NextToken": token} if token else {})})
 
     def update_budget_action(response) -> str:
@@ -231,12 +275,15 @@ def budget_actions() -> None:
         execution_type = response._get_param("ExecutionType")
         starts_from, attach, success, failure = _EXECUTIONS[execution_type]
         if action["Status"] not in starts_from:
-            raise JsonRESTError("InvalidParameterException",
-                                f"{execution_type} is not possible for an action in status "
-                                f"{action['Status']}.")
+            raise JsonRESTError(
+                "InvalidParameterException",
+                f"{execution_type} is not possible for an action in status {action['Status']}.",
+            )
         if attach is not None and action["ActionType"] != "APPLY_SCP_POLICY":
-            raise JsonRESTError("InvalidParameterException",
-                                "The local emulator executes APPLY_SCP_POLICY actions only.")
+            raise JsonRESTError(
+                "InvalidParameterException",
+                "The local emulator executes APPLY_SCP_POLICY actions only.",
+            )
         done = attach is None or apply_scp(response, action, attach)
         action["Status"] = success if done else failure
         return reply(response, ActionId=action["ActionId"], ExecutionType=execution_type)
@@ -252,8 +299,7 @@ def budget_actions() -> None:
             return False
         if not _trusts(role.assume_role_policy_document, BUDGETS_SERVICE_PRINCIPAL):
             return False
-        organizations = organizations_backends[response._get_param("AccountId")][
-            response.partition]
+        organizations = organizations_backends[response._get_param("AccountId")][response.partition]
         scp = action["Definition"]["ScpActionDefinition"]
         change = organizations.attach_policy if attach else organizations.detach_policy
         try:
@@ -267,16 +313,22 @@ def budget_actions() -> None:
         def delete_budget_and_actions(response) -> str:
             result = delete_budget(response)
             budget_name = response._get_param("BudgetName")
-            for action in [a for a in actions(response).values()
-                           if a["BudgetName"] == budget_name]:
+            for action in [a for a in actions(response).values() if a["BudgetName"] == budget_name]:
                 forget(response, action)
             return result
+
         return delete_budget_and_actions
 
     wrap(BudgetsResponse, "delete_budget", and_its_actions)
-    for handler in (create_budget_action, describe_budget_action,
-                    describe_budget_actions_for_budget, describe_budget_actions_for_account,
-                    update_budget_action, delete_budget_action, execute_budget_action):
+    for handler in (
+        create_budget_action,
+        describe_budget_action,
+        describe_budget_actions_for_budget,
+        describe_budget_actions_for_account,
+        update_budget_action,
+        delete_budget_action,
+        execute_budget_action,
+    ):
         setattr(BudgetsResponse, handler.__name__, handler)
 
 
@@ -287,8 +339,11 @@ def _trusts(trust_policy: str, service: str) -> bool:
         principal = statement.get("Principal")
         services = principal.get("Service", []) if isinstance(principal, dict) else []
         actions = statement.get("Action", [])
-        if statement.get("Effect") == "Allow" and service in _listed(services) and \
-                "sts:AssumeRole" in _listed(actions):
+        if (
+            statement.get("Effect") == "Allow"
+            and service in _listed(services)
+            and "sts:AssumeRole" in _listed(actions)
+        ):
             return True
     return False
 

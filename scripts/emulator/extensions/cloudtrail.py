@@ -7,8 +7,14 @@ import json
 from scripts.emulator.extensions.registry import extension, wrap
 
 # What CloudTrail reports for a trail nobody set event selectors on: every management event.
-DEFAULT_EVENT_SELECTORS = [{"ReadWriteType": "All", "IncludeManagementEvents": True,
-                            "DataResources": [], "ExcludeManagementEventSources": []}]
+DEFAULT_EVENT_SELECTORS = [
+    {
+        "ReadWriteType": "All",
+        "IncludeManagementEvents": True,
+        "DataResources": [],
+        "ExcludeManagementEventSources": [],
+    }
+]
 
 
 @extension
@@ -29,15 +35,19 @@ def organization_trail_in_member_accounts() -> None:
         if membership is None:
             return []
         management_id, _ = membership
-        return [trail for regional in cloudtrail_backends[management_id].values()
-                for trail in regional.trails.values()
-                if trail.is_org_trail and (trail.is_multi_region
-                                           or trail.region_name == backend.region_name)]
+        return [
+            trail
+            for regional in cloudtrail_backends[management_id].values()
+            for trail in regional.trails.values()
+            if trail.is_org_trail
+            and (trail.is_multi_region or trail.region_name == backend.region_name)
+        ]
 
     def with_organization_trails(describe_trails):
         def describe_with_organization_trails(backend, include_shadow_trails: bool):
             own = list(describe_trails(backend, include_shadow_trails))
             return own + organization_trails(backend) if include_shadow_trails else own
+
         return describe_with_organization_trails
 
     def own_or_organization_trail(get_trail):
@@ -49,6 +59,7 @@ def organization_trail_in_member_accounts() -> None:
                     if trail.arn == name_or_arn:
                         return trail
                 raise
+
         return get_own_or_organization_trail
 
     def or_default(get_event_selectors):
@@ -57,6 +68,7 @@ def organization_trail_in_member_accounts() -> None:
             if not event_selectors and not advanced:
                 return [dict(selector) for selector in DEFAULT_EVENT_SELECTORS], []
             return event_selectors, advanced
+
         return selectors_or_default
 
     wrap(CloudTrailBackend, "describe_trails", with_organization_trails)
@@ -78,8 +90,16 @@ def cloudtrail_describe_trails_by_name() -> None:
             if not wanted:
                 return answer
             trails = json.loads(answer)["trailList"]
-            return json.dumps({"trailList": [trail for trail in trails if trail["Name"] in wanted
-                                             or trail["TrailARN"] in wanted]})
+            return json.dumps(
+                {
+                    "trailList": [
+                        trail
+                        for trail in trails
+                        if trail["Name"] in wanted or trail["TrailARN"] in wanted
+                    ]
+                }
+            )
+
         return describe_trails
 
     wrap(CloudTrailResponse, "describe_trails", by_name)

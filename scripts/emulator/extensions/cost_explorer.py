@@ -29,13 +29,15 @@ def cost_anomaly_detection() -> None:
         unknown = [arn for arn in arns or () if arn not in found]
         if unknown:
             name = "Monitor" if kind == "anomalymonitor" else "Subscription"
-            raise JsonRESTError(f"Unknown{name}Exception",
-                                f"No anomaly {name.lower()} found for ARN {unknown[0]}")
+            raise JsonRESTError(
+                f"Unknown{name}Exception", f"No anomaly {name.lower()} found for ARN {unknown[0]}"
+            )
         return [found[arn] for arn in arns] if arns else list(found.values())
 
     def create(response, kind: str, item: dict) -> str:
-        arn = (f"arn:{response.partition}:ce::{response.current_account}:{kind}/"
-               f"{mock_random.uuid4()}")
+        arn = (
+            f"arn:{response.partition}:ce::{response.current_account}:{kind}/{mock_random.uuid4()}"
+        )
         stored(response, kind)[arn] = item
         response.ce_backend.tag_resource(arn, json.loads(response.body).get("ResourceTags") or [])
         return arn
@@ -53,21 +55,29 @@ def cost_anomaly_detection() -> None:
 
     def check_subscription(response, subscription: dict) -> None:
         existing(response, "anomalymonitor", subscription["MonitorArnList"])
-        if subscription.get("Threshold") is None and \
-                subscription.get("ThresholdExpression") is None:
-            raise JsonRESTError("ValidationException",
-                                "Threshold and ThresholdExpression cannot both be null")
-        if subscription["Frequency"] == "IMMEDIATE" and \
-                any(s["Type"] != "SNS" for s in subscription["Subscribers"]):
-            raise JsonRESTError("ValidationException",
-                                "IMMEDIATE alerts are sent to SNS topics only; use DAILY or "
-                                "WEEKLY for e-mail subscribers")
+        if (
+            subscription.get("Threshold") is None
+            and subscription.get("ThresholdExpression") is None
+        ):
+            raise JsonRESTError(
+                "ValidationException", "Threshold and ThresholdExpression cannot both be null"
+            )
+        if subscription["Frequency"] == "IMMEDIATE" and any(
+            s["Type"] != "SNS" for s in subscription["Subscribers"]
+        ):
+            raise JsonRESTError(
+                "ValidationException",
+                "IMMEDIATE alerts are sent to SNS topics only; use DAILY or "
+                "WEEKLY for e-mail subscribers",
+            )
 
     def create_anomaly_monitor(response) -> str:
         today = date.today().isoformat()
-        monitor = {key: value for key, value in json.loads(response.body)["AnomalyMonitor"].items()
-                   if key in ("MonitorName", "MonitorType", "MonitorDimension",
-                              "MonitorSpecification")}
+        monitor = {
+            key: value
+            for key, value in json.loads(response.body)["AnomalyMonitor"].items()
+            if key in ("MonitorName", "MonitorType", "MonitorDimension", "MonitorSpecification")
+        }
         monitor.update(CreationDate=today, LastUpdatedDate=today, DimensionalValueCount=0)
         monitor["MonitorArn"] = create(response, "anomalymonitor", monitor)
         return json.dumps({"MonitorArn": monitor["MonitorArn"]})
@@ -80,17 +90,20 @@ def cost_anomaly_detection() -> None:
         params = json.loads(response.body)
         [monitor] = existing(response, "anomalymonitor", [params["MonitorArn"]])
         if params.get("MonitorName"):
-            monitor.update(MonitorName=params["MonitorName"],
-                           LastUpdatedDate=date.today().isoformat())
+            monitor.update(
+                MonitorName=params["MonitorName"], LastUpdatedDate=date.today().isoformat()
+            )
         return json.dumps({"MonitorArn": monitor["MonitorArn"]})
 
     def delete_anomaly_monitor(response) -> str:
         return delete(response, "anomalymonitor", json.loads(response.body)["MonitorArn"])
 
     def create_anomaly_subscription(response) -> str:
-        subscription = {key: value for key, value in
-                        json.loads(response.body)["AnomalySubscription"].items()
-                        if key != "SubscriptionArn"}
+        subscription = {
+            key: value
+            for key, value in json.loads(response.body)["AnomalySubscription"].items()
+            if key != "SubscriptionArn"
+        }
         subscription.setdefault("AccountId", response.current_account)
         check_subscription(response, subscription)
         subscription["SubscriptionArn"] = create(response, "anomalysubscription", subscription)
@@ -100,24 +113,35 @@ def cost_anomaly_detection() -> None:
         params = json.loads(response.body)
         subscriptions = existing(response, "anomalysubscription", params.get("SubscriptionArnList"))
         monitor = params.get("MonitorArn")
-        return listing(response, "AnomalySubscriptions", [
-            s for s in subscriptions if monitor is None or monitor in s["MonitorArnList"]])
+        return listing(
+            response,
+            "AnomalySubscriptions",
+            [s for s in subscriptions if monitor is None or monitor in s["MonitorArnList"]],
+        )
 
     def update_anomaly_subscription(response) -> str:
         params = json.loads(response.body)
         [subscription] = existing(response, "anomalysubscription", [params["SubscriptionArn"]])
-        changed = {key: value for key, value in params.items()
-                   if key != "SubscriptionArn" and value is not None}
+        changed = {
+            key: value
+            for key, value in params.items()
+            if key != "SubscriptionArn" and value is not None
+        }
         check_subscription(response, {**subscription, **changed})
         subscription.update(changed)
         return json.dumps({"SubscriptionArn": subscription["SubscriptionArn"]})
 
     def delete_anomaly_subscription(response) -> str:
-        return delete(response, "anomalysubscription",
-                      json.loads(response.body)["SubscriptionArn"])
+        return delete(response, "anomalysubscription", json.loads(response.body)["SubscriptionArn"])
 
-    for handler in (create_anomaly_monitor, get_anomaly_monitors, update_anomaly_monitor,
-                    delete_anomaly_monitor, create_anomaly_subscription,
-                    get_anomaly_subscriptions, update_anomaly_subscription,
-                    delete_anomaly_subscription):
+    for handler in (
+        create_anomaly_monitor,
+        get_anomaly_monitors,
+        update_anomaly_monitor,
+        delete_anomaly_monitor,
+        create_anomaly_subscription,
+        get_anomaly_subscriptions,
+        update_anomaly_subscription,
+        delete_anomaly_subscription,
+    ):
         setattr(CostExplorerResponse, handler.__name__, handler)

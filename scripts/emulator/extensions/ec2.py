@@ -16,13 +16,18 @@ def describe_snapshots_by_owner() -> None:
 
     def describe_snapshots(response) -> ActionResult:
         backend = response.ec2_backend
-        snapshots = backend.describe_snapshots(snapshot_ids=response._get_param("SnapshotIds", []),
-                                               filters=response._filters_from_querystring())
-        owners = {response.current_account if owner == "self" else owner
-                  for owner in response._get_param("OwnerIds", [])}
+        snapshots = backend.describe_snapshots(
+            snapshot_ids=response._get_param("SnapshotIds", []),
+            filters=response._filters_from_querystring(),
+        )
+        owners = {
+            response.current_account if owner == "self" else owner
+            for owner in response._get_param("OwnerIds", [])
+        }
         if owners:
-            snapshots = [s for s in snapshots
-                         if s.owner_id in owners or _owner_alias(backend, s) in owners]
+            snapshots = [
+                s for s in snapshots if s.owner_id in owners or _owner_alias(backend, s) in owners
+            ]
         return ActionResult({"Snapshots": snapshots})
 
     ElasticBlockStore.describe_snapshots = describe_snapshots
@@ -47,8 +52,10 @@ def main_route_table_kept() -> None:
             route_table_id = response._get_param("RouteTableId")
             if response.ec2_backend.get_route_table(route_table_id).main_association_id:
                 raise DependencyViolationError(
-                    f"The routeTable '{route_table_id}' has dependencies and cannot be deleted.")
+                    f"The routeTable '{route_table_id}' has dependencies and cannot be deleted."
+                )
             return delete_route_table(response)
+
         return delete_unless_main
 
     wrap(RouteTables, "delete_route_table", unless_main)
@@ -68,14 +75,17 @@ def default_vpc_as_on_aws() -> None:
             gateway = backend.create_internet_gateway()
             backend.attach_internet_gateway(gateway.id, vpc.id)
             main = backend.describe_route_tables(
-                filters={"vpc-id": vpc.id, "association.main": "true"})
+                filters={"vpc-id": vpc.id, "association.main": "true"}
+            )
             backend.create_route(main[0].id, "0.0.0.0/0", gateway_id=gateway.id)
             region = backend.region_name
             domain = "ec2.internal" if region == "us-east-1" else f"{region}.compute.internal"
-            options = backend.create_dhcp_options(domain_name_servers=["AmazonProvidedDNS"],
-                                                  domain_name=[domain])
+            options = backend.create_dhcp_options(
+                domain_name_servers=["AmazonProvidedDNS"], domain_name=[domain]
+            )
             backend.associate_dhcp_options(options, vpc)
             return vpc
+
         return create_default_vpc_as_on_aws
 
     wrap(VPCBackend, "create_default_vpc", as_on_aws)
@@ -94,6 +104,7 @@ def primary_network_interface_goes_with_instance() -> None:
             prep_nics(instance, nic_spec, *args, **kwargs)
             if not nic_spec and 0 in instance.nics:
                 instance.nics[0].delete_on_termination = True
+
         return prep_nics_deleted_on_termination
 
     wrap(Instance, "prep_nics", deleted_on_termination)

@@ -25,11 +25,13 @@ def iam_organizations_features() -> None:
     enabled: dict[str, set[str]] = {}  # management account id -> enabled features
 
     def organization(response):
-        backend = trusting_organization(response.current_account, response.partition,
-                                         IAM_SERVICE_PRINCIPAL)
+        backend = trusting_organization(
+            response.current_account, response.partition, IAM_SERVICE_PRINCIPAL
+        )
         if backend is None:
             raise ServiceAccessNotEnabled(
-                "The request failed because IAM trusted access is not enabled in AWS Organizations.")
+                "The request failed because IAM trusted access is not enabled in AWS Organizations."
+            )
         return backend.org
 
     def setter(feature: str, enable: bool):
@@ -39,12 +41,17 @@ def iam_organizations_features() -> None:
             (features.add if enable else features.discard)(feature)
             result = {"OrganizationId": org.id, "EnabledFeatures": sorted(features)}
             return ActionResult(result)
+
         return action
 
     def list_organizations_features(response):
         org = organization(response)
-        return ActionResult({"OrganizationId": org.id,
-                             "EnabledFeatures": sorted(enabled.get(response.current_account, ()))})
+        return ActionResult(
+            {
+                "OrganizationId": org.id,
+                "EnabledFeatures": sorted(enabled.get(response.current_account, ())),
+            }
+        )
 
     for feature in ROOT_ACCESS_FEATURES:
         setattr(IamResponse, f"enable_organizations_{_snake(feature)}", setter(feature, True))
@@ -71,6 +78,7 @@ def iam_lists_say_if_truncated() -> None:
             if isinstance(result, ActionResult) and isinstance(result.result, dict):
                 result.result.setdefault("IsTruncated", False)
             return result
+
         return action
 
     for name in [n for n in vars(IamResponse) if n.startswith("list_")]:

@@ -28,7 +28,9 @@ def unimplemented_actions_fail_fast() -> None:
     from werkzeug.exceptions import NotFound
 
     # moto warns that the code is not in the service's model; NotImplemented is in none of them.
-    warnings.filterwarnings("ignore", message=rf".* with code {NOT_IMPLEMENTED_CODE} does not match")
+    warnings.filterwarnings(
+        "ignore", message=rf".* with code {NOT_IMPLEMENTED_CODE} does not match"
+    )
 
     def answering_not_implemented(create_app):
         def create(service):
@@ -36,6 +38,7 @@ def unimplemented_actions_fail_fast() -> None:
             app.register_error_handler(NotImplementedError, _not_implemented_response)
             app.register_error_handler(NotFound, _not_implemented_response)
             return app
+
         return create
 
     init = DomainDispatcherApplication.__init__
@@ -70,7 +73,9 @@ def _not_implemented_response(error: Exception):
     message = f"{operation} is not implemented by the local AWS emulator (moto {moto.__version__})"
     if isinstance(error, NotImplementedError) and str(error):
         message += f"; moto says: {error}"
-    print(f"{NOT_IMPLEMENTED_STATUS} {NOT_IMPLEMENTED_CODE}: {message}", file=sys.stderr, flush=True)
+    print(
+        f"{NOT_IMPLEMENTED_STATUS} {NOT_IMPLEMENTED_CODE}: {message}", file=sys.stderr, flush=True
+    )
     _, headers, body = response.serialized(ActionResult(NotImplementedByEmulator(message)))
     return body, NOT_IMPLEMENTED_STATUS, headers
 
@@ -88,9 +93,13 @@ def last_page_has_no_token() -> None:
     def without_empty_token(execute_result):
         def execute_result_without_empty_token(result, context):
             if isinstance(result.result, dict):
-                result._result = {key: value for key, value in result.result.items()
-                                  if not (key in PAGINATION_TOKENS and value == "")}
+                result._result = {
+                    key: value
+                    for key, value in result.result.items()
+                    if not (key in PAGINATION_TOKENS and value == "")
+                }
             return execute_result(result, context)
+
         return execute_result_without_empty_token
 
     wrap(ActionResult, "execute_result", without_empty_token)

@@ -26,7 +26,9 @@ def condition_holds(condition: dict, context: dict[str, str]) -> bool:
     """IAM condition evaluation for the operators bucket policies here use. A key missing from
     the request context fails the test (…IfExists: passes); an unknown operator fails too."""
     for operator, tests in condition.items():
-        name, if_exists = (operator[:-8], True) if operator.endswith("IfExists") else (operator, False)
+        name, if_exists = (
+            (operator[:-8], True) if operator.endswith("IfExists") else (operator, False)
+        )
         compare = _OPERATORS.get(name)
         for key, expected in tests.items():
             expected_values = expected if isinstance(expected, list) else [expected]

@@ -7,8 +7,9 @@ import pytest
 
 def test_access_analyzer_lifecycle(mocked_aws):
     analyzer = mocked_aws("accessanalyzer")
-    arn = analyzer.create_analyzer(analyzerName="org", type="ORGANIZATION",
-                                   tags={"managed-by": "x"})["arn"]
+    arn = analyzer.create_analyzer(
+        analyzerName="org", type="ORGANIZATION", tags={"managed-by": "x"}
+    )["arn"]
     found = analyzer.get_analyzer(analyzerName="org")["analyzer"]
     assert (found["arn"], found["type"], found["status"]) == (arn, "ORGANIZATION", "ACTIVE")
     analyzer.tag_resource(resourceArn=arn, tags={"workspace": "management"})

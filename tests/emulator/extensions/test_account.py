@@ -6,26 +6,35 @@ import pytest
 
 from scripts.emulator.extensions.account import ACCOUNT_SERVICE_PRINCIPAL
 
-CONTACT = {"AlternateContactType": "SECURITY", "Name": "Alice", "Title": "Owner",
-           "EmailAddress": "security@example.com", "PhoneNumber": "+1 555 0100"}
+CONTACT = {
+    "AlternateContactType": "SECURITY",
+    "Name": "Alice",
+    "Title": "Owner",
+    "EmailAddress": "security@example.com",
+    "PhoneNumber": "+1 555 0100",
+}
 
 
 def test_member_contacts_need_the_management_account_and_trusted_access(
-        mocked_aws, organization_with_member):
+    mocked_aws, organization_with_member
+):
     member, member_session = organization_with_member
     account = mocked_aws("account")
     with pytest.raises(account.exceptions.AccessDeniedException, match="trusted access"):
         account.put_alternate_contact(AccountId=member, **CONTACT)
 
     mocked_aws("organizations").enable_aws_service_access(
-        ServicePrincipal=ACCOUNT_SERVICE_PRINCIPAL)
+        ServicePrincipal=ACCOUNT_SERVICE_PRINCIPAL
+    )
     account.put_alternate_contact(AccountId=member, **CONTACT)
     found = account.get_alternate_contact(AccountId=member, AlternateContactType="SECURITY")
     assert found["AlternateContact"]["EmailAddress"] == "security@example.com"
     # The member reads its own contact without an account id, as AWS lets it.
     in_member = member_session.client("account", region_name="us-east-1")
-    assert in_member.get_alternate_contact(AlternateContactType="SECURITY")[
-        "AlternateContact"]["Name"] == "Alice"
+    assert (
+        in_member.get_alternate_contact(AlternateContactType="SECURITY")["AlternateContact"]["Name"]
+        == "Alice"
+    )
 
     management = mocked_aws("sts").get_caller_identity()["Account"]
     with pytest.raises(account.exceptions.AccessDeniedException, match="its own AccountId"):

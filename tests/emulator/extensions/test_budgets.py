@@ -13,21 +13,33 @@ from scripts.emulator.extensions.budgets import BUDGETS_SERVICE_PRINCIPAL
 
 def test_budget_notification_subscribers(mocked_aws):
     budgets = mocked_aws("budgets")
-    notification = {"NotificationType": "FORECASTED", "ComparisonOperator": "GREATER_THAN",
-                    "Threshold": 80, "ThresholdType": "PERCENTAGE"}
+    notification = {
+        "NotificationType": "FORECASTED",
+        "ComparisonOperator": "GREATER_THAN",
+        "Threshold": 80,
+        "ThresholdType": "PERCENTAGE",
+    }
     subscribers = [{"SubscriptionType": "EMAIL", "Address": "aws-dev@example.com"}]
     budgets.create_budget(
         AccountId="123456789012",
-        Budget={"BudgetName": "dev", "BudgetLimit": {"Amount": "5", "Unit": "USD"},
-                "TimeUnit": "MONTHLY", "BudgetType": "COST"},
-        NotificationsWithSubscribers=[{"Notification": notification, "Subscribers": subscribers}])
+        Budget={
+            "BudgetName": "dev",
+            "BudgetLimit": {"Amount": "5", "Unit": "USD"},
+            "TimeUnit": "MONTHLY",
+            "BudgetType": "COST",
+        },
+        NotificationsWithSubscribers=[{"Notification": notification, "Subscribers": subscribers}],
+    )
     found = budgets.describe_subscribers_for_notification(
-        AccountId="123456789012", BudgetName="dev", Notification={**notification, "Threshold": 80.0})
+        AccountId="123456789012", BudgetName="dev", Notification={**notification, "Threshold": 80.0}
+    )
     assert found["Subscribers"] == subscribers
     with pytest.raises(budgets.exceptions.NotFoundException):
         budgets.describe_subscribers_for_notification(
-            AccountId="123456789012", BudgetName="dev",
-            Notification={**notification, "NotificationType": "ACTUAL"})
+            AccountId="123456789012",
+            BudgetName="dev",
+            Notification={**notification, "NotificationType": "ACTUAL"},
+        )
 
 
 def test_budget_tags(mocked_aws):
@@ -35,57 +47,99 @@ def test_budget_tags(mocked_aws):
     arn = "arn:aws:budgets::123456789012:budget/dev"
     budgets.create_budget(
         AccountId="123456789012",
-        Budget={"BudgetName": "dev", "BudgetLimit": {"Amount": "5", "Unit": "USD"},
-                "TimeUnit": "MONTHLY", "BudgetType": "COST"},
-        ResourceTags=[{"Key": "environment", "Value": "local"}])
+        Budget={
+            "BudgetName": "dev",
+            "BudgetLimit": {"Amount": "5", "Unit": "USD"},
+            "TimeUnit": "MONTHLY",
+            "BudgetType": "COST",
+        },
+        ResourceTags=[{"Key": "environment", "Value": "local"}],
+    )
     assert budgets.list_tags_for_resource(ResourceARN=arn)["ResourceTags"] == [
-        {"Key": "environment", "Value": "local"}]
-    budgets.tag_resource(ResourceARN=arn, ResourceTags=[{"Key": "workspace", "Value": "dev"},
-                                                        {"Key": "owner", "Value": "me"}])
+        {"Key": "environment", "Value": "local"}
+    ]
+    budgets.tag_resource(
+        ResourceARN=arn,
+        ResourceTags=[{"Key": "workspace", "Value": "dev"}, {"Key": "owner", "Value": "me"}],
+    )
     budgets.untag_resource(ResourceARN=arn, ResourceTagKeys=["owner", "environment"])
     assert budgets.list_tags_for_resource(ResourceARN=arn)["ResourceTags"] == [
-        {"Key": "workspace", "Value": "dev"}]
+        {"Key": "workspace", "Value": "dev"}
+    ]
 
 
 def test_update_budget_replaces_all_but_name_notifications_and_tags(mocked_aws):
     budgets = mocked_aws("budgets")
     arn = "arn:aws:budgets::123456789012:budget/dev"
-    notification = {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN",
-                    "Threshold": 80.0, "ThresholdType": "PERCENTAGE"}
+    notification = {
+        "NotificationType": "ACTUAL",
+        "ComparisonOperator": "GREATER_THAN",
+        "Threshold": 80.0,
+        "ThresholdType": "PERCENTAGE",
+    }
     subscribers = [{"SubscriptionType": "EMAIL", "Address": "aws-dev@example.com"}]
-    budget = {"BudgetName": "dev", "BudgetLimit": {"Amount": "5.0", "Unit": "USD"},
-              "TimeUnit": "MONTHLY", "BudgetType": "COST"}
+    budget = {
+        "BudgetName": "dev",
+        "BudgetLimit": {"Amount": "5.0", "Unit": "USD"},
+        "TimeUnit": "MONTHLY",
+        "BudgetType": "COST",
+    }
     budgets.create_budget(
-        AccountId="123456789012", Budget=budget, ResourceTags=[{"Key": "owner", "Value": "me"}],
-        NotificationsWithSubscribers=[{"Notification": notification, "Subscribers": subscribers}])
-    budgets.update_budget(AccountId="123456789012", NewBudget={
-        **budget, "BudgetLimit": {"Amount": "7.0", "Unit": "USD"},
-        "CostTypes": {"IncludeTax": False}})
+        AccountId="123456789012",
+        Budget=budget,
+        ResourceTags=[{"Key": "owner", "Value": "me"}],
+        NotificationsWithSubscribers=[{"Notification": notification, "Subscribers": subscribers}],
+    )
+    budgets.update_budget(
+        AccountId="123456789012",
+        NewBudget={
+            **budget,
+            "BudgetLimit": {"Amount": "7.0", "Unit": "USD"},
+            "CostTypes": {"IncludeTax": False},
+        },
+    )
 
     updated = budgets.describe_budget(AccountId="123456789012", BudgetName="dev")["Budget"]
     assert updated["BudgetLimit"] == {"Amount": "7.0", "Unit": "USD"}
     assert updated["CostTypes"] == {"IncludeTax": False}
     assert updated["CalculatedSpend"]["ActualSpend"]["Amount"] == "0"
-    assert budgets.describe_notifications_for_budget(
-        AccountId="123456789012", BudgetName="dev")["Notifications"] == [notification]
-    assert budgets.describe_subscribers_for_notification(
-        AccountId="123456789012", BudgetName="dev", Notification=notification)["Subscribers"] == \
-        subscribers
+    assert budgets.describe_notifications_for_budget(AccountId="123456789012", BudgetName="dev")[
+        "Notifications"
+    ] == [notification]
+    assert (
+        budgets.describe_subscribers_for_notification(
+            AccountId="123456789012", BudgetName="dev", Notification=notification
+        )["Subscribers"]
+        == subscribers
+    )
     assert budgets.list_tags_for_resource(ResourceARN=arn)["ResourceTags"] == [
-        {"Key": "owner", "Value": "me"}]
+        {"Key": "owner", "Value": "me"}
+    ]
     with pytest.raises(budgets.exceptions.NotFoundException):
         budgets.update_budget(AccountId="123456789012", NewBudget={**budget, "BudgetName": "test"})
 
 
 ACCOUNT_ID = DEFAULT_ACCOUNT_ID  # the account of moto's default credentials
-BUDGET = {"BudgetName": "dev", "BudgetLimit": {"Amount": "5", "Unit": "USD"},
-          "TimeUnit": "MONTHLY", "BudgetType": "COST"}
+BUDGET = {
+    "BudgetName": "dev",
+    "BudgetLimit": {"Amount": "5", "Unit": "USD"},
+    "TimeUnit": "MONTHLY",
+    "BudgetType": "COST",
+}
 
 
 def _trust(service: str) -> str:
-    return json.dumps(policies.document(policies.statement(
-        "ServiceAssumes", "Allow", actions=["sts:AssumeRole"], principal={"Service": service},
-        resources=None)))
+    return json.dumps(
+        policies.document(
+            policies.statement(
+                "ServiceAssumes",
+                "Allow",
+                actions=["sts:AssumeRole"],
+                principal={"Service": service},
+                resources=None,
+            )
+        )
+    )
 
 
 BUDGETS_TRUST = _trust(BUDGETS_SERVICE_PRINCIPAL)
@@ -98,71 +152,102 @@ def freeze_setup(mocked_aws):
     organizations, iam = mocked_aws("organizations"), mocked_aws("iam")
     organizations.create_organization(FeatureSet="ALL")
     member = organizations.create_account(AccountName="dev", Email="aws-dev@example.com")[
-        "CreateAccountStatus"]["AccountId"]
+        "CreateAccountStatus"
+    ]["AccountId"]
     policy_id = organizations.create_policy(
-        Name="freeze", Description="freeze", Type="SERVICE_CONTROL_POLICY",
-        Content=json.dumps(policies.document(policies.statement(
-            "Freeze", "Deny", actions=["ec2:RunInstances"], resources=["*"]))))["Policy"][
-        "PolicySummary"]["Id"]
-    role_arn = iam.create_role(RoleName="budget-action",
-                               AssumeRolePolicyDocument=BUDGETS_TRUST)["Role"]["Arn"]
+        Name="freeze",
+        Description="freeze",
+        Type="SERVICE_CONTROL_POLICY",
+        Content=json.dumps(
+            policies.document(
+                policies.statement("Freeze", "Deny", actions=["ec2:RunInstances"], resources=["*"])
+            )
+        ),
+    )["Policy"]["PolicySummary"]["Id"]
+    role_arn = iam.create_role(RoleName="budget-action", AssumeRolePolicyDocument=BUDGETS_TRUST)[
+        "Role"
+    ]["Arn"]
     mocked_aws("budgets").create_budget(AccountId=ACCOUNT_ID, Budget=BUDGET)
     return {"member": member, "policy_id": policy_id, "role_arn": role_arn}
 
 
 def _create_freeze_action(budgets, setup, **overrides) -> str:
-    return budgets.create_budget_action(**{
-        "AccountId": ACCOUNT_ID, "BudgetName": "dev", "NotificationType": "ACTUAL",
-        "ActionType": "APPLY_SCP_POLICY",
-        "ActionThreshold": {"ActionThresholdValue": 100, "ActionThresholdType": "PERCENTAGE"},
-        "Definition": {"ScpActionDefinition": {"PolicyId": setup["policy_id"],
-                                               "TargetIds": [setup["member"]]}},
-        "ExecutionRoleArn": setup["role_arn"], "ApprovalModel": "AUTOMATIC",
-        "Subscribers": [{"SubscriptionType": "EMAIL", "Address": "aws-root@example.com"}],
-        **overrides})["ActionId"]
+    return budgets.create_budget_action(
+        **{
+            "AccountId": ACCOUNT_ID,
+            "BudgetName": "dev",
+            "NotificationType": "ACTUAL",
+            "ActionType": "APPLY_SCP_POLICY",
+            "ActionThreshold": {"ActionThresholdValue": 100, "ActionThresholdType": "PERCENTAGE"},
+            "Definition": {
+                "ScpActionDefinition": {
+                    "PolicyId": setup["policy_id"],
+                    "TargetIds": [setup["member"]],
+                }
+            },
+            "ExecutionRoleArn": setup["role_arn"],
+            "ApprovalModel": "AUTOMATIC",
+            "Subscribers": [{"SubscriptionType": "EMAIL", "Address": "aws-root@example.com"}],
+            **overrides,
+        }
+    )["ActionId"]
 
 
 def _attached_scps(organizations, target: str) -> list[str]:
-    return [p["Name"] for p in organizations.list_policies_for_target(
-        TargetId=target, Filter="SERVICE_CONTROL_POLICY")["Policies"]]
+    return [
+        p["Name"]
+        for p in organizations.list_policies_for_target(
+            TargetId=target, Filter="SERVICE_CONTROL_POLICY"
+        )["Policies"]
+    ]
 
 
 def _status(budgets, action_id: str) -> str:
-    return budgets.describe_budget_action(AccountId=ACCOUNT_ID, BudgetName="dev",
-                                          ActionId=action_id)["Action"]["Status"]
+    return budgets.describe_budget_action(
+        AccountId=ACCOUNT_ID, BudgetName="dev", ActionId=action_id
+    )["Action"]["Status"]
 
 
 def test_budget_action_crud_and_tags(mocked_aws, freeze_setup):
     budgets = mocked_aws("budgets")
-    action_id = _create_freeze_action(budgets, freeze_setup,
-                                      ResourceTags=[{"Key": "workspace", "Value": "management"}])
-    action = budgets.describe_budget_action(AccountId=ACCOUNT_ID, BudgetName="dev",
-                                            ActionId=action_id)["Action"]
+    action_id = _create_freeze_action(
+        budgets, freeze_setup, ResourceTags=[{"Key": "workspace", "Value": "management"}]
+    )
+    action = budgets.describe_budget_action(
+        AccountId=ACCOUNT_ID, BudgetName="dev", ActionId=action_id
+    )["Action"]
     assert (action["Status"], action["ApprovalModel"]) == ("STANDBY", "AUTOMATIC")
     assert action["Definition"]["ScpActionDefinition"]["TargetIds"] == [freeze_setup["member"]]
     arn = f"arn:aws:budgets::{ACCOUNT_ID}:budget/dev/action/{action_id}"
     assert budgets.list_tags_for_resource(ResourceARN=arn)["ResourceTags"] == [
-        {"Key": "workspace", "Value": "management"}]
+        {"Key": "workspace", "Value": "management"}
+    ]
 
     updated = budgets.update_budget_action(
-        AccountId=ACCOUNT_ID, BudgetName="dev", ActionId=action_id,
-        ActionThreshold={"ActionThresholdValue": 80, "ActionThresholdType": "PERCENTAGE"})
+        AccountId=ACCOUNT_ID,
+        BudgetName="dev",
+        ActionId=action_id,
+        ActionThreshold={"ActionThresholdValue": 80, "ActionThresholdType": "PERCENTAGE"},
+    )
     assert updated["OldAction"]["ActionThreshold"]["ActionThresholdValue"] == 100
     assert updated["NewAction"]["ActionThreshold"]["ActionThresholdValue"] == 80
     assert updated["NewAction"]["ExecutionRoleArn"] == freeze_setup["role_arn"]
 
     second = _create_freeze_action(budgets, freeze_setup, NotificationType="FORECASTED")
-    listed = budgets.describe_budget_actions_for_budget(AccountId=ACCOUNT_ID, BudgetName="dev",
-                                                        MaxResults=1)
-    rest = budgets.describe_budget_actions_for_account(AccountId=ACCOUNT_ID, MaxResults=1,
-                                                       NextToken=listed["NextToken"])
+    listed = budgets.describe_budget_actions_for_budget(
+        AccountId=ACCOUNT_ID, BudgetName="dev", MaxResults=1
+    )
+    rest = budgets.describe_budget_actions_for_account(
+        AccountId=ACCOUNT_ID, MaxResults=1, NextToken=listed["NextToken"]
+    )
     assert [a["ActionId"] for a in listed["Actions"] + rest["Actions"]] == [action_id, second]
     assert "NextToken" not in rest
     with pytest.raises(budgets.exceptions.InvalidNextTokenException):
         budgets.describe_budget_actions_for_account(AccountId=ACCOUNT_ID, NextToken="elsewhere")
 
-    deleted = budgets.delete_budget_action(AccountId=ACCOUNT_ID, BudgetName="dev",
-                                           ActionId=action_id)
+    deleted = budgets.delete_budget_action(
+        AccountId=ACCOUNT_ID, BudgetName="dev", ActionId=action_id
+    )
     assert deleted["Action"]["ActionId"] == action_id
     assert budgets.list_tags_for_resource(ResourceARN=arn)["ResourceTags"] == []
     with pytest.raises(budgets.exceptions.NotFoundException):
@@ -184,13 +269,15 @@ def test_budget_action_needs_its_budget_and_a_matching_definition(mocked_aws, fr
 
 
 def test_executing_a_budget_action_attaches_and_reversing_detaches_its_scp(
-        mocked_aws, freeze_setup):
+    mocked_aws, freeze_setup
+):
     budgets, organizations = mocked_aws("budgets"), mocked_aws("organizations")
     action_id = _create_freeze_action(budgets, freeze_setup)
 
     def execute(execution_type: str) -> None:
-        budgets.execute_budget_action(AccountId=ACCOUNT_ID, BudgetName="dev", ActionId=action_id,
-                                      ExecutionType=execution_type)
+        budgets.execute_budget_action(
+            AccountId=ACCOUNT_ID, BudgetName="dev", ActionId=action_id, ExecutionType=execution_type
+        )
 
     execute("APPROVE_BUDGET_ACTION")
     assert _status(budgets, action_id) == "EXECUTION_SUCCESS"
@@ -208,16 +295,25 @@ def test_executing_a_budget_action_attaches_and_reversing_detaches_its_scp(
 def test_budget_action_fails_when_budgets_cannot_assume_its_role(mocked_aws, freeze_setup):
     budgets, organizations = mocked_aws("budgets"), mocked_aws("organizations")
     iam = mocked_aws("iam")
-    iam.update_assume_role_policy(RoleName="budget-action",
-                                  PolicyDocument=_trust("ec2.amazonaws.com"))
+    iam.update_assume_role_policy(
+        RoleName="budget-action", PolicyDocument=_trust("ec2.amazonaws.com")
+    )
     action_id = _create_freeze_action(budgets, freeze_setup)
-    budgets.execute_budget_action(AccountId=ACCOUNT_ID, BudgetName="dev", ActionId=action_id,
-                                  ExecutionType="APPROVE_BUDGET_ACTION")
+    budgets.execute_budget_action(
+        AccountId=ACCOUNT_ID,
+        BudgetName="dev",
+        ActionId=action_id,
+        ExecutionType="APPROVE_BUDGET_ACTION",
+    )
     assert _status(budgets, action_id) == "EXECUTION_FAILURE"
     assert "freeze" not in _attached_scps(organizations, freeze_setup["member"])
 
     iam.update_assume_role_policy(RoleName="budget-action", PolicyDocument=BUDGETS_TRUST)
-    budgets.execute_budget_action(AccountId=ACCOUNT_ID, BudgetName="dev", ActionId=action_id,
-                                  ExecutionType="RETRY_BUDGET_ACTION")
+    budgets.execute_budget_action(
+        AccountId=ACCOUNT_ID,
+        BudgetName="dev",
+        ActionId=action_id,
+        ExecutionType="RETRY_BUDGET_ACTION",
+    )
     assert _status(budgets, action_id) == "EXECUTION_SUCCESS"
     assert "freeze" in _attached_scps(organizations, freeze_setup["member"])

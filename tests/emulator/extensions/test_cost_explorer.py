@@ -5,16 +5,25 @@ from __future__ import annotations
 import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 
-SERVICE_MONITOR = {"MonitorName": "services", "MonitorType": "DIMENSIONAL",
-                   "MonitorDimension": "SERVICE"}
-IMPACT_OVER_10_USD = {"Dimensions": {"Key": "ANOMALY_TOTAL_IMPACT_ABSOLUTE",
-                                     "MatchOptions": ["GREATER_THAN_OR_EQUAL"], "Values": ["10"]}}
+SERVICE_MONITOR = {
+    "MonitorName": "services",
+    "MonitorType": "DIMENSIONAL",
+    "MonitorDimension": "SERVICE",
+}
+IMPACT_OVER_10_USD = {
+    "Dimensions": {
+        "Key": "ANOMALY_TOTAL_IMPACT_ABSOLUTE",
+        "MatchOptions": ["GREATER_THAN_OR_EQUAL"],
+        "Values": ["10"],
+    }
+}
 
 
 def test_anomaly_monitor_lifecycle_with_tags(mocked_aws):
     ce = mocked_aws("ce")
-    arn = ce.create_anomaly_monitor(AnomalyMonitor=SERVICE_MONITOR, ResourceTags=[
-        {"Key": "workspace", "Value": "management"}])["MonitorArn"]
+    arn = ce.create_anomaly_monitor(
+        AnomalyMonitor=SERVICE_MONITOR, ResourceTags=[{"Key": "workspace", "Value": "management"}]
+    )["MonitorArn"]
     assert arn.startswith(f"arn:aws:ce::{DEFAULT_ACCOUNT_ID}:anomalymonitor/")
     [monitor] = ce.get_anomaly_monitors(MonitorArnList=[arn], MaxResults=1)["AnomalyMonitors"]
     assert {k: monitor[k] for k in SERVICE_MONITOR} == SERVICE_MONITOR
@@ -24,7 +33,8 @@ def test_anomaly_monitor_lifecycle_with_tags(mocked_aws):
     ce.tag_resource(ResourceArn=arn, ResourceTags=[{"Key": "owner", "Value": "me"}])
     ce.untag_resource(ResourceArn=arn, ResourceTagKeys=["workspace"])
     assert ce.list_tags_for_resource(ResourceArn=arn)["ResourceTags"] == [
-        {"Key": "owner", "Value": "me"}]
+        {"Key": "owner", "Value": "me"}
+    ]
     ce.delete_anomaly_monitor(MonitorArn=arn)
     with pytest.raises(ce.exceptions.UnknownMonitorException):
         ce.get_anomaly_monitors(MonitorArnList=[arn])
@@ -36,18 +46,26 @@ def test_anomaly_subscription_lifecycle_and_validation(mocked_aws):
     ce = mocked_aws("ce")
     monitor = ce.create_anomaly_monitor(AnomalyMonitor=SERVICE_MONITOR)["MonitorArn"]
     email = [{"Address": "aws-root@example.com", "Type": "EMAIL"}]
-    subscription = {"SubscriptionName": "spend", "MonitorArnList": [monitor],
-                    "Subscribers": email, "Frequency": "DAILY",
-                    "ThresholdExpression": IMPACT_OVER_10_USD}
-    arn = ce.create_anomaly_subscription(AnomalySubscription=subscription, ResourceTags=[
-        {"Key": "workspace", "Value": "management"}])["SubscriptionArn"]
+    subscription = {
+        "SubscriptionName": "spend",
+        "MonitorArnList": [monitor],
+        "Subscribers": email,
+        "Frequency": "DAILY",
+        "ThresholdExpression": IMPACT_OVER_10_USD,
+    }
+    arn = ce.create_anomaly_subscription(
+        AnomalySubscription=subscription, ResourceTags=[{"Key": "workspace", "Value": "management"}]
+    )["SubscriptionArn"]
     [found] = ce.get_anomaly_subscriptions(SubscriptionArnList=[arn])["AnomalySubscriptions"]
     assert {k: found[k] for k in subscription} == subscription
     assert found["AccountId"] == DEFAULT_ACCOUNT_ID
     assert ce.list_tags_for_resource(ResourceArn=arn)["ResourceTags"] == [
-        {"Key": "workspace", "Value": "management"}]
-    assert [s["SubscriptionArn"] for s in ce.get_anomaly_subscriptions(
-        MonitorArn=monitor)["AnomalySubscriptions"]] == [arn]
+        {"Key": "workspace", "Value": "management"}
+    ]
+    assert [
+        s["SubscriptionArn"]
+        for s in ce.get_anomaly_subscriptions(MonitorArn=monitor)["AnomalySubscriptions"]
+    ] == [arn]
 
     ce.update_anomaly_subscription(SubscriptionArn=arn, Frequency="WEEKLY")
     assert ce.get_anomaly_subscriptions()["AnomalySubscriptions"][0]["Frequency"] == "WEEKLY"
@@ -57,8 +75,12 @@ def test_anomaly_subscription_lifecycle_and_validation(mocked_aws):
     with pytest.raises(ce.exceptions.ClientError, match="ThresholdExpression"):
         ce.create_anomaly_subscription(AnomalySubscription=without_threshold)
     with pytest.raises(ce.exceptions.UnknownMonitorException):
-        ce.create_anomaly_subscription(AnomalySubscription={
-            **subscription, "MonitorArnList": [monitor.replace(monitor[-4:], "0000")]})
+        ce.create_anomaly_subscription(
+            AnomalySubscription={
+                **subscription,
+                "MonitorArnList": [monitor.replace(monitor[-4:], "0000")],
+            }
+        )
 
     ce.delete_anomaly_subscription(SubscriptionArn=arn)
     with pytest.raises(ce.exceptions.UnknownSubscriptionException):

@@ -32,22 +32,32 @@ def test_main_route_table_is_kept(mocked_aws):
     assert ec2.describe_route_tables(Filters=in_vpc)["RouteTables"] == []
 
 
-@pytest.mark.parametrize(("region", "domain"), [("us-east-1", "ec2.internal"),
-                                                ("us-west-2", "us-west-2.compute.internal")])
+@pytest.mark.parametrize(
+    ("region", "domain"),
+    [("us-east-1", "ec2.internal"), ("us-west-2", "us-west-2.compute.internal")],
+)
 def test_default_vpc_as_on_aws(mocked_aws, region, domain):
     ec2 = mocked_aws("ec2", region)
     vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]
     options = ec2.describe_dhcp_options(DhcpOptionsIds=[vpc["DhcpOptionsId"]])["DhcpOptions"][0]
-    assert {c["Key"]: [v["Value"] for v in c["Values"]] for c in options["DhcpConfigurations"]} \
-        == {"domain-name-servers": ["AmazonProvidedDNS"], "domain-name": [domain]}
+    assert {c["Key"]: [v["Value"] for v in c["Values"]] for c in options["DhcpConfigurations"]} == {
+        "domain-name-servers": ["AmazonProvidedDNS"],
+        "domain-name": [domain],
+    }
     gateways = ec2.describe_internet_gateways(
-        Filters=[{"Name": "attachment.vpc-id", "Values": [vpc["VpcId"]]}])["InternetGateways"]
+        Filters=[{"Name": "attachment.vpc-id", "Values": [vpc["VpcId"]]}]
+    )["InternetGateways"]
     assert len(gateways) == 1
-    main = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]},
-                                              {"Name": "association.main", "Values": ["true"]}])
+    main = ec2.describe_route_tables(
+        Filters=[
+            {"Name": "vpc-id", "Values": [vpc["VpcId"]]},
+            {"Name": "association.main", "Values": ["true"]},
+        ]
+    )
     routes = main["RouteTables"][0]["Routes"]
-    assert {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": gateways[0]["InternetGatewayId"]} \
-        in [{k: r[k] for k in ("DestinationCidrBlock", "GatewayId")} for r in routes]
+    assert {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": gateways[0]["InternetGatewayId"]} in [
+        {k: r[k] for k in ("DestinationCidrBlock", "GatewayId")} for r in routes
+    ]
 
 
 def test_primary_network_interface_goes_with_instance(mocked_aws):
@@ -57,6 +67,7 @@ def test_primary_network_interface_goes_with_instance(mocked_aws):
     [interface] = instance["NetworkInterfaces"]
     assert interface["Attachment"]["DeleteOnTermination"] is True
     ec2.terminate_instances(InstanceIds=[instance["InstanceId"]])
-    remaining = ec2.describe_network_interfaces(Filters=[
-        {"Name": "network-interface-id", "Values": [interface["NetworkInterfaceId"]]}])
+    remaining = ec2.describe_network_interfaces(
+        Filters=[{"Name": "network-interface-id", "Values": [interface["NetworkInterfaceId"]]}]
+    )
     assert remaining["NetworkInterfaces"] == []

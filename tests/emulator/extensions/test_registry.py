@@ -10,5 +10,11 @@ def test_installing_twice_changes_nothing(organization_with_member, organization
     _, member_session = organization_with_member
     organization_trail()
     extensions.install()
-    assert len(member_session.client("cloudtrail", region_name="us-east-1")
-               .describe_trails()["trailList"]) == 1
+    assert (
+        len(
+            member_session.client("cloudtrail", region_name="us-east-1").describe_trails()[
+                "trailList"
+            ]
+        )
+        == 1
+    )

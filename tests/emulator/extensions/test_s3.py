@@ -18,16 +18,26 @@ from scripts.emulator.extensions.s3 import (
 BUCKET_ARN = "arn:aws:s3:::state"
 
 
-@pytest.mark.parametrize(("condition", "context", "holds"), [
-    ({"Bool": {"aws:SecureTransport": "false"}}, {"aws:SecureTransport": "false"}, True),
-    ({"Bool": {"aws:SecureTransport": "false"}}, {"aws:SecureTransport": "true"}, False),
-    ({"Bool": {"aws:SecureTransport": "false"}}, {}, False),
-    ({"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}, {}, True),
-    ({"StringEquals": {"aws:SourceArn": ["a", "b"]}}, {"aws:SourceArn": "b"}, True),
-    ({"StringLike": {"aws:PrincipalArn": "arn:aws:iam::*:root"}},
-     {"aws:PrincipalArn": "arn:aws:iam::1:root"}, True),
-    ({"NumericLessThan": {"s3:max-keys": "10"}}, {"s3:max-keys": "5"}, False),  # unknown operator
-])
+@pytest.mark.parametrize(
+    ("condition", "context", "holds"),
+    [
+        ({"Bool": {"aws:SecureTransport": "false"}}, {"aws:SecureTransport": "false"}, True),
+        ({"Bool": {"aws:SecureTransport": "false"}}, {"aws:SecureTransport": "true"}, False),
+        ({"Bool": {"aws:SecureTransport": "false"}}, {}, False),
+        ({"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}, {}, True),
+        ({"StringEquals": {"aws:SourceArn": ["a", "b"]}}, {"aws:SourceArn": "b"}, True),
+        (
+            {"StringLike": {"aws:PrincipalArn": "arn:aws:iam::*:root"}},
+            {"aws:PrincipalArn": "arn:aws:iam::1:root"},
+            True,
+        ),
+        (
+            {"NumericLessThan": {"s3:max-keys": "10"}},
+            {"s3:max-keys": "5"},
+            False,
+        ),  # unknown operator
+    ],
+)
 def test_condition_holds(condition, context, holds):
     assert condition_holds(condition, context) is holds
 
@@ -36,22 +46,32 @@ def test_condition_holds(condition, context, holds):
 def tls_only_bucket():
     evaluate_bucket_policy_conditions()
     bucket = FakeBucket("state", account_id="123456789012", region_name="us-east-1")
-    bucket.policy = json.dumps(policies.document(
-        policies.deny_insecure_transport(BUCKET_ARN))).encode()
+    bucket.policy = json.dumps(
+        policies.document(policies.deny_insecure_transport(BUCKET_ARN))
+    ).encode()
     return bucket
 
 
-@pytest.mark.parametrize(("scheme", "expected"), [
-    ("https", PermissionResult.NEUTRAL),
-    ("http", PermissionResult.DENIED),
-])
+@pytest.mark.parametrize(
+    ("scheme", "expected"),
+    [
+        ("https", PermissionResult.NEUTRAL),
+        ("http", PermissionResult.DENIED),
+    ],
+)
 def test_tls_deny_applies_only_to_plain_http(tls_only_bucket, scheme, expected):
     with Flask(__name__).test_request_context(base_url=f"{scheme}://127.0.0.1:4566"):
         assert tls_only_bucket.get_permission("s3:PutObject", f"{BUCKET_ARN}/key") == expected
 
 
 def test_unconditional_deny_still_denies(tls_only_bucket):
-    tls_only_bucket.policy = json.dumps(policies.document(policies.statement(
-        "DenyAll", "Deny", actions=["s3:*"], resources=[f"{BUCKET_ARN}/*"], principal="*")))
-    assert tls_only_bucket.get_permission("s3:GetObject", f"{BUCKET_ARN}/k") == \
-        PermissionResult.DENIED
+    tls_only_bucket.policy = json.dumps(
+        policies.document(
+            policies.statement(
+                "DenyAll", "Deny", actions=["s3:*"], resources=[f"{BUCKET_ARN}/*"], principal="*"
+            )
+        )
+    )
+    assert (
+        tls_only_bucket.get_permission("s3:GetObject", f"{BUCKET_ARN}/k") == PermissionResult.DENIED
+    )

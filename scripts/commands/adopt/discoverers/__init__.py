@@ -17,10 +17,12 @@ DISCOVERERS: dict[str, Discoverer] = {}
 
 def discovers(*resource_types: str) -> Callable[[Discoverer], Discoverer]:
     """Registers a discoverer for `resource_types` (Terraform resource types)."""
+
     def register(discoverer: Discoverer) -> Discoverer:
         for resource_type in resource_types:
             DISCOVERERS[resource_type] = discoverer
         return discoverer
+
     return register
 
 

@@ -10,10 +10,16 @@ from scripts.commands.adopt.findings import CREATE, IMPORT, Finding
 
 def _budget(d: Discovery, address: str, body: dict) -> Finding:
     name = body["name"]
-    found = aws.unless_missing(lambda: d.client("budgets").describe_budget(
-        AccountId=d.caller, BudgetName=name), "NotFoundException")
-    return Finding(address, f"budget {name}", IMPORT if found else CREATE,
-                   f"{d.caller}:{name}" if found else None)
+    found = aws.unless_missing(
+        lambda: d.client("budgets").describe_budget(AccountId=d.caller, BudgetName=name),
+        "NotFoundException",
+    )
+    return Finding(
+        address,
+        f"budget {name}",
+        IMPORT if found else CREATE,
+        f"{d.caller}:{name}" if found else None,
+    )
 
 
 discovers("aws_budgets_budget")(_budget)

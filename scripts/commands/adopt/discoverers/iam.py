@@ -10,14 +10,25 @@ from scripts.commands.adopt.discoverers import discovers
 from scripts.commands.adopt.findings import CONFLICT, CREATE, IMPORT, Finding
 
 
-def _named_iam(kind: str, read: Callable[[Discovery, str], object], missing: str = "NoSuchEntity",
-               why: str = "") -> Callable[[Discovery, str, dict], Finding]:
+def _named_iam(
+    kind: str,
+    read: Callable[[Discovery, str], object],
+    missing: str = "NoSuchEntity",
+    why: str = "",
+) -> Callable[[Discovery, str, dict], Finding]:
     """An IAM entity imported by its name, when the read finds it."""
+
     def discover(d: Discovery, address: str, body: dict) -> Finding:
         name = body["name"]
         found = aws.unless_missing(lambda: read(d, name), missing)
-        return Finding(address, f"{kind} {name}", IMPORT if found else CREATE,
-                       name if found else None, why if found else "")
+        return Finding(
+            address,
+            f"{kind} {name}",
+            IMPORT if found else CREATE,
+            name if found else None,
+            why if found else "",
+        )
+
     return discover
 
 
@@ -26,11 +37,18 @@ def _group_policy_attachment(d: Discovery, address: str, body: dict) -> Finding:
     what = f"policy {d.label(body['policy_arn'], 'name')} on group {group}"
     if not (d.exists(body["group"]) and arn):
         return Finding(address, what, CREATE)
-    attached = {policy["PolicyArn"] for page in d.client("iam").get_paginator(
-        "list_attached_group_policies").paginate(GroupName=group)
-        for policy in page["AttachedPolicies"]}
-    return Finding(address, what, IMPORT, f"{group}/{arn}") if arn in attached \
+    attached = {
+        policy["PolicyArn"]
+        for page in d.client("iam")
+        .get_paginator("list_attached_group_policies")
+        .paginate(GroupName=group)
+        for policy in page["AttachedPolicies"]
+    }
+    return (
+        Finding(address, what, IMPORT, f"{group}/{arn}")
+        if arn in attached
         else Finding(address, what, CREATE)
+    )
 
 
 def _managed_policy(d: Discovery, address: str, body: dict) -> Finding:
@@ -42,25 +60,38 @@ def _managed_policy(d: Discovery, address: str, body: dict) -> Finding:
         return Finding(address, what, CREATE)
     wanted = (body.get("path", "/"), body.get("description", ""))
     if (found.get("Path", "/"), found.get("Description", "")) != wanted:
-        return Finding(address, what, CONFLICT, why=(
-            f"{found['Arn']} exists with another path or description, which Terraform can only "
-            "change by replacing the policy (detaching it from its groups meanwhile): delete it "
-            "or rename it, then run adopt again"))
+        return Finding(
+            address,
+            what,
+            CONFLICT,
+            why=(
+                f"{found['Arn']} exists with another path or description, which Terraform can only "
+                "change by replacing the policy (detaching it from its groups meanwhile): delete it "
+                "or rename it, then run adopt again"
+            ),
+        )
     return Finding(address, what, IMPORT, found["Arn"], why="its document is replaced by ours")
 
 
 def _inline_policy(owner: str, read: str) -> Callable[[Discovery, str, dict], Finding]:
     """An inline policy of a group or role (`owner`), imported as `<owner name>:<policy name>`
     when IAM's `read` (get_group_policy, get_role_policy) finds it."""
+
     def discover(d: Discovery, address: str, body: dict) -> Finding:
         holder, name = d.value(body[owner]), body["name"]
         what = f"inline policy {name} of {owner} {holder}"
-        found = d.exists(body[owner]) and aws.unless_missing(lambda: getattr(
-            d.client("iam"), read)(**{f"{owner.capitalize()}Name": holder, "PolicyName": name}),
-            "NoSuchEntity")
-        return Finding(address, what, IMPORT, f"{holder}:{name}",
-                       why="its document is replaced") if found \
+        found = d.exists(body[owner]) and aws.unless_missing(
+            lambda: getattr(d.client("iam"), read)(
+                **{f"{owner.capitalize()}Name": holder, "PolicyName": name}
+            ),
+            "NoSuchEntity",
+        )
+        return (
+            Finding(address, what, IMPORT, f"{holder}:{name}", why="its document is replaced")
+            if found
             else Finding(address, what, CREATE)
+        )
+
     return discover
 
 
@@ -70,55 +101,87 @@ def _group_membership(d: Discovery, address: str, body: dict) -> Finding:
     what = f"group memberships of {user}"
     if not d.exists(body["user"]):
         return Finding(address, what, CREATE)
-    joined = {group["GroupName"] for page in d.client("iam").get_paginator(
-        "list_groups_for_user").paginate(UserName=user) for group in page["Groups"]}
+    joined = {
+        group["GroupName"]
+        for page in d.client("iam").get_paginator("list_groups_for_user").paginate(UserName=user)
+        for group in page["Groups"]
+    }
     ours = [group for group in groups if group in joined]
     if not ours:
         return Finding(address, what, CREATE)
     added = [group for group in groups if group not in joined]
-    return Finding(address, what, IMPORT, "/".join([user, *ours]),
-                   why=f"joins {', '.join(added)} too" if added else "")
+    return Finding(
+        address,
+        what,
+        IMPORT,
+        "/".join([user, *ours]),
+        why=f"joins {', '.join(added)} too" if added else "",
+    )
 
 
 def _organizations_features(d: Discovery, address: str, body: dict) -> Finding:
     what = "centralized root access"
     if not d.our_organization:
         return Finding(address, what, CREATE)
-    found = aws.unless_missing(lambda: d.client("iam").list_organizations_features(),
-                               "ServiceAccessNotEnabledException", "OrganizationNotFoundException")
+    found = aws.unless_missing(
+        lambda: d.client("iam").list_organizations_features(),
+        "ServiceAccessNotEnabledException",
+        "OrganizationNotFoundException",
+    )
     if found and found.get("EnabledFeatures"):
-        return Finding(address, what, IMPORT, d.organization["Id"],
-                       why=f"enabled: {', '.join(found['EnabledFeatures'])}")
+        return Finding(
+            address,
+            what,
+            IMPORT,
+            d.organization["Id"],
+            why=f"enabled: {', '.join(found['EnabledFeatures'])}",
+        )
     return Finding(address, what, CREATE)
 
 
 def _service_linked_role(d: Discovery, address: str, body: dict) -> Finding:
     service = body["aws_service_name"]
     what = f"service-linked role of {service}"
-    pages = d.client("iam").get_paginator("list_roles").paginate(
-        PathPrefix=f"/aws-service-role/{service}/")
+    pages = (
+        d.client("iam")
+        .get_paginator("list_roles")
+        .paginate(PathPrefix=f"/aws-service-role/{service}/")
+    )
     found = next((role for page in pages for role in page["Roles"]), None)
-    return Finding(address, what, IMPORT, found["Arn"]) if found \
-        else Finding(address, what, CREATE)
+    return Finding(address, what, IMPORT, found["Arn"]) if found else Finding(address, what, CREATE)
 
 
 def _password_policy(d: Discovery, address: str, body: dict) -> Finding:
-    found = aws.unless_missing(lambda: d.client("iam").get_account_password_policy(),
-                               "NoSuchEntity")
-    return Finding(address, "account password policy", IMPORT if found else CREATE,
-                   "iam-account-password-policy" if found else None,
-                   "replaced by the CIS policy" if found else "")
+    found = aws.unless_missing(
+        lambda: d.client("iam").get_account_password_policy(), "NoSuchEntity"
+    )
+    return Finding(
+        address,
+        "account password policy",
+        IMPORT if found else CREATE,
+        "iam-account-password-policy" if found else None,
+        "replaced by the CIS policy" if found else "",
+    )
 
 
 discovers("aws_iam_organizations_features")(_organizations_features)
-discovers("aws_iam_user")(_named_iam(
-    "IAM user", lambda d, name: d.client("iam").get_user(UserName=name),
-    why="its password, access keys and MFA stay as they are"))
-discovers("aws_iam_group")(_named_iam(
-    "IAM group", lambda d, name: d.client("iam").get_group(GroupName=name)))
-discovers("aws_iam_role")(_named_iam(
-    "IAM role", lambda d, name: d.client("iam").get_role(RoleName=name),
-    why="its trust policy is replaced by ours"))
+discovers("aws_iam_user")(
+    _named_iam(
+        "IAM user",
+        lambda d, name: d.client("iam").get_user(UserName=name),
+        why="its password, access keys and MFA stay as they are",
+    )
+)
+discovers("aws_iam_group")(
+    _named_iam("IAM group", lambda d, name: d.client("iam").get_group(GroupName=name))
+)
+discovers("aws_iam_role")(
+    _named_iam(
+        "IAM role",
+        lambda d, name: d.client("iam").get_role(RoleName=name),
+        why="its trust policy is replaced by ours",
+    )
+)
 discovers("aws_iam_policy")(_managed_policy)
 discovers("aws_iam_group_policy")(_inline_policy("group", "get_group_policy"))
 discovers("aws_iam_role_policy")(_inline_policy("role", "get_role_policy"))

@@ -15,34 +15,65 @@ def _organization(d: Discovery, address: str, body: dict) -> Finding:
     if org is None:
         return Finding(address, what, CREATE, why="these credentials are in no organization")
     if not d.our_organization:
-        return Finding(address, what, CONFLICT, why=(
-            f"account {d.caller} is a member of organization {org['Id']}, whose management "
-            f"account is {org['MasterAccountId']}: run adopt and apply with the management "
-            "account's credentials (and set [management] account_id to it), or leave that "
-            "organization first"))
+        return Finding(
+            address,
+            what,
+            CONFLICT,
+            why=(
+                f"account {d.caller} is a member of organization {org['Id']}, whose management "
+                f"account is {org['MasterAccountId']}: run adopt and apply with the management "
+                "account's credentials (and set [management] account_id to it), or leave that "
+                "organization first"
+            ),
+        )
     if org["FeatureSet"] != "ALL":
-        return Finding(address, what, CONFLICT, why=(
-            f"{org['Id']} has consolidated billing only; service control policies and the "
-            "organization trail need all features: enable them (Organizations console → "
-            "Settings), then run adopt again"))
+        return Finding(
+            address,
+            what,
+            CONFLICT,
+            why=(
+                f"{org['Id']} has consolidated billing only; service control policies and the "
+                "organization trail need all features: enable them (Organizations console → "
+                "Settings), then run adopt again"
+            ),
+        )
     organizations = d.client("organizations")
-    trusted = {service["ServicePrincipal"] for page in organizations.get_paginator(
-        "list_aws_service_access_for_organization").paginate()
-        for service in page["EnabledServicePrincipals"]}
-    policy_types = {policy_type["Type"] for root in organizations.list_roots()["Roots"]
-                    for policy_type in root.get("PolicyTypes", [])
-                    if policy_type.get("Status") == "ENABLED"}
+    trusted = {
+        service["ServicePrincipal"]
+        for page in organizations.get_paginator(
+            "list_aws_service_access_for_organization"
+        ).paginate()
+        for service in page["EnabledServicePrincipals"]
+    }
+    policy_types = {
+        policy_type["Type"]
+        for root in organizations.list_roots()["Roots"]
+        for policy_type in root.get("PolicyTypes", [])
+        if policy_type.get("Status") == "ENABLED"
+    }
     extra = sorted(trusted - set(body.get("aws_service_access_principals", []))) + sorted(
-        policy_types - set(body.get("enabled_policy_types", [])))
+        policy_types - set(body.get("enabled_policy_types", []))
+    )
     if extra:
-        return Finding(address, what, CONFLICT, why=(
-            f"{org['Id']} also has {', '.join(extra)} enabled, which this foundation does not "
-            "manage: its first apply would disable them (trusted access and policy types are "
-            "set as a whole), breaking what uses them. Disable them yourself if nothing does, "
-            "then run adopt again"))
+        return Finding(
+            address,
+            what,
+            CONFLICT,
+            why=(
+                f"{org['Id']} also has {', '.join(extra)} enabled, which this foundation does not "
+                "manage: its first apply would disable them (trusted access and policy types are "
+                "set as a whole), breaking what uses them. Disable them yourself if nothing does, "
+                "then run adopt again"
+            ),
+        )
     missing = sorted(set(body.get("aws_service_access_principals", [])) - trusted)
-    return Finding(address, what, IMPORT, org["Id"], why=(
-        f"trusted access for {', '.join(missing)} is added" if missing else ""))
+    return Finding(
+        address,
+        what,
+        IMPORT,
+        org["Id"],
+        why=(f"trusted access for {', '.join(missing)} is added" if missing else ""),
+    )
 
 
 def _account(d: Discovery, address: str, body: dict) -> Finding:
@@ -57,38 +88,77 @@ def _account(d: Discovery, address: str, body: dict) -> Finding:
         account = same[0]
         state = account.get("State") or account.get("Status")
         if account["Email"] != email:
-            return Finding(address, what, CONFLICT, why=(
-                f"account {account['Id']} has the e-mail {account['Email']}: write it exactly so "
-                f"as {key} in {d.config.source.name} (Terraform compares e-mails as written; a "
-                "difference would replace the account)"))
+            return Finding(
+                address,
+                what,
+                CONFLICT,
+                why=(
+                    f"account {account['Id']} has the e-mail {account['Email']}: write it exactly so "
+                    f"as {key} in {d.config.source.name} (Terraform compares e-mails as written; a "
+                    "difference would replace the account)"
+                ),
+            )
         if state in _INACTIVE_ACCOUNT_STATES:
-            return Finding(address, what, CONFLICT, why=(
-                f"account {account['Id']} with this e-mail is {state}: a closed account cannot "
-                "be adopted, and its e-mail cannot be used for a new one; choose another "
-                f"address for {key}"))
+            return Finding(
+                address,
+                what,
+                CONFLICT,
+                why=(
+                    f"account {account['Id']} with this e-mail is {state}: a closed account cannot "
+                    "be adopted, and its e-mail cannot be used for a new one; choose another "
+                    f"address for {key}"
+                ),
+            )
         kept = f"keeps its name '{account['Name']}'" if account["Name"] != name else ""
-        invited = ("; it was invited, so it has the role "
-                   f"{member.role_name} only if someone created it (the {member.name} "
-                   "workspace assumes it)") if account.get("JoinedMethod") == "INVITED" else ""
+        invited = (
+            (
+                "; it was invited, so it has the role "
+                f"{member.role_name} only if someone created it (the {member.name} "
+                "workspace assumes it)"
+            )
+            if account.get("JoinedMethod") == "INVITED"
+            else ""
+        )
         return Finding(address, what, IMPORT, account["Id"], why=kept + invited)
     named = [a for a in d.accounts if a["Name"] in (name, member.name)]
     if named:
         account = named[0]
-        return Finding(address, what, CONFLICT, why=(
-            f"account {account['Id']} is named '{account['Name']}' but has the e-mail "
-            f"{account['Email']}: set {key} = \"{account['Email']}\" to adopt it; as the file "
-            "stands, a second account would be created beside it"))
-    failed = [s for s in d.failed_creations if s.get("AccountName") == name
-              and s.get("FailureReason") == "EMAIL_ALREADY_EXISTS"]
+        return Finding(
+            address,
+            what,
+            CONFLICT,
+            why=(
+                f"account {account['Id']} is named '{account['Name']}' but has the e-mail "
+                f'{account["Email"]}: set {key} = "{account["Email"]}" to adopt it; as the file '
+                "stands, a second account would be created beside it"
+            ),
+        )
+    failed = [
+        s
+        for s in d.failed_creations
+        if s.get("AccountName") == name and s.get("FailureReason") == "EMAIL_ALREADY_EXISTS"
+    ]
     if failed:
-        return Finding(address, what, CONFLICT, why=(
-            f"creating '{name}' failed before with EMAIL_ALREADY_EXISTS: {email} belongs to an "
-            "AWS account outside this organization (or one closed recently). Use another "
-            f"address for {key}, or invite that account into the organization"))
-    return Finding(address, what, CREATE, why=(
-        "no account of the organization has this e-mail. Whether an AWS account outside the "
-        "organization uses it, no read-only API can tell: AWS then refuses the creation "
-        "(EMAIL_ALREADY_EXISTS) during the apply"))
+        return Finding(
+            address,
+            what,
+            CONFLICT,
+            why=(
+                f"creating '{name}' failed before with EMAIL_ALREADY_EXISTS: {email} belongs to an "
+                "AWS account outside this organization (or one closed recently). Use another "
+                f"address for {key}, or invite that account into the organization"
+            ),
+        )
+    return Finding(
+        address,
+        what,
+        CREATE,
+        why=(
+            "no account of the organization has this e-mail. Whether an AWS account outside the "
+            "organization uses it, no read-only API can tell: AWS then refuses the creation "
+            "(EMAIL_ALREADY_EXISTS) during the apply"
+        ),
+    )
 
 
 def _service_control_policy(d: Discovery, address: str, body: dict) -> Finding:
@@ -96,11 +166,17 @@ def _service_control_policy(d: Discovery, address: str, body: dict) -> Finding:
     what = f"service control policy {name}"
     if not d.our_organization:
         return Finding(address, what, CREATE)
-    pages = d.client("organizations").get_paginator("list_policies").paginate(
-        Filter="SERVICE_CONTROL_POLICY")
+    pages = (
+        d.client("organizations")
+        .get_paginator("list_policies")
+        .paginate(Filter="SERVICE_CONTROL_POLICY")
+    )
     found = next((p for page in pages for p in page["Policies"] if p["Name"] == name), None)
-    return Finding(address, what, IMPORT, found["Id"], why="its content is replaced by ours") \
-        if found else Finding(address, what, CREATE)
+    return (
+        Finding(address, what, IMPORT, found["Id"], why="its content is replaced by ours")
+        if found
+        else Finding(address, what, CREATE)
+    )
 
 
 def _policy_attachment(d: Discovery, address: str, body: dict) -> Finding:
@@ -108,11 +184,17 @@ def _policy_attachment(d: Discovery, address: str, body: dict) -> Finding:
     what = f"service control policy on account {d.label(body['target_id'], 'email')}"
     if not (policy_id and target):
         return Finding(address, what, CREATE)
-    pages = d.client("organizations").get_paginator("list_targets_for_policy").paginate(
-        PolicyId=policy_id)
+    pages = (
+        d.client("organizations")
+        .get_paginator("list_targets_for_policy")
+        .paginate(PolicyId=policy_id)
+    )
     attached = {t["TargetId"] for page in pages for t in page["Targets"]}
-    return Finding(address, what, IMPORT, f"{target}:{policy_id}") if target in attached \
+    return (
+        Finding(address, what, IMPORT, f"{target}:{policy_id}")
+        if target in attached
         else Finding(address, what, CREATE)
+    )
 
 
 discovers("aws_organizations_organization")(_organization)

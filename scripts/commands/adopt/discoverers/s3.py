@@ -13,11 +13,18 @@ def _bucket(d: Discovery, address: str, body: dict) -> Finding:
     what = f"S3 bucket {name}"
     status = aws.bucket_status(d.client("s3"), name)
     if status == "foreign":
-        return Finding(address, what, CONFLICT, why=(
-            f"it exists but not in account {d.caller} (bucket names are global): choose "
-            f"another trail.bucket in {d.config.source.name}"))
-    return Finding(address, what, IMPORT, name) if status == "ours" \
-        else Finding(address, what, CREATE)
+        return Finding(
+            address,
+            what,
+            CONFLICT,
+            why=(
+                f"it exists but not in account {d.caller} (bucket names are global): choose "
+                f"another trail.bucket in {d.config.source.name}"
+            ),
+        )
+    return (
+        Finding(address, what, IMPORT, name) if status == "ours" else Finding(address, what, CREATE)
+    )
 
 
 def _versioning_set(response: dict) -> dict | None:
@@ -28,21 +35,35 @@ def _versioning_set(response: dict) -> dict | None:
 # S3 sub-resources: (what, the read of its configuration, error codes meaning "none set")
 _BUCKET_SETTINGS = {
     "aws_s3_bucket_versioning": (
-        "versioning", lambda s3, b: _versioning_set(s3.get_bucket_versioning(Bucket=b)), ()),
+        "versioning",
+        lambda s3, b: _versioning_set(s3.get_bucket_versioning(Bucket=b)),
+        (),
+    ),
     "aws_s3_bucket_server_side_encryption_configuration": (
-        "default encryption", lambda s3, b: s3.get_bucket_encryption(Bucket=b),
-        ("ServerSideEncryptionConfigurationNotFoundError",)),
+        "default encryption",
+        lambda s3, b: s3.get_bucket_encryption(Bucket=b),
+        ("ServerSideEncryptionConfigurationNotFoundError",),
+    ),
     "aws_s3_bucket_public_access_block": (
-        "public access block", lambda s3, b: s3.get_public_access_block(Bucket=b),
-        ("NoSuchPublicAccessBlockConfiguration",)),
+        "public access block",
+        lambda s3, b: s3.get_public_access_block(Bucket=b),
+        ("NoSuchPublicAccessBlockConfiguration",),
+    ),
     "aws_s3_bucket_ownership_controls": (
-        "object ownership", lambda s3, b: s3.get_bucket_ownership_controls(Bucket=b),
-        ("OwnershipControlsNotFoundError",)),
+        "object ownership",
+        lambda s3, b: s3.get_bucket_ownership_controls(Bucket=b),
+        ("OwnershipControlsNotFoundError",),
+    ),
     "aws_s3_bucket_lifecycle_configuration": (
-        "lifecycle rules", lambda s3, b: s3.get_bucket_lifecycle_configuration(Bucket=b),
-        ("NoSuchLifecycleConfiguration",)),
+        "lifecycle rules",
+        lambda s3, b: s3.get_bucket_lifecycle_configuration(Bucket=b),
+        ("NoSuchLifecycleConfiguration",),
+    ),
     "aws_s3_bucket_policy": (
-        "bucket policy", lambda s3, b: s3.get_bucket_policy(Bucket=b), ("NoSuchBucketPolicy",)),
+        "bucket policy",
+        lambda s3, b: s3.get_bucket_policy(Bucket=b),
+        ("NoSuchBucketPolicy",),
+    ),
 }
 
 
@@ -55,9 +76,18 @@ def _bucket_setting(d: Discovery, address: str, body: dict) -> Finding:
     found = aws.unless_missing(lambda: read(d.client("s3"), bucket), *missing)
     if found is None:
         return Finding(address, what, CREATE)
-    return Finding(address, what, IMPORT, bucket, why="replaced by ours" + (
-        ": statements you added are dropped, so a trail of yours writing here loses its access"
-        if setting == "bucket policy" else ""))
+    return Finding(
+        address,
+        what,
+        IMPORT,
+        bucket,
+        why="replaced by ours"
+        + (
+            ": statements you added are dropped, so a trail of yours writing here loses its access"
+            if setting == "bucket policy"
+            else ""
+        ),
+    )
 
 
 discovers("aws_s3_bucket")(_bucket)
