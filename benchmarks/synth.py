@@ -48,13 +48,15 @@ def main(env: str) -> None:
 
     print(f"\nsynth benchmark, environment '{env}'")
     print(
-        f"  cold synth (new process)        {cold:6.1f} s   peak RSS of the largest descendant {children_peak_mib:5.0f} MiB"
+        f"  cold synth (new process)        {cold:6.1f} s   peak RSS of the largest descendant "
+        f"{children_peak_mib:5.0f} MiB"
     )
     print(f"  cached synth (inputs unchanged) {cached:6.2f} s")
     print(f"  loading cdktf and the AWS bindings {load:4.1f} s")
     print(f"  in-process synth, first         {first:6.1f} s")
     print(
-        f"  in-process synth, second        {second:6.1f} s   peak RSS of this process  {own_peak_mib:6.0f} MiB"
+        f"  in-process synth, second        {second:6.1f} s   peak RSS of this process  "
+        f"{own_peak_mib:6.0f} MiB"
     )
 
 

@@ -266,7 +266,7 @@ def suite_figures() -> None:
             report(f"make {target} (s)", "no such make target", f"<= {budget}")
             continue
         seconds = timed(
-            lambda: subprocess.run(
+            lambda target=target: subprocess.run(
                 ["make", "--no-print-directory", target],
                 cwd=REPO_ROOT,
                 stdout=subprocess.DEVNULL,

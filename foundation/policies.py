@@ -8,7 +8,7 @@ are written `$${aws:username}`: Terraform reads `${...}` as its own interpolatio
 from __future__ import annotations
 
 import json
-from typing import Iterable
+from collections.abc import Iterable
 
 VERSION = "2012-10-17"
 

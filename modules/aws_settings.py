@@ -105,7 +105,7 @@ def _backend_settings(config: Config, workspace: str) -> dict:
     if config.emulator:
         url = config.emulator.endpoint_url
         settings.update(
-            endpoints={s: url for s in BACKEND_SERVICES},
+            endpoints=dict.fromkeys(BACKEND_SERVICES, url),
             use_path_style=True,
             skip_credentials_validation=True,
             skip_metadata_api_check=True,

@@ -10,8 +10,8 @@ started with sts:AssumeRoot, which is how centralized root access works; see the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import jsii
 from cdktf import IAspect, TerraformResource

@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 import re
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import boto3
 import botocore.loaders

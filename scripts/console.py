@@ -42,9 +42,14 @@ def say(message: str = "") -> None:
 
 def say_table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
     """Left-aligned columns, as wide as their widest cell."""
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
     for row in (headers, *rows):
-        say("  " + "  ".join(f"{cell!s:<{width}}" for cell, width in zip(row, widths)).rstrip())
+        say(
+            "  "
+            + "  ".join(
+                f"{cell!s:<{width}}" for cell, width in zip(row, widths, strict=True)
+            ).rstrip()
+        )
 
 
 class Aborted(UserError):

@@ -4,8 +4,8 @@ those resources, and none of the public AMIs and snapshots moto holds.
 
 The member account belongs to an organization of its own, whose management account is assumed
 into from the emulator's default one, so the foundation's organization is left alone. The
-aws-nuke config is the dev reset's generated one (scripts/commands/nuke_config.py), its endpoint order
-explained there.
+aws-nuke config is the dev reset's generated one (scripts/commands/nuke_config.py), its endpoint
+order explained there.
 """
 
 from __future__ import annotations

@@ -768,8 +768,8 @@ CONTACT_AND_ALIAS_CASES = {
     "contact-phone-letters": (
         [(SECURITY_PHONE_AND_AFTER, 'email = "aws-security@example.com"\nphone = "call me"')],
         [
-            "key 'contacts.security.phone': expected a phone number of digits, spaces, +, -, ( and ), "
-            "got 'call me'"
+            "key 'contacts.security.phone': expected a phone number of digits, spaces, +, -, "
+            "( and ), got 'call me'"
         ],
     ),
     "contact-phone-too-long": (

@@ -57,7 +57,7 @@ def member_inventory(config, sessions) -> dict[str, set[str]]:
     found["aliases"] = set(iam.list_account_aliases()["AccountAliases"])
     found["buckets"] = {b["Name"] for b in aws.client(config, "s3", home).list_buckets()["Buckets"]}
     for region, session in sessions.items():
-        client = lambda service: aws.client(config, service, session)  # noqa: E731
+        client = lambda service, session=session: aws.client(config, service, session)  # noqa: E731
         ec2 = client("ec2")
         found[f"{region} queues"] = set(client("sqs").list_queues().get("QueueUrls", []))
         found[f"{region} vpcs"] = {

@@ -20,8 +20,6 @@ from foundation.model import Config, Emulator
 from scripts import aws, workspaces
 from scripts.commands import dev_workspace
 from scripts.console import Aborted
-from scripts.runner.rebuild import rebuild
-from scripts.workspaces import managed_resources
 from scripts.guard.checks import (
     REASON_MANAGEMENT_CREDENTIALS,
     REASON_MANAGEMENT_STACK,
@@ -31,6 +29,8 @@ from scripts.guard.checks import (
     REASON_WRONG_ACCOUNT,
     Refused,
 )
+from scripts.runner.rebuild import rebuild
+from scripts.workspaces import managed_resources
 from tests.helpers import free_port
 
 ACCOUNT = "dev"

@@ -63,7 +63,7 @@ def kill_switch_configuration(
             "aws": [
                 {
                     "region": config.region,
-                    "endpoints": [{s: endpoint_url for s in SERVICES}],
+                    "endpoints": [dict.fromkeys(SERVICES, endpoint_url)],
                     "skip_credentials_validation": True,
                     "skip_metadata_api_check": "true",
                     "assume_role": [{"role_arn": ROLE_ARN, "session_name": SESSION_NAME}],

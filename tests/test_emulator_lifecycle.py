@@ -37,7 +37,7 @@ def second_plans(foundation, tmp_path_factory):
 def test_second_plan_changes_nothing(foundation, second_plans):
     config, _ = foundation
     exit_codes, _, _ = second_plans
-    assert exit_codes == {stack: PLAN_NO_CHANGES for stack in config.stack_names}
+    assert exit_codes == dict.fromkeys(config.stack_names, PLAN_NO_CHANGES)
 
 
 def test_organization_and_member_account(foundation):

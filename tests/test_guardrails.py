@@ -49,7 +49,8 @@ def account_key(stack: dict, config, name: str) -> str:
 
 
 def guardrails_scp(stack: dict, config) -> tuple[str, dict]:
-    """(key, resource) of the guardrails SCP (the freeze SCP of the kill switch is its neighbour)."""
+    """(key, resource) of the guardrails SCP (the freeze SCP of the kill switch is its
+    neighbour)."""
     return the_one(stack, "aws_organizations_policy", name=f"{config.name_prefix}-guardrails")
 
 

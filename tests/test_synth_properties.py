@@ -511,7 +511,7 @@ def changed_stacks(synthesize, example_config, tmp_path_factory) -> dict[str, di
     """The example with another retention and an added [accounts.test]."""
     text = example_config.source.read_text()
     retention = f"retention_days = {example_config.trail.retention_days}"
-    assert text.count(retention) == 1 and CHANGED_RETENTION != example_config.trail.retention_days
+    assert text.count(retention) == 1 and example_config.trail.retention_days != CHANGED_RETENTION
     text = text.replace(retention, f"retention_days = {CHANGED_RETENTION}")
     text += '\n[accounts.test]\nemail = "aws-test@example.com"\nrole_name = "TestAccess"\n'
     path = tmp_path_factory.mktemp("changed") / "example.toml"

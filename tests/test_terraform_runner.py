@@ -104,7 +104,7 @@ def test_the_plugin_cache_is_ours_unless_the_user_set_one(monkeypatch, tmp_path)
 
 
 def test_stacks_at_once_are_one_per_core_as_far_as_the_memory_available_holds_them(monkeypatch):
-    assert 0 < pool.available_memory()  # read from this machine
+    assert pool.available_memory() > 0  # read from this machine
     monkeypatch.setattr(pool.os, "cpu_count", lambda: 8)
     for available, jobs in ((24 * 2**30, 8), (4 * 2**30, 2), (2**29, 1)):
         monkeypatch.setattr(pool, "available_memory", lambda available=available: available)
@@ -325,7 +325,7 @@ def test_member_stacks_plan_at_once_after_management(
     shown = capsys.readouterr().out
     logs = [tmp_path / twins.env_name / f"{name}.log" for name in ("dev", "dev2")]
     assert shown.index(f"== dev (log: {logs[0]})") < shown.index(f"== dev2 (log: {logs[1]})")
-    for name, log in zip(("dev", "dev2"), logs):
+    for name, log in zip(("dev", "dev2"), logs, strict=True):
         text = log.read_text()
         assert (
             f"$ terraform plan -input=false -lock-timeout=30s -detailed-exitcode "

@@ -5,8 +5,8 @@ the command line (scripts/cli.py) only collects, parses and dispatches them."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from foundation.contract import DEV_ACCOUNT
 from foundation.model import Config

@@ -11,8 +11,8 @@ merged into a bucket policy that is already there; no other statement is touched
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from foundation import policies
 from foundation.model import Config

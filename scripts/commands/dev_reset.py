@@ -361,7 +361,9 @@ def summary(result: ResetResult, steps: Steps) -> None:
         f"Summary: account '{result.account_name}' ({result.account_id}) reset to its baseline "
         f"in {steps.elapsed:.1f}s; {result.deleted} resource(s) deleted."
     )
-    for name, (_, seconds), outcome in zip(PHASE_NAMES, result.timings, result.outcomes):
+    for name, (_, seconds), outcome in zip(
+        PHASE_NAMES, result.timings, result.outcomes, strict=True
+    ):
         say(f"  {seconds:6.1f}s  {name:<8} {outcome}")
 
 

@@ -18,10 +18,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from foundation.contract import (
     MANAGED_BY,

@@ -30,10 +30,10 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, partial
 from types import SimpleNamespace
-from typing import Callable
 
 import boto3
 from botocore.exceptions import ClientError

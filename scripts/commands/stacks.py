@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from foundation.contract import MANAGEMENT_STACK
 from foundation.model import Config

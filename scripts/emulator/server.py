@@ -7,6 +7,7 @@ extensions in scripts/emulator/extensions.py, and the subdomain tunnel on port N
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import ssl
@@ -91,10 +92,8 @@ def _alive(pid: int) -> bool:
     except (OSError, IndexError):
         return False
     if state == "Z":
-        try:
+        with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
         return False
     return True
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from scripts.console import UserError
 from scripts.runner.processes import _forward_interrupt, _interrupted
@@ -67,7 +67,7 @@ def in_parallel(tasks: list[Task], jobs: int, *, show: bool = True, out=None) ->
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [pool.submit(task.run) for task in tasks]
         try:
-            for task, future in zip(tasks, futures):
+            for task, future in zip(tasks, futures, strict=True):
                 if not show:
                     wait([future])
                 else:

@@ -15,8 +15,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from foundation.model import Config
 from foundation.paths import OUT_DIR, REPO_ROOT

@@ -15,8 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
+from collections.abc import Collection
 from pathlib import Path
-from typing import Collection
 
 from foundation.model import Config
 from foundation.paths import held

@@ -5,6 +5,13 @@ from __future__ import annotations
 import copy
 import json
 
+from moto.budgets.exceptions import NotFoundException
+from moto.budgets.responses import BudgetsResponse
+from moto.core.exceptions import JsonRESTError, ServiceException
+from moto.iam.models import iam_backends
+from moto.moto_api._internal import mock_random
+from moto.organizations.models import organizations_backends
+
 from scripts.emulator.extensions.registry import extension, one_page, wrap
 
 
@@ -158,6 +165,163 @@ _EXECUTIONS = {
 }
 
 
+def actions(response) -> dict[str, dict]:
+    """Action id -> action, for the request's AccountId."""
+    store = response.backend.__dict__.setdefault("budget_actions", {})
+    return store.setdefault(response._get_param("AccountId"), {})
+
+
+def action_arn(response, action: dict) -> str:
+    budget_arn = _budget_arn(response._get_param("AccountId"), action["BudgetName"])
+    return f"{budget_arn}/action/{action['ActionId']}"
+
+
+def existing_budget(response) -> tuple[str, str]:
+    budget_name = response._get_param("BudgetName")
+    if budget_name not in response.backend.budgets[response._get_param("AccountId")]:
+        raise NotFoundException(f"Unable to get budget: {budget_name} - the budget doesn't exist.")
+    return budget_name
+
+
+def existing_action(response) -> dict:
+    budget_name = existing_budget(response)
+    action = actions(response).get(response._get_param("ActionId"))
+    if action is None or action["BudgetName"] != budget_name:
+        raise NotFoundException(
+            f"Unable to get action: {response._get_param('ActionId')} - the action doesn't exist."
+        )
+    return action
+
+
+def check_definition(action: dict) -> None:
+    wanted = _ACTION_DEFINITIONS[action["ActionType"]]
+    if set(action["Definition"]) != {wanted}:
+        raise JsonRESTError(
+            "InvalidParameterException",
+            f"An {action['ActionType']} action needs a Definition with {wanted} only.",
+        )
+
+
+def reply(response, **fields) -> str:
+    return json.dumps(
+        {
+            "AccountId": response._get_param("AccountId"),
+            "BudgetName": response._get_param("BudgetName"),
+            **fields,
+        }
+    )
+
+
+def create_budget_action(response) -> str:
+    action = {
+        "ActionId": str(mock_random.uuid4()),
+        "BudgetName": existing_budget(response),
+        "ActionType": response._get_param("ActionType"),
+        "Status": "STANDBY",
+        **{field: response._get_param(field) for field in _ACTION_FIELDS},
+    }
+    check_definition(action)
+    actions(response)[action["ActionId"]] = action
+    _budget_tags(response)[action_arn(response, action)] = _tag_map(
+        response._get_param("ResourceTags", [])
+    )
+    return reply(response, ActionId=action["ActionId"])
+
+
+def describe_budget_action(response) -> str:
+    return reply(response, Action=existing_action(response))
+
+
+def describe_budget_actions_for_budget(response) -> str:
+    budget_name = existing_budget(response)
+    return listing(
+        response, [a for a in actions(response).values() if a["BudgetName"] == budget_name]
+    )
+
+
+def describe_budget_actions_for_account(response) -> str:
+    return listing(response, list(actions(response).values()))
+
+
+def listing(response, found: list[dict]) -> str:
+    page, token = one_page(
+        found, response._get_param("MaxResults"), response._get_param("NextToken")
+    )
+    return json.dumps({"Actions": page, **({"NextToken": token} if token else {})})
+
+
+def update_budget_action(response) -> str:
+    action = existing_action(response)
+    old = copy.deepcopy(action)
+    changed = {f: response._get_param(f) for f in _ACTION_FIELDS if response._get_param(f)}
+    check_definition({**action, **changed})
+    action.update(changed)
+    return reply(response, OldAction=old, NewAction=action)
+
+
+def delete_budget_action(response) -> str:
+    action = existing_action(response)
+    forget(response, action)
+    return reply(response, Action=action)
+
+
+def forget(response, action: dict) -> None:
+    actions(response).pop(action["ActionId"])
+    _budget_tags(response).pop(action_arn(response, action), None)
+
+
+def execute_budget_action(response) -> str:
+    action = existing_action(response)
+    execution_type = response._get_param("ExecutionType")
+    starts_from, attach, success, failure = _EXECUTIONS[execution_type]
+    if action["Status"] not in starts_from:
+        raise JsonRESTError(
+            "InvalidParameterException",
+            f"{execution_type} is not possible for an action in status {action['Status']}.",
+        )
+    if attach is not None and action["ActionType"] != "APPLY_SCP_POLICY":
+        raise JsonRESTError(
+            "InvalidParameterException",
+            "The local emulator executes APPLY_SCP_POLICY actions only.",
+        )
+    done = attach is None or apply_scp(response, action, attach)
+    action["Status"] = success if done else failure
+    return reply(response, ActionId=action["ActionId"], ExecutionType=execution_type)
+
+
+def apply_scp(response, action: dict, attach: bool) -> bool:
+    """Attach (or detach) the action's SCP to its targets as its execution role; False when
+    the role cannot be assumed or Organizations refuses."""
+    role_arn = action["ExecutionRoleArn"]
+    iam = iam_backends[role_arn.split(":")[4]][response.partition]
+    try:
+        role = iam.get_role_by_arn(role_arn)
+    except ServiceException:
+        return False
+    if not _trusts(role.assume_role_policy_document, BUDGETS_SERVICE_PRINCIPAL):
+        return False
+    organizations = organizations_backends[response._get_param("AccountId")][response.partition]
+    scp = action["Definition"]["ScpActionDefinition"]
+    change = organizations.attach_policy if attach else organizations.detach_policy
+    try:
+        for target in scp["TargetIds"]:
+            change(PolicyId=scp["PolicyId"], TargetId=target)
+    except ServiceException:
+        return False
+    return True
+
+
+def and_its_actions(delete_budget):
+    def delete_budget_and_actions(response) -> str:
+        result = delete_budget(response)
+        budget_name = response._get_param("BudgetName")
+        for action in [a for a in actions(response).values() if a["BudgetName"] == budget_name]:
+            forget(response, action)
+        return result
+
+    return delete_budget_and_actions
+
+
 @extension
 def budget_actions() -> None:
     """Budget actions, which moto lacks: Create/Describe/Update/DeleteBudgetAction,
@@ -169,156 +333,6 @@ def budget_actions() -> None:
     role must exist and trust budgets.amazonaws.com, else EXECUTION_FAILURE); reversing detaches
     it. Executions finish at once, where AWS passes through *_IN_PROGRESS. Deleting a budget
     deletes its actions."""
-    from moto.budgets.exceptions import NotFoundException
-    from moto.budgets.responses import BudgetsResponse
-    from moto.core.exceptions import JsonRESTError, ServiceException
-    from moto.iam.models import iam_backends
-    from moto.moto_api._internal import mock_random
-    from moto.organizations.models import organizations_backends
-
-    def actions(response) -> dict[str, dict]:
-        """Action id -> action, for the request's AccountId."""
-        store = response.backend.__dict__.setdefault("budget_actions", {})
-        return store.setdefault(response._get_param("AccountId"), {})
-
-    def action_arn(response, action: dict) -> str:
-        budget_arn = _budget_arn(response._get_param("AccountId"), action["BudgetName"])
-        return f"{budget_arn}/action/{action['ActionId']}"
-
-    def existing_budget(response) -> tuple[str, str]:
-        budget_name = response._get_param("BudgetName")
-        if budget_name not in response.backend.budgets[response._get_param("AccountId")]:
-            raise NotFoundException(
-                f"Unable to get budget: {budget_name} - the budget doesn't exist."
-            )
-        return budget_name
-
-    def existing_action(response) -> dict:
-        budget_name = existing_budget(response)
-        action = actions(response).get(response._get_param("ActionId"))
-        if action is None or action["BudgetName"] != budget_name:
-            raise NotFoundException(
-                f"Unable to get action: {response._get_param('ActionId')} - "
-                "the action doesn't exist."
-            )
-        return action
-
-    def check_definition(action: dict) -> None:
-        wanted = _ACTION_DEFINITIONS[action["ActionType"]]
-        if set(action["Definition"]) != {wanted}:
-            raise JsonRESTError(
-                "InvalidParameterException",
-                f"An {action['ActionType']} action needs a Definition with {wanted} only.",
-            )
-
-    def reply(response, **fields) -> str:
-        return json.dumps(
-            {
-                "AccountId": response._get_param("AccountId"),
-                "BudgetName": response._get_param("BudgetName"),
-                **fields,
-            }
-        )
-
-    def create_budget_action(response) -> str:
-        action = {
-            "ActionId": str(mock_random.uuid4()),
-            "BudgetName": existing_budget(response),
-            "ActionType": response._get_param("ActionType"),
-            "Status": "STANDBY",
-            **{field: response._get_param(field) for field in _ACTION_FIELDS},
-        }
-        check_definition(action)
-        actions(response)[action["ActionId"]] = action
-        _budget_tags(response)[action_arn(response, action)] = _tag_map(
-            response._get_param("ResourceTags", [])
-        )
-        return reply(response, ActionId=action["ActionId"])
-
-    def describe_budget_action(response) -> str:
-        return reply(response, Action=existing_action(response))
-
-    def describe_budget_actions_for_budget(response) -> str:
-        budget_name = existing_budget(response)
-        return listing(
-            response, [a for a in actions(response).values() if a["BudgetName"] == budget_name]
-        )
-
-    def describe_budget_actions_for_account(response) -> str:
-        return listing(response, list(actions(response).values()))
-
-    def listing(response, found: list[dict]) -> str:
-        page, token = one_page(
-            found, response._get_param("MaxResults"), response._get_param("NextToken")
-        )
-        return json.dumps({"Actions": page, **({"NextToken": token} if token else {})})
-
-    def update_budget_action(response) -> str:
-        action = existing_action(response)
-        old = copy.deepcopy(action)
-        changed = {f: response._get_param(f) for f in _ACTION_FIELDS if response._get_param(f)}
-        check_definition({**action, **changed})
-        action.update(changed)
-        return reply(response, OldAction=old, NewAction=action)
-
-    def delete_budget_action(response) -> str:
-        action = existing_action(response)
-        forget(response, action)
-        return reply(response, Action=action)
-
-    def forget(response, action: dict) -> None:
-        actions(response).pop(action["ActionId"])
-        _budget_tags(response).pop(action_arn(response, action), None)
-
-    def execute_budget_action(response) -> str:
-        action = existing_action(response)
-        execution_type = response._get_param("ExecutionType")
-        starts_from, attach, success, failure = _EXECUTIONS[execution_type]
-        if action["Status"] not in starts_from:
-            raise JsonRESTError(
-                "InvalidParameterException",
-                f"{execution_type} is not possible for an action in status {action['Status']}.",
-            )
-        if attach is not None and action["ActionType"] != "APPLY_SCP_POLICY":
-            raise JsonRESTError(
-                "InvalidParameterException",
-                "The local emulator executes APPLY_SCP_POLICY actions only.",
-            )
-        done = attach is None or apply_scp(response, action, attach)
-        action["Status"] = success if done else failure
-        return reply(response, ActionId=action["ActionId"], ExecutionType=execution_type)
-
-    def apply_scp(response, action: dict, attach: bool) -> bool:
-        """Attach (or detach) the action's SCP to its targets as its execution role; False when
-        the role cannot be assumed or Organizations refuses."""
-        role_arn = action["ExecutionRoleArn"]
-        iam = iam_backends[role_arn.split(":")[4]][response.partition]
-        try:
-            role = iam.get_role_by_arn(role_arn)
-        except ServiceException:
-            return False
-        if not _trusts(role.assume_role_policy_document, BUDGETS_SERVICE_PRINCIPAL):
-            return False
-        organizations = organizations_backends[response._get_param("AccountId")][response.partition]
-        scp = action["Definition"]["ScpActionDefinition"]
-        change = organizations.attach_policy if attach else organizations.detach_policy
-        try:
-            for target in scp["TargetIds"]:
-                change(PolicyId=scp["PolicyId"], TargetId=target)
-        except ServiceException:
-            return False
-        return True
-
-    def and_its_actions(delete_budget):
-        def delete_budget_and_actions(response) -> str:
-            result = delete_budget(response)
-            budget_name = response._get_param("BudgetName")
-            for action in [a for a in actions(response).values() if a["BudgetName"] == budget_name]:
-                forget(response, action)
-            return result
-
-        return delete_budget_and_actions
-
     wrap(BudgetsResponse, "delete_budget", and_its_actions)
     for handler in (
         create_budget_action,

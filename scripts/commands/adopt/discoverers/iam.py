@@ -1,8 +1,9 @@
-"""IAM: users, groups, roles, policies, memberships, centralized root access, the password policy."""
+"""IAM: users, groups, roles, policies, memberships, centralized root access, the password
+policy."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from scripts import aws
 from scripts.commands.adopt.context import Discovery
@@ -65,9 +66,9 @@ def _managed_policy(d: Discovery, address: str, body: dict) -> Finding:
             what,
             CONFLICT,
             why=(
-                f"{found['Arn']} exists with another path or description, which Terraform can only "
-                "change by replacing the policy (detaching it from its groups meanwhile): delete it "
-                "or rename it, then run adopt again"
+                f"{found['Arn']} exists with another path or description, which Terraform can "
+                "only change by replacing the policy (detaching it from its groups meanwhile): "
+                "delete it or rename it, then run adopt again"
             ),
         )
     return Finding(address, what, IMPORT, found["Arn"], why="its document is replaced by ours")

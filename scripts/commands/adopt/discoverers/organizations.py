@@ -93,9 +93,9 @@ def _account(d: Discovery, address: str, body: dict) -> Finding:
                 what,
                 CONFLICT,
                 why=(
-                    f"account {account['Id']} has the e-mail {account['Email']}: write it exactly so "
-                    f"as {key} in {d.config.source.name} (Terraform compares e-mails as written; a "
-                    "difference would replace the account)"
+                    f"account {account['Id']} has the e-mail {account['Email']}: write it exactly "
+                    f"so as {key} in {d.config.source.name} (Terraform compares e-mails as "
+                    "written; a difference would replace the account)"
                 ),
             )
         if state in _INACTIVE_ACCOUNT_STATES:
