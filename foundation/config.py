@@ -14,6 +14,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import botocore.session
@@ -112,13 +113,15 @@ class _Validator:
         suffix = f", got {got!r}" if got is not None else ""
         self.problems.append(f"key '{key}': expected {expected}{suffix}")
 
-    def table(self, raw: object, key: str) -> dict:
+    def table(self, raw: object, key: str) -> dict[str, Any]:
         if not isinstance(raw, dict):
             self.problem(key, "a table", raw)
             return {}
         return raw
 
-    def known_keys(self, table: dict, prefix: str, required: set[str], optional: set[str]) -> None:
+    def known_keys(
+        self, table: dict[str, Any], prefix: str, required: set[str], optional: set[str]
+    ) -> None:
         for missing in sorted(required - table.keys()):
             self.problems.append(f"key '{prefix}{missing}': missing (required)")
         for unknown in sorted(table.keys() - required - optional):
@@ -127,10 +130,10 @@ class _Validator:
 
     def string(
         self,
-        table: dict,
+        table: dict[str, Any],
         key: str,
         full_key: str,
-        pattern: re.Pattern | None = None,
+        pattern: re.Pattern[str] | None = None,
         expected: str = "a string",
         default: str | None = None,
     ) -> str:
@@ -148,7 +151,7 @@ class _Validator:
             self.problem(full_key, expected, value)
         return value
 
-    def email(self, table: dict, key: str, full_key: str, max_length: int = 64) -> str:
+    def email(self, table: dict[str, Any], key: str, full_key: str, max_length: int = 64) -> str:
         value = self.string(table, key, full_key, _EMAIL, "an email address like name@example.com")
         if len(value) > max_length:
             self.problem(
@@ -156,7 +159,7 @@ class _Validator:
             )
         return value
 
-    def bucket(self, table: dict, key: str, full_key: str) -> str:
+    def bucket(self, table: dict[str, Any], key: str, full_key: str) -> str:
         value = self.string(table, key, full_key)
         if not value:
             return value
@@ -179,7 +182,7 @@ class _Validator:
             self.problem(full_key, "a valid S3 bucket name: " + "; ".join(reasons), value)
         return value
 
-    def config(self, raw: dict) -> Config:
+    def config(self, raw: dict[str, Any]) -> Config:
         self.known_keys(
             raw,
             "",
@@ -241,7 +244,7 @@ class _Validator:
             management_account_id=management_account_id,
         )
 
-    def management_account_id(self, management: dict, emulated: bool) -> str | None:
+    def management_account_id(self, management: dict[str, Any], emulated: bool) -> str | None:
         """The pinned management account id: required for real AWS, where applying the
         management stack with another account's credentials would build a second organization."""
         key = "management.account_id"
@@ -349,7 +352,9 @@ class _Validator:
             )
         return tuple(accounts)
 
-    def account_alias(self, entry: dict, full_key: str, name_prefix: str, name: str) -> str:
+    def account_alias(
+        self, entry: dict[str, Any], full_key: str, name_prefix: str, name: str
+    ) -> str:
         """The account's IAM alias (aws-nuke refuses an account without one): `alias`, or else
         <name_prefix>-<account name>, which must then be a valid alias itself."""
         if "alias" in entry:
@@ -422,7 +427,10 @@ class _Validator:
             isinstance(retention, bool) or not isinstance(retention, int) or retention <= 0
         ):
             self.problem("trail.retention_days", "a positive whole number of days", retention)
-        return Trail(name=name, bucket=bucket, retention_days=retention)
+        # An invalid value was reported above: a placeholder in its place, as everywhere here.
+        return Trail(
+            name=name, bucket=bucket, retention_days=retention if isinstance(retention, int) else 0
+        )
 
     def tags(self, raw: object) -> tuple[tuple[str, str], ...]:
         table = self.table(raw, "tags")
@@ -431,14 +439,14 @@ class _Validator:
                 self.problem(f"tags.{key}", "a string tag value", value)
         return tuple(sorted((k, v) for k, v in table.items() if isinstance(v, str)))
 
-    def boolean(self, table: dict, key: str, full_key: str, default: bool) -> bool:
+    def boolean(self, table: dict[str, Any], key: str, full_key: str, default: bool) -> bool:
         value = table.get(key, default)
         if not isinstance(value, bool):
             self.problem(full_key, "true or false", value)
             return default
         return value
 
-    def amount(self, table: dict, key: str, full_key: str, default: float) -> float:
+    def amount(self, table: dict[str, Any], key: str, full_key: str, default: float) -> float:
         """A positive amount of US dollars, such as 20 or 12.5."""
         value = table.get(key, default)
         if (
@@ -452,7 +460,13 @@ class _Validator:
         return value
 
     def bounded(
-        self, table: dict, key: str, full_key: str, default: float, maximum: float, expected: str
+        self,
+        table: dict[str, Any],
+        key: str,
+        full_key: str,
+        default: float,
+        maximum: float,
+        expected: str,
     ) -> float:
         """A number from 0 to `maximum`, where 0 switches a feature off."""
         value = table.get(key, default)
@@ -510,7 +524,9 @@ class _Validator:
             )
         return tuple(r for r in regions if isinstance(r, str))
 
-    def account_budget(self, entry: dict, full_key: str, organization_budget: float) -> float:
+    def account_budget(
+        self, entry: dict[str, Any], full_key: str, organization_budget: float
+    ) -> float:
         """A member account's monthly budget: at most the organization's; by default the smaller
         of the two defaults."""
         if "monthly_budget_usd" not in entry:

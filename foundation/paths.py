@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,7 +28,7 @@ ADOPT_DIR = REPO_ROOT / ".adopt"
 
 
 @contextmanager
-def held(lock_file: Path):
+def held(lock_file: Path) -> Iterator[None]:
     """`lock_file` locked for the block, against other threads and processes (flock)."""
     lock_file.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_file, "w") as lock:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from typing import Any
 
 VERSION = "2012-10-17"
 
@@ -20,10 +21,10 @@ def statement(
     actions: Iterable[str] | None = None,
     not_actions: Iterable[str] | None = None,
     resources: Iterable[str] | str | None = "*",
-    principal: dict | str | None = None,
-    condition: dict | None = None,
-) -> dict:
-    result: dict = {"Sid": sid, "Effect": effect}
+    principal: dict[str, Any] | str | None = None,
+    condition: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    result: dict[str, Any] = {"Sid": sid, "Effect": effect}
     if principal is not None:
         result["Principal"] = principal
     if actions is not None:
@@ -37,18 +38,18 @@ def statement(
     return result
 
 
-def document(*statements: dict) -> dict:
+def document(*statements: dict[str, Any]) -> dict[str, Any]:
     sids = [s["Sid"] for s in statements]
     if len(sids) != len(set(sids)):
         raise ValueError(f"duplicate statement ids in policy: {sids}")
     return {"Version": VERSION, "Statement": list(statements)}
 
 
-def to_json(policy: dict) -> str:
+def to_json(policy: dict[str, Any]) -> str:
     return json.dumps(policy, indent=2)
 
 
-def deny_insecure_transport(bucket_arn: str) -> dict:
+def deny_insecure_transport(bucket_arn: str) -> dict[str, Any]:
     return statement(
         "DenyInsecureTransport",
         "Deny",
@@ -75,7 +76,7 @@ _ALLOWED_WITHOUT_MFA = [
 ]
 
 
-def force_mfa() -> dict:
+def force_mfa() -> dict[str, Any]:
     """AWS's recommended self-service policy for MFA-authenticated users (IAM user guide, "AWS:
     Allows MFA-authenticated IAM users to manage their own credentials on the Security
     credentials page", its password and MFA statements): without MFA everything is denied but
@@ -116,7 +117,7 @@ def force_mfa() -> dict:
     )
 
 
-def assume_member_roles(role_arns: Iterable[str]) -> dict:
+def assume_member_roles(role_arns: Iterable[str]) -> dict[str, Any]:
     return document(
         statement(
             "AssumeMemberAccountRolesWithMfa",
@@ -129,7 +130,7 @@ def assume_member_roles(role_arns: Iterable[str]) -> dict:
 
 def cloudtrail_writes(
     bucket_arn: str, trail_arn: str, organization_id: str, management_account_id: str
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Statements letting the organization trail write the org's and the management account's
     log files (the bucket policy also needs the TLS deny)."""
     service = {"Service": "cloudtrail.amazonaws.com"}
@@ -162,7 +163,7 @@ def cloudtrail_writes(
     ]
 
 
-def trust_service(service: str, *, source_account: str, source_arn_pattern: str) -> dict:
+def trust_service(service: str, *, source_account: str, source_arn_pattern: str) -> dict[str, Any]:
     """Trust policy of a role that an AWS service assumes, only on behalf of `source_account`'s
     resources matching `source_arn_pattern` (the confused-deputy guard AWS recommends)."""
     return document(
@@ -190,7 +191,7 @@ ROOT_TASK_POLICIES = (
 )
 
 
-def start_root_sessions(member_account_ids: Iterable[str]) -> dict:
+def start_root_sessions(member_account_ids: Iterable[str]) -> dict[str, Any]:
     """sts:AssumeRoot into the member accounts' root users, and only with an AWS task policy."""
     return document(
         statement(
@@ -208,7 +209,7 @@ def start_root_sessions(member_account_ids: Iterable[str]) -> dict:
     )
 
 
-def trust_account(account_id: str, *, require_mfa: bool = True) -> dict:
+def trust_account(account_id: str, *, require_mfa: bool = True) -> dict[str, Any]:
     """Trust policy letting principals of `account_id` assume a role, with MFA by default."""
     condition = {"Bool": {"aws:MultiFactorAuthPresent": "true"}} if require_mfa else None
     return document(
@@ -305,12 +306,14 @@ LOG_BUCKET_TAMPERING_ACTIONS = (
 LOG_OBJECT_TAMPERING_ACTIONS = ("s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectAcl")
 
 
-def to_compact_json(policy: dict) -> str:
+def to_compact_json(policy: dict[str, Any]) -> str:
     """JSON without whitespace, for documents with a tight size quota such as SCPs."""
     return json.dumps(policy, separators=(",", ":"))
 
 
-def refuse_oversized_scp(policy: dict | None, *, name: str, source: object, remedy: str) -> int:
+def refuse_oversized_scp(
+    policy: dict[str, Any] | None, *, name: str, source: object, remedy: str
+) -> int:
     """The compact size of an SCP as AWS will receive it; a ValueError naming `source` (the
     environment file) and the remedy when it exceeds the quota."""
     size = len(to_compact_json(policy)) if policy else 0
@@ -322,11 +325,11 @@ def refuse_oversized_scp(policy: dict | None, *, name: str, source: object, reme
     return size
 
 
-def deny_leave_organization() -> dict:
+def deny_leave_organization() -> dict[str, Any]:
     return statement("DenyLeaveOrganization", "Deny", actions=["organizations:LeaveOrganization"])
 
 
-def protect_trail(trail_arn: str, log_bucket_arn: str) -> list[dict]:
+def protect_trail(trail_arn: str, log_bucket_arn: str) -> list[dict[str, Any]]:
     """No member principal may stop, change or delete the organization trail or its logs."""
     return [
         statement(
@@ -347,7 +350,7 @@ def protect_trail(trail_arn: str, log_bucket_arn: str) -> list[dict]:
     ]
 
 
-def deny_member_root() -> dict:
+def deny_member_root() -> dict[str, Any]:
     """Nothing may be done as a member account's root user, except in a root session that the
     management account started with sts:AssumeRoot (centralized root access, AWS task policies)."""
     return statement(
@@ -358,7 +361,7 @@ def deny_member_root() -> dict:
     )
 
 
-def deny_outside_regions(regions: Iterable[str]) -> dict:
+def deny_outside_regions(regions: Iterable[str]) -> dict[str, Any]:
     """AWS's region deny: regional actions only in `regions`; global services stay usable.
     Root sessions are exempt so a locked resource can still be unlocked wherever it is."""
     return statement(
@@ -379,7 +382,7 @@ def guardrails_scp(
     allowed_regions: Iterable[str] = (),
     trail_arn: str | None = None,
     log_bucket_arn: str | None = None,
-) -> dict | None:
+) -> dict[str, Any] | None:
     """The member accounts' SCP from the switched-on guardrails; None when none is on.
     The trail is protected when both ARNs are given; no regions means no region deny."""
     statements = []
@@ -402,7 +405,7 @@ def guardrails_scp(
 _NO_CHILD_OVERRIDE = {"@@operators_allowed_for_child_policies": ["@@none"]}
 
 
-def ai_services_opt_out() -> dict:
+def ai_services_opt_out() -> dict[str, Any]:
     """Every current and future AWS AI service ("default") opted out of storing and using the
     organization's content; no policy lower in the organization can opt back in, not even for
     one service (hence the lock on "services" itself, as in AWS's example)."""
@@ -417,7 +420,7 @@ def ai_services_opt_out() -> dict:
     }
 
 
-def tag_policy(tags: dict[str, Iterable[str]]) -> dict:
+def tag_policy(tags: dict[str, Iterable[str]]) -> dict[str, Any]:
     """A tag policy fixing each key's capitalization and its allowed values ({key: values}).
     Nothing is enforced ("enforced_for" is absent): non-compliant tags are only reported."""
     return {
@@ -546,7 +549,7 @@ FREEZE_DENIED_ACTIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def freeze_scp() -> dict:
+def freeze_scp() -> dict[str, Any]:
     """The SCP a budget action (or `make dev-freeze`) attaches to a member account: nothing new
     that costs money, for everyone but root sessions (which stay exempt, as in the guardrails)."""
     return document(
@@ -557,7 +560,7 @@ def freeze_scp() -> dict:
     )
 
 
-def attach_and_detach(policy_arn: str, target_arn: str) -> dict:
+def attach_and_detach(policy_arn: str, target_arn: str) -> dict[str, Any]:
     """What a budget action's execution role may do: attach and detach one SCP on one target."""
     return document(
         statement(
