@@ -38,7 +38,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.organizations_policy import OrganizationsPolicy
 from constructs import Construct
 
-from foundation import policies
+from foundation import organization_policies, policies
 from foundation.model import Config
 from modules.organization import Organization
 
@@ -124,12 +124,12 @@ class KillSwitch(Construct):
         budgets: dict[str, BudgetsBudget],
     ):
         super().__init__(scope, id)
-        document = policies.freeze_scp()
-        policies.refuse_oversized_scp(
+        document = organization_policies.freeze_scp()
+        organization_policies.refuse_oversized_scp(
             document,
             name="freeze",
             source=config.source,
-            remedy="shorten policies.FREEZE_DENIED_ACTIONS",
+            remedy="shorten organization_policies.FREEZE_DENIED_ACTIONS",
         )
         self.policy = OrganizationsPolicy(
             self,
@@ -138,7 +138,7 @@ class KillSwitch(Construct):
             type="SERVICE_CONTROL_POLICY",
             description="The cost kill switch: attached to a member account that overspends "
             "(see the README)",
-            content=policies.to_compact_json(document),
+            content=organization_policies.to_compact_json(document),
             depends_on=[organization.organization],
         )
         management_id = organization.organization.master_account_id

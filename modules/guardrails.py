@@ -22,7 +22,7 @@ from cdktf_cdktf_provider_aws.organizations_policy_attachment import (
 )
 from constructs import Construct, IConstruct
 
-from foundation import policies
+from foundation import organization_policies
 from foundation.contract import ROOT_ACCESS_FEATURES
 from foundation.model import Config
 from modules.member_baseline import SANDBOX
@@ -62,7 +62,7 @@ class Guardrails(Construct):
                 name=f"{config.name_prefix}-guardrails",
                 type="SERVICE_CONTROL_POLICY",
                 description="Guardrails of every member account (see the README)",
-                content=policies.to_compact_json(document),
+                content=organization_policies.to_compact_json(document),
                 depends_on=[organization.organization],
             )
             for name, account in organization.accounts.items():
@@ -88,7 +88,7 @@ class Guardrails(Construct):
                 "ai_services_opt_out",
                 f"{config.name_prefix}-ai-services-opt-out",
                 AI_OPT_OUT_POLICY_TYPE,
-                policies.ai_services_opt_out(),
+                organization_policies.ai_services_opt_out(),
                 "Opts every account out of AI services using its content to improve them",
             )
             if settings.ai_services_opt_out
@@ -100,7 +100,7 @@ class Guardrails(Construct):
                 "tag_policy",
                 f"{config.name_prefix}-tags",
                 TAG_POLICY_TYPE,
-                policies.tag_policy(foundation_tags(config)),
+                organization_policies.tag_policy(foundation_tags(config)),
                 "The foundation's tag keys and values (reported, not enforced)",
             )
             if settings.tag_policy
@@ -125,7 +125,7 @@ class Guardrails(Construct):
             name=name,
             type=policy_type,
             description=description,
-            content=policies.to_compact_json(content),
+            content=organization_policies.to_compact_json(content),
             depends_on=[organization.organization],
         )
         OrganizationsPolicyAttachment(
@@ -140,7 +140,7 @@ class Guardrails(Construct):
     def scp(config: Config, trail_arn: str, log_bucket_arn: str) -> dict | None:
         settings = config.guardrails
         protect = settings.protect_audit_trail
-        return policies.guardrails_scp(
+        return organization_policies.guardrails_scp(
             deny_leave=settings.deny_leave_organization,
             deny_root=settings.deny_member_root,
             allowed_regions=settings.allowed_regions,
@@ -165,7 +165,7 @@ def check_scp_size(config: Config) -> int:
         f"arn:aws:cloudtrail:{config.region}:{_PLACEHOLDER_ACCOUNT_ID}:trail/{config.trail.name}"
     )
     document = Guardrails.scp(config, trail_arn, f"arn:aws:s3:::{config.trail.bucket}")
-    return policies.refuse_oversized_scp(
+    return organization_policies.refuse_oversized_scp(
         document,
         name="guardrails",
         source=config.source,

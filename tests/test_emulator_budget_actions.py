@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from foundation import policies
+from foundation import organization_policies, policies
 from scripts import aws
 from scripts.runner.terraform import PLAN_NO_CHANGES, Terraform
 
@@ -53,7 +53,7 @@ def kill_switch_configuration(
     attach_freeze = policies.attach_and_detach(
         "${aws_organizations_policy.freeze.arn}", "${aws_organizations_account.dev.arn}"
     )
-    freeze = policies.freeze_scp()
+    freeze = organization_policies.freeze_scp()
     organization = ["aws_organizations_organization.organization"]
     return {
         "terraform": {

@@ -19,7 +19,7 @@ import re
 import pytest
 
 from foundation import config as config_module
-from foundation import model, policies
+from foundation import model, organization_policies
 from foundation.contract import CIS_PASSWORD_POLICY, MANAGEMENT_STACK
 from foundation.paths import REPO_ROOT
 from tests.helpers import keyed, ref, the_one
@@ -200,7 +200,7 @@ def test_scp_denies_other_regions_but_not_global_services(statements, example_co
 def test_scp_is_compact_and_fits_the_quota_with_the_longest_names(management, example_config):
     _, policy = guardrails_scp(management, example_config)
     content = policy["content"]
-    assert content == policies.to_compact_json(json.loads(content)), "no whitespace"
+    assert content == organization_policies.to_compact_json(json.loads(content)), "no whitespace"
     # The longest values Terraform can fill in: a 128-character trail name, a 63-character bucket.
     filled = re.sub(
         r"\$\{aws_cloudtrail\.[^}]+\.arn\}",
@@ -209,7 +209,7 @@ def test_scp_is_compact_and_fits_the_quota_with_the_longest_names(management, ex
     )
     filled = re.sub(r"\$\{aws_s3_bucket\.[^}]+\.arn\}", "arn:aws:s3:::" + "b" * 63, filled)
     assert "${" not in filled
-    assert len(filled) <= policies.SCP_MAX_CHARACTERS
+    assert len(filled) <= organization_policies.SCP_MAX_CHARACTERS
 
 
 def test_scp_with_every_region_allowed_still_fits(example_config):
@@ -218,14 +218,14 @@ def test_scp_with_every_region_allowed_still_fits(example_config):
     regions = tuple(sorted(config_module._known_regions()))
     assert (
         check_scp_size(variant(example_config, allowed_regions=regions))
-        <= policies.SCP_MAX_CHARACTERS
+        <= organization_policies.SCP_MAX_CHARACTERS
     )
 
 
 def test_scp_too_large_is_refused_with_the_file_and_the_remedy(example_config, monkeypatch):
     from modules.guardrails import check_scp_size
 
-    monkeypatch.setattr(policies, "SCP_MAX_CHARACTERS", 100)
+    monkeypatch.setattr(organization_policies, "SCP_MAX_CHARACTERS", 100)
     with pytest.raises(
         ValueError,
         match=r"example\.toml: the guardrails SCP would have \d+ "

@@ -16,7 +16,7 @@ import re
 
 import pytest
 
-from foundation import policies
+from foundation import organization_policies
 from foundation.contract import (
     MANAGEMENT_STACK,
     OUTPUT_ACCOUNT_BUDGETS,
@@ -194,8 +194,10 @@ def test_one_freeze_scp_that_terraform_attaches_to_nothing(
 ):
     key, scp = freeze_scp(management, example_config)
     assert scp["type"] == "SERVICE_CONTROL_POLICY"
-    assert scp["content"] == policies.to_compact_json(policies.freeze_scp())
-    assert len(scp["content"]) <= policies.SCP_MAX_CHARACTERS
+    assert scp["content"] == organization_policies.to_compact_json(
+        organization_policies.freeze_scp()
+    )
+    assert len(scp["content"]) <= organization_policies.SCP_MAX_CHARACTERS
     attached = [
         a["policy_id"] for a in keyed(management, "aws_organizations_policy_attachment").values()
     ]
@@ -336,7 +338,7 @@ def test_a_frozen_account_cannot_create_or_start_what_costs_money(freeze_documen
 def test_the_freeze_scp_only_denies_and_exempts_root_sessions_everywhere(freeze_document):
     for statement in freeze_document["Statement"]:
         assert statement["Effect"] == "Deny" and "NotAction" not in statement
-        assert statement["Condition"] == policies.NOT_A_ROOT_SESSION
+        assert statement["Condition"] == organization_policies.NOT_A_ROOT_SESSION
 
 
 def test_every_freeze_pattern_names_real_actions_and_none_a_cleanup_one(freeze_document):
@@ -353,8 +355,8 @@ def test_every_freeze_pattern_names_real_actions_and_none_a_cleanup_one(freeze_d
 def test_an_oversized_freeze_scp_is_refused_at_synth(example_config, monkeypatch, tmp_path):
     from main import build_app
 
-    size = len(policies.to_compact_json(policies.freeze_scp()))
-    monkeypatch.setattr(policies, "SCP_MAX_CHARACTERS", size - 1)
+    size = len(organization_policies.to_compact_json(organization_policies.freeze_scp()))
+    monkeypatch.setattr(organization_policies, "SCP_MAX_CHARACTERS", size - 1)
     with pytest.raises(
         ValueError,
         match=rf"example\.toml: the freeze SCP would have {size} "
