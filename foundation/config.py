@@ -7,7 +7,6 @@ what is expected, so a user fixes their file in one pass.
 from __future__ import annotations
 
 import functools
-import ipaddress
 import math
 import os
 import re
@@ -19,59 +18,34 @@ from urllib.parse import urlsplit, urlunsplit
 
 import botocore.session
 
-from foundation.contract import (
-    DEFAULT_ROLE_NAME,
-    DEV_ACCOUNT,
-    MANAGEMENT_STACK,
-)
+from foundation.accounts import NAME_PREFIX, member_accounts, unique_aliases, unique_emails
 from foundation.model import (
     CONTACT_TYPES,
-    DEFAULT_ACCOUNT_BUDGET_USD,
     DEFAULT_ANOMALY_ALERT_USD,
     DEFAULT_BUDGET_THRESHOLDS,
-    DEFAULT_FREEZE_AT_PERCENT,
     DEFAULT_ORGANIZATION_BUDGET_USD,
     EMULATOR_PORT_VARIABLE,
+    MAX_THRESHOLD_PERCENT,
     Budgets,
     Config,
     Contact,
     Contacts,
     Emulator,
     Guardrails,
-    MemberAccount,
     Trail,
 )
 from foundation.paths import ENVIRONMENTS_DIR
+from foundation.reader import IAM_NAME, Reader
 
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
-_ACCOUNT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
-_NAME_PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,19}$")
-_IAM_NAME = re.compile(r"^[A-Za-z0-9+=,.@_-]{1,64}$")
-_BUCKET_CHARS = re.compile(r"^[a-z0-9.-]+$")
 _TRAIL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$")
-
-# IAM CreateAccountAlias: no leading, trailing or doubled hyphen.
-_ACCOUNT_ALIAS = re.compile(r"^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$")
-ACCOUNT_ALIAS_EXPECTED = (
-    "an IAM account alias: 3-63 lowercase letters, digits and hyphens, not "
-    "starting or ending with a hyphen, no two hyphens in a row"
-)
 
 # The Account Management API's limits for an alternate contact (PutAlternateContact).
 _CONTACT_PHONE = re.compile(r"^[\s0-9()+-]+$")
 CONTACT_LIMITS = {"name": 64, "title": 50, "email": 254, "phone": 25}
 _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 
-# A name or ARN the dev reset keeps: no whitespace or quotes, which would read as YAML syntax.
-_RESET_KEEP = re.compile(r"^[A-Za-z0-9+=,.@_/:#*-]{3,2048}$")
-RESET_KEEP_EXPECTED = (
-    'a list of resource names or ARNs to keep, such as ["my-notes-bucket"] '
-    "(each 3-2048 of letters, digits and +=,.@_/:#*-, each once)"
-)
-
 # AWS allows 10 notifications per budget; each threshold takes two (ACTUAL and FORECASTED).
 MAX_BUDGET_THRESHOLDS = 5
-MAX_THRESHOLD_PERCENT = 1000
 
 
 @dataclass
@@ -102,85 +76,8 @@ def load(env: str | Path) -> Config:
     return _Validator(path).config(raw)
 
 
-class _Validator:
-    """Reads a raw TOML dict; records each problem and carries on with a placeholder."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.problems: list[str] = []
-
-    def problem(self, key: str, expected: str, got: object = None) -> None:
-        suffix = f", got {got!r}" if got is not None else ""
-        self.problems.append(f"key '{key}': expected {expected}{suffix}")
-
-    def table(self, raw: object, key: str) -> dict[str, Any]:
-        if not isinstance(raw, dict):
-            self.problem(key, "a table", raw)
-            return {}
-        return raw
-
-    def known_keys(
-        self, table: dict[str, Any], prefix: str, required: set[str], optional: set[str]
-    ) -> None:
-        for missing in sorted(required - table.keys()):
-            self.problems.append(f"key '{prefix}{missing}': missing (required)")
-        for unknown in sorted(table.keys() - required - optional):
-            allowed = ", ".join(sorted(required | optional))
-            self.problems.append(f"key '{prefix}{unknown}': unknown key (allowed here: {allowed})")
-
-    def string(
-        self,
-        table: dict[str, Any],
-        key: str,
-        full_key: str,
-        pattern: re.Pattern[str] | None = None,
-        expected: str = "a string",
-        default: str | None = None,
-    ) -> str:
-        value = table.get(key, default)
-        if value is None:
-            return ""  # reported as missing by known_keys
-        if not isinstance(value, str):
-            self.problem(
-                full_key,
-                expected if expected.startswith("a string") else f"a string ({expected})",
-                value,
-            )
-            return ""
-        if pattern is not None and not pattern.match(value):
-            self.problem(full_key, expected, value)
-        return value
-
-    def email(self, table: dict[str, Any], key: str, full_key: str, max_length: int = 64) -> str:
-        value = self.string(table, key, full_key, _EMAIL, "an email address like name@example.com")
-        if len(value) > max_length:
-            self.problem(
-                full_key, f"an email address of at most {max_length} characters (AWS limit)", value
-            )
-        return value
-
-    def bucket(self, table: dict[str, Any], key: str, full_key: str) -> str:
-        value = self.string(table, key, full_key)
-        if not value:
-            return value
-        reasons = []
-        if not 3 <= len(value) <= 63:
-            reasons.append(f"3 to 63 characters (has {len(value)})")
-        if not _BUCKET_CHARS.match(value):
-            reasons.append("only lowercase letters, digits, dots and hyphens")
-        if not (value[0].isalnum() and value[-1].isalnum()):
-            reasons.append("to begin and end with a letter or digit")
-        if ".." in value:
-            reasons.append("no two adjacent dots")
-        if _is_ip_address(value):
-            reasons.append("not formatted like an IP address")
-        if value.startswith(("xn--", "sthree-")) or value.endswith(("-s3alias", "--ol-s3")):
-            reasons.append(
-                "none of the prefixes/suffixes S3 reserves (xn--, sthree-, -s3alias, --ol-s3)"
-            )
-        if reasons:
-            self.problem(full_key, "a valid S3 bucket name: " + "; ".join(reasons), value)
-        return value
+class _Validator(Reader):
+    """The environment file's tables, each read into its part of the model."""
 
     def config(self, raw: dict[str, Any]) -> Config:
         self.known_keys(
@@ -196,7 +93,7 @@ class _Validator:
             raw,
             "name_prefix",
             "name_prefix",
-            _NAME_PREFIX,
+            NAME_PREFIX,
             "2-20 lowercase letters, digits or hyphens, starting with a letter",
         )
 
@@ -214,9 +111,9 @@ class _Validator:
         admin_users = self.admin_users(admins.get("users"))
 
         budgets, budget_bound = self.budgets(raw.get("budgets", {}))
-        accounts = self.accounts(raw.get("accounts", {}), budget_bound, name_prefix)
-        self.unique_emails(management_email, accounts)
-        self.unique_aliases(accounts)
+        accounts = member_accounts(self, raw.get("accounts", {}), budget_bound, name_prefix)
+        unique_emails(self, management_email, accounts)
+        unique_aliases(self, accounts)
 
         trail = self.trail(raw.get("trail", {}))
         tags = self.tags(raw.get("tags", {}))
@@ -276,140 +173,13 @@ class _Validator:
         if not users:
             self.problem("admins.users", "at least one admin user name", users)
         for index, user in enumerate(users):
-            if not isinstance(user, str) or not _IAM_NAME.match(user):
+            if not isinstance(user, str) or not IAM_NAME.match(user):
                 self.problem(
                     f"admins.users[{index}]",
                     "an IAM user name (1-64 of letters, digits and +=,.@_-)",
                     user,
                 )
         return tuple(users)
-
-    def accounts(
-        self, raw: object, organization_budget: float, name_prefix: str
-    ) -> tuple[MemberAccount, ...]:
-        table = self.table(raw, "accounts")
-        if DEV_ACCOUNT not in table:
-            self.problems.append(
-                f"key 'accounts.{DEV_ACCOUNT}': missing (the development account is required)"
-            )
-        accounts = []
-        for name, entry in table.items():
-            prefix = f"accounts.{name}"
-            if not _ACCOUNT_NAME.match(name) or name == MANAGEMENT_STACK:
-                self.problem(
-                    prefix,
-                    "an account name of 1-20 lowercase letters, digits or hyphens, "
-                    f"starting with a letter, other than '{MANAGEMENT_STACK}'",
-                    name,
-                )
-            entry = self.table(entry, prefix)
-            self.known_keys(
-                entry,
-                prefix + ".",
-                {"email"},
-                {
-                    "role_name",
-                    "monthly_budget_usd",
-                    "alias",
-                    "freeze_at_percent",
-                    "reset_default_vpc",
-                    "reset_keep",
-                },
-            )
-            email = self.email(entry, "email", f"{prefix}.email")
-            role_name = self.string(
-                entry,
-                "role_name",
-                f"{prefix}.role_name",
-                _IAM_NAME,
-                "an IAM role name (1-64 of letters, digits and +=,.@_-)",
-                default=DEFAULT_ROLE_NAME,
-            )
-            budget = self.account_budget(entry, f"{prefix}.monthly_budget_usd", organization_budget)
-            alias = self.account_alias(entry, f"{prefix}.alias", name_prefix, name)
-            freeze_at = self.bounded(
-                entry,
-                "freeze_at_percent",
-                f"{prefix}.freeze_at_percent",
-                DEFAULT_FREEZE_AT_PERCENT,
-                MAX_THRESHOLD_PERCENT,
-                f"a percentage of the account's monthly budget from 0 to {MAX_THRESHOLD_PERCENT} "
-                "(0 turns the kill switch off)",
-            )
-            accounts.append(
-                MemberAccount(
-                    name=name,
-                    email=email,
-                    role_name=role_name,
-                    monthly_budget_usd=budget,
-                    alias=alias,
-                    freeze_at_percent=freeze_at,
-                    reset_default_vpc=self.boolean(
-                        entry, "reset_default_vpc", f"{prefix}.reset_default_vpc", False
-                    ),
-                    reset_keep=self.reset_keep(entry.get("reset_keep", []), f"{prefix}.reset_keep"),
-                )
-            )
-        return tuple(accounts)
-
-    def account_alias(
-        self, entry: dict[str, Any], full_key: str, name_prefix: str, name: str
-    ) -> str:
-        """The account's IAM alias (aws-nuke refuses an account without one): `alias`, or else
-        <name_prefix>-<account name>, which must then be a valid alias itself."""
-        if "alias" in entry:
-            return self.string(entry, "alias", full_key, _ACCOUNT_ALIAS, ACCOUNT_ALIAS_EXPECTED)
-        default = f"{name_prefix}-{name}"
-        # An invalid name_prefix or account name is reported under its own key already.
-        if (
-            _NAME_PREFIX.match(name_prefix)
-            and _ACCOUNT_NAME.match(name)
-            and not _ACCOUNT_ALIAS.match(default)
-        ):
-            self.problem(
-                full_key,
-                f"{ACCOUNT_ALIAS_EXPECTED}; the default "
-                "'<name_prefix>-<account name>' is not one here, so set alias",
-                default,
-            )
-        return default
-
-    def reset_keep(self, keep: object, full_key: str) -> tuple[str, ...]:
-        if not isinstance(keep, list):
-            self.problem(full_key, RESET_KEEP_EXPECTED, keep)
-            return ()
-        for index, entry in enumerate(keep):
-            if not isinstance(entry, str) or not _RESET_KEEP.match(entry):
-                self.problem(f"{full_key}[{index}]", RESET_KEEP_EXPECTED, entry)
-            elif keep.index(entry) != index:
-                self.problem(f"{full_key}[{index}]", "each name or ARN once", entry)
-        return tuple(entry for entry in keep if isinstance(entry, str))
-
-    def unique_aliases(self, accounts: tuple[MemberAccount, ...]) -> None:
-        seen: dict[str, str] = {}
-        for account in accounts:
-            if account.alias in seen:
-                self.problem(
-                    f"accounts.{account.name}.alias",
-                    "an alias not already used by "
-                    f"'accounts.{seen[account.alias]}' (an account alias is unique "
-                    "across all of AWS)",
-                    account.alias,
-                )
-            seen.setdefault(account.alias, account.name)
-
-    def unique_emails(self, management_email: str, accounts: tuple[MemberAccount, ...]) -> None:
-        seen = {management_email.lower(): "management.email"} if management_email else {}
-        for account in accounts:
-            key = f"accounts.{account.name}.email"
-            if account.email and account.email.lower() in seen:
-                self.problem(
-                    key,
-                    f"an email not already used by '{seen[account.email.lower()]}' "
-                    "(every AWS account needs its own)",
-                    account.email,
-                )
-            seen.setdefault(account.email.lower(), key)
 
     def trail(self, raw: object) -> Trail:
         table = self.table(raw, "trail")
@@ -438,47 +208,6 @@ class _Validator:
             if not isinstance(value, str):
                 self.problem(f"tags.{key}", "a string tag value", value)
         return tuple(sorted((k, v) for k, v in table.items() if isinstance(v, str)))
-
-    def boolean(self, table: dict[str, Any], key: str, full_key: str, default: bool) -> bool:
-        value = table.get(key, default)
-        if not isinstance(value, bool):
-            self.problem(full_key, "true or false", value)
-            return default
-        return value
-
-    def amount(self, table: dict[str, Any], key: str, full_key: str, default: float) -> float:
-        """A positive amount of US dollars, such as 20 or 12.5."""
-        value = table.get(key, default)
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not math.isfinite(value)
-            or value <= 0
-        ):
-            self.problem(full_key, "a positive amount of US dollars, such as 20 or 12.5", value)
-            return default
-        return value
-
-    def bounded(
-        self,
-        table: dict[str, Any],
-        key: str,
-        full_key: str,
-        default: float,
-        maximum: float,
-        expected: str,
-    ) -> float:
-        """A number from 0 to `maximum`, where 0 switches a feature off."""
-        value = table.get(key, default)
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not math.isfinite(value)
-            or not 0 <= value <= maximum
-        ):
-            self.problem(full_key, expected, value)
-            return default
-        return value
 
     def guardrails(self, raw: object, region: str) -> Guardrails:
         table = self.table(raw, "guardrails")
@@ -523,23 +252,6 @@ class _Validator:
                 regions,
             )
         return tuple(r for r in regions if isinstance(r, str))
-
-    def account_budget(
-        self, entry: dict[str, Any], full_key: str, organization_budget: float
-    ) -> float:
-        """A member account's monthly budget: at most the organization's; by default the smaller
-        of the two defaults."""
-        if "monthly_budget_usd" not in entry:
-            return min(DEFAULT_ACCOUNT_BUDGET_USD, organization_budget)  # never inf: a default
-        budget = self.amount(entry, "monthly_budget_usd", full_key, DEFAULT_ACCOUNT_BUDGET_USD)
-        if budget > organization_budget:
-            self.problem(
-                full_key,
-                "an amount no larger than budgets.organization_monthly_usd "
-                f"({organization_budget:g})",
-                budget,
-            )
-        return budget
 
     def budgets(self, raw: object) -> tuple[Budgets, float]:
         """The budgets, and the bound for member budgets (none while the total is invalid)."""
@@ -663,14 +375,6 @@ class _Validator:
             else:
                 url = urlunsplit(parts._replace(netloc=f"{parts.hostname}:{override}"))
         return Emulator(endpoint_url=url)
-
-
-def _is_ip_address(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
 
 
 @functools.cache

@@ -41,6 +41,8 @@ DEFAULT_BUDGET_THRESHOLDS = (50, 80, 100)
 # (0: no anomaly detection).
 DEFAULT_FREEZE_AT_PERCENT = 100
 DEFAULT_ANOMALY_ALERT_USD = 10
+# The largest percentage of a budget a threshold or the kill switch may name.
+MAX_THRESHOLD_PERCENT = 1000
 
 
 @dataclass(frozen=True)
