@@ -78,6 +78,10 @@ PYTEST := $(PY) -m pytest -q -n $(TEST_JOBS) --dist loadfile
 test: install scan-install ## run the whole test suite (config, synth, snapshots, terraform, emulator, security scan)
 	$(PYTEST) tests
 
+.PHONY: test-durations
+test-durations: ## after a whole make test: each module's seconds into tests/durations.json (scheduling of a fresh clone)
+	$(PY) -m tests.scheduling .pytest_cache/v/aws-personal-foundation/test-durations
+
 .PHONY: test-fast
 test-fast: install scan-install ## the edit loop: every test needing no emulator, applying nothing
 	$(PYTEST) -m "not emulator and not scale" tests
@@ -114,10 +118,10 @@ scan-lock: ## re-pin requirements-scan.txt from requirements-scan.in (on purpose
 	  .venv-scan-lock/bin/pip freeze; } > requirements-scan.txt && rm -rf .venv-scan-lock
 
 security-scan: install scan-install ## checkov and parliament over the example stacks (inline skips: README)
-	$(PY) -m pytest -q tests/test_security_scan.py
+	$(PY) -m pytest -q tests/synth/test_security_scan.py
 
 snapshot-update: install ## rewrite the committed snapshots of environments/example.toml
-	$(PY) -m pytest -q tests/test_snapshots.py tests/test_dev_reset.py -k "snapshot" --snapshot-update
+	$(PY) -m pytest -q tests/synth/test_snapshots.py tests/emulator/test_dev_reset.py -k "snapshot" --snapshot-update
 
 demo: install ## the main job: the whole foundation on the local emulator, checked and summarized
 	$(CLI) demo --env $(ENV)
@@ -144,7 +148,7 @@ benchmark-synth: install ## what synthesis of ENV costs (cold, cached, in-proces
 	$(PY) -m benchmarks.synth $(ENV)
 
 test-scale: install ## the scale tier: 20 member accounts synthesize, validate and plan on an emulator
-	$(PY) -m pytest -q -s -m scale tests/test_scale.py
+	$(PY) -m pytest -q -s -m scale tests/emulator/test_scale.py
 
 clean: ## remove synthesized output and terraform working files (not the .venv)
 	rm -rf cdktf.out cdktf.out.previous .terraform-cli .pytest_cache .mypy_cache .ruff_cache

@@ -2,63 +2,79 @@
 by module, as loadfile does, so that a module's fixtures (an emulator of its own, a synth) are
 set up once; but the costliest module first, so that no worker starts a five-minute module when
 the others are nearly done. The cost of a module is what its tests took in the last run that
-recorded them (.pytest_cache), else the estimate below.
+recorded them (.pytest_cache), else what tests/durations.json recorded of a whole run.
 
 Every worker is a process of its own with its own session fixtures: one emulator and one applied
 foundation per worker that runs a test needing them. An applied foundation costs two applies
 (about 100 s, 55 of them the log bucket's lifecycle waiter), so the modules that use it go to
 workers as two units, not one each: the three destroy/recreate cycles alone (a long chain of their
-own), every other module of the foundation together.
+own, named by the module), every other module that asks for the foundation together.
 
 Synths are shared by the workers (conftest.py `synthesize`), but a worker that runs one loads the
 AWS bindings (~13 s of CPU). Without the emulator (make test-fast), the modules that synthesize
-configs of their own and the runner's, whose first test needs the example, are one unit: that
-worker alone loads the bindings, the others read the example it wrote. With the emulator every
-worker synthesizes its own emulator's config anyway, and that unit would lengthen the longest.
+in their own process (they import the constructs or cdktf) are one unit: that worker alone loads
+the bindings. With the emulator every worker synthesizes its own emulator's config anyway, and
+that unit would lengthen the longest.
+
+What a module is, is read from its source: nothing here names a test module.
 """
 
 from __future__ import annotations
 
+import ast
+import json
+import sys
+from functools import cache
+from pathlib import Path
+
 from xdist.scheduler import LoadScopeScheduling
 
-# Seconds with four workers on 2 cores (what make benchmark's make test recorded, 2026-12-03),
-# for a run with nothing recorded (a fresh clone, CI): the modules that apply stacks or start jsii
-# or terraform; any other module counts one second a test. A module's first user of the
-# foundation pays for it (about 100 s here).
-ESTIMATES = {
-    "tests/test_dev_workspace.py": 185,
-    "tests/test_emulator_budget_actions.py": 175,
-    "tests/test_dev_reset.py": 130,
-    "tests/test_adopt.py": 125,
-    "tests/test_interrupt.py": 125,
-    "tests/test_account_removal.py": 110,
-    "tests/test_terraform_runner.py": 40,
-    "tests/test_emulator_lifecycle.py": 35,
-    "tests/test_synth_cache.py": 15,
-    "tests/test_aws_nuke.py": 10,
-    "tests/test_terraform_validate.py": 10,
-    "tests/test_emulator_kill_switch.py": 5,
-    "tests/test_root_verify.py": 5,
-}
+from foundation.paths import REPO_ROOT
+
+# What each module took in a whole `make test` (its tests' seconds summed), for a run with nothing
+# recorded in .pytest_cache (a fresh clone, CI): written by `make test-durations` after a run,
+# never by hand. A module missing there counts one second a test.
+RECORDED = Path(__file__).parent / "durations.json"
 SECONDS_PER_UNKNOWN_TEST = 1.0
 # A worker with more than this still to run counts as busy (see _assign_work_unit).
 BUSY_SECONDS = 30.0
-# The modules that share the session's applied foundation, as the units one worker runs.
-FOUNDATION_UNITS = {
-    "tests/test_emulator_lifecycle.py": "foundation: readers, reset, kill switch, runner",
-    "tests/test_dev_reset.py": "foundation: readers, reset, kill switch, runner",
-    "tests/test_emulator_kill_switch.py": "foundation: readers, reset, kill switch, runner",
-    "tests/test_terraform_runner.py": "foundation: readers, reset, kill switch, runner",
-    "tests/test_dev_workspace.py": "foundation: destroy/recreate cycles",
-}
-# Without the emulator: the modules that synthesize in their worker's process (see above).
-SYNTH_UNIT = "synths of their own; the runner's of the example"
-SYNTH_UNIT_MODULES = {
-    "tests/test_terraform_runner.py",
-    "tests/test_guardrails.py",
-    "tests/test_kill_switch.py",
-    "tests/test_synth_properties.py",
-}
+# The fixtures that give a test the session's applied foundation: the modules that ask for them
+# go to one worker together, unless a module names a unit of its own (SCHEDULING_UNIT = "...",
+# for a long chain such as the destroy/recreate cycles).
+FOUNDATION_FIXTURES = {"foundation", "with_management_outputs"}
+FOUNDATION_UNIT = "foundation: the modules that share the applied foundation"
+# What loads the AWS bindings in a worker's own process: without the emulator (make test-fast)
+# the modules that import it are one unit, so one worker loads them.
+BINDINGS = {"cdktf", "jsii", "modules"}
+SYNTH_UNIT = "synths in the worker's own process"
+
+
+@cache
+def _module_facts(module: str) -> tuple[bool, bool, str | None]:
+    """(asks for the applied foundation, loads the AWS bindings, its SCHEDULING_UNIT), read from
+    the module's source."""
+    tree = ast.parse((REPO_ROOT / module).read_text())
+    parameters, imported, unit = set(), set(), None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            parameters |= {argument.arg for argument in node.args.args}
+        elif isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module.split(".")[0])
+            if node.module == "main" and any(a.name == "build_app" for a in node.names):
+                imported.add("modules")  # main.build_app imports the constructs
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == [
+            "SCHEDULING_UNIT"
+        ]:
+            unit = ast.literal_eval(node.value)
+    return bool(parameters & FOUNDATION_FIXTURES), bool(imported & BINDINGS), unit
+
+
+@cache
+def recorded_modules() -> dict[str, float]:
+    return json.loads(RECORDED.read_text()) if RECORDED.is_file() else {}
 
 
 def without_emulator(config) -> bool:
@@ -82,9 +98,12 @@ class CostliestModuleFirst(LoadScopeScheduling):
     def _split_scope(self, nodeid: str) -> str:
         """What one worker runs whole: a module, or the modules of a unit above."""
         module = module_of(nodeid)
-        if self.without_emulator and module in SYNTH_UNIT_MODULES:
+        foundation, bindings, unit = _module_facts(module)
+        if self.without_emulator and bindings:
             return SYNTH_UNIT
-        return FOUNDATION_UNITS.get(module, module)
+        if foundation:
+            return unit or FOUNDATION_UNIT
+        return module
 
     def _test_seconds(self, nodeids: list[str]) -> dict[str, float]:
         """What each test is expected to take: what it took last time; else the mean of what
@@ -98,7 +117,7 @@ class CostliestModuleFirst(LoadScopeScheduling):
             guess = (
                 sum(known) / len(known)
                 if known
-                else ESTIMATES.get(module, SECONDS_PER_UNKNOWN_TEST * len(ids)) / len(ids)
+                else recorded_modules().get(module, SECONDS_PER_UNKNOWN_TEST * len(ids)) / len(ids)
             )
             seconds.update({nodeid: self.durations.get(nodeid, guess) for nodeid in ids})
         return seconds
@@ -130,3 +149,18 @@ class CostliestModuleFirst(LoadScopeScheduling):
             cheapest = next(reversed(self.workqueue))
             self.workqueue.move_to_end(cheapest, last=False)
         super()._assign_work_unit(node)
+
+
+def record(cache_file: Path) -> None:
+    """tests/durations.json from what the last run recorded in .pytest_cache, by module."""
+    by_module: dict[str, float] = {}
+    for nodeid, seconds in json.loads(cache_file.read_text()).items():
+        if (REPO_ROOT / module_of(nodeid)).is_file():
+            by_module[module_of(nodeid)] = by_module.get(module_of(nodeid), 0.0) + seconds
+    RECORDED.write_text(
+        json.dumps({m: round(s) for m, s in sorted(by_module.items())}, indent=1) + "\n"
+    )
+
+
+if __name__ == "__main__":
+    record(Path(sys.argv[1]))

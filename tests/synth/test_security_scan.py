@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 
 from foundation.contract import MANAGEMENT_STACK
+from foundation.paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-SCAN_BIN = ROOT / ".venv-scan" / "bin"
+SCAN_BIN = REPO_ROOT / ".venv-scan" / "bin"
 SKIP = re.compile(r"checkov:skip=(?P<id>[A-Za-z0-9_]+):(?P<reason>[^\"\n]*)")
 UNIQUE_ID = re.compile(r'"uniqueId": "(?P<id>[^"]+)"')
 # Environment variables that would send checkov to its platform.

@@ -17,7 +17,7 @@ import pytest
 from foundation.config import load
 from foundation.paths import REPO_ROOT
 
-SNAPSHOTS = Path(__file__).parent / "snapshots"
+SNAPSHOTS = Path(__file__).parent.parent / "snapshots"
 STACKS = load("example").stack_names
 MAX_DIFF_LINES = 80
 REVIEW = (

@@ -36,6 +36,10 @@ from tests.helpers import free_port
 ACCOUNT = "dev"
 FOREIGN_ACCOUNT_ID = "210987654321"  # not the management account, not dev
 
+# Three destroy/recreate cycles of the applied foundation: a long chain of their own, on a worker
+# of its own (tests/scheduling.py).
+SCHEDULING_UNIT = "foundation: destroy/recreate cycles"
+
 
 def states(config: Config) -> tuple[bytes | None, bytes | None]:
     return (workspaces.read_state(config, MANAGEMENT_STACK), workspaces.read_state(config, ACCOUNT))

@@ -80,7 +80,7 @@ def test_no_test_module_loads_the_aws_bindings_when_collected():
         path.name: sorted(
             top_packages(imported(path, at_top_only=True)) & {"main", "modules", "cdktf", "jsii"}
         )
-        for path in sorted((REPO_ROOT / "tests").glob("*.py"))
+        for path in sorted((REPO_ROOT / "tests").rglob("*.py"))
     }
     assert {name: found for name, found in loading.items() if found} == {}
 

@@ -32,10 +32,10 @@ from scripts.guard.checks import (
     REASON_NUKE_MISSING,
     Refused,
 )
-from tests.test_aws_nuke import LAMBDA_TRUST, aws_nuke_or_skip, seed_region
+from tests.emulator.test_aws_nuke import LAMBDA_TRUST, aws_nuke_or_skip, seed_region
 
 ACCOUNT = "dev"
-SNAPSHOT = Path(__file__).parent / "snapshots" / "aws-nuke-example.yaml"
+SNAPSHOT = Path(__file__).parent.parent / "snapshots" / "aws-nuke-example.yaml"
 EXAMPLE_IDS = {"management": "111111111111", "dev": "222222222222"}
 
 
