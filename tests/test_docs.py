@@ -81,30 +81,40 @@ def broken(path: Path, target: str) -> str | None:
 
 def test_the_readme_is_short():
     lines = len(README.read_text().splitlines())
-    assert lines <= README_MAX_LINES, \
+    assert lines <= README_MAX_LINES, (
         f"README.md has {lines} lines (at most {README_MAX_LINES}): move a subject to docs/"
+    )
 
 
 @pytest.mark.parametrize("path", pages(), ids=lambda path: str(path.relative_to(REPO_ROOT)))
 def test_every_relative_link_resolves(path):
-    failures = [f"({target}) {reason}" for target in relative_links(path)
-                if (reason := broken(path, target))]
+    failures = [
+        f"({target}) {reason}"
+        for target in relative_links(path)
+        if (reason := broken(path, target))
+    ]
     assert not failures, "\n".join(failures)
 
 
 def test_the_readme_links_every_docs_page():
-    linked = {(README.parent / target.partition("#")[0]).resolve()
-              for target in relative_links(README)}
+    linked = {
+        (README.parent / target.partition("#")[0]).resolve() for target in relative_links(README)
+    }
     unlinked = [page.name for page in sorted(DOCS.glob("*.md")) if page.resolve() not in linked]
     assert not unlinked, f"README.md links no docs/{', docs/'.join(unlinked)}"
 
 
-@pytest.mark.parametrize("heading, expected", [
-    ("The dev reset: everything in a member account but its baseline, deleted",
-     "the-dev-reset-everything-in-a-member-account-but-its-baseline-deleted"),
-    ("Where `make test`'s time goes", "where-make-tests-time-goes"),
-    ("Account hygiene_and [a link](x.md) — more", "account-hygiene_and-a-link--more"),
-])
+@pytest.mark.parametrize(
+    "heading, expected",
+    [
+        (
+            "The dev reset: everything in a member account but its baseline, deleted",
+            "the-dev-reset-everything-in-a-member-account-but-its-baseline-deleted",
+        ),
+        ("Where `make test`'s time goes", "where-make-tests-time-goes"),
+        ("Account hygiene_and [a link](x.md) — more", "account-hygiene_and-a-link--more"),
+    ],
+)
 def test_anchors_follow_githubs_rule(heading, expected):
     assert anchor(heading) == expected
 
@@ -113,7 +123,12 @@ def test_a_broken_link_or_anchor_is_found(tmp_path):
     """The checks can fail: a missing file and a missing heading are both reported."""
     (tmp_path / "target.md").write_text("# Title\n\n## A section\n\n```sh\n# not a heading\n```\n")
     page = tmp_path / "page.md"
-    page.write_text("[ok](target.md#a-section) [gone](missing.md) [bad](target.md#not-a-heading)"
-                    " `[code](nowhere.md)` [self](#nope) [web](https://example.com/x#y)\n")
-    assert [target for target in relative_links(page) if broken(page, target)] == \
-        ["missing.md", "target.md#not-a-heading", "#nope"]
+    page.write_text(
+        "[ok](target.md#a-section) [gone](missing.md) [bad](target.md#not-a-heading)"
+        " `[code](nowhere.md)` [self](#nope) [web](https://example.com/x#y)\n"
+    )
+    assert [target for target in relative_links(page) if broken(page, target)] == [
+        "missing.md",
+        "target.md#not-a-heading",
+        "#nope",
+    ]
