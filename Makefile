@@ -69,7 +69,7 @@ apply: install ## terraform apply STACK (default all, management first; JOBS= as
 validate: install ## terraform validate every stack of ENV with the real provider
 	$(CLI) validate --env $(ENV) --stack $(STACK)
 
-# The test tiers (README "Tests"), TEST_JOBS workers at once (pytest-xdist; default: two per
+# The test tiers (docs/tests.md), TEST_JOBS workers at once (pytest-xdist; default: two per
 # core as memory allows, tests/conftest.py), each module on one worker, the costliest first
 # (tests/scheduling.py).
 TEST_JOBS ?= auto
@@ -117,7 +117,7 @@ scan-lock: ## re-pin requirements-scan.txt from requirements-scan.in (on purpose
 	{ echo "# Generated from requirements-scan.in by 'make scan-lock'; installed into .venv-scan by 'make scan-install'."; \
 	  .venv-scan-lock/bin/pip freeze; } > requirements-scan.txt && rm -rf .venv-scan-lock
 
-security-scan: install scan-install ## checkov and parliament over the example stacks (inline skips: README)
+security-scan: install scan-install ## checkov and parliament over the example stacks (inline skips: docs/guardrails.md)
 	$(PY) -m pytest -q tests/synth/test_security_scan.py
 
 snapshot-update: install ## rewrite the committed snapshots of environments/example.toml

@@ -82,7 +82,8 @@ def force_mfa() -> dict[str, Any]:
     Allows MFA-authenticated IAM users to manage their own credentials on the Security
     credentials page", its password and MFA statements): without MFA everything is denied but
     setting up an MFA device; the password can be changed only in a session with MFA. So a first
-    password is given without "must reset at next sign-in" (see the README, "Real AWS")."""
+    password is given without "must reset at next sign-in" (see docs/real-aws.md, "An admin's
+    first sign-in")."""
     return document(
         statement(
             "AllowViewAccountInfo",

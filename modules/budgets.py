@@ -8,7 +8,7 @@ member's to that account's email.
 
 The kill switch: when a member account's actual cost passes `freeze_at_percent` of its budget, a
 budget action attaches the freeze SCP to that account (SCPs never restrict the management
-account, so it has none). See the README, "The cost kill switch".
+account, so it has none). See docs/kill-switch.md, "The cost kill switch".
 """
 
 from __future__ import annotations

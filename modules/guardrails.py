@@ -4,8 +4,8 @@ exceptions.
 
 The SCP is attached to each member account, never to the management account (SCPs cannot
 restrict it anyway) nor to the organization root. Its deny-root statement exempts root sessions
-started with sts:AssumeRoot, which is how centralized root access works; see the README,
-"Guardrails and cost".
+started with sts:AssumeRoot, which is how centralized root access works; see
+docs/guardrails.md, "Root access: how the deny-root SCP and root sessions fit together".
 """
 
 from __future__ import annotations

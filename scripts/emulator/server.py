@@ -1,7 +1,7 @@
 """The embedded local AWS: moto's server on 127.0.0.1, run in the background with a pid file.
 
 `python -m scripts.cli local-serve --port N` is the server process itself (moto plus the few
-extensions in scripts/emulator/extensions.py, and the subdomain tunnel on port N + 1);
+extensions in scripts/emulator/extensions/, and the subdomain tunnel on port N + 1);
 `start`/`stop` manage it for `make local-up/down`. State lives as long as the server process.
 """
 

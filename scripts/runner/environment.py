@@ -40,7 +40,8 @@ PLUGIN_CACHE_AS_IS_VARIABLE = "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE"
 # Terraform and the AWS provider are Go programs whose CPU time is a third garbage collection
 # at Go's default (GOGC=100). No collection until a process's heap reaches 512 MiB cut a plan's
 # CPU by about 30 % for about 110 MB more per provider process and 310 MB more for terraform
-# (README, "How the runner keeps a plan cheap"); either variable of the user's own leaves both.
+# (docs/performance.md, "How the runner keeps a plan cheap"); either variable of the user's own
+# leaves both.
 GARBAGE_COLLECTION = {"GOGC": "off", "GOMEMLIMIT": "512MiB"}
 
 

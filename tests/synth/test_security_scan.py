@@ -1,7 +1,7 @@
 """Security scan of every synthesized stack of the example environment:
 
 - checkov (terraform_json): no failed check, except those skipped inline on the resource with a
-  reason (modules/guardrails.py SCAN_EXCEPTIONS, listed in README.md);
+  reason (modules/guardrails.py SCAN_EXCEPTIONS, listed in docs/guardrails.md);
 - parliament: every IAM policy the stacks write (identity, bucket, trust and service control
   policies) has no finding above LOW.
 
