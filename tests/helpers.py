@@ -3,6 +3,7 @@ reading synthesized stacks, and the tools a test needs."""
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import json
 import shutil
@@ -181,3 +182,20 @@ def sigint_as_at_a_terminal() -> None:
     ignored, which its children inherit (Python then raises no KeyboardInterrupt); a shell at a
     terminal starts them with the default."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def account_key(stack: dict, config, name: str) -> str:
+    """The key of member account `name` in a synthesized management stack."""
+    [key] = [
+        k
+        for k, a in keyed(stack, "aws_organizations_account").items()
+        if a["name"] == f"{config.name_prefix}-{name}"
+    ]
+    return key
+
+
+def variant(config, **guardrails):
+    """`config` with these guardrails settings changed."""
+    return dataclasses.replace(
+        config, guardrails=dataclasses.replace(config.guardrails, **guardrails)
+    )

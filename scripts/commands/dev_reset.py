@@ -27,12 +27,11 @@ from foundation.model import Config
 from foundation.paths import LOG_DIR
 from scripts import aws, workspaces
 from scripts.commands import ACCOUNT, YES, Command, nuke_config
-from scripts.commands.dev_workspace import workspace_log
 from scripts.console import Steps, UserError, confirm, say, say_table
 from scripts.guard.approval import approved_without_asking
 from scripts.guard.member import Target
 from scripts.guard.reset import ResetTarget, dev_reset_guard
-from scripts.runner.rebuild import rebuild
+from scripts.runner.rebuild import rebuild, workspace_log
 from scripts.runner.synth import stacks_dir, synth
 from scripts.workspaces import ManagementStateWatch, managed_resources
 

@@ -21,13 +21,12 @@ import boto3
 
 from foundation.contract import DEV_ACCOUNT
 from foundation.model import Config
-from foundation.paths import LOG_DIR
 from scripts import aws, workspaces
 from scripts.commands import ACCOUNT, YES, Command
 from scripts.console import Steps, UserError, confirm, say
 from scripts.guard.approval import approved_without_asking
 from scripts.guard.member import member_destroy_guard
-from scripts.runner.rebuild import REBUILD_STEPS, rebuild
+from scripts.runner.rebuild import REBUILD_STEPS, rebuild, workspace_log
 from scripts.runner.synth import stacks_dir, synth
 from scripts.runner.terraform import Terraform
 from scripts.workspaces import ManagementStateWatch, managed_resources
@@ -243,16 +242,6 @@ def destroy_summary(config: Config, result: Result, steps: Steps) -> None:
         f"ENV={config.env_name} ACCOUNT={result.account_name}` or `make apply "
         f"ENV={config.env_name} STACK={result.account_name}`."
     )
-
-
-def workspace_log(config: Config, account: str) -> Path:
-    """Where terraform's destroy and apply output goes: hundreds of lines nobody reads unless
-    something fails (then the error shows its end and names the file)."""
-    log = LOG_DIR / config.env_name / f"{account}-terraform.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    log.write_text("")
-    say(f"terraform output: {log}")
-    return log
 
 
 def dev_destroy(config: Config, account: str, *, yes: bool) -> None:

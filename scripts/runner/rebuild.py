@@ -1,11 +1,13 @@
 """The one rebuild of a member workspace, after a destroy or a reset: applied where its plan
-shows changes, then planned again, which must show none."""
+shows changes, then planned again, which must show none; and the log its terraform output goes
+to."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from foundation.model import Config
+from foundation.paths import LOG_DIR
 from scripts.console import Steps, UserError, say
 from scripts.runner.terraform import PLAN_NO_CHANGES, Terraform
 
@@ -40,3 +42,13 @@ def rebuild(
                 f"plan ENV={config.env_name} STACK={account_name}` to see them."
             )
     return "applied", "no changes after the apply"
+
+
+def workspace_log(config: Config, account: str) -> Path:
+    """Where terraform's destroy and apply output goes: hundreds of lines nobody reads unless
+    something fails (then the error shows its end and names the file)."""
+    log = LOG_DIR / config.env_name / f"{account}-terraform.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("")
+    say(f"terraform output: {log}")
+    return log

@@ -154,11 +154,6 @@ def role_of(stack: dict, action: dict) -> tuple[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def management(example_stacks) -> dict:
-    return example_stacks[MANAGEMENT_STACK]
-
-
-@pytest.fixture(scope="module")
 def several(example_config):
     dev = example_config.account("dev")
     accounts = (

@@ -195,9 +195,10 @@ def test_member_account_loops_keep_terraform_output_in_a_log(
     """Hundreds of lines of destroy plan after the typed confirmation help nobody: they go to a
     log the terminal names (a failure shows its end)."""
     from scripts.commands import dev_reset, dev_workspace
+    from scripts.runner import rebuild
 
     calls = []
-    monkeypatch.setattr(dev_workspace, "LOG_DIR", tmp_path)
+    monkeypatch.setattr(rebuild, "LOG_DIR", tmp_path)
     monkeypatch.setattr(
         {"dev_workspace": dev_workspace, "dev_reset": dev_reset}[module],
         function,

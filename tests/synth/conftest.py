@@ -1,0 +1,38 @@
+"""What the synth tests share: the example's stacks, as JSON and as text, and cdktf's Testing."""
+
+from __future__ import annotations
+
+import pytest
+
+from foundation.contract import MANAGEMENT_STACK
+from tests.helpers import the_one
+
+
+@pytest.fixture(scope="module")
+def management(example_stacks) -> dict:
+    return example_stacks[MANAGEMENT_STACK]
+
+
+@pytest.fixture(scope="module")
+def dev(example_stacks) -> dict:
+    return example_stacks["dev"]
+
+
+@pytest.fixture(scope="module")
+def stack_text(synthesize, example_config) -> dict[str, str]:
+    """The synthesized JSON text per stack, as cdktf's Testing matchers take it."""
+    stacks = synthesize(example_config) / "stacks"
+    return {d.name: (d / "cdk.tf.json").read_text() for d in stacks.iterdir()}
+
+
+@pytest.fixture(scope="module")
+def cdktf_testing():
+    """cdktf's Testing matchers (imported here, not at the top: conftest.py says why)."""
+    from cdktf import Testing
+
+    return Testing
+
+
+@pytest.fixture(scope="module")
+def log_bucket(management, example_config) -> tuple[str, dict]:
+    return the_one(management, "aws_s3_bucket", bucket=example_config.trail.bucket)
