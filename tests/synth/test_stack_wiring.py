@@ -12,29 +12,7 @@ from foundation.config import load
 from foundation.contract import MANAGED_BY, MANAGEMENT_STACK
 from tests.helpers import find, policy, ref, the_one
 
-CLOUDTRAIL = {"Service": "cloudtrail.amazonaws.com"}
-MFA_ABSENT = {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}
 MFA_PRESENT = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
-# AWS's recommended self-service MFA policy: the only actions allowed before MFA is used. Not
-# the password: AWS advises against exempting iam:ChangePassword and iam:GetAccountPasswordPolicy.
-SELF_SERVICE_WITHOUT_MFA = {
-    "iam:CreateVirtualMFADevice",
-    "iam:EnableMFADevice",
-    "iam:GetMFADevice",
-    "iam:GetUser",
-    "iam:ListMFADevices",
-    "iam:ListVirtualMFADevices",
-    "iam:ResyncMFADevice",
-    "sts:GetSessionToken",
-}
-# Resources that would put a long-lived secret (password, key) into Terraform state.
-SECRET_BEARING = (
-    "aws_iam_access_key",
-    "aws_iam_user_login_profile",
-    "aws_iam_user_ssh_key",
-    "aws_iam_service_specific_credential",
-    "aws_iam_signing_certificate",
-)
 
 
 def remote_state(stack: dict) -> tuple[str, dict]:
