@@ -1,4 +1,4 @@
-"""EC2: snapshots by owner, default VPCs, route tables and network interfaces as on AWS."""
+"""EC2: snapshots by owner, default VPCs, route tables, network interfaces and Regions as on AWS."""
 
 from __future__ import annotations
 
@@ -108,3 +108,56 @@ def primary_network_interface_goes_with_instance() -> None:
         return prep_nics_deleted_on_termination
 
     wrap(Instance, "prep_nics", deleted_on_termination)
+
+
+@extension
+def regions_as_on_aws() -> None:
+    """EC2 DescribeRegions answers as AWS does: the Regions of the caller's partition only (an
+    `aws` account never sees China or GovCloud), each with its OptInStatus, and without
+    AllRegions only those enabled for the account (opt-in Regions once enabled, account.py);
+    RegionNames and the region-name, opt-in-status and endpoint filters as documented
+    (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeRegions.html). moto
+    listed every partition's Regions and called the opt-in ones enabled, so "every enabled
+    Region" meant China, GovCloud and Regions no account has without opting in."""
+    from moto.core.responses import ActionResult
+    from moto.ec2.responses.availability_zones_and_regions import AvailabilityZonesAndRegions
+
+    from scripts.emulator.extensions.account import partition_regions, region_opt_status
+
+    statuses = {
+        "ENABLED_BY_DEFAULT": "opt-in-not-required",
+        "ENABLED": "opted-in",
+        "DISABLED": "not-opted-in",
+    }
+
+    def describe_regions(response) -> ActionResult:
+        names = response._get_param("RegionNames", [])
+        every = response._get_bool_param("AllRegions", False)
+        filters = response._filters_from_querystring()
+        suffix = "amazonaws.com.cn" if response.partition == "aws-cn" else "amazonaws.com"
+        regions = []
+        for name in partition_regions(response.partition):
+            region = {
+                "RegionName": name,
+                "Endpoint": f"ec2.{name}.{suffix}",
+                "OptInStatus": statuses[
+                    region_opt_status(response.current_account, response.partition, name)
+                ],
+            }
+            if names and name not in names:
+                continue
+            if not names and not every and region["OptInStatus"] == "not-opted-in":
+                continue
+            if all(
+                region[key] in values
+                for key, values in (
+                    ("RegionName", filters.get("region-name")),
+                    ("OptInStatus", filters.get("opt-in-status")),
+                    ("Endpoint", filters.get("endpoint")),
+                )
+                if values
+            ):
+                regions.append(region)
+        return ActionResult({"Regions": regions})
+
+    AvailabilityZonesAndRegions.describe_regions = describe_regions

@@ -71,3 +71,52 @@ def test_primary_network_interface_goes_with_instance(mocked_aws):
         Filters=[{"Name": "network-interface-id", "Values": [interface["NetworkInterfaceId"]]}]
     )
     assert remaining["NetworkInterfaces"] == []
+
+
+DEFAULT_REGIONS = {
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "ap-south-1",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ca-central-1",
+    "eu-central-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-north-1",
+    "sa-east-1",
+}
+
+
+def test_regions_are_the_accounts_enabled_ones_of_its_partition(mocked_aws):
+    ec2 = mocked_aws("ec2")
+
+    def regions(**arguments) -> dict[str, str]:
+        answered = ec2.describe_regions(**arguments)["Regions"]
+        return {r["RegionName"]: r["OptInStatus"] for r in answered}
+
+    enabled = regions()
+    assert set(enabled) == DEFAULT_REGIONS
+    assert set(enabled.values()) == {"opt-in-not-required"}
+    every = regions(AllRegions=True)
+    assert every["af-south-1"] == every["eu-south-1"] == "not-opted-in"
+    assert not [r for r in every if r.startswith(("cn-", "us-gov-"))]
+    assert regions(RegionNames=["af-south-1"]) == {"af-south-1": "not-opted-in"}
+    assert (
+        set(
+            regions(
+                AllRegions=True, Filters=[{"Name": "opt-in-status", "Values": ["not-opted-in"]}]
+            )
+        )
+        == set(every) - DEFAULT_REGIONS
+    )
+
+    mocked_aws("account").enable_region(RegionName="af-south-1")
+    assert regions()["af-south-1"] == "opted-in"
+    assert set(regions()) == DEFAULT_REGIONS | {"af-south-1"}
