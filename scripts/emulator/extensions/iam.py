@@ -1,4 +1,5 @@
-"""IAM: centralized root access, list answers and policy resources as on AWS."""
+"""IAM: centralized root access, list answers, policy resources and service last accessed data
+as on AWS."""
 
 from __future__ import annotations
 
@@ -95,3 +96,124 @@ def iam_root_user_resource() -> None:
     paths = VALID_RESOURCE_PATH_STARTING_VALUES["iam"]["values"]
     if "root" not in paths:
         paths.append("root")
+
+
+# SigV4 signing names that differ from the service's IAM namespace.
+_NAMESPACE_OF_SIGNING_NAME = {"monitoring": "cloudwatch", "email": "ses"}
+
+
+@extension
+def service_last_accessed() -> None:
+    """IAM's service last accessed data: every request signed with an IAM user's or an assumed
+    role's key is recorded against that user or role (the service from the request's signature,
+    its Region, the time), and GenerateServiceLastAccessedDetails / GetServiceLastAccessedDetails
+    answer from that record for users and roles, as a report of the moment it was generated
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_last-accessed.html): an
+    attempt counts, allowed or not. Jobs complete at once here; AWS reports IN_PROGRESS first,
+    and also lists, without a date, the services the entity's policies allow and it never
+    used. Groups and policies are not implemented (501). moto has neither action."""
+    import re
+    import threading
+    import uuid
+
+    from moto.core.responses import ActionResult, BaseResponse
+    from moto.core.utils import utcnow
+    from moto.iam.exceptions import NoSuchEntity
+    from moto.iam.models import iam_backends
+    from moto.iam.responses import IamResponse
+
+    scope = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
+    lock = threading.Lock()
+
+    def record(response) -> None:
+        backend = iam_backends[response.current_account][response.partition]
+        key = backend.access_keys.get(response.access_key)
+        if key is None:
+            return
+        if key.role_arn:
+            entity = key.role_arn
+        elif key.user_name and key.user_name in backend.users:
+            entity = backend.users[key.user_name].arn
+        else:
+            return
+        found = scope.search(response.headers.get("Authorization", ""))
+        region, signing_name = found.groups() if found else (response.region, None)
+        namespace = _NAMESPACE_OF_SIGNING_NAME.get(signing_name, signing_name)
+        with lock:
+            used = _services_last_accessed(backend).setdefault(entity, {})
+            used[namespace or response.service_name] = (utcnow(), region)
+
+    def recording(setup_class):
+        def setup_class_recording(response, *args, **kwargs):
+            result = setup_class(response, *args, **kwargs)
+            record(response)
+            return result
+
+        return setup_class_recording
+
+    def generate_service_last_accessed_details(response) -> ActionResult:
+        backend = iam_backends[response.current_account][response.partition]
+        arn = response._get_param("Arn")
+        entities = {
+            **{role.arn: role for role in backend.roles.values()},
+            **{user.arn: user for user in backend.users.values()},
+        }
+        if arn not in entities:
+            if re.search(r":(group|policy)/", arn or ""):
+                raise NotImplementedError("service last accessed details of groups and policies")
+            raise NoSuchEntity(f"The entity {arn} cannot be found.")
+        job_id = str(uuid.uuid4())
+        with lock:
+            used = dict(_services_last_accessed(backend).get(arn, {}))
+        _jobs(backend)[job_id] = {
+            "arn": arn,
+            "created": utcnow(),
+            "granularity": response._get_param("Granularity") or "SERVICE_LEVEL",
+            "used": used,
+        }
+        return ActionResult({"JobId": job_id})
+
+    def get_service_last_accessed_details(response) -> ActionResult:
+        backend = iam_backends[response.current_account][response.partition]
+        job = _jobs(backend).get(response._get_param("JobId"))
+        if job is None:
+            raise NoSuchEntity("No job with this id was generated in this account.")
+        services = [
+            {
+                "ServiceName": namespace,
+                "ServiceNamespace": namespace,
+                "LastAuthenticated": when,
+                "LastAuthenticatedEntity": job["arn"],
+                "LastAuthenticatedRegion": region,
+                "TotalAuthenticatedEntities": 1,
+            }
+            for namespace, (when, region) in sorted(job["used"].items())
+        ]
+        return ActionResult(
+            {
+                "JobStatus": "COMPLETED",
+                "JobType": job["granularity"],
+                "JobCreationDate": job["created"],
+                "JobCompletionDate": job["created"],
+                "ServicesLastAccessed": services,
+                "IsTruncated": False,
+            }
+        )
+
+    wrap(BaseResponse, "setup_class", recording)
+    IamResponse.generate_service_last_accessed_details = generate_service_last_accessed_details
+    IamResponse.get_service_last_accessed_details = get_service_last_accessed_details
+
+
+def _services_last_accessed(backend) -> dict[str, dict[str, tuple]]:
+    """{entity ARN: {service namespace: (last authenticated, its Region)}} of one account, kept
+    on its IAM backend so that a new mock starts with none."""
+    if not hasattr(backend, "services_last_accessed"):
+        backend.services_last_accessed = {}
+    return backend.services_last_accessed
+
+
+def _jobs(backend) -> dict[str, dict]:
+    if not hasattr(backend, "service_last_accessed_jobs"):
+        backend.service_last_accessed_jobs = {}
+    return backend.service_last_accessed_jobs

@@ -70,3 +70,52 @@ def test_a_policy_may_name_a_root_user_as_resource(mocked_aws):
                 )
             ),
         )
+
+
+def services_used(iam, arn: str) -> dict[str, str]:
+    """{namespace: Region} of the service last accessed report of `arn`."""
+    job = iam.generate_service_last_accessed_details(Arn=arn)["JobId"]
+    report = iam.get_service_last_accessed_details(JobId=job)
+    assert report["JobStatus"] == "COMPLETED"
+    return {
+        s["ServiceNamespace"]: s["LastAuthenticatedRegion"]
+        for s in report["ServicesLastAccessed"]
+        if "LastAuthenticated" in s
+    }
+
+
+def test_service_last_accessed_names_what_each_user_and_role_called(mocked_aws):
+    from scripts import aws
+
+    iam = mocked_aws("iam")
+    user = iam.create_user(UserName="learner")["User"]["Arn"]
+    key = iam.create_access_key(UserName="learner")["AccessKey"]
+    as_user = aws.new_session(
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+        region_name="eu-west-1",
+    )
+    as_user.client("sqs").list_queues()
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}],
+    }
+    role = iam.create_role(RoleName="builder", AssumeRolePolicyDocument=json.dumps(trust))
+    unused = iam.create_role(RoleName="unused", AssumeRolePolicyDocument=json.dumps(trust))
+    credentials = mocked_aws("sts").assume_role(
+        RoleArn=role["Role"]["Arn"], RoleSessionName="build"
+    )["Credentials"]
+    as_role = aws.session_from_credentials(None, credentials, "ap-south-1")
+    as_role.client("bedrock").list_custom_models()
+    as_role.client("cloudwatch").list_metrics()
+
+    assert services_used(iam, user) == {"sqs": "eu-west-1"}
+    assert services_used(iam, role["Role"]["Arn"]) == {
+        "bedrock": "ap-south-1",
+        "cloudwatch": "ap-south-1",
+    }
+    assert services_used(iam, unused["Role"]["Arn"]) == {}
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        iam.generate_service_last_accessed_details(Arn="arn:aws:iam::123456789012:role/gone")
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        iam.get_service_last_accessed_details(JobId="00000000-0000-0000-0000-000000000000")
