@@ -43,6 +43,10 @@ MANAGED_BY = "cdktf-aws-foundation"
 TAG_MANAGED_BY = "managed-by"
 TAG_WORKSPACE = "workspace"
 TAG_ENVIRONMENT = "environment"
+# The workspace again, under a key no one else writes: a learner's own code commonly sets
+# workspace, environment or managed-by too, so only this one tells the dev reset what the
+# foundation made (scripts/commands/dev_reset/).
+TAG_FOUNDATION_WORKSPACE = f"{MANAGED_BY}:workspace"
 
 # --- identity ------------------------------------------------------------------------------------
 # The role AWS Organizations creates in an account it creates, unless the file names another.

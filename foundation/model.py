@@ -11,6 +11,7 @@ from foundation.contract import (
     MANAGED_BY,
     MANAGEMENT_STACK,
     TAG_ENVIRONMENT,
+    TAG_FOUNDATION_WORKSPACE,
     TAG_MANAGED_BY,
     TAG_WORKSPACE,
 )
@@ -180,4 +181,5 @@ class Config:
             TAG_MANAGED_BY: MANAGED_BY,
             TAG_WORKSPACE: workspace,
             TAG_ENVIRONMENT: self.env_name,
+            TAG_FOUNDATION_WORKSPACE: workspace,
         }
