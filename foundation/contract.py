@@ -49,6 +49,10 @@ TAG_ENVIRONMENT = "environment"
 TAG_FOUNDATION_WORKSPACE = f"{MANAGED_BY}:workspace"
 
 # --- identity ------------------------------------------------------------------------------------
+# The session name under which the dev reset reads and deletes in a member account: the region
+# guardrail lets such a session read and delete outside the allowed regions, and nothing else
+# (foundation/organization_policies.py).
+RESET_SESSION_NAME = f"{MANAGED_BY}-reset"
 # The role AWS Organizations creates in an account it creates, unless the file names another.
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
 ADMINISTRATORS_GROUP = "Administrators"

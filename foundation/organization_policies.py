@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from foundation.contract import RESET_SESSION_NAME
 from foundation.policies import document, statement
 
 SCP_MAX_CHARACTERS = 5120  # AWS Organizations quota for one SCP document, whitespace included
@@ -72,6 +73,46 @@ GLOBAL_SERVICE_ACTIONS = (
     "waf:*",
     "wafv2:*",
     "wellarchitected:*",
+)
+# The dev reset's session (aws:userid of an assumed role is "<role id>:<session name>").
+RESET_SESSION = {"aws:userid": f"*:{RESET_SESSION_NAME}"}
+# What the dev reset's session may still do outside the allowed regions: read and delete. The
+# verbs are those of aws-nuke's listers and removers (rebuy-de/aws-nuke 2.25 and ekristen/aws-nuke
+# v3, resources/*.go), with the few other calls its removers make: lifting the deletion
+# protection a learner set, and S3Bucket's logging switched off before the bucket goes. SCPs take
+# a wildcard at the start of an action since September 2025 ("full IAM language",
+# https://aws.amazon.com/blogs/security/unlock-new-possibilities-aws-organizations-service-control-policy-now-supports-full-iam-language/).
+RESET_ACTIONS = (
+    "*:Describe*",
+    "*:Get*",
+    "*:List*",
+    "*:BatchGet*",
+    "*:Search*",
+    "*:Scan",
+    "*:Delete*",
+    "*:BatchDelete*",
+    "*:Remove*",
+    "*:Detach*",
+    "*:Disassociate*",
+    "*:Deregister*",
+    "*:Terminate*",
+    "*:Stop*",
+    "*:Disable*",
+    "*:Cancel*",
+    "*:Release*",
+    "*:Revoke*",
+    "*:Reject*",
+    "*:Abort*",
+    "*:Deactivate*",
+    "*:Unsubscribe",
+    "*:Untag*",
+    "*:ScheduleKeyDeletion",
+    "cloudformation:UpdateTerminationProtection",
+    "dynamodb:UpdateTable",
+    "ec2:ModifyInstanceAttribute",
+    "elasticloadbalancing:ModifyLoadBalancerAttributes",
+    "rds:ModifyDB*",
+    "s3:PutBucketLogging",
 )
 TRAIL_TAMPERING_ACTIONS = (
     "cloudtrail:DeleteTrail",
@@ -150,18 +191,26 @@ def deny_member_root() -> dict[str, Any]:
     )
 
 
-def deny_outside_regions(regions: Iterable[str]) -> dict[str, Any]:
+def deny_outside_regions(regions: Iterable[str]) -> list[dict[str, Any]]:
     """AWS's region deny: regional actions only in `regions`; global services stay usable.
-    Root sessions are exempt so a locked resource can still be unlocked wherever it is."""
-    return statement(
-        "DenyOutsideAllowedRegions",
-        "Deny",
-        not_actions=GLOBAL_SERVICE_ACTIONS,
-        condition={
-            "StringNotEquals": {"aws:RequestedRegion": sorted(regions)},
-            **NOT_A_ROOT_SESSION,
-        },
-    )
+    Root sessions are exempt so a locked resource can still be unlocked wherever it is. The dev
+    reset's session is exempt too, but may only read and delete there: what was made before the
+    guardrail, or in a region since removed from the list, is found and deleted."""
+    outside = {"StringNotEquals": {"aws:RequestedRegion": sorted(regions)}}
+    return [
+        statement(
+            "DenyOutsideAllowedRegions",
+            "Deny",
+            not_actions=GLOBAL_SERVICE_ACTIONS,
+            condition={**outside, **NOT_A_ROOT_SESSION, "StringNotLike": RESET_SESSION},
+        ),
+        statement(
+            "DenyResetOutsideAllowedRegionsButReadDelete",
+            "Deny",
+            not_actions=RESET_ACTIONS,
+            condition={**outside, "StringLike": RESET_SESSION},
+        ),
+    ]
 
 
 def guardrails_scp(
@@ -183,7 +232,7 @@ def guardrails_scp(
         statements.append(deny_member_root())
     regions = list(allowed_regions)
     if regions:
-        statements.append(deny_outside_regions(regions))
+        statements += deny_outside_regions(regions)
     return document(*statements) if statements else None
 
 

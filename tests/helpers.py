@@ -87,12 +87,24 @@ def listed(value: str | list[str]) -> list[str]:
 
 
 def condition_holds(condition: dict, context: dict[str, str]) -> bool:
-    """The condition operators the SCPs here use; any other one fails the test loudly."""
+    """The condition operators the SCPs here use, as IAM evaluates them (a negated operator holds
+    for a key the request lacks); any other operator fails the test loudly."""
     for operator, tests in condition.items():
-        if operator != "Null":
-            raise AssertionError(f"the test evaluator does not know the operator {operator!r}")
+        negated = operator.startswith("StringNot")
         for key, expected in tests.items():
-            if (key not in context) != (expected == "true"):
+            value = context.get(key)
+            if operator == "Null":
+                holds = (value is None) == (expected == "true")
+            elif operator in ("StringEquals", "StringNotEquals"):
+                holds = (value is not None and value in listed(expected)) != negated
+            elif operator in ("StringLike", "StringNotLike"):
+                matched = value is not None and any(
+                    fnmatch.fnmatchcase(value, pattern) for pattern in listed(expected)
+                )
+                holds = matched != negated
+            else:
+                raise AssertionError(f"the test evaluator does not know the operator {operator!r}")
+            if not holds:
                 return False
     return True
 

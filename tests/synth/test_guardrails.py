@@ -19,9 +19,9 @@ import pytest
 
 from foundation import config as config_module
 from foundation import organization_policies
-from foundation.contract import MANAGEMENT_STACK
+from foundation.contract import MANAGEMENT_STACK, RESET_SESSION_NAME
 from foundation.paths import REPO_ROOT
-from tests.helpers import account_key, keyed, ref, the_one, variant
+from tests.helpers import account_key, denying_statements, keyed, ref, the_one, variant
 
 EXAMPLE = config_module.environment_path("example")
 ROOT_SESSION_EXEMPTION = {"Null": {"aws:AssumedRoot": "true"}}
@@ -32,7 +32,9 @@ SCP_SIDS = {
     "ProtectAuditLogs",
     "DenyMemberRootUser",
     "DenyOutsideAllowedRegions",
+    "DenyResetOutsideAllowedRegionsButReadDelete",
 }
+REGION_SIDS = {"DenyOutsideAllowedRegions", "DenyResetOutsideAllowedRegionsButReadDelete"}
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -176,6 +178,78 @@ def test_scp_denies_other_regions_but_not_global_services(statements, example_co
     assert not regional & set(statement["NotAction"])
 
 
+# What aws-nuke calls to find and delete what a learner made (rebuy-de/aws-nuke 2.25 and
+# ekristen/aws-nuke v3, resources/*.go), as IAM actions; and what makes or starts something.
+RESET_CALLS = (
+    "ec2:DescribeInstances",
+    "ec2:ModifyInstanceAttribute",
+    "ec2:TerminateInstances",
+    "ec2:DeleteVolume",
+    "ec2:DetachInternetGateway",
+    "ec2:DeleteVpc",
+    "ec2:RevokeSecurityGroupIngress",
+    "s3:ListBucketVersions",
+    "s3:DeleteObjectVersion",
+    "s3:DeleteBucketPolicy",
+    "s3:PutBucketLogging",
+    "s3:DeleteBucket",
+    "sqs:GetQueueAttributes",
+    "sqs:DeleteQueue",
+    "dynamodb:Scan",
+    "dynamodb:UpdateTable",
+    "lambda:DeleteFunction",
+    "rds:ModifyDBInstance",
+    "logs:DeleteLogGroup",
+    "sns:Unsubscribe",
+    "cloudformation:UpdateTerminationProtection",
+)
+MAKING_CALLS = (
+    "ec2:RunInstances",
+    "ec2:StartInstances",
+    "ec2:CreateVolume",
+    "s3:CreateBucket",
+    "s3:PutObject",
+    "lambda:CreateFunction",
+    "lambda:UpdateFunctionCode",
+    "autoscaling:UpdateAutoScalingGroup",
+    "bedrock:InvokeModel",
+)
+
+
+def region_context(region: str, session: str) -> dict[str, str]:
+    return {"aws:RequestedRegion": region, "aws:userid": f"AROAEXAMPLE:{session}"}
+
+
+def region_statements(config) -> dict:
+    """The region statements of the guardrails SCP (the others name their resources)."""
+    from modules.guardrails import Guardrails as GuardrailsConstruct
+
+    document = GuardrailsConstruct.scp(config, "trail-arn", "bucket-arn")
+    return {"Statement": [s for s in document["Statement"] if s["Sid"] in REGION_SIDS]}
+
+
+@pytest.mark.parametrize("action", RESET_CALLS)
+def test_the_reset_session_reads_and_deletes_outside_the_allowed_regions(example_config, action):
+    document = region_statements(example_config)
+    outside = "ap-southeast-2"
+    assert outside not in example_config.guardrails.allowed_regions
+    assert denying_statements(document, action, region_context(outside, RESET_SESSION_NAME)) == []
+    assert denying_statements(document, action, region_context(outside, "alice")) == [
+        "DenyOutsideAllowedRegions"
+    ]
+
+
+@pytest.mark.parametrize("action", MAKING_CALLS)
+def test_the_reset_session_makes_nothing_outside_the_allowed_regions(example_config, action):
+    document = region_statements(example_config)
+    assert denying_statements(
+        document, action, region_context("ap-southeast-2", RESET_SESSION_NAME)
+    ) == ["DenyResetOutsideAllowedRegionsButReadDelete"]
+    inside = example_config.region
+    for session in (RESET_SESSION_NAME, "alice"):
+        assert denying_statements(document, action, region_context(inside, session)) == []
+
+
 def test_scp_is_compact_and_fits_the_quota_with_the_longest_names(management, example_config):
     _, policy = guardrails_scp(management, example_config)
     content = policy["content"]
@@ -236,7 +310,7 @@ def test_no_allowed_regions_means_no_region_statement(example_config):
     document = GuardrailsConstruct.scp(
         variant(example_config, allowed_regions=()), "trail-arn", "bucket-arn"
     )
-    assert {s["Sid"] for s in document["Statement"]} == SCP_SIDS - {"DenyOutsideAllowedRegions"}
+    assert {s["Sid"] for s in document["Statement"]} == SCP_SIDS - REGION_SIDS
 
 
 @pytest.fixture(scope="module")
