@@ -161,3 +161,25 @@ def regions_as_on_aws() -> None:
         return ActionResult({"Regions": regions})
 
     AvailabilityZonesAndRegions.describe_regions = describe_regions
+
+
+@extension
+def primary_network_interface_stays_attached() -> None:
+    """EC2 DetachNetworkInterface refuses an instance's primary network interface (device index
+    0) with OperationNotPermitted, as AWS does: it goes only with its instance. moto refused only
+    an instance's last interface, so with a second one attached it detached the primary, and
+    every later answer describing that instance failed (HTTP 500, KeyError in moto): aws-nuke,
+    which detaches each interface before deleting it, could then not terminate the instance."""
+    from moto.ec2.exceptions import LastEniDetachError
+    from moto.ec2.models.elastic_network_interfaces import NetworkInterfaceBackend
+
+    def unless_primary(detach_network_interface):
+        def detach_unless_primary(backend, attachment_id: str) -> None:
+            for eni in list(backend.enis.values()):
+                if eni.attachment_id == attachment_id and eni.device_index == 0:
+                    raise LastEniDetachError()
+            return detach_network_interface(backend, attachment_id)
+
+        return detach_unless_primary
+
+    wrap(NetworkInterfaceBackend, "detach_network_interface", unless_primary)

@@ -120,3 +120,22 @@ def test_regions_are_the_accounts_enabled_ones_of_its_partition(mocked_aws):
     mocked_aws("account").enable_region(RegionName="af-south-1")
     assert regions()["af-south-1"] == "opted-in"
     assert set(regions()) == DEFAULT_REGIONS | {"af-south-1"}
+
+
+def test_primary_network_interface_is_never_detached(mocked_aws):
+    ec2 = mocked_aws("ec2")
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)["Instances"][0]
+    [primary] = instance["NetworkInterfaces"]
+    second = ec2.create_network_interface(SubnetId=instance["SubnetId"])["NetworkInterface"]
+    attachment = ec2.attach_network_interface(
+        NetworkInterfaceId=second["NetworkInterfaceId"],
+        InstanceId=instance["InstanceId"],
+        DeviceIndex=1,
+    )["AttachmentId"]
+    with pytest.raises(ec2.exceptions.ClientError, match="OperationNotPermitted"):
+        ec2.detach_network_interface(AttachmentId=primary["Attachment"]["AttachmentId"], Force=True)
+    ec2.detach_network_interface(AttachmentId=attachment, Force=True)
+    ec2.terminate_instances(InstanceIds=[instance["InstanceId"]])
+    [described] = ec2.describe_instances()["Reservations"][0]["Instances"]
+    assert described["State"]["Name"] == "terminated"
