@@ -121,7 +121,7 @@ security-scan: install scan-install ## checkov and parliament over the example s
 	$(PY) -m pytest -q tests/synth/test_security_scan.py
 
 snapshot-update: install ## rewrite the committed snapshots of environments/example.toml
-	$(PY) -m pytest -q tests/synth/test_snapshots.py tests/emulator/test_dev_reset.py -k "snapshot" --snapshot-update
+	$(PY) -m pytest -q tests/synth/test_snapshots.py tests/unit/test_nuke_config.py -k "snapshot" --snapshot-update
 
 demo: install ## the main job: the whole foundation on the local emulator, checked and summarized
 	$(CLI) demo --env $(ENV)

@@ -228,12 +228,15 @@ def assume_role(
     session_name: str,
     boto_session: boto3.Session | None = None,
     region: str | None = None,
+    duration_seconds: int | None = None,
 ) -> boto3.Session:
-    """A session in another account, from the management credentials (or `boto_session`'s)."""
+    """A session in another account, from the management credentials (or `boto_session`'s), for
+    `duration_seconds` (STS's default, an hour, without)."""
+    duration = {"DurationSeconds": duration_seconds} if duration_seconds else {}
     return session_from_credentials(
         config,
         client(config, "sts", boto_session).assume_role(
-            RoleArn=role_arn, RoleSessionName=session_name
+            RoleArn=role_arn, RoleSessionName=session_name, **duration
         )["Credentials"],
         region,
     )

@@ -23,7 +23,7 @@ REASON_NOT_MANAGEMENT_CALLER = (
     "the credentials are not the management account's (only it attaches SCPs)"
 )
 REASON_NUKE_MISSING = "aws-nuke is not installed"
-REASON_NUKE_VERSION = "aws-nuke is not a version the dev reset supports (2.x)"
+REASON_NUKE_VERSION = "aws-nuke is not a version the dev reset supports"
 REASON_NUKE_CONFIG = (
     "the generated aws-nuke config does not name exactly the target account, "
     "with management and every other member in its blocklist"

@@ -21,12 +21,42 @@ from scripts.guard.checks import (
 )
 from scripts.guard.member import Target, member_checks
 
-NUKE_SUPPORTED_MAJOR = 2
+# The aws-nuke versions the reset knows, each recognized by what `aws-nuke version` prints:
+# rebuy-de's 2.16 (Debian and Ubuntu ship it, printing "version: unknown": its package says
+# which) to 2.25 (the last; rebuy-de/aws-nuke is archived), and ekristen's v3, the maintained line
+# ("aws-nuke version v3.x"; `aws-nuke run`, pkg/commands/nuke/nuke.go).
+NUKE_OLDEST = (2, 16)
+NUKE_NEWEST_2 = (2, 25)
+NUKE_SUPPORTED = "2.16 to 2.25 (rebuy-de) or 3.x (ekristen)"
 NUKE_INSTALL = (
-    "install it with `sudo apt-get install aws-nuke` (Debian and Ubuntu ship 2.16), "
-    "or put the 2.x release binary from https://github.com/rebuy-de/aws-nuke/releases "
-    "on PATH"
+    "install it: on Debian or Ubuntu `sudo apt-get install aws-nuke` (2.16); on macOS `brew "
+    "install aws-nuke` (ekristen's v3); anywhere, a release binary of "
+    "https://github.com/ekristen/aws-nuke/releases (v3) or "
+    "https://github.com/rebuy-de/aws-nuke/releases (2.25.0, the last 2.x) on PATH"
 )
+
+
+@dataclass(frozen=True)
+class AwsNuke:
+    """The installed aws-nuke: where, which version, and whether it is ekristen's v3 (its own
+    command line, config keys and output) or rebuy-de's 2.x."""
+
+    binary: str
+    version: str
+    major: int
+    minor: int
+
+    @property
+    def v3(self) -> bool:
+        return self.major == 3
+
+    def __str__(self) -> str:
+        maker = "ekristen" if self.v3 else "rebuy-de"
+        return f"aws-nuke {self.version} ({maker}, {self.binary})"
+
+
+# The config is still generated, and checked, when aws-nuke is missing or unsupported.
+_ASSUMED = AwsNuke("aws-nuke", "2.16", 2, 16)
 
 
 @dataclass
@@ -35,8 +65,7 @@ class ResetTarget:
     binary and the generated aws-nuke config that names only that account."""
 
     member: Target
-    nuke_binary: str
-    nuke_version: str
+    aws_nuke: AwsNuke
     nuke_config: str
 
 
@@ -44,15 +73,15 @@ def dev_reset_guard(
     config: Config,
     account_name: str,
     stacks: Path | None,
-    render_nuke_config: Callable[[Target, list[str]], str],
+    render_nuke_config: Callable[[Target, list[str], AwsNuke], str],
 ) -> ResetTarget:
-    """Every rule of `member_destroy_guard`, and the aws-nuke rules: aws-nuke 2.x is installed;
-    the config `render_nuke_config(target, blocklist)` generates names exactly the target
-    account and blocks the management account and every other member. Raises `Refused` with
-    every reason at once."""
+    """Every rule of `member_destroy_guard`, and the aws-nuke rules: a supported aws-nuke is
+    installed; the config `render_nuke_config(target, blocklist, aws_nuke)` generates names
+    exactly the target account and blocks the management account and every other member.
+    Raises `Refused` with every reason at once."""
     checks = Checks()
     target = member_checks(checks, config, account_name, stacks)
-    binary, version = _check_aws_nuke(checks)
+    aws_nuke = _check_aws_nuke(checks)
     nuke_config = ""
     if target is None:
         checks.record(REASON_NUKE_CONFIG, False, "cannot be verified before the member account is")
@@ -67,13 +96,12 @@ def dev_reset_guard(
                 ),
             }
         )
-        nuke_config = render_nuke_config(target, blocklist)
+        # A config is checked even when aws-nuke is unusable: every reason is said at once.
+        nuke_config = render_nuke_config(target, blocklist, aws_nuke or _ASSUMED)
         _check_nuke_config(checks, nuke_config, target)
     if checks.reasons:
         raise Refused(f"reset the '{account_name}' account", checks.reasons)
-    return ResetTarget(
-        member=target, nuke_binary=binary, nuke_version=version, nuke_config=nuke_config
-    )
+    return ResetTarget(member=target, aws_nuke=aws_nuke, nuke_config=nuke_config)
 
 
 def aws_nuke_version(binary: str) -> str | None:
@@ -92,28 +120,38 @@ def aws_nuke_version(binary: str) -> str | None:
     return None
 
 
-def _check_aws_nuke(checks: Checks) -> tuple[str, str]:
+def recognized(binary: str) -> AwsNuke | str:
+    """The aws-nuke at `binary` when it is a version the reset supports; else what it is."""
+    version = aws_nuke_version(binary)
+    numbers = re.match(r"(\d+)\.(\d+)", version or "")
+    major, minor = (int(numbers[1]), int(numbers[2])) if numbers else (0, 0)
+    if major != 3 and not NUKE_OLDEST <= (major, minor) <= NUKE_NEWEST_2:
+        return f"{binary} is version {version or 'unknown'}, not {NUKE_SUPPORTED}"
+    return AwsNuke(binary, version, major, minor)
+
+
+def _check_aws_nuke(checks: Checks) -> AwsNuke | None:
     binary = shutil.which("aws-nuke")
     if binary is None:
         checks.record(REASON_NUKE_MISSING, False, f"no aws-nuke on PATH: {NUKE_INSTALL}")
-        return "", ""
-    version = aws_nuke_version(binary)
-    major = int(version.split(".")[0]) if version and version[0].isdigit() else None
-    if major != NUKE_SUPPORTED_MAJOR:
-        checks.record(
-            REASON_NUKE_VERSION,
-            False,
-            f"{binary} is version {version or 'unknown'}: {NUKE_INSTALL}",
-        )
-    else:
-        checks.record("aws-nuke installed", True, f"{binary}, version {version}")
-    return binary, version or ""
+        return None
+    found = recognized(binary)
+    if isinstance(found, str):
+        checks.record(REASON_NUKE_VERSION, False, f"{found}: {NUKE_INSTALL}")
+        return None
+    checks.record("aws-nuke installed", True, str(found))
+    return found
 
 
 def _check_nuke_config(checks: Checks, text: str, target: Target) -> None:
     config = yaml.safe_load(text) or {}
     accounts = [str(account) for account in config.get("accounts") or {}]
-    blocklist = [str(account) for account in config.get("account-blocklist") or []]
+    # "account-blocklist" for 2.x; v3 reads "blocklist" (and the old name, warning).
+    blocklist = [
+        str(account)
+        for key in ("account-blocklist", "blocklist")
+        for account in config.get(key) or []
+    ]
     problems = []
     if accounts != [target.account_id]:
         problems.append(

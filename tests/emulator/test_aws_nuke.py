@@ -22,7 +22,9 @@ import pytest
 
 from foundation.contract import DEFAULT_ROLE_NAME
 from scripts import aws
-from scripts.commands import dev_reset, nuke_config
+from scripts.commands.dev_reset import nuke_config
+from scripts.commands.dev_reset.nuke import nuke_environment
+from scripts.guard.reset import AwsNuke, recognized
 
 REGIONS = ("us-east-1", "us-west-2")
 MANAGEMENT_ACCOUNT_ID = "000000000099"
@@ -39,11 +41,14 @@ LAMBDA_TRUST = {
 }
 
 
-def aws_nuke_or_skip() -> str:
+def aws_nuke_or_skip() -> AwsNuke:
     binary = shutil.which("aws-nuke")
     if binary is None:
         pytest.skip("aws-nuke not on PATH: apt-get install aws-nuke (2.16) to run this test")
-    return binary
+    found = recognized(binary)
+    if isinstance(found, str):
+        pytest.skip(f"{found}: apt-get install aws-nuke (2.16) to run this test")
+    return found
 
 
 def role_arn(account_id: str) -> str:
@@ -157,16 +162,16 @@ def _zipped(name: str, text: str) -> bytes:
     return archive.getvalue()
 
 
-def generated_config(config, account_id: str) -> str:
-    """The dev reset's generated aws-nuke config for the member account, the default VPCs not
-    kept (reset_default_vpc), so that everything the emulator lists is seen."""
+def generated_config(config, account_id: str, aws_nuke: AwsNuke) -> str:
+    """The dev reset's generated aws-nuke config for the member account in REGIONS, the default
+    VPCs not kept (reset_default_vpc), so that everything the emulator lists is seen."""
     account = dataclasses.replace(config.account("dev"), reset_default_vpc=True)
     config = dataclasses.replace(config, accounts=(account,))
-    scanned = nuke_config.regions(config, [])
+    scanned = nuke_config.regions(config, list(REGIONS))
     assert scanned == ["global", *REGIONS]
-    kept = nuke_config.keeps(config, "dev", nuke_config.Managed("dev"), [])
+    kept = nuke_config.keeps(config, "dev", nuke_config.Managed("dev"), [], MANAGEMENT_ACCOUNT_ID)
     return nuke_config.render_config(
-        config, "dev", account_id, [MANAGEMENT_ACCOUNT_ID], scanned, kept
+        config, "dev", account_id, [MANAGEMENT_ACCOUNT_ID], scanned, kept, aws_nuke
     )
 
 
@@ -183,7 +188,7 @@ def listed(output: str) -> set[tuple[str, str, str]]:
 @pytest.fixture(scope="module")
 def dry_run(emulator, tmp_path_factory):
     """aws-nuke's dry run over a seeded member account: (what it should list, its output)."""
-    binary = aws_nuke_or_skip()
+    aws_nuke = aws_nuke_or_skip()
     account_id, management = new_member_account(emulator)
     member = {
         region: aws.assume_role(emulator, role_arn(account_id), "aws-nuke-test", management, region)
@@ -200,10 +205,10 @@ def dry_run(emulator, tmp_path_factory):
         for name in names
     }
     config_file = tmp_path_factory.mktemp("aws-nuke") / "config.yaml"
-    config_file.write_text(generated_config(emulator, account_id))
+    config_file.write_text(generated_config(emulator, account_id, aws_nuke))
     run = subprocess.run(
-        [binary, "--config", str(config_file), "--force", "--force-sleep", "3"],
-        env=dev_reset.nuke_environment(emulator, member["us-east-1"]),
+        [aws_nuke.binary, "--config", str(config_file), "--force", "--force-sleep", "3"],
+        env=nuke_environment(emulator, member["us-east-1"]),
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,

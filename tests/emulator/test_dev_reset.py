@@ -1,21 +1,26 @@
 """`make dev-reset` on the session's applied foundation, with the real aws-nuke: click-ops in the
-dev account, in two allowed regions, are all deleted; the member role, the alias, the default
-VPCs and the rebuilt baseline stay; management is untouched; a second reset deletes nothing.
-Every refusal leaves the seeded resources in place. The generated aws-nuke config of the example
-environment is a reviewed snapshot (`make snapshot-update` rewrites it).
+dev account in both allowed regions, in a region outside the allowed list (made while the
+guardrail was detached, as in an adopted account) and in an opt-in region the account enabled,
+and resources tagged the way a learner's own code tags them (an EC2 instance with its volume and
+network interface among them), are all deleted; the member role, the alias, the default VPCs and
+the rebuilt baseline stay; management is untouched; the proof names the regions it covered; a
+service aws-nuke has no resource type for is named; a second reset deletes nothing. Every refusal
+leaves the seeded resources in place.
+
+Until the emulator evaluates SCPs (the guardrails issue), detaching the guardrail to seed another
+region changes nothing here; the SCP's exemption of the reset's session is checked statement by
+statement in tests/synth/test_guardrails.py.
 """
 
 from __future__ import annotations
 
 import contextlib
-import difflib
 import io
 import json
-from pathlib import Path
+import re
 
 import pytest
 
-from foundation.config import load
 from foundation.contract import (
     MANAGEMENT_STACK,
     OUTPUT_MANAGEMENT_ACCOUNT_ID,
@@ -23,7 +28,7 @@ from foundation.contract import (
     OUTPUT_MEMBER_ROLE_ARNS,
 )
 from scripts import aws, workspaces
-from scripts.commands import dev_reset, nuke_config
+from scripts.commands import dev_reset
 from scripts.console import Aborted
 from scripts.guard.checks import (
     REASON_MANAGEMENT_CREDENTIALS,
@@ -35,21 +40,31 @@ from scripts.guard.checks import (
 from tests.emulator.test_aws_nuke import LAMBDA_TRUST, aws_nuke_or_skip, seed_region
 
 ACCOUNT = "dev"
-SNAPSHOT = Path(__file__).parent.parent / "snapshots" / "aws-nuke-example.yaml"
-EXAMPLE_IDS = {"management": "111111111111", "dev": "222222222222"}
+# Enabled in every account, outside the local environment's allowed regions.
+OUTSIDE = "eu-central-1"
+# An opt-in region, enabled by the account (the emulator's Account Management, account.py).
+OPT_IN = "af-south-1"
+# How a learner's own Terraform commonly tags what it makes: keys the foundation writes too.
+LEARNER_TAGS = [
+    {"Key": "workspace", "Value": "dev"},
+    {"Key": "Environment", "Value": "dev"},
+    {"Key": "managed-by", "Value": "terraform"},
+]
+# The member role's longest session, raised from the default hour: aws-nuke's runs get it.
+MAX_SESSION_SECONDS = 7200
 
 
 def member_sessions(config) -> dict:
     role_arn = workspaces.state_outputs(config, MANAGEMENT_STACK)[OUTPUT_MEMBER_ROLE_ARNS][ACCOUNT]
     return {
         region: aws.assume_role(config, role_arn, "dev-reset-test", region=region)
-        for region in config.control_regions
+        for region in (*config.control_regions, OUTSIDE, OPT_IN)
     }
 
 
-def member_inventory(config, sessions) -> dict[str, set[str]]:
+def member_inventory(config, sessions) -> dict[str, set]:
     """What the seeded kinds of resource hold now in the dev account, per region and kind."""
-    found: dict[str, set[str]] = {}
+    found: dict[str, set] = {}
     home = sessions[config.region]
     iam = aws.client(config, "iam", home)
     found["roles"] = {r["RoleName"] for r in iam.list_roles()["Roles"]}
@@ -68,6 +83,10 @@ def member_inventory(config, sessions) -> dict[str, set[str]]:
             for r in ec2.describe_instances()["Reservations"]
             for i in r["Instances"]
             if i["State"]["Name"] != "terminated"
+        }
+        found[f"{region} volumes"] = {v["VolumeId"] for v in ec2.describe_volumes()["Volumes"]}
+        found[f"{region} interfaces"] = {
+            n["NetworkInterfaceId"] for n in ec2.describe_network_interfaces()["NetworkInterfaces"]
         }
         found[f"{region} tables"] = set(client("dynamodb").list_tables()["TableNames"])
         found[f"{region} topics"] = {t["TopicArn"] for t in client("sns").list_topics()["Topics"]}
@@ -95,24 +114,109 @@ def seed_iam(config, session) -> None:
     iam.create_access_key(UserName="learner")
 
 
+def seed_learner_tagged(config, session, account_id: str) -> None:
+    """What a learner's own Terraform makes, tagged `workspace = dev` and the like: an instance
+    with a second volume and a second network interface attached, a role, a bucket, a queue."""
+    region = session.region_name
+    client = lambda service: aws.client(config, service, session)  # noqa: E731
+    ec2 = client("ec2")
+    tags = lambda kind: [{"ResourceType": kind, "Tags": LEARNER_TAGS}]  # noqa: E731
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    instance = ec2.run_instances(
+        ImageId=image,
+        MinCount=1,
+        MaxCount=1,
+        InstanceType="t3.micro",
+        TagSpecifications=tags("instance"),
+    )["Instances"][0]
+    volume = ec2.create_volume(
+        AvailabilityZone=instance["Placement"]["AvailabilityZone"],
+        Size=8,
+        TagSpecifications=tags("volume"),
+    )["VolumeId"]
+    ec2.attach_volume(VolumeId=volume, InstanceId=instance["InstanceId"], Device="/dev/sdf")
+    interface = ec2.create_network_interface(
+        SubnetId=instance["SubnetId"], TagSpecifications=tags("network-interface")
+    )["NetworkInterface"]["NetworkInterfaceId"]
+    ec2.attach_network_interface(
+        NetworkInterfaceId=interface, InstanceId=instance["InstanceId"], DeviceIndex=1
+    )
+    aws.client(config, "iam", session).create_role(
+        RoleName=f"learner-tagged-{region}",
+        AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST),
+        Tags=LEARNER_TAGS,
+    )
+    bucket = f"learner-tagged-{account_id}-{region}"
+    location = (
+        {}
+        if region == "us-east-1"
+        else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    )
+    client("s3").create_bucket(Bucket=bucket, **location)
+    client("s3").put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": LEARNER_TAGS})
+    client("sqs").create_queue(
+        QueueName="learner-tagged", tags={t["Key"]: t["Value"] for t in LEARNER_TAGS}
+    )
+
+
+@contextlib.contextmanager
+def guardrail_detached(config, account_id: str):
+    """The guardrails SCP detached from the member account, then attached again: what an
+    account adopted with history holds, made before the region guardrail."""
+    organizations = aws.client(config, "organizations")
+    [policy] = [
+        p["Id"]
+        for p in organizations.list_policies(Filter="SERVICE_CONTROL_POLICY")["Policies"]
+        if p["Name"] == f"{config.name_prefix}-guardrails"
+    ]
+    organizations.detach_policy(PolicyId=policy, TargetId=account_id)
+    try:
+        yield
+    finally:
+        organizations.attach_policy(PolicyId=policy, TargetId=account_id)
+
+
 @pytest.fixture(scope="module")
-def seeded(foundation):
-    """Click-ops in dev in both allowed regions; (config, stacks, sessions, what was seeded)."""
+def reset_logs(tmp_path_factory):
+    """The resets' logs, aws-nuke's config and the last reset's time in a directory of this
+    module (another module's reset of the same environment writes the repository's)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dev_reset, "LOG_DIR", tmp_path_factory.mktemp("reset-logs"))
+        yield dev_reset.LOG_DIR
+
+
+@pytest.fixture(scope="module")
+def seeded(foundation, reset_logs):
+    """Click-ops and learner-tagged resources in dev, in the allowed regions, outside them and
+    in an opt-in region; (config, stacks, sessions, inventory before)."""
     aws_nuke_or_skip()
     config, stacks = foundation
+    home = member_sessions(config)[config.region]
+    account_id = aws.account_id(config, home)
+    aws.client(config, "account", home).enable_region(RegionName=OPT_IN)
+    aws.client(config, "iam", home).update_role(
+        RoleName=config.account(ACCOUNT).role_name, MaxSessionDuration=MAX_SESSION_SECONDS
+    )
     sessions = member_sessions(config)
     before = member_inventory(config, sessions)
     seed_iam(config, sessions[config.region])
-    account_id = aws.account_id(config, sessions[config.region])
-    for session in sessions.values():
-        seed_region(config, session, account_id)
-    return config, stacks, sessions, before
+    for region in config.control_regions:
+        seed_region(config, sessions[region], account_id)
+        seed_learner_tagged(config, sessions[region], account_id)
+    with guardrail_detached(config, account_id):
+        seed_region(config, sessions[OUTSIDE], account_id)
+        seed_learner_tagged(config, sessions[OUTSIDE], account_id)
+    aws.client(config, "sqs", sessions[OPT_IN]).create_queue(QueueName="learner-opt-in")
+    # A service the installed aws-nuke (2.16) has no resource type for.
+    aws.client(config, "bedrock", sessions[config.region]).list_custom_models()
+    yield config, stacks, sessions, before
+    aws.client(config, "account", home).disable_region(RegionName=OPT_IN)
 
 
 def seeded_still_there(config, sessions) -> bool:
     now = member_inventory(config, sessions)
     return "learner" in now["users"] and all(
-        "learner-table" in now[f"{region} tables"] for region in sessions
+        "learner-table" in now[f"{region} tables"] for region in (*config.control_regions, OUTSIDE)
     )
 
 
@@ -167,7 +271,7 @@ def test_refuses_without_aws_nuke_and_says_how_to_install_it(seeded, monkeypatch
     config, stacks, sessions, _ = seeded
     monkeypatch.setenv("PATH", str(tmp_path))
     [reason] = starting(refused(config, stacks), REASON_NUKE_MISSING)
-    assert "apt-get install aws-nuke" in reason
+    assert "apt-get install aws-nuke" in reason and "brew install aws-nuke" in reason
     assert seeded_still_there(config, sessions)
 
 
@@ -190,24 +294,51 @@ def first_reset(seeded):
     return result, printed.getvalue(), before, management, organization
 
 
-def test_reset_deletes_every_seeded_resource_and_keeps_the_baseline(first_reset, seeded):
+def test_reset_deletes_everything_made_in_every_enabled_region_and_keeps_the_baseline(
+    first_reset, seeded
+):
     config, _, sessions, _ = seeded
     result, printed, before, _, _ = first_reset
-    assert result.deleted >= 2 * 12, printed
+    assert result.deleted >= 3 * 12, printed
     assert member_inventory(config, sessions) == before
+    assert {*config.control_regions, OUTSIDE, OPT_IN} <= set(result.regions)
 
 
-def test_reset_prints_what_it_deletes_and_keeps_and_every_phase(first_reset, seeded):
+def test_what_a_learners_code_tags_like_the_foundation_is_not_kept(first_reset):
+    _, printed, _, _, _ = first_reset
+    kept = printed[printed.index("Kept") : printed.index("Confirmation skipped")]
+    assert "learner-tagged" not in kept and "EC2Instance" not in kept
+    assert "made by the 'dev' workspace (tag cdktf-aws-foundation:workspace)" in kept
+
+
+def test_reset_prints_what_it_deletes_keeps_covers_and_every_phase(first_reset, seeded):
     config, _, _, _ = seeded
     _, printed, _, _, _ = first_reset
     assert "Would delete" in printed and "Kept" in printed
     assert "the member access role (accounts.dev.role_name)" in printed
     assert "the default VPC (accounts.dev.reset_default_vpc = false)" in printed
-    for region in config.control_regions:
-        assert f"  {region}" in printed
+    for region in (*config.control_regions, OUTSIDE, OPT_IN):
+        assert f"  {region}" in printed, region
+    [proof] = [line for line in printed.splitlines() if "second dry run finds 0" in line]
+    assert OUTSIDE in proof and OPT_IN in proof and "cn-north-1" not in proof
     summary = printed[printed.index("Summary:") :].splitlines()
     assert len(summary) == 1 + dev_reset.PHASES
-    assert "0 resources left to delete" in summary[-1]
+    assert "0 resources left to delete in 18 regions" in summary[-1]
+
+
+def test_a_service_aws_nuke_cannot_delete_is_named(first_reset):
+    _, printed, _, _, _ = first_reset
+    assert re.search(r"You used bedrock: .* check them by hand", printed), printed
+    assert "NOT COVERED: bedrock" in printed
+    assert not re.search(r"You used (sqs|ec2|s3|iam|sts)\b", printed)
+
+
+def test_each_aws_nuke_run_has_fresh_credentials_for_the_roles_longest_session(
+    first_reset, reset_logs
+):
+    log = (reset_logs / f"local-{ACCOUNT}-aws-nuke.log").read_text()
+    sessions = re.findall(r"credentials: a new session of (\d+) s", log)
+    assert sessions == [str(MAX_SESSION_SECONDS)] * 3
 
 
 def test_reset_leaves_management_untouched(first_reset, seeded):
@@ -217,59 +348,12 @@ def test_reset_leaves_management_untouched(first_reset, seeded):
     assert aws.client(config, "organizations").list_accounts()["Accounts"] == organization
 
 
-def test_a_second_reset_deletes_nothing_and_says_so(first_reset, seeded):
+def test_a_second_reset_deletes_nothing_and_names_no_service_again(first_reset, seeded):
     config, stacks, sessions, before = seeded
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         result = dev_reset.reset(config, ACCOUNT, stacks, auto_approve=True)
     assert result.deleted == 0
     assert "Nothing to delete" in printed.getvalue()
+    assert "You used bedrock" not in printed.getvalue(), "used before the last reset"
     assert member_inventory(config, sessions) == before
-
-
-# --- the generated config ------------------------------------------------------------------
-
-
-def example_nuke_config() -> str:
-    config = load("example")
-    managed = nuke_config.Managed(
-        ACCOUNT, ("acme-dev-experiments", "acme-support"), ("acme-dev-sandbox-222222222222",)
-    )
-    vpcs = [
-        nuke_config.DefaultVpc(
-            "vpc-0example", ("igw-0example",), ("rtb-0example",), "dopt-0example"
-        )
-    ]
-    kept = nuke_config.keeps(config, ACCOUNT, managed, vpcs)
-    return nuke_config.render_config(
-        config,
-        ACCOUNT,
-        EXAMPLE_IDS["dev"],
-        [EXAMPLE_IDS["management"]],
-        nuke_config.regions(config, []),
-        kept,
-    )
-
-
-def test_generated_config_matches_its_snapshot(request):
-    actual = example_nuke_config()
-    if request.config.getoption("--snapshot-update"):
-        SNAPSHOT.write_text(actual)
-        return
-    expected = SNAPSHOT.read_text()
-    assert actual == expected, "".join(
-        difflib.unified_diff(
-            expected.splitlines(True), actual.splitlines(True), str(SNAPSHOT), "generated now"
-        )
-    )
-
-
-def test_generated_config_is_yaml_naming_only_the_target():
-    import yaml
-
-    parsed = yaml.safe_load(example_nuke_config())
-    assert list(parsed["accounts"]) == [EXAMPLE_IDS["dev"]]
-    assert parsed["account-blocklist"] == [EXAMPLE_IDS["management"]]
-    assert parsed["regions"] == ["global", "eu-west-1", "us-east-1"]
-    assert "endpoints" not in parsed, "real AWS: no custom endpoints"
-    assert json.dumps(parsed["accounts"]).count("OrganizationAccountAccessRole") >= 3

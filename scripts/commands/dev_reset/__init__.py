@@ -1,75 +1,45 @@
 """`make dev-reset`: a member account (dev by default) back to exactly its baseline, in every
-region the guardrails allow, with aws-nuke doing the deleting — and proven.
+region enabled in it, with aws-nuke doing the deleting — and proven, as far as it looked.
 
 guard (scripts/guard/, with the aws-nuke rules) → preview (aws-nuke dry run: what would be
-deleted, grouped by region and type, and what is kept and why) → confirm (the person types the
+deleted, grouped by region and type, and what is kept and why; beside it, the services used in
+the account that aws-nuke has no resource type for, proof.py) → confirm (the person types the
 account alias or id; `auto_approve` for --yes / AUTO_APPROVE=1) → nuke (aws-nuke --no-dry-run,
-its output in LOG_DIR, progress on the terminal) → rebuild (scripts/runner/rebuild.py: the member
-workspace applied where its plan shows changes, then planned clean again) → proof (a second
-dry run finds nothing to delete; the management state object is byte-for-byte unchanged).
+its output in LOG_DIR, progress on the terminal) → rebuild (scripts/runner/rebuild.py: the
+member workspace applied where its plan shows changes, then planned clean again) → proof (a
+second dry run finds nothing to delete in what it covered, which it says; the management state
+object is byte-for-byte unchanged).
 
-aws-nuke asks for the account alias before it scans and again before it deletes; the alias the
-person confirmed is typed into those prompts, which is as safe as --force and spares its
-3-second minimum wait per prompt. What a reset keeps is the list in scripts/commands/nuke_config.py.
+What a reset keeps: nuke_config.py; how aws-nuke is run: nuke.py; its output read back:
+output.py; what the account is read for first: inventory.py.
 """
 
 from __future__ import annotations
 
-import re
-import subprocess
-from dataclasses import dataclass, field
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-
-import boto3
 
 from foundation.contract import DEV_ACCOUNT
 from foundation.model import Config
 from foundation.paths import LOG_DIR
-from scripts import aws, workspaces
-from scripts.commands import ACCOUNT, YES, Command, nuke_config
+from scripts.commands import ACCOUNT, YES, Command
+from scripts.commands.dev_reset import inventory, nuke_config, proof
+from scripts.commands.dev_reset.nuke import Runner, reset_session, resource_types
+from scripts.commands.dev_reset.output import FILTERED_BY_CONFIG, Listed, Run
 from scripts.console import Steps, UserError, confirm, say, say_table
 from scripts.guard.approval import approved_without_asking
 from scripts.guard.member import Target
-from scripts.guard.reset import ResetTarget, dev_reset_guard
+from scripts.guard.reset import AwsNuke, dev_reset_guard
 from scripts.runner.rebuild import rebuild, workspace_log
 from scripts.runner.synth import stacks_dir, synth
-from scripts.workspaces import ManagementStateWatch, managed_resources
+from scripts.workspaces import ManagementStateWatch
 
 PHASE_NAMES = ("guard", "preview", "nuke", "apply", "plan", "proof")
 PHASES = len(PHASE_NAMES)
-WOULD_REMOVE = "would remove"
-FILTERED_BY_CONFIG = "filtered by config"
-ALIAS_PROMPT = "Enter account alias to continue"
-# Variables that would send aws-nuke's requests elsewhere or as someone else.
-_FOREIGN_VARIABLES = (
-    "HTTPS_PROXY",
-    "https_proxy",
-    "NO_PROXY",
-    "no_proxy",
-    "AWS_PROFILE",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_ROLE_ARN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-)
-_PROGRESS = re.compile(r"^(Removal requested|Nuke complete|Scan complete)")
-
-
-@dataclass(frozen=True)
-class Listed:
-    """One resource line of aws-nuke's output."""
-
-    region: str
-    resource_type: str
-    name: str
-    properties: dict[str, str]
-    status: str
-
-
-@dataclass
-class Scan:
-    doomed: list[Listed] = field(default_factory=list)
-    kept: list[Listed] = field(default_factory=list)
+# A session for the reads before the config exists; aws-nuke's runs get the role's longest.
+READ_SECONDS = 900
 
 
 @dataclass
@@ -79,26 +49,7 @@ class ResetResult:
     deleted: int
     timings: list[tuple[str, float]]
     outcomes: list[str]
-
-
-def parse(output: str) -> Scan:
-    """The resources of an aws-nuke dry run: those it would remove, and those it keeps."""
-    scan = Scan()
-    for line in output.splitlines():
-        parts = line.split(" - ")
-        if len(parts) < 3 or not re.fullmatch(r"[a-z]+(-[a-z]+)*(-\d)?", parts[0]):
-            continue
-        properties: dict[str, str] = {}
-        middle = parts[2:-1]
-        if middle and middle[-1].startswith("["):
-            properties = dict(re.findall(r'([\w:.-]+): "((?:[^"\\]|\\.)*)"', middle[-1]))
-            middle = middle[:-1]
-        listed = Listed(parts[0], parts[1], " - ".join(middle), properties, parts[-1])
-        if listed.status == WOULD_REMOVE:
-            scan.doomed.append(listed)
-        else:
-            scan.kept.append(listed)
-    return scan
+    regions: tuple[str, ...] = ()
 
 
 def reset(
@@ -119,19 +70,23 @@ def reset(
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     config_file = LOG_DIR / f"{config.env_name}-{account_name}-aws-nuke.yaml"
     nuke_log = LOG_DIR / f"{config.env_name}-{account_name}-aws-nuke.log"
+    last_reset = LOG_DIR / f"{config.env_name}-{account_name}-last-reset"
     nuke_log.write_text("")
     kept_rules: list[nuke_config.Keep] = []
+    scanned: list[str] = []
 
-    def render(target: Target, blocklist: list[str]) -> str:
-        scanned = nuke_config.regions(config, _enabled_regions(config, target.session))
+    def render(target: Target, blocklist: list[str], aws_nuke: AwsNuke) -> str:
+        reader, _ = reset_session(config, target.role_arn, READ_SECONDS)
+        scanned[:] = nuke_config.regions(config, inventory.enabled_regions(config, reader))
         kept_rules[:] = nuke_config.keeps(
             config,
             account_name,
-            _managed(config, account_name),
-            _default_vpcs(config, target.session, scanned),
+            inventory.managed(config, account_name),
+            inventory.default_vpcs(config, reader, scanned),
+            target.management_account_id,
         )
         return nuke_config.render_config(
-            config, account_name, target.account_id, blocklist, scanned, kept_rules
+            config, account_name, target.account_id, blocklist, scanned, kept_rules, aws_nuke
         )
 
     with steps.step(f"checking that only the '{account_name}' account can be affected"):
@@ -140,13 +95,19 @@ def reset(
         say(f"      aws-nuke config: {config_file}")
     target = checked.member
     alias = config.account(account_name).alias
-    run = _Runner(config, checked, config_file, nuke_log, alias)
+    run = Runner(config, checked, config_file, nuke_log)
+    known_types = resource_types(checked.aws_nuke)
     outcomes.append(f"only account {target.account_id} ('{account_name}') can be affected")
 
     with steps.step(f"preview: what aws-nuke would delete in account {target.account_id}"):
-        scan = parse(run(dry_run=True))
+        witness = _Witness(config, target, _since(last_reset), known_types)
+        scan = run(dry_run=True)
+        say(f"      Scanned {proof.coverage(config, scanned, known_types, scan).regions_line()}.")
         _preview(scan, kept_rules)
-    outcomes.append(f"{len(scan.doomed)} to delete, {len(scan.kept)} kept")
+        witness.report()
+    outcomes.append(
+        f"{len(scan.doomed)} to delete, {len(scan.kept)} kept, in {len(scanned) - 1} regions"
+    )
 
     if scan.doomed:
         confirm(
@@ -164,136 +125,70 @@ def reset(
             run(dry_run=False)
             outcomes.append(f"{len(scan.doomed)} resource(s) deleted")
         else:
-            say("      Nothing to delete: the account holds only its baseline.")
+            say("      Nothing to delete in what the dry run covered.")
             outcomes.append("nothing to delete")
 
     outcomes += rebuild(config, account_name, stacks, steps=steps, log=log)
 
     with steps.step("proof: a second dry run, and the management state"):
-        left = parse(run(dry_run=True)).doomed
-        _prove(left, management)
-    outcomes.append("0 resources left to delete; management state byte-for-byte unchanged")
-    result = ResetResult(account_name, target.account_id, len(scan.doomed), steps.timings, outcomes)
+        left = run(dry_run=True)
+        covered = proof.coverage(config, scanned, known_types, left)
+        _prove(left.doomed, covered, management, witness.uncovered)
+    outcomes.append(
+        f"0 resources left to delete in {len(covered.regions)} regions and the global "
+        "services; management state byte-for-byte unchanged"
+    )
+    last_reset.write_text(datetime.now(UTC).isoformat())
+    result = ResetResult(
+        account_name,
+        target.account_id,
+        len(scan.doomed),
+        steps.timings,
+        outcomes,
+        covered.regions,
+    )
     summary(result, steps)
     return result
 
 
-class _Runner:
-    """aws-nuke as the verified member role, its output appended to the log."""
+class _Witness:
+    """IAM's service last accessed reports, read beside the preview's dry run (before anything
+    is deleted: the users and roles that used a service go with the reset)."""
 
-    def __init__(
-        self, config: Config, checked: ResetTarget, config_file: Path, log: Path, alias: str
-    ):
-        self.command = [
-            checked.nuke_binary,
-            "--config",
-            str(config_file),
-            "--max-wait-retries",
-            "30",
-        ]
-        self.env = nuke_environment(config, checked.member.session)
-        self.log = log
-        self.alias = alias
+    def __init__(self, config: Config, target: Target, since, known_types: list[str]):
+        self.uncovered: list[proof.Used] = []
+        self.since = since
+        self.failure: str | None = None
 
-    def __call__(self, *, dry_run: bool) -> str:
-        command = self.command + ([] if dry_run else ["--no-dry-run"])
-        lines = []
-        with open(self.log, "a") as log:
-            log.write(f"\n$ {' '.join(command)}\n")
-            log.flush()
-            # Its errors go to the log on their own: merged into stdout they split its lines.
-            process = subprocess.Popen(
-                command,
-                env=self.env,
-                text=True,
-                bufsize=1,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=log,
+        def read() -> None:
+            try:
+                used = proof.services_used(config, target.session, since)
+                self.uncovered = proof.uncovered(used, known_types)
+            except Exception as error:  # reported, never fatal: a witness, not the reset
+                self.failure = str(error)
+
+        self.thread = threading.Thread(target=read)
+        self.thread.start()
+
+    def report(self) -> None:
+        self.thread.join()
+        if self.failure:
+            say(f"      The services used in the account could not be read: {self.failure}")
+            return
+        when = f" since the last reset ({self.since:%Y-%m-%d %H:%M} UTC)" if self.since else ""
+        for used in self.uncovered:
+            say(
+                f"      You used {used.namespace}{when}: last {used.last:%Y-%m-%d %H:%M} UTC, "
+                f"as {used.entity}. aws-nuke has no resource type for it, so the reset cannot "
+                f"delete {used.namespace}'s resources: check them by hand."
             )
-            for line in process.stdout:
-                lines.append(line)
-                log.write(line)
-                if ALIAS_PROMPT in line:
-                    process.stdin.write(self.alias + "\n")
-                    process.stdin.flush()
-                elif not dry_run and _PROGRESS.match(line):
-                    say(f"      {line.rstrip()}")
-            process.wait()
-        if process.returncode != 0:
-            tail = "".join(lines[-8:]).rstrip()
-            doing = "dry run" if dry_run else "deletion"
-            raise UserError(
-                f"aws-nuke's {doing} failed (exit {process.returncode}); full "
-                f"output: {self.log}\n{tail}"
-            )
-        return "".join(lines)
 
 
-def nuke_environment(config: Config, member: boto3.Session) -> dict[str, str]:
-    """The member role's credentials; on the emulator its certificate (AWS_CA_BUNDLE) and its
-    subdomain tunnel as HTTPS proxy for S3's <bucket>.127.0.0.1 addresses."""
-    env = aws.process_environment(config)
-    for name in _FOREIGN_VARIABLES:
-        env.pop(name, None)
-    credentials = member.get_credentials()
-    env.update(
-        AWS_ACCESS_KEY_ID=credentials.access_key,
-        AWS_SECRET_ACCESS_KEY=credentials.secret_key,
-        AWS_SESSION_TOKEN=credentials.token,
-    )
-    if config.emulator:
-        env["HTTPS_PROXY"] = config.emulator.tunnel_url
-    return env
-
-
-def _enabled_regions(config: Config, member: boto3.Session) -> list[str]:
-    """Every region enabled for the account, asked only when every region is allowed."""
-    if config.guardrails.allowed_regions:
-        return []
-    regions = aws.client(config, "ec2", member).describe_regions()["Regions"]
-    return [region["RegionName"] for region in regions]
-
-
-def _managed(config: Config, account_name: str) -> nuke_config.Managed:
-    """The roles and buckets the target's own workspace holds, from its state."""
-    resources = managed_resources(workspaces.read_state(config, account_name))
-    names = {
-        kind: tuple(
-            sorted(
-                attributes[key] for r in resources if r.type == kind for attributes in r.instances
-            )
-        )
-        for kind, key in (("aws_iam_role", "name"), ("aws_s3_bucket", "bucket"))
-    }
-    return nuke_config.Managed(account_name, names["aws_iam_role"], names["aws_s3_bucket"])
-
-
-def _default_vpcs(
-    config: Config, member: boto3.Session, scanned: list[str]
-) -> list[nuke_config.DefaultVpc]:
-    """Each scanned region's default VPC, with the pieces aws-nuke names only by id."""
-    found = []
-    for region in scanned:
-        if region == nuke_config.GLOBAL_REGION:
-            continue
-        ec2 = aws.client(config, "ec2", member, region=region)
-        for vpc in ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]:
-            by_vpc = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
-            gateways = ec2.describe_internet_gateways(
-                Filters=[{"Name": "attachment.vpc-id", "Values": [vpc["VpcId"]]}]
-            )["InternetGateways"]
-            tables = ec2.describe_route_tables(Filters=by_vpc)["RouteTables"]
-            dhcp = vpc.get("DhcpOptionsId")
-            found.append(
-                nuke_config.DefaultVpc(
-                    vpc["VpcId"],
-                    tuple(g["InternetGatewayId"] for g in gateways),
-                    tuple(t["RouteTableId"] for t in tables),
-                    dhcp if dhcp and dhcp != "default" else None,
-                )
-            )
-    return found
+def _since(last_reset: Path) -> datetime | None:
+    try:
+        return datetime.fromisoformat(last_reset.read_text().strip())
+    except (OSError, ValueError):
+        return None
 
 
 def _reason(listed: Listed, rules: list[nuke_config.Keep]) -> str:
@@ -307,7 +202,7 @@ def _reason(listed: Listed, rules: list[nuke_config.Keep]) -> str:
     return "filtered by the config"
 
 
-def _preview(scan: Scan, rules: list[nuke_config.Keep]) -> None:
+def _preview(scan: Run, rules: list[nuke_config.Keep]) -> None:
     if scan.doomed:
         say(f"      Would delete {len(scan.doomed)} resource(s):")
         say_table(
@@ -323,12 +218,15 @@ def _preview(scan: Scan, rules: list[nuke_config.Keep]) -> None:
         say("      Would delete nothing.")
     if scan.kept:
         say(f"      Kept {len(scan.kept)} resource(s):")
+        regions: dict[tuple[str, str], set[str]] = {}
+        for r in scan.kept:
+            regions.setdefault((r.resource_type, _reason(r, rules)), set()).add(r.region)
         say_table(
-            ("region", "resource type", "count", "why"),
+            ("resource type", "count", "regions", "why"),
             [
-                (region, kind, str(count), why)
-                for (region, kind, why), count in _counted(
-                    (r.region, r.resource_type, _reason(r, rules)) for r in scan.kept
+                (kind, str(count), str(len(regions[kind, why])), why)
+                for (kind, why), count in _counted(
+                    (r.resource_type, _reason(r, rules)) for r in scan.kept
                 )
             ],
         )
@@ -341,7 +239,12 @@ def _counted(keys) -> list[tuple[tuple, int]]:
     return sorted(counts.items())
 
 
-def _prove(left: list[Listed], management: ManagementStateWatch) -> None:
+def _prove(
+    left: list[Listed],
+    covered: proof.Coverage,
+    management: ManagementStateWatch,
+    uncovered: list[proof.Used],
+) -> None:
     failures = []
     if left:
         failures.append(
@@ -349,7 +252,14 @@ def _prove(left: list[Listed], management: ManagementStateWatch) -> None:
             + ", ".join(f"{r.region} {r.resource_type} {r.name}" for r in left[:10])
         )
     else:
-        say("      pass   the second dry run finds 0 resources to delete")
+        found = f"finds 0 resources to delete in {covered.regions_line()}"
+        say(f"      pass   the second dry run {found}")
+    if covered.failures:
+        say(f"      NOT COVERED: aws-nuke could not list {covered.failures_line()}")
+    for used in uncovered:
+        say(
+            f"      NOT COVERED: {used.namespace}, used in the account; aws-nuke has no type for it"
+        )
     failures += [problem for problem in [management.checked("the reset")] if problem]
     if failures:
         raise UserError("FAILED after the reset:\n" + "\n".join(f"  - {f}" for f in failures))
@@ -358,7 +268,8 @@ def _prove(left: list[Listed], management: ManagementStateWatch) -> None:
 def summary(result: ResetResult, steps: Steps) -> None:
     say(
         f"Summary: account '{result.account_name}' ({result.account_id}) reset to its baseline "
-        f"in {steps.elapsed:.1f}s; {result.deleted} resource(s) deleted."
+        f"in {steps.elapsed:.1f}s, in {len(result.regions)} regions and the global services; "
+        f"{result.deleted} resource(s) deleted."
     )
     for name, (_, seconds), outcome in zip(
         PHASE_NAMES, result.timings, result.outcomes, strict=True

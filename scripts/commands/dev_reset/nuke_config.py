@@ -1,9 +1,10 @@
 """The aws-nuke configuration of a dev reset, generated from the environment file (never kept by
-hand): which account, which regions, which accounts it must refuse, and what it keeps.
+hand): which account, which regions, which accounts it must refuse, and what it keeps, in the
+keys of the installed aws-nuke (rebuy-de's 2.x or ekristen's v3).
 
 `keeps` is the one list of what a reset never deletes, each entry with its reason; the template
-(scripts/templates/aws-nuke.yaml.j2) writes it as aws-nuke filters and the preview
-(scripts/commands/dev_reset.py) uses the same entries to say why something is kept.
+(scripts/templates/aws-nuke.yaml.j2) writes it as aws-nuke filters and the preview uses the same
+entries to say why something is kept.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass
 
-from foundation.contract import TAG_WORKSPACE
+from foundation.contract import TAG_FOUNDATION_WORKSPACE
 from foundation.model import Config
+from scripts.guard.reset import AwsNuke
 from scripts.templates import render
 
 TEMPLATE = "aws-nuke.yaml.j2"
@@ -20,8 +22,9 @@ GLOBAL_REGION = "global"
 # aws-nuke's own session (STS, the account alias) lives in this region.
 NUKE_DEFAULT_REGION = "us-east-1"
 # The emulator answers these services; aws-nuke skips every resource type whose service has no
-# endpoint entry, which also keeps the scan short. IAM and STS go in NUKE_DEFAULT_REGION only,
-# or IAM is listed once per region; the empty service name must come last.
+# endpoint entry in a region (pkg/awsutil/account.go, ResourceTypeToServiceType), which also keeps
+# the scan of every region short. IAM and STS go in NUKE_DEFAULT_REGION only, or IAM is listed
+# once per region; the empty service name must come last.
 EMULATED_REGIONAL_SERVICES = ("ec2", "s3", "sqs", "sns", "lambda", "dynamodb", "ssm", "cloudtrail")
 EMULATED_DEFAULT_REGION_SERVICES = ("iam", "sts", "")
 
@@ -71,10 +74,34 @@ KEEPABLE_TYPES = (
     "KMSAlias",
     "SecretsManagerSecret",
 )
+# Service-linked and AWS-reserved (IAM Identity Center) roles: by path where aws-nuke shows it
+# (IAMRole's Path, IAMRolePolicy's role:Path in 2.16 and v3), and by the names AWS gives them for
+# their policy attachments, whose RolePath came only after 2.16 (RoleName is in every version).
 AWS_ROLE_PATHS = ("/aws-service-role/*", "/aws-reserved/*")
+AWS_ROLE_NAMES = ("AWSServiceRoleFor*", "AWSReservedSSO_*")
 # The default VPC and its subnets, by the property aws-nuke 2.16 marks them with; its internet
 # gateway, route tables and DHCP options carry no such mark and are kept by id (DefaultVpc).
 DEFAULT_VPC_PROPERTIES = (("EC2VPC", "IsDefault"), ("EC2Subnet", "DefaultForAz"))
+# Deletion protection a learner set does not stop the reset: 2.x's feature flags, v3's settings
+# (ekristen/aws-nuke resources/*.go, the settings each reads).
+FEATURE_FLAGS_2 = ("RDSInstance", "EC2Instance", "CloudformationStack")
+SETTINGS_V3 = {
+    "CloudFormationStack": ("DisableDeletionProtection",),
+    "CloudWatchLogsLogGroup": ("DisableDeletionProtection",),
+    "CognitoUserPool": ("DisableDeletionProtection",),
+    "DocDBCluster": ("DisableDeletionProtection",),
+    "DSQLCluster": ("DisableDeletionProtection",),
+    "DynamoDBTable": ("DisableDeletionProtection",),
+    "EC2Instance": ("DisableDeletionProtection", "DisableStopProtection"),
+    "EKSCluster": ("DisableDeletionProtection",),
+    "ELBv2": ("DisableDeletionProtection",),
+    "LightsailInstance": ("ForceDeleteAddOns",),
+    "NeptuneCluster": ("DisableDeletionProtection",),
+    "NeptuneGraph": ("DisableDeletionProtection",),
+    "NeptuneInstance": ("DisableDeletionProtection", "DisableClusterDeletionProtection"),
+    "QLDBLedger": ("DisableDeletionProtection",),
+    "RDSInstance": ("DisableDeletionProtection",),
+}
 
 
 @dataclass(frozen=True)
@@ -127,7 +154,11 @@ class Keep:
 
 
 def keeps(
-    config: Config, account_name: str, managed: Managed, default_vpcs: list[DefaultVpc]
+    config: Config,
+    account_name: str,
+    managed: Managed,
+    default_vpcs: list[DefaultVpc],
+    management_account_id: str,
 ) -> list[Keep]:
     """What a reset of `account_name` never deletes, whatever the person did in the account."""
     account = config.account(account_name)
@@ -143,13 +174,30 @@ def keeps(
         found += [
             Keep("IAMRole", path, reserved, "glob", "Path"),
             Keep("IAMRolePolicy", path, reserved, "glob", "role:Path"),
-            Keep("IAMRolePolicyAttachment", path, reserved, "glob", "RolePath"),
         ]
+    found += [
+        Keep("IAMRolePolicyAttachment", name, reserved, "glob", "RoleName")
+        for name in AWS_ROLE_NAMES
+    ]
+    trail = "the organization trail's shadow in the member account (SCP-protected)"
+    trail_arn = (
+        f"arn:aws:cloudtrail:{config.region}:{management_account_id}:trail/{config.trail.name}"
+    )
+    found += [Keep("CloudTrailTrail", name, trail) for name in (config.trail.name, trail_arn)]
     found.append(
         Keep(
-            "CloudTrailTrail",
-            config.trail.name,
-            "the organization trail's shadow in the member account (SCP-protected)",
+            "EC2DefaultSecurityGroupRule",
+            "*",
+            "a default security group's rule (aws-nuke 2.17+ and v3 would strip them)",
+            "glob",
+        )
+    )
+    found.append(
+        Keep(
+            "IAMAccountSettingPasswordPolicy",
+            "*",
+            "the password policy (accounts' CIS baseline; aws-nuke v3 would delete it)",
+            "glob",
         )
     )
     for workspace in config.stack_names:
@@ -157,8 +205,8 @@ def keeps(
             Keep(
                 resource_type,
                 workspace,
-                f"managed by the '{workspace}' workspace",
-                property=f"tag:{TAG_WORKSPACE}",
+                f"made by the '{workspace}' workspace (tag {TAG_FOUNDATION_WORKSPACE})",
+                property=f"tag:{TAG_FOUNDATION_WORKSPACE}",
             )
             for resource_type in TAGGED_TYPES
         ]
@@ -190,10 +238,11 @@ def keeps(
 
 
 def regions(config: Config, enabled_regions: list[str]) -> list[str]:
-    """The home region, the allowed regions (all `enabled_regions` when every region is
-    allowed), and the global services."""
-    allowed = list(config.guardrails.allowed_regions) or sorted(enabled_regions)
-    scanned = [config.region, *(r for r in allowed if r != config.region)]
+    """The global services, the home region, then every other region enabled in the account,
+    inside `guardrails.allowed_regions` or not: what was made before the guardrail, or in a
+    region since taken off the list, is found there too."""
+    others = sorted(set(enabled_regions) - {config.region})
+    scanned = [config.region, *others]
     if config.emulator and NUKE_DEFAULT_REGION not in scanned:
         scanned.append(NUKE_DEFAULT_REGION)  # where the emulator's IAM is asked (see above)
     return [GLOBAL_REGION, *scanned]
@@ -214,6 +263,20 @@ def endpoints(config: Config, scanned: list[str]) -> list[tuple[str, tuple[str, 
     ]
 
 
+def scanned_types(config: Config, region: str, resource_types: list[str]) -> list[str]:
+    """The resource types aws-nuke lists in `region`: on the emulator those of the services with
+    an endpoint entry there (the first entry whose service prefixes the lower-cased type, as
+    aws-nuke picks it); on AWS every one it knows."""
+    if not config.emulator:
+        return list(resource_types)
+    services = dict(endpoints(config, [region])).get(region, ())
+
+    def service(resource_type: str) -> str:
+        return next((s for s in services if resource_type.lower().startswith(s)), "")
+
+    return [t for t in resource_types if service(t)]
+
+
 def render_config(
     config: Config,
     account_name: str,
@@ -221,8 +284,11 @@ def render_config(
     blocklist: list[str],
     scanned: list[str],
     kept: list[Keep],
+    aws_nuke: AwsNuke,
 ) -> str:
-    """The aws-nuke YAML for resetting `account_name` (account `account_id`), keeping `kept`."""
+    """The aws-nuke YAML for resetting `account_name` (account `account_id`), keeping `kept`, in
+    the keys `aws_nuke` reads: 2.x refuses a key it does not know (yaml.UnmarshalStrict,
+    pkg/config/config.go), v3 prefers `blocklist` and `settings` (libnuke pkg/config/config.go)."""
     grouped: dict[str, list[Keep]] = {}
     for keep in kept:
         grouped.setdefault(keep.resource_type, []).append(keep)
@@ -231,9 +297,12 @@ def render_config(
         account_name=account_name,
         env_name=config.env_name,
         source=f"environments/{config.source.name}",
+        aws_nuke=aws_nuke,
         regions=scanned,
         blocklist=blocklist,
         account_id=account_id,
+        feature_flags=FEATURE_FLAGS_2,
+        settings=sorted(SETTINGS_V3.items()),
         filters=sorted(grouped.items()),
         endpoints=endpoints(config, scanned),
         endpoint_url=config.emulator.endpoint_url if config.emulator else "",
