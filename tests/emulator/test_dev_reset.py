@@ -29,7 +29,7 @@ from foundation.contract import (
 )
 from scripts import aws, workspaces
 from scripts.commands import dev_reset
-from scripts.console import Aborted
+from scripts.console import Aborted, UserError
 from scripts.guard.checks import (
     REASON_MANAGEMENT_CREDENTIALS,
     REASON_MANAGEMENT_STACK,
@@ -356,4 +356,41 @@ def test_a_second_reset_deletes_nothing_and_names_no_service_again(first_reset, 
     assert result.deleted == 0
     assert "Nothing to delete" in printed.getvalue()
     assert "You used bedrock" not in printed.getvalue(), "used before the last reset"
+    assert member_inventory(config, sessions) == before
+
+
+def test_a_deletion_that_stops_halfway_says_what_is_left_and_a_second_reset_continues(
+    first_reset, seeded
+):
+    """An object under a governance-mode lock is what aws-nuke 2.16 cannot delete (it does not
+    bypass the retention): the reset stops, saying what it deleted and what not; once the lock
+    is lifted, the next reset deletes the rest."""
+    import datetime
+
+    config, stacks, sessions, before = seeded
+    home = sessions[config.region]
+    s3 = aws.client(config, "s3", home)
+    bucket = f"learner-locked-{aws.account_id(config, home)}"
+    s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
+    locked = s3.put_object(
+        Bucket=bucket,
+        Key="locked.txt",
+        Body=b"kept for a day",
+        ObjectLockMode="GOVERNANCE",
+        ObjectLockRetainUntilDate=datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1),
+    )["VersionId"]
+    queue = aws.client(config, "sqs", home).create_queue(QueueName="learner-late")["QueueUrl"]
+    with pytest.raises(UserError) as stopped:
+        dev_reset.reset(config, ACCOUNT, stacks, auto_approve=True)
+    said = str(stopped.value)
+    assert re.search(r"aws-nuke's deletion stopped \(exit \d+\): \d+ resource\(s\) deleted", said)
+    assert f"s3://{bucket}/locked.txt" in said
+    assert f"Run `make dev-reset ENV={config.env_name} ACCOUNT={ACCOUNT}` again" in said
+    assert "it continues with what is left" in said
+    assert queue not in member_inventory(config, sessions)[f"{config.region} queues"]
+
+    s3.delete_object(
+        Bucket=bucket, Key="locked.txt", VersionId=locked, BypassGovernanceRetention=True
+    )
+    dev_reset.reset(config, ACCOUNT, stacks, auto_approve=True)
     assert member_inventory(config, sessions) == before
