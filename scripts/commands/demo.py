@@ -2,8 +2,9 @@
 
 emulator up → state bucket → synth → apply management → apply each member account → a second
 plan of every workspace that must show no change → one guarded destroy/recreate cycle of the
-dev workspace → click-ops seeded in dev with boto3, then `make dev-reset` deleting them and
-proving the account empty → summary. Every step converges, so running it
+dev workspace → click-ops seeded in dev with boto3 (in and outside the allowed regions, and
+tagged as a learner's own code tags them), then `make dev-reset` deleting them and proving the
+account holds its baseline → summary. Every step converges, so running it
 again is safe; the emulator is left running for exploration.
 
 The synth needs no emulator, so it runs from the start beside the emulator's start and the
@@ -13,6 +14,7 @@ applied and planned again while management is planned again beside them, one log
 
 from __future__ import annotations
 
+import contextlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -121,25 +123,81 @@ def apply_members_and_plan_again(
     return exit_codes
 
 
+# How a learner's own Terraform commonly tags what it makes: keys the foundation writes too,
+# which the dev reset must not take for the foundation's.
+LEARNER_TAGS = ({"workspace": "dev"}, {"Environment": "dev"}, {"managed-by": "terraform"})
+
+
 def seed_click_ops(config: Config) -> list[str]:
-    """What a learner makes by hand in dev (a queue and a topic in each allowed region, a user):
-    the dev reset must delete all of it. Returns what was made."""
+    """What a learner makes in dev, all of which the dev reset must delete: by hand, a queue and
+    a topic in each allowed region and in one region outside them (made while the guardrail was
+    detached, as in an account adopted with history), and an IAM user; with their own code, an
+    instance tagged as such code tags it, with a second volume and a second network interface
+    attached. Returns what was made."""
     role_arn = state_outputs(config, MANAGEMENT_STACK)[contract.OUTPUT_MEMBER_ROLE_ARNS][
         DEV_ACCOUNT
     ]
+    home = aws.assume_role(config, role_arn, "demo-click-ops")
+    enabled = aws.client(config, "ec2", home).describe_regions()["Regions"]
+    outside = [r["RegionName"] for r in enabled if r["RegionName"] not in config.control_regions]
     made = []
-    for region in config.control_regions:
-        member = aws.assume_role(config, role_arn, "demo-click-ops", region=region)
-        made.append(
-            aws.client(config, "sqs", member).create_queue(QueueName="clicked-queue")["QueueUrl"]
-        )
-        made.append(
-            aws.client(config, "sns", member).create_topic(Name="clicked-topic")["TopicArn"]
-        )
-    aws.client(config, "iam", member).create_user(UserName="clicked-user")
+    with guardrail_detached(config, aws.account_id(config, home)):
+        for region in (*config.control_regions, *sorted(outside)[:1]):
+            member = aws.assume_role(config, role_arn, "demo-click-ops", region=region)
+            sqs, sns = aws.client(config, "sqs", member), aws.client(config, "sns", member)
+            made.append(sqs.create_queue(QueueName="clicked-queue")["QueueUrl"])
+            made.append(sns.create_topic(Name="clicked-topic")["TopicArn"])
+    aws.client(config, "iam", home).create_user(UserName="clicked-user")
     made.append("IAM user clicked-user")
-    say(f"      Made by hand in '{DEV_ACCOUNT}': {', '.join(made)}")
+    made.append(seed_tagged_instance(config, home))
+    say(f"      Made in '{DEV_ACCOUNT}': {', '.join(made)}")
     return made
+
+
+def seed_tagged_instance(config: Config, member) -> str:
+    """An instance tagged as a learner's own code tags it, with a second volume and a second
+    network interface attached (untagged parts of a tagged instance once failed a reset)."""
+    ec2 = aws.client(config, "ec2", member)
+    tags = [{"Key": k, "Value": v} for tag in LEARNER_TAGS for k, v in tag.items()]
+    tagged = lambda kind: [{"ResourceType": kind, "Tags": tags}]  # noqa: E731
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    instance = ec2.run_instances(
+        ImageId=image,
+        MinCount=1,
+        MaxCount=1,
+        InstanceType="t3.micro",
+        TagSpecifications=tagged("instance"),
+    )["Instances"][0]
+    volume = ec2.create_volume(
+        AvailabilityZone=instance["Placement"]["AvailabilityZone"],
+        Size=8,
+        TagSpecifications=tagged("volume"),
+    )["VolumeId"]
+    ec2.attach_volume(VolumeId=volume, InstanceId=instance["InstanceId"], Device="/dev/sdf")
+    interface = ec2.create_network_interface(
+        SubnetId=instance["SubnetId"], TagSpecifications=tagged("network-interface")
+    )["NetworkInterface"]["NetworkInterfaceId"]
+    ec2.attach_network_interface(
+        NetworkInterfaceId=interface, InstanceId=instance["InstanceId"], DeviceIndex=1
+    )
+    return f"instance {instance['InstanceId']} with {volume} and {interface}, tagged workspace=dev"
+
+
+@contextlib.contextmanager
+def guardrail_detached(config: Config, account_id: str):
+    """The guardrails SCP detached from a member account, then attached again: what an account
+    adopted with history holds, made before the region guardrail."""
+    organizations = aws.client(config, "organizations")
+    [policy] = [
+        p["Id"]
+        for p in organizations.list_policies(Filter="SERVICE_CONTROL_POLICY")["Policies"]
+        if p["Name"] == f"{config.name_prefix}-guardrails"
+    ]
+    organizations.detach_policy(PolicyId=policy, TargetId=account_id)
+    try:
+        yield
+    finally:
+        organizations.attach_policy(PolicyId=policy, TargetId=account_id)
 
 
 def _summary(config: Config, steps: Steps, log) -> None:

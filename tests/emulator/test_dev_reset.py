@@ -29,6 +29,7 @@ from foundation.contract import (
 )
 from scripts import aws, workspaces
 from scripts.commands import dev_reset
+from scripts.commands.demo import LEARNER_TAGS, guardrail_detached, seed_tagged_instance
 from scripts.console import Aborted, UserError
 from scripts.guard.checks import (
     REASON_MANAGEMENT_CREDENTIALS,
@@ -44,12 +45,6 @@ ACCOUNT = "dev"
 OUTSIDE = "eu-central-1"
 # An opt-in region, enabled by the account (the emulator's Account Management, account.py).
 OPT_IN = "af-south-1"
-# How a learner's own Terraform commonly tags what it makes: keys the foundation writes too.
-LEARNER_TAGS = [
-    {"Key": "workspace", "Value": "dev"},
-    {"Key": "Environment", "Value": "dev"},
-    {"Key": "managed-by", "Value": "terraform"},
-]
 # The member role's longest session, raised from the default hour: aws-nuke's runs get it.
 MAX_SESSION_SECONDS = 7200
 
@@ -118,62 +113,25 @@ def seed_learner_tagged(config, session, account_id: str) -> None:
     """What a learner's own Terraform makes, tagged `workspace = dev` and the like: an instance
     with a second volume and a second network interface attached, a role, a bucket, a queue."""
     region = session.region_name
-    client = lambda service: aws.client(config, service, session)  # noqa: E731
-    ec2 = client("ec2")
-    tags = lambda kind: [{"ResourceType": kind, "Tags": LEARNER_TAGS}]  # noqa: E731
-    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-    instance = ec2.run_instances(
-        ImageId=image,
-        MinCount=1,
-        MaxCount=1,
-        InstanceType="t3.micro",
-        TagSpecifications=tags("instance"),
-    )["Instances"][0]
-    volume = ec2.create_volume(
-        AvailabilityZone=instance["Placement"]["AvailabilityZone"],
-        Size=8,
-        TagSpecifications=tags("volume"),
-    )["VolumeId"]
-    ec2.attach_volume(VolumeId=volume, InstanceId=instance["InstanceId"], Device="/dev/sdf")
-    interface = ec2.create_network_interface(
-        SubnetId=instance["SubnetId"], TagSpecifications=tags("network-interface")
-    )["NetworkInterface"]["NetworkInterfaceId"]
-    ec2.attach_network_interface(
-        NetworkInterfaceId=interface, InstanceId=instance["InstanceId"], DeviceIndex=1
-    )
+    seed_tagged_instance(config, session)
+    tags = [{"Key": k, "Value": v} for tag in LEARNER_TAGS for k, v in tag.items()]
     aws.client(config, "iam", session).create_role(
         RoleName=f"learner-tagged-{region}",
         AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST),
-        Tags=LEARNER_TAGS,
+        Tags=tags,
     )
+    s3 = aws.client(config, "s3", session)
     bucket = f"learner-tagged-{account_id}-{region}"
     location = (
         {}
         if region == "us-east-1"
         else {"CreateBucketConfiguration": {"LocationConstraint": region}}
     )
-    client("s3").create_bucket(Bucket=bucket, **location)
-    client("s3").put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": LEARNER_TAGS})
-    client("sqs").create_queue(
-        QueueName="learner-tagged", tags={t["Key"]: t["Value"] for t in LEARNER_TAGS}
+    s3.create_bucket(Bucket=bucket, **location)
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": tags})
+    aws.client(config, "sqs", session).create_queue(
+        QueueName="learner-tagged", tags={t["Key"]: t["Value"] for t in tags}
     )
-
-
-@contextlib.contextmanager
-def guardrail_detached(config, account_id: str):
-    """The guardrails SCP detached from the member account, then attached again: what an
-    account adopted with history holds, made before the region guardrail."""
-    organizations = aws.client(config, "organizations")
-    [policy] = [
-        p["Id"]
-        for p in organizations.list_policies(Filter="SERVICE_CONTROL_POLICY")["Policies"]
-        if p["Name"] == f"{config.name_prefix}-guardrails"
-    ]
-    organizations.detach_policy(PolicyId=policy, TargetId=account_id)
-    try:
-        yield
-    finally:
-        organizations.attach_policy(PolicyId=policy, TargetId=account_id)
 
 
 @pytest.fixture(scope="module")

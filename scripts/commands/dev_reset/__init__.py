@@ -24,6 +24,7 @@ from pathlib import Path
 from foundation.contract import DEV_ACCOUNT
 from foundation.model import Config
 from foundation.paths import LOG_DIR
+from scripts import aws
 from scripts.commands import ACCOUNT, YES, Command
 from scripts.commands.dev_reset import inventory, nuke_config, proof
 from scripts.commands.dev_reset.nuke import Runner, reset_session, resource_types
@@ -164,8 +165,8 @@ class _Witness:
             try:
                 used = proof.services_used(config, target.session, since)
                 self.uncovered = proof.uncovered(used, known_types)
-            except Exception as error:  # reported, never fatal: a witness, not the reset
-                self.failure = str(error)
+            except aws.ERRORS as error:  # said, never fatal: a witness, not the reset
+                self.failure = aws.explain(error)
 
         self.thread = threading.Thread(target=read)
         self.thread.start()

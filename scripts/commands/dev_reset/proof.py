@@ -115,11 +115,14 @@ class Coverage:
 
     def regions_line(self) -> str:
         counts = sorted(set(self.types_per_region.values()))
-        each = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]} to {counts[-1]}"
-        return (
-            f"{len(self.regions)} regions and the global services ({', '.join(self.regions)}); "
-            f"{each} of the {self.known_types} resource types aws-nuke knows in each"
-        )
+        if counts == [self.known_types]:
+            types = f"each of the {self.known_types} resource types aws-nuke knows, where its "
+            types += "service exists"
+        else:
+            each = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]} to {counts[-1]}"
+            types = f"{each} of the {self.known_types} resource types aws-nuke knows in each"
+        named = ", ".join(self.regions)
+        return f"{len(self.regions)} regions and the global services ({named}); {types}"
 
     def failures_line(self) -> str:
         return "; ".join(f"{kind} ({why})" for kind, why in sorted(self.failures.items()))
