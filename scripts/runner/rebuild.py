@@ -12,6 +12,7 @@ from scripts.console import Steps, UserError, say
 from scripts.runner.terraform import PLAN_NO_CHANGES, Terraform
 
 REBUILD_STEPS = 2
+APPLIED = "applied"
 
 
 def rebuild(
@@ -41,7 +42,7 @@ def rebuild(
                 "shows changes (exit 2): the workspace does not converge. Run `make "
                 f"plan ENV={config.env_name} STACK={account_name}` to see them."
             )
-    return "applied", "no changes after the apply"
+    return APPLIED, "no changes after the apply"
 
 
 def workspace_log(config: Config, account: str) -> Path:

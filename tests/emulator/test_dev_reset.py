@@ -277,7 +277,7 @@ def test_reset_prints_what_it_deletes_keeps_covers_and_every_phase(first_reset, 
     assert "the default VPC (accounts.dev.reset_default_vpc = false)" in printed
     for region in (*config.control_regions, OUTSIDE, OPT_IN):
         assert f"  {region}" in printed, region
-    [proof] = [line for line in printed.splitlines() if "second dry run finds 0" in line]
+    [proof] = [line for line in printed.splitlines() if "pass   0 resources to delete" in line]
     assert OUTSIDE in proof and OPT_IN in proof and "cn-north-1" not in proof
     summary = printed[printed.index("Summary:") :].splitlines()
     assert len(summary) == 1 + dev_reset.PHASES
@@ -313,6 +313,7 @@ def test_a_second_reset_deletes_nothing_and_names_no_service_again(first_reset, 
         result = dev_reset.reset(config, ACCOUNT, stacks, auto_approve=True)
     assert result.deleted == 0
     assert "Nothing to delete" in printed.getvalue()
+    assert "The preview's dry run is the proof" in printed.getvalue()
     assert "You used bedrock" not in printed.getvalue(), "used before the last reset"
     assert member_inventory(config, sessions) == before
 

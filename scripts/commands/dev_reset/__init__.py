@@ -6,9 +6,10 @@ deleted, grouped by region and type, and what is kept and why; beside it, the se
 the account that aws-nuke has no resource type for, proof.py) → confirm (the person types the
 account alias or id; `auto_approve` for --yes / AUTO_APPROVE=1) → nuke (aws-nuke --no-dry-run,
 its output in LOG_DIR, progress on the terminal) → rebuild (scripts/runner/rebuild.py: the
-member workspace applied where its plan shows changes, then planned clean again) → proof (a
-second dry run finds nothing to delete in what it covered, which it says; the management state
-object is byte-for-byte unchanged).
+member workspace applied where its plan shows changes, then planned clean again) → proof (a dry
+run after the last change, the preview's when nothing was deleted or applied, finds nothing to
+delete in what it covered, which it says; the management state object is byte-for-byte
+unchanged).
 
 What a reset keeps: nuke_config.py; how aws-nuke is run: nuke.py; its output read back:
 output.py; what the account is read for first: inventory.py.
@@ -33,7 +34,7 @@ from scripts.console import Steps, UserError, confirm, say, say_table
 from scripts.guard.approval import approved_without_asking
 from scripts.guard.member import Target
 from scripts.guard.reset import AwsNuke, dev_reset_guard
-from scripts.runner.rebuild import rebuild, workspace_log
+from scripts.runner.rebuild import APPLIED, rebuild, workspace_log
 from scripts.runner.synth import stacks_dir, synth
 from scripts.workspaces import ManagementStateWatch
 
@@ -129,12 +130,17 @@ def reset(
             say("      Nothing to delete in what the dry run covered.")
             outcomes.append("nothing to delete")
 
-    outcomes += rebuild(config, account_name, stacks, steps=steps, log=log)
+    rebuilt = rebuild(config, account_name, stacks, steps=steps, log=log)
+    outcomes += rebuilt
 
-    with steps.step("proof: a second dry run, and the management state"):
-        left = run(dry_run=True)
-        covered = proof.coverage(config, scanned, known_types, left)
-        _prove(left.doomed, covered, management, witness.uncovered)
+    with steps.step("proof: a dry run after the last change, and the management state"):
+        if scan.doomed or rebuilt[0] == APPLIED:
+            last = run(dry_run=True)
+        else:
+            say("      The preview's dry run is the proof: nothing was deleted or applied since.")
+            last = scan
+        covered = proof.coverage(config, scanned, known_types, last)
+        _prove(last.doomed, covered, management, witness.uncovered)
     outcomes.append(
         f"0 resources left to delete in {len(covered.regions)} regions and the global "
         "services; management state byte-for-byte unchanged"
@@ -249,12 +255,11 @@ def _prove(
     failures = []
     if left:
         failures.append(
-            f"the second dry run would still delete {len(left)} resource(s): "
+            f"the dry run would still delete {len(left)} resource(s): "
             + ", ".join(f"{r.region} {r.resource_type} {r.name}" for r in left[:10])
         )
     else:
-        found = f"finds 0 resources to delete in {covered.regions_line()}"
-        say(f"      pass   the second dry run {found}")
+        say(f"      pass   0 resources to delete in {covered.regions_line()}")
     if covered.failures:
         say(f"      NOT COVERED: aws-nuke could not list {covered.failures_line()}")
     for used in uncovered:

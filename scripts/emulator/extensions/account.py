@@ -3,6 +3,8 @@ enabled."""
 
 from __future__ import annotations
 
+import functools
+
 from scripts.emulator.extensions.organizations import trusting_organization
 from scripts.emulator.extensions.registry import extension, wrap
 
@@ -78,13 +80,14 @@ DEFAULT_REGIONS = frozenset(
 )
 
 
-def partition_regions(partition: str) -> list[str]:
+@functools.cache
+def partition_regions(partition: str) -> tuple[str, ...]:
     """The Regions of one partition: an account sees its own partition's only (China and
     GovCloud accounts are separate; https://docs.aws.amazon.com/global-infrastructure/latest/
-    regions/aws-regions.html)."""
+    regions/aws-regions.html). Read once: a new boto3 session reads botocore's endpoints."""
     import boto3
 
-    return sorted(boto3.Session().get_available_regions("ec2", partition_name=partition))
+    return tuple(sorted(boto3.Session().get_available_regions("ec2", partition_name=partition)))
 
 
 def region_opt_status(account_id: str, partition: str, region: str) -> str:
