@@ -280,7 +280,21 @@ def test_the_json_output_of_v3_is_read_back():
     assert kept.status == "filtered by config" and kept.properties["tag:workspace"] == "dev"
     [doomed] = run.doomed
     assert (doomed.region, doomed.resource_type) == ("eu-central-1", "SQSQueue")
-    assert run.listing_failures == {("SSMActivation", "us-east-1", "AccessDeniedException")}
+    run.read(
+        v3_line(
+            level="error",
+            owner="eu-west-1",
+            resource_type="EC2Image",
+            error="operation error EC2: DescribeImages, https response error StatusCode: 403, "
+            "api error UnauthorizedOperation: You are not authorized",
+            msg="listing failed",
+        ),
+        v3=True,
+    )
+    assert run.listing_failures == {
+        ("SSMActivation", "us-east-1", "AccessDeniedException"),
+        ("EC2Image", "eu-west-1", "UnauthorizedOperation"),
+    }
 
 
 # --- the second witness -------------------------------------------------------------------------

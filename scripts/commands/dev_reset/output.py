@@ -102,7 +102,9 @@ class Run:
             return None
         message = str(entry.get("msg", ""))
         if "resource_type" in entry and message.startswith("listing failed"):
-            code = re.search(r"([A-Z]\w+)(?::| status code)", str(entry.get("error", message)))
+            error = str(entry.get("error", message))
+            # aws-sdk-go v2 says "… api error <Code>: …", v1 "<Code>: …".
+            code = re.search(r"api error (\w+)", error) or re.search(r"([A-Z]\w+):", error)
             self.listing_failures.add(
                 (entry["resource_type"], entry.get("owner", ""), code[1] if code else "error")
             )
