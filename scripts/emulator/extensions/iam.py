@@ -99,7 +99,7 @@ def iam_root_user_resource() -> None:
 
 
 # SigV4 signing names that differ from the service's IAM namespace.
-_NAMESPACE_OF_SIGNING_NAME = {"monitoring": "cloudwatch", "email": "ses"}
+_NAMESPACE_OF_SIGNING_NAME = {"monitoring": "cloudwatch", "email": "ses", "tagging": "tag"}
 
 
 @extension

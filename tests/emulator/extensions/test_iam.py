@@ -108,11 +108,13 @@ def test_service_last_accessed_names_what_each_user_and_role_called(mocked_aws):
     as_role = aws.session_from_credentials(None, credentials, "ap-south-1")
     as_role.client("bedrock").list_custom_models()
     as_role.client("cloudwatch").list_metrics()
+    as_role.client("resourcegroupstaggingapi").get_resources()
 
     assert services_used(iam, user) == {"sqs": "eu-west-1"}
     assert services_used(iam, role["Role"]["Arn"]) == {
         "bedrock": "ap-south-1",
         "cloudwatch": "ap-south-1",
+        "tag": "ap-south-1",
     }
     assert services_used(iam, unused["Role"]["Arn"]) == {}
     with pytest.raises(iam.exceptions.NoSuchEntityException):
