@@ -27,8 +27,8 @@ from foundation.model import Config
 from foundation.paths import LOG_DIR
 from scripts import aws, workspaces
 from scripts.commands import ACCOUNT, YES, Command, nuke_config
-from scripts.console import Steps, UserError, confirm, say, say_table
-from scripts.guard.approval import approved_without_asking
+from scripts.console import Steps, UserError, say, say_table
+from scripts.guard.approval import approved_without_asking, confirmed
 from scripts.guard.member import Target
 from scripts.guard.reset import ResetTarget, dev_reset_guard
 from scripts.runner.rebuild import rebuild, workspace_log
@@ -149,7 +149,7 @@ def reset(
     outcomes.append(f"{len(scan.doomed)} to delete, {len(scan.kept)} kept")
 
     if scan.doomed:
-        confirm(
+        confirmed(
             f"Delete these {len(scan.doomed)} resource(s) in account {target.account_id} "
             f"('{alias}')? This cannot be undone.",
             alias,

@@ -30,8 +30,8 @@ from foundation.contract import (
 from foundation.model import Config
 from scripts import aws, workspaces
 from scripts.commands import ACCOUNT, YES, Command
-from scripts.console import UserError, confirm, say, say_table
-from scripts.guard.approval import approved_without_asking
+from scripts.console import UserError, say, say_table
+from scripts.guard.approval import approved_without_asking, confirmed
 from scripts.guard.kill_switch import KillSwitchTarget, kill_switch_guard
 
 EXECUTED, REVERSED = "EXECUTION_SUCCESS", "REVERSE_SUCCESS"
@@ -91,7 +91,7 @@ def thaw(config: Config, account_name: str, *, auto_approve: bool) -> None:
     action = budget_action(
         config, target.management_account_id, target.budget_name, target.action_id
     )
-    confirm(
+    confirmed(
         f"Thaw account {target.account_id} ('{account_name}'), so that resources that cost "
         "money can be created there again?",
         target.account_id,

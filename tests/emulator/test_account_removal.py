@@ -1,6 +1,7 @@
 """A plan that removes an account from the organization (or the organization itself) is refused
 unless ALLOW_ACCOUNT_REMOVAL names it: `prevent_destroy` protects an account only while it is
-still in the configuration."""
+still in the configuration. The flag, and an account taken out of the file on the emulator (the
+refusal rule itself: tests/unit/test_guard.py)."""
 
 from __future__ import annotations
 
@@ -17,68 +18,8 @@ from foundation.paths import REPO_ROOT
 from scripts import cli
 from scripts.commands.bootstrap import bootstrap
 from scripts.console import UserError
-from scripts.guard.account_removal import account_removals, refuse_account_removals
 from scripts.runner.terraform import PLAN_HAS_CHANGES, Terraform
 from tests.helpers import write_env
-
-
-def change(resource_type: str, key: str, actions: list[str], before: dict | None) -> dict:
-    return {
-        "address": f"{resource_type}.{key}",
-        "type": resource_type,
-        "change": {"actions": actions, "before": before},
-    }
-
-
-PLAN = {
-    "resource_changes": [
-        change("aws_organizations_account", "accounts_test", ["delete"], {"name": "test"}),
-        change("aws_organizations_account", "accounts_lab", ["delete", "create"], {"name": "lab"}),
-        change("aws_organizations_account", "accounts_dev", ["update"], {"name": "dev"}),
-        change("aws_organizations_account", "accounts_new", ["create"], None),
-        change("aws_s3_bucket", "logs", ["delete"], {"bucket": "logs"}),
-    ]
-}
-ORGANIZATION_DELETED = {
-    "resource_changes": [
-        change("aws_organizations_organization", "organization", ["delete"], {"id": "o-1"})
-    ]
-}
-
-
-def test_deletions_and_replacements_of_accounts_are_found_and_nothing_else():
-    assert account_removals(PLAN) == [
-        ("test", "aws_organizations_account.accounts_test would be removed"),
-        ("lab", "aws_organizations_account.accounts_lab would be replaced"),
-    ]
-    assert account_removals({"resource_changes": PLAN["resource_changes"][2:]}) == []
-    assert account_removals({}) == []
-    prefixed = {
-        "resource_changes": [
-            change("aws_organizations_account", "accounts_test", ["delete"], {"name": "local-test"})
-        ]
-    }
-    assert account_removals(prefixed, "local")[0][0] == "test"
-
-
-def test_a_removal_not_named_is_refused_with_what_it_means_and_how_to_allow_it():
-    with pytest.raises(UserError) as refused:
-        refuse_account_removals(PLAN, frozenset({"lab"}), "management")
-    message = str(refused.value)
-    assert "test: aws_organizations_account.accounts_test would be removed" in message
-    assert "lab:" not in message
-    assert "standalone account" in message and "close-account" in message
-    assert "ALLOW_ACCOUNT_REMOVAL=test" in message
-
-
-def test_removals_all_named_pass():
-    refuse_account_removals(PLAN, frozenset({"test", "lab"}), "management")
-
-
-def test_deleting_the_organization_needs_its_own_name():
-    with pytest.raises(UserError, match="ALLOW_ACCOUNT_REMOVAL=organization"):
-        refuse_account_removals(ORGANIZATION_DELETED, frozenset({"test"}), "management")
-    refuse_account_removals(ORGANIZATION_DELETED, frozenset({"organization"}), "management")
 
 
 @pytest.mark.parametrize("command", ["plan", "apply"])

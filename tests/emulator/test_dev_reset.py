@@ -25,6 +25,7 @@ from foundation.contract import (
 from scripts import aws, workspaces
 from scripts.commands import dev_reset, nuke_config
 from scripts.console import Aborted
+from scripts.guard import approval
 from scripts.guard.checks import (
     REASON_MANAGEMENT_CREDENTIALS,
     REASON_MANAGEMENT_STACK,
@@ -174,6 +175,7 @@ def test_refuses_without_aws_nuke_and_says_how_to_install_it(seeded, monkeypatch
 def test_a_wrong_alias_deletes_nothing(seeded, monkeypatch):
     config, stacks, sessions, _ = seeded
     monkeypatch.setattr("builtins.input", lambda prompt: "not-the-alias")
+    monkeypatch.setattr(approval, "at_a_terminal", lambda: True)
     with pytest.raises(Aborted, match="nothing was deleted"):
         dev_reset.reset(config, ACCOUNT, stacks, auto_approve=False)
     assert seeded_still_there(config, sessions)
