@@ -12,6 +12,7 @@ Two ways to use it:
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,7 +165,9 @@ def save_progress(path: Path, done: list[str]) -> None:
 
 
 def _for_terminal(markdown: str, width: int = 96) -> str:
-    """Wrap each paragraph or bullet of a step, indented under its heading."""
+    """Wrap each paragraph or bullet of a step, indented under its heading; the Markdown's
+    **bold** as plain text (a terminal would show the asterisks)."""
+    markdown = re.sub(r"\*\*([^*]+)\*\*", r"\1", markdown)
     return "\n".join(
         textwrap.fill(
             line,

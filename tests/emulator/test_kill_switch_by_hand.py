@@ -122,6 +122,8 @@ def test_the_switch_freezes_dev_only_and_thaw_and_freeze_by_hand_undo_and_redo_i
     code, printed = run(capsys, "dev-thaw", "--yes")
     assert code == 0, printed
     assert "reversing the action through AWS Budgets" in printed
+    # Its hint to re-arm the switch runs as printed: against the emulator.
+    assert f"aws --endpoint-url {switch.config.emulator.endpoint_url} --ca-bundle " in printed
     assert switch.states() == (False, False, kill_switch.REVERSED)
     code, printed = run(capsys, "status")
     assert " no " in dev_row(printed) and "reversed: off until next month" in printed

@@ -13,8 +13,10 @@ import pytest
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
 from foundation.paths import REPO_ROOT
 from scripts import cli
+from scripts.commands import Command
 from scripts.commands import stacks as stack_commands
 from scripts.guard.approval import AUTO_APPROVE_VARIABLE
+from scripts.runner.processes import TerraformInterrupted
 
 
 @pytest.mark.parametrize(
@@ -244,3 +246,23 @@ def test_make_takes_its_variables_from_the_command_line_only(on_the_command_line
     else:
         assert all(flag not in shown for flag in given), shown
         assert all("--env local" in command for command in commands)
+
+
+@pytest.mark.parametrize(
+    "interruption, said",
+    [
+        (TerraformInterrupted, "terraform stopped after writing its state"),
+        (KeyboardInterrupt, "nothing more was started"),
+    ],
+)
+def test_ctrl_c_says_terraform_stopped_only_when_one_ran(monkeypatch, capsys, interruption, said):
+    def interrupted(config, args):
+        raise interruption
+
+    command = Command("stops", "raises Ctrl-C", interrupted, needs_environment=False)
+    monkeypatch.setattr(cli, "all_commands", lambda: {"stops": command})
+    assert cli.main(["stops"]) == 130
+    error = capsys.readouterr().err
+    assert said in error and "run the same command again" in error
+    if interruption is KeyboardInterrupt:
+        assert "terraform" not in error
