@@ -24,7 +24,7 @@ from foundation.contract import (
 )
 from scripts import aws, cli
 from scripts.commands import root_verify
-from scripts.commands.root_verify import CANNOT_CHECK
+from scripts.commands.root_verify import CANNOT_CHECK, EMULATOR
 from tests.helpers import free_port
 
 DEV_ID = "210987654321"
@@ -103,6 +103,9 @@ def test_root_verify_on_the_emulator_server_cannot_check_assume_root(emulator, c
     assert member.status == CANNOT_CHECK
     assert f"no root session in {DEV_ID}" in member.detail and "AssumeRoot" in member.detail
     assert "Traceback" not in capsys.readouterr().out
+    # What the emulator cannot hold is said, never a FAIL pointing to a console it lacks.
+    root_mfa = next(check for check in checks if check.name == "root user: MFA enabled")
+    assert (root_mfa.status, root_mfa.detail) == (EMULATOR, "emulator: cannot hold root MFA")
 
 
 def client_error(code: str) -> ClientError:
