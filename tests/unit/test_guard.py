@@ -567,6 +567,7 @@ def test_account_removal_refused_until_named_with_the_whole_path():
     assert "lab:" not in message
     assert "standalone account" in message and "close-account" in message
     assert "ALLOW_ACCOUNT_REMOVAL=test" in message
+    assert message.index("make dev-destroy") < message.index("ALLOW_ACCOUNT_REMOVAL=test")
     refuse_account_removals(PLAN, frozenset({"test", "lab"}), MANAGEMENT_STACK)
 
 
