@@ -16,6 +16,9 @@ applied and planned again while management is planned again beside them, one log
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -28,11 +31,17 @@ from scripts.commands import Command, bootstrap, dev_reset, dev_workspace, kill_
 from scripts.commands.made_by import MadeBy
 from scripts.console import Steps, UserError, say
 from scripts.emulator import server
+from scripts.guard.reset import installed_aws_nuke
+from scripts.runner.environment import terraform_binary
 from scripts.runner.pool import Task, default_jobs, in_parallel
-from scripts.runner.prerequisites import missing_tools
 from scripts.runner.synth import stacks_dir, synth
 from scripts.runner.terraform import PLAN_NO_CHANGES, Terraform
 from scripts.workspaces import state_outputs
+
+MINIMUM_NODE = 20  # cdktf's jsii runtime; 22 or newer is what Node.js still maintains
+NODE_INSTALL = (
+    "install Node.js 22 or newer (https://nodejs.org/en/download, or your package manager's nodejs)"
+)
 
 
 def run(config: Config) -> None:
@@ -43,7 +52,7 @@ def run(config: Config) -> None:
         )
     steps = Steps(total=8)
     with steps.step("checking the tools the demo needs: terraform, node, aws-nuke"):
-        missing = missing_tools(aws_nuke=True)
+        missing = missing_tools()
         if missing:
             raise UserError(
                 "`make demo` needs what this machine lacks; nothing was started:\n"
@@ -74,6 +83,29 @@ def run(config: Config) -> None:
     with steps.step(f"resetting the '{DEV_ACCOUNT}' account: click-ops in, aws-nuke, proof"):
         reset = reset_click_ops(config, stacks_dir(), log)
     _summary(config, steps, log, reset)
+
+
+def missing_tools() -> list[str]:
+    """What the demo needs and this machine lacks, each with how to install it: terraform (init,
+    plan, apply), Node.js (the synth) and aws-nuke 2.x (the dev reset)."""
+    problems = []
+    try:
+        terraform_binary()
+    except UserError as error:
+        problems.append(f"terraform: {error}")
+    node = shutil.which("node")
+    said = (
+        subprocess.run([node, "--version"], capture_output=True, text=True).stdout if node else ""
+    )
+    major = re.match(r"v(\d+)\.", said)
+    if node is None:
+        problems.append(f"node: not on PATH: {NODE_INSTALL}")
+    elif major is None or int(major.group(1)) < MINIMUM_NODE:
+        problems.append(f"node: {node} is {said.strip() or 'of unknown version'}: {NODE_INSTALL}")
+    _, _, problem = installed_aws_nuke()
+    if problem:
+        problems.append(f"aws-nuke: {problem}")
+    return problems
 
 
 def plan_log(config: Config, stack: str, log_dir: Path = LOG_DIR) -> Path:

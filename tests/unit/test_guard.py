@@ -60,64 +60,63 @@ FREEZE_POLICY_ID = "p-freeze0001"
 
 
 @pytest.fixture
-def organization(moto_organization, example_config) -> tuple[Config, dict[str, str]]:
-    """The example environment pinned to moto's account, with its organization and member
-    accounts; (config, member account ids by name)."""
-    return dataclasses.replace(example_config, management_account_id=MOTO_ACCOUNT_ID), dict(
-        moto_organization
-    )
+def ids(moto_organization) -> dict[str, str]:
+    """The member account ids of the example's organization in moto, by name."""
+    return dict(moto_organization)
 
 
-def applied_outputs(ids: dict[str, str]) -> dict:
-    return {
-        OUTPUT_MANAGEMENT_ACCOUNT_ID: MOTO_ACCOUNT_ID,
-        OUTPUT_MEMBER_ACCOUNT_IDS: dict(ids),
-        OUTPUT_MEMBER_ROLE_ARNS: {
-            name: f"arn:aws:iam::{account_id}:role/{DEFAULT_ROLE_NAME}"
-            for name, account_id in ids.items()
-        },
-        OUTPUT_FREEZE_POLICY_ID: FREEZE_POLICY_ID,
-    }
+@pytest.fixture
+def applied(ids, mocked_example, example_config):
+    """applied(change) -> the example environment, pinned to moto's account, reading a
+    management state whose outputs name every member (after `change(outputs)`; None: no state)
+    from a bucket of its own."""
+    made = iter(range(1000))
+
+    def make(change=lambda outputs: None) -> Config:
+        outputs = {
+            OUTPUT_MANAGEMENT_ACCOUNT_ID: MOTO_ACCOUNT_ID,
+            OUTPUT_MEMBER_ACCOUNT_IDS: dict(ids),
+            OUTPUT_MEMBER_ROLE_ARNS: {
+                name: f"arn:aws:iam::{account_id}:role/{DEFAULT_ROLE_NAME}"
+                for name, account_id in ids.items()
+            },
+            OUTPUT_FREEZE_POLICY_ID: FREEZE_POLICY_ID,
+        }
+        bucket = f"guard-state-{next(made)}"
+        s3 = mocked_example("s3", example_config.region)
+        location = {"LocationConstraint": example_config.region}
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration=location)
+        if change is not None:
+            change(outputs)
+            state = {"outputs": {name: {"value": value} for name, value in outputs.items()}}
+            key = example_config.state_key(MANAGEMENT_STACK)
+            s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(state))
+        return dataclasses.replace(
+            example_config, state_bucket=bucket, management_account_id=MOTO_ACCOUNT_ID
+        )
+
+    return make
 
 
-def with_outputs(config: Config, mocked, outputs: dict | None) -> Config:
-    """`config` reading a management state with these outputs (None: none written) from a
-    bucket of its own."""
-    bucket = f"guard-{abs(hash(json.dumps(outputs, sort_keys=True))) % 10**8}"
-    s3 = mocked("s3", config.region)
-    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": config.region})
-    if outputs is not None:
-        state = {"outputs": {name: {"value": value} for name, value in outputs.items()}}
-        s3.put_object(Bucket=bucket, Key=config.state_key(MANAGEMENT_STACK), Body=json.dumps(state))
-    return dataclasses.replace(config, state_bucket=bucket)
-
-
-def stack(key: str, role: str = f"${{{OUTPUT_MEMBER_ROLE_ARNS}}}") -> dict:
+def stack(key: str, *, assumes_role: bool = True) -> dict:
     """The parts of a synthesized stack the guard reads: its backend key and its providers."""
-    reference = "data.terraform_remote_state.management_state.outputs"
-    provider = {
-        "allowed_account_ids": [f"${{{reference}.{OUTPUT_MEMBER_ACCOUNT_IDS}.{ACCOUNT}}}"],
-        "region": "eu-west-1",
-    }
-    if role:
-        provider["assume_role"] = [{"role_arn": f"${{{reference}.{OUTPUT_MEMBER_ROLE_ARNS}.dev}}"}]
+    outputs = "data.terraform_remote_state.management_state.outputs"
+    provider = {"allowed_account_ids": [f"${{{outputs}.{OUTPUT_MEMBER_ACCOUNT_IDS}.{ACCOUNT}}}"]}
+    if assumes_role:
+        provider["assume_role"] = [{"role_arn": f"${{{outputs}.{OUTPUT_MEMBER_ROLE_ARNS}.dev}}"}]
     return {"terraform": {"backend": {"s3": {"key": key}}}, "provider": {"aws": [provider]}}
 
 
-def synthesized(tmp_path: Path, **stacks: dict) -> Path:
-    for name, body in stacks.items():
-        (tmp_path / name).mkdir(parents=True, exist_ok=True)
-        (tmp_path / name / "cdk.tf.json").write_text(json.dumps(body))
-    return tmp_path
+def synthesized(directory: Path, dev: dict) -> Path:
+    for name, body in (("management", stack("management/terraform.tfstate")), ("dev", dev)):
+        (directory / name).mkdir(parents=True, exist_ok=True)
+        (directory / name / "cdk.tf.json").write_text(json.dumps(body))
+    return directory
 
 
 @pytest.fixture
 def stacks(tmp_path) -> Path:
-    return synthesized(
-        tmp_path / "stacks",
-        management=stack("management/terraform.tfstate", role=""),
-        dev=stack("dev/terraform.tfstate"),
-    )
+    return synthesized(tmp_path / "stacks", stack("dev/terraform.tfstate"))
 
 
 def refused(guard, *arguments) -> Refused:
@@ -126,20 +125,33 @@ def refused(guard, *arguments) -> Refused:
     return refusal.value
 
 
-def starting(reasons: list[str], reason: str) -> list[str]:
-    return [r for r in reasons if r.startswith(reason)]
+def cause(refusal: Refused, reason: str) -> str:
+    """The one cause of `refusal`, which must be `reason`."""
+    [only] = refusal.reasons
+    assert only.startswith(reason), only
+    return only
+
+
+def named(what: str, account_id: str):
+    """A change of the outputs: `what` (an output of ids or role ARNs by name) names
+    `account_id` for the account."""
+
+    def change(outputs: dict) -> None:
+        outputs[what][ACCOUNT] = (
+            account_id
+            if what == OUTPUT_MEMBER_ACCOUNT_IDS
+            else f"arn:aws:iam::{account_id}:role/{DEFAULT_ROLE_NAME}"
+        )
+
+    return change
 
 
 # --- member: before a member workspace is destroyed ---------------------------------------------
 
 
-def test_member_passes_when_every_rule_holds(organization, mocked_example, stacks, capsys):
-    config, ids = organization
-    target = member_destroy_guard(
-        with_outputs(config, mocked_example, applied_outputs(ids)), ACCOUNT, stacks
-    )
-    assert target.account_id == ids[ACCOUNT]
-    assert target.management_account_id == MOTO_ACCOUNT_ID
+def test_member_passes_when_every_rule_holds(applied, ids, stacks, capsys):
+    target = member_destroy_guard(applied(), ACCOUNT, stacks)
+    assert (target.account_id, target.management_account_id) == (ids[ACCOUNT], MOTO_ACCOUNT_ID)
     printed = capsys.readouterr().out
     assert "REFUSE" not in printed and "skip" not in printed
     assert printed.count("pass") == 6  # rules 1-6
@@ -149,130 +161,76 @@ def test_member_passes_when_every_rule_holds(organization, mocked_example, stack
     "account, reason", [(MANAGEMENT_STACK, REASON_MANAGEMENT_STACK), ("nope", REASON_NOT_MEMBER)]
 )
 def test_member_refuses_anything_but_a_member_account_and_says_only_that(
-    organization, mocked_example, stacks, capsys, account, reason
+    applied, stacks, capsys, account, reason
 ):
-    config, ids = organization
-    refusal = refused(
-        member_destroy_guard,
-        with_outputs(config, mocked_example, applied_outputs(ids)),
-        account,
-        stacks,
-    )
-    [cause] = refusal.reasons
-    assert cause.startswith(reason)
+    refusal = refused(member_destroy_guard, applied(), account, stacks)
+    cause(refusal, reason)
     assert refusal.skipped == 4  # the rules about a member account
     printed = capsys.readouterr().out
     assert printed.count("REFUSE") == 1 and printed.count("skip") == 4
     assert f"the cause: {reason}" in str(refusal)
 
 
-def test_member_refuses_a_state_key_shared_with_management(organization, mocked_example, tmp_path):
-    config, ids = organization
-    config = with_outputs(config, mocked_example, applied_outputs(ids))
-    shared = synthesized(
-        tmp_path / "shared",
-        management=stack("management/terraform.tfstate", role=""),
-        dev=stack("management/terraform.tfstate"),
-    )
-    [cause] = refused(member_destroy_guard, config, ACCOUNT, shared).reasons
-    assert cause.startswith(REASON_SAME_STATE_KEY) and "both use management/" in cause
+def test_member_refuses_a_state_key_shared_with_management(applied, tmp_path):
+    shared = synthesized(tmp_path / "shared", stack("management/terraform.tfstate"))
+    refusal = refused(member_destroy_guard, applied(), ACCOUNT, shared)
+    assert "both use management/" in cause(refusal, REASON_SAME_STATE_KEY)
 
 
 def test_member_refuses_an_unapplied_management_and_skips_what_needs_its_outputs(
-    organization, mocked_example, stacks, capsys
+    applied, stacks, capsys
 ):
-    config, _ = organization
-    refusal = refused(
-        member_destroy_guard, with_outputs(config, mocked_example, None), ACCOUNT, stacks
-    )
-    [cause] = refusal.reasons
-    assert cause.startswith(REASON_NOT_APPLIED) and "make apply ENV=example" in cause
+    refusal = refused(member_destroy_guard, applied(None), ACCOUNT, stacks)
+    assert "make apply ENV=example" in cause(refusal, REASON_NOT_APPLIED)
     assert refusal.skipped == 2
     printed = capsys.readouterr().out
-    assert "skip   destroying identity is not the management account: not checked: it needs" in (
-        printed
-    )
+    assert "skip   destroying identity is not the management account: not checked: it" in printed
     assert "cannot be verified" not in printed
 
 
-def test_member_refuses_outputs_that_do_not_name_the_account(organization, mocked_example, stacks):
-    config, ids = organization
-    outputs = applied_outputs({name: i for name, i in ids.items() if name != ACCOUNT})
-    [cause] = refused(
-        member_destroy_guard, with_outputs(config, mocked_example, outputs), ACCOUNT, stacks
-    ).reasons
-    assert cause.startswith(REASON_NOT_NAMED)
+def test_member_refuses_outputs_that_do_not_name_the_account(applied, stacks):
+    unnamed = applied(lambda outputs: outputs[OUTPUT_MEMBER_ACCOUNT_IDS].pop(ACCOUNT))
+    cause(refused(member_destroy_guard, unnamed, ACCOUNT, stacks), REASON_NOT_NAMED)
 
 
-def test_member_refuses_a_role_in_the_management_account(organization, mocked_example, stacks):
-    config, ids = organization
-    outputs = applied_outputs(ids)
-    outputs[OUTPUT_MEMBER_ROLE_ARNS][ACCOUNT] = (
-        f"arn:aws:iam::{MOTO_ACCOUNT_ID}:role/{DEFAULT_ROLE_NAME}"
-    )
-    reasons = refused(
-        member_destroy_guard, with_outputs(config, mocked_example, outputs), ACCOUNT, stacks
-    ).reasons
-    [landing] = starting(reasons, REASON_MANAGEMENT_CREDENTIALS)
+def test_member_refuses_a_role_in_the_management_account(applied, stacks):
+    config = applied(named(OUTPUT_MEMBER_ROLE_ARNS, MOTO_ACCOUNT_ID))
+    reasons = refused(member_destroy_guard, config, ACCOUNT, stacks).reasons
+    [landing] = [r for r in reasons if r.startswith(REASON_MANAGEMENT_CREDENTIALS)]
     assert f"lands in account {MOTO_ACCOUNT_ID}, which is the management account" in landing
-    assert starting(reasons, REASON_WRONG_ACCOUNT)  # STS names another account than the outputs
+    # and STS names another account than the outputs do
+    assert [r for r in reasons if r.startswith(REASON_WRONG_ACCOUNT)]
 
 
-def test_member_refuses_a_provider_that_assumes_no_member_role(
-    organization, mocked_example, tmp_path
-):
-    config, ids = organization
+def test_member_refuses_a_provider_that_assumes_no_member_role(applied, tmp_path):
     without_role = synthesized(
-        tmp_path / "no-role",
-        management=stack("management/terraform.tfstate", role=""),
-        dev=stack("dev/terraform.tfstate", role=""),
+        tmp_path / "no-role", stack("dev/terraform.tfstate", assumes_role=False)
     )
-    [cause] = refused(
-        member_destroy_guard,
-        with_outputs(config, mocked_example, applied_outputs(ids)),
-        ACCOUNT,
-        without_role,
-    ).reasons
-    assert cause.startswith(REASON_MANAGEMENT_CREDENTIALS)
-    assert "act with the management credentials" in cause
+    refusal = refused(member_destroy_guard, applied(), ACCOUNT, without_role)
+    assert "act with the management credentials" in cause(refusal, REASON_MANAGEMENT_CREDENTIALS)
 
 
-def test_member_refuses_a_role_sts_cannot_assume_and_skips_who_it_would_be(
-    organization, mocked_example, stacks
-):
-    config, ids = organization
-    outputs = applied_outputs(ids)
-    outputs[OUTPUT_MEMBER_ROLE_ARNS][ACCOUNT] = "not-a-role-arn"
-    refusal = refused(
-        member_destroy_guard, with_outputs(config, mocked_example, outputs), ACCOUNT, stacks
-    )
-    [cause] = refusal.reasons
-    assert cause.startswith(REASON_MANAGEMENT_CREDENTIALS) and "could not assume" in cause
+def test_member_refuses_a_role_sts_cannot_assume_and_skips_who_it_would_be(applied, stacks):
+    def unassumable(outputs):
+        outputs[OUTPUT_MEMBER_ROLE_ARNS][ACCOUNT] = "not-a-role-arn"
+
+    refusal = refused(member_destroy_guard, applied(unassumable), ACCOUNT, stacks)
+    assert "could not assume" in cause(refusal, REASON_MANAGEMENT_CREDENTIALS)
     assert refusal.skipped == 1
 
 
-def test_member_refuses_an_identity_in_another_account(organization, mocked_example, stacks):
-    config, ids = organization
-    outputs = applied_outputs(ids)
-    outputs[OUTPUT_MEMBER_ACCOUNT_IDS][ACCOUNT] = FOREIGN_ACCOUNT_ID
-    [cause] = refused(
-        member_destroy_guard, with_outputs(config, mocked_example, outputs), ACCOUNT, stacks
-    ).reasons
-    assert cause.startswith(REASON_WRONG_ACCOUNT)
-    assert f"the management outputs name {FOREIGN_ACCOUNT_ID}" in cause
+def test_member_refuses_an_identity_in_another_account(applied, stacks):
+    config = applied(named(OUTPUT_MEMBER_ACCOUNT_IDS, FOREIGN_ACCOUNT_ID))
+    refusal = refused(member_destroy_guard, config, ACCOUNT, stacks)
+    assert f"outputs name {FOREIGN_ACCOUNT_ID}" in cause(refusal, REASON_WRONG_ACCOUNT)
 
 
-def test_member_refuses_another_management_account_than_the_file_pins(
-    organization, mocked_example, stacks
-):
-    config, ids = organization
-    pinned = dataclasses.replace(
-        with_outputs(config, mocked_example, applied_outputs(ids)),
-        management_account_id=FOREIGN_ACCOUNT_ID,
+def test_member_refuses_another_management_account_than_the_file_pins(applied, stacks):
+    pinned = dataclasses.replace(applied(), management_account_id=FOREIGN_ACCOUNT_ID)
+    refusal = refused(member_destroy_guard, pinned, ACCOUNT, stacks)
+    assert f"credentials land in account {MOTO_ACCOUNT_ID}, but" in cause(
+        refusal, REASON_NOT_PINNED_MANAGEMENT
     )
-    [cause] = refused(member_destroy_guard, pinned, ACCOUNT, stacks).reasons
-    assert cause.startswith(REASON_NOT_PINNED_MANAGEMENT)
-    assert f"these credentials land in account {MOTO_ACCOUNT_ID}, but" in cause
 
 
 # --- management: the credentials are the pinned management account -----------------------------
@@ -294,188 +252,117 @@ def test_management_passes_the_pinned_account_or_an_unpinned_file(example_config
 # --- kill switch: before a freeze or thaw by hand -----------------------------------------------
 
 
-def test_kill_switch_passes_a_member_of_this_organization(organization, mocked_example):
-    config, ids = organization
-    target = kill_switch_guard(
-        with_outputs(config, mocked_example, applied_outputs(ids)), ACCOUNT, "freeze"
-    )
+def test_kill_switch_passes_a_member_of_this_organization(applied, ids):
+    target = kill_switch_guard(applied(), ACCOUNT, "freeze")
     assert (target.account_id, target.freeze_policy_id) == (ids[ACCOUNT], FREEZE_POLICY_ID)
 
 
 @pytest.mark.parametrize(
     "account, reason", [(MANAGEMENT_STACK, REASON_MANAGEMENT_STACK), ("nope", REASON_NOT_MEMBER)]
 )
-def test_kill_switch_refuses_anything_but_a_member_account(
-    organization, mocked_example, account, reason
-):
-    config, ids = organization
-    refusal = refused(
-        kill_switch_guard,
-        with_outputs(config, mocked_example, applied_outputs(ids)),
-        account,
-        "thaw",
-    )
-    [cause] = refusal.reasons
-    assert cause.startswith(reason) and refusal.skipped == 2
+def test_kill_switch_refuses_anything_but_a_member_account(applied, account, reason):
+    refusal = refused(kill_switch_guard, applied(), account, "thaw")
+    cause(refusal, reason)
+    assert refusal.skipped == 2
     assert f"Refusing to thaw the '{account}' account; nothing was changed" in str(refusal)
 
 
-def test_kill_switch_refuses_an_unapplied_management(organization, mocked_example):
-    config, _ = organization
-    refusal = refused(
-        kill_switch_guard, with_outputs(config, mocked_example, None), ACCOUNT, "freeze"
-    )
-    [cause] = refusal.reasons
-    assert cause.startswith(REASON_NOT_APPLIED) and refusal.skipped == 1
+def test_kill_switch_refuses_an_unapplied_management(applied):
+    refusal = refused(kill_switch_guard, applied(None), ACCOUNT, "freeze")
+    cause(refusal, REASON_NOT_APPLIED)
+    assert refusal.skipped == 1
 
 
-def test_kill_switch_refuses_outputs_without_the_freeze_policy(organization, mocked_example):
-    config, ids = organization
-    outputs = applied_outputs(ids)
-    del outputs[OUTPUT_FREEZE_POLICY_ID]
-    [cause] = refused(
-        kill_switch_guard, with_outputs(config, mocked_example, outputs), ACCOUNT, "freeze"
-    ).reasons
-    assert cause.startswith(REASON_NO_FREEZE_POLICY) and "freeze SCP" in cause
+def test_kill_switch_refuses_outputs_without_the_freeze_policy(applied):
+    config = applied(lambda outputs: outputs.pop(OUTPUT_FREEZE_POLICY_ID))
+    refusal = refused(kill_switch_guard, config, ACCOUNT, "freeze")
+    assert "freeze SCP" in cause(refusal, REASON_NO_FREEZE_POLICY)
 
 
 @pytest.mark.parametrize(
-    "named, reason",
+    "account_id, reason",
     [
         (MOTO_ACCOUNT_ID, REASON_TARGET_IS_MANAGEMENT),
         (FOREIGN_ACCOUNT_ID, REASON_NOT_IN_ORGANIZATION),
     ],
 )
-def test_kill_switch_asks_organizations_who_the_target_is(
-    organization, mocked_example, named, reason
-):
-    config, ids = organization
-    outputs = applied_outputs(ids)
-    outputs[OUTPUT_MEMBER_ACCOUNT_IDS][ACCOUNT] = named
-    [cause] = refused(
-        kill_switch_guard, with_outputs(config, mocked_example, outputs), ACCOUNT, "freeze"
-    ).reasons
-    assert cause.startswith(reason)
+def test_kill_switch_asks_organizations_who_the_target_is(applied, account_id, reason):
+    config = applied(named(OUTPUT_MEMBER_ACCOUNT_IDS, account_id))
+    cause(refused(kill_switch_guard, config, ACCOUNT, "freeze"), reason)
 
 
 # --- reset: before a dev reset, a destroy's rules and aws-nuke's --------------------------------
 
 
-def fake_aws_nuke(directory: Path, version: str) -> Path:
-    """An aws-nuke on PATH that says `version`."""
-    directory.mkdir(parents=True, exist_ok=True)
-    binary = directory / "aws-nuke"
-    binary.write_text(f'#!/bin/sh\necho "version:     {version}"\n')
-    binary.chmod(0o755)
-    return directory
-
-
-def naming(accounts, blocklist):
-    """A stand-in for the reset's config renderer: YAML naming `accounts`, blocking `blocklist`
-    (None: what the guard passes)."""
+def naming(accounts=None, blocklist=None):
+    """A stand-in for the reset's config renderer: YAML naming `accounts` (default: the target)
+    and blocking `blocklist` (default: what the guard passes), or its result on the target."""
 
     def render(target, passed_blocklist):
-        return json.dumps(
-            {
-                "accounts": {account: {} for account in accounts or [target.account_id]},
-                "account-blocklist": passed_blocklist if blocklist is None else blocklist,
-            }
-        )
+        blocked = passed_blocklist if blocklist is None else blocklist(target)
+        listed = accounts or [target.account_id]
+        return json.dumps({"accounts": dict.fromkeys(listed, {}), "account-blocklist": blocked})
 
     return render
 
 
 @pytest.fixture
-def on_path(monkeypatch, tmp_path):
-    """on_path(version): PATH holds only an aws-nuke saying `version` (None: no aws-nuke)."""
+def aws_nuke(monkeypatch, tmp_path):
+    """aws_nuke(version): PATH holds only an aws-nuke saying `version` (None: no aws-nuke)."""
 
     def put(version: str | None) -> None:
         directory = tmp_path / "bin"
-        directory.mkdir(exist_ok=True)
+        directory.mkdir()
         if version:
-            fake_aws_nuke(directory, version)
+            (directory / "aws-nuke").write_text(f'#!/bin/sh\necho "version:     {version}"\n')
+            (directory / "aws-nuke").chmod(0o755)
         monkeypatch.setenv("PATH", str(directory))
-        if not version and (directory / "aws-nuke").exists():
-            (directory / "aws-nuke").unlink()
 
     return put
 
 
 def test_reset_passes_aws_nuke_2_and_a_config_naming_only_the_target(
-    organization, mocked_example, stacks, on_path
+    applied, ids, stacks, aws_nuke
 ):
-    config, ids = organization
-    on_path("v2.16.0")
-    checked = dev_reset_guard(
-        with_outputs(config, mocked_example, applied_outputs(ids)),
-        ACCOUNT,
-        stacks,
-        naming(None, None),
-    )
-    assert checked.member.account_id == ids[ACCOUNT] and checked.nuke_version == "2.16.0"
+    aws_nuke("v2.16.0")
+    checked = dev_reset_guard(applied(), ACCOUNT, stacks, naming())
+    assert (checked.member.account_id, checked.nuke_version) == (ids[ACCOUNT], "2.16.0")
 
 
 @pytest.mark.parametrize(
     "version, reason", [(None, REASON_NUKE_MISSING), ("v3.29.0", REASON_NUKE_VERSION)]
 )
 def test_reset_refuses_a_missing_or_unsupported_aws_nuke_saying_how_to_install_it(
-    organization, mocked_example, stacks, on_path, version, reason
+    applied, stacks, aws_nuke, version, reason
 ):
-    config, ids = organization
-    on_path(version)
-    [cause] = refused(
-        dev_reset_guard,
-        with_outputs(config, mocked_example, applied_outputs(ids)),
-        ACCOUNT,
-        stacks,
-        naming(None, None),
-    ).reasons
-    assert cause.startswith(reason) and "apt-get install aws-nuke" in cause
+    aws_nuke(version)
+    refusal = refused(dev_reset_guard, applied(), ACCOUNT, stacks, naming())
+    assert "apt-get install aws-nuke" in cause(refusal, reason)
 
 
 @pytest.mark.parametrize(
-    "accounts, blocklist, problem",
+    "render, problem",
     [
-        (["000000000001"], None, "not only"),
-        (None, [], "its blocklist lacks"),
-        (None, ["TARGET"], "its blocklist names the target"),
+        (naming(accounts=["000000000001"]), "not only"),
+        (naming(blocklist=lambda target: []), "its blocklist lacks"),
+        (naming(blocklist=lambda target: [target.account_id]), "its blocklist names the target"),
     ],
 )
 def test_reset_refuses_a_config_that_could_reach_another_account(
-    organization, mocked_example, stacks, on_path, accounts, blocklist, problem
+    applied, stacks, aws_nuke, render, problem
 ):
-    config, ids = organization
-    on_path("v2.16.0")
-    if blocklist == ["TARGET"]:
-        blocklist = [ids[ACCOUNT], MOTO_ACCOUNT_ID, *ids.values()]
-    [cause] = refused(
-        dev_reset_guard,
-        with_outputs(config, mocked_example, applied_outputs(ids)),
-        ACCOUNT,
-        stacks,
-        naming(accounts, blocklist),
-    ).reasons
-    assert cause.startswith(REASON_NUKE_CONFIG) and problem in cause
+    aws_nuke("v2.16.0")
+    refusal = refused(dev_reset_guard, applied(), ACCOUNT, stacks, render)
+    assert problem in cause(refusal, REASON_NUKE_CONFIG)
 
 
-def test_reset_skips_the_config_until_the_member_is_verified(
-    organization, mocked_example, stacks, on_path, capsys
-):
-    config, _ = organization
-    on_path("v2.16.0")
-    refusal = refused(
-        dev_reset_guard,
-        with_outputs(config, mocked_example, None),
-        ACCOUNT,
-        stacks,
-        naming(None, None),
-    )
-    [cause] = refusal.reasons
-    assert cause.startswith(REASON_NOT_APPLIED) and refusal.skipped == 3
+def test_reset_skips_the_config_until_the_member_is_verified(applied, stacks, aws_nuke, capsys):
+    aws_nuke("v2.16.0")
+    refusal = refused(dev_reset_guard, applied(None), ACCOUNT, stacks, naming())
+    cause(refusal, REASON_NOT_APPLIED)
+    assert refusal.skipped == 3
     printed = capsys.readouterr().out
-    assert "skip   the aws-nuke config names only the target account: not checked: it needs" in (
-        printed
-    )
+    assert "skip   the aws-nuke config names only the target account: not checked" in printed
 
 
 # --- approval: who approves, and a question nobody can answer -----------------------------------
