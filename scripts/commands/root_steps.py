@@ -48,6 +48,7 @@ STEPS = (
     Step("root-mfa", "Turn on MFA for the root user"),
     Step("root-access-keys", "Delete the root user's access keys"),
     Step("billing-access", "Let IAM users and roles see billing information"),
+    Step("primary-contact", "Keep each account's primary contact current (CIS 2.1)"),
     Step("first-admin", "Create the first admin user by hand, with MFA"),
     Step("stop-using-root", "Store the root password safely and stop using root"),
     Step("first-apply", "As that admin, with MFA: bootstrap, adopt what exists, apply"),
