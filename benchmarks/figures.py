@@ -15,6 +15,8 @@ from tests.helpers import free_port
 FIGURES_VARIABLE = "BENCHMARK_FIGURES"
 # A line the driver shows on the terminal (without this mark); the rest goes to its log.
 PROGRESS = "benchmark| "
+# The one line saying why the measuring stopped, for the driver's error.
+FAILED = "benchmark-failed| "
 # LOCAL_AWS_PORT=N: the emulators use N, N+2, … (each also listens on its port + 1).
 PORT_STEP = 2
 

@@ -24,7 +24,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.figures import FIGURES_VARIABLE, PORT_STEP, PROGRESS, base_port, recorded, table
+from benchmarks.figures import (
+    FAILED,
+    FIGURES_VARIABLE,
+    PORT_STEP,
+    PROGRESS,
+    base_port,
+    recorded,
+    table,
+)
 from benchmarks.targets import ROUNDS, emulators_needed, selected_parts
 from foundation import model
 from foundation.paths import REPO_ROOT
@@ -93,7 +101,7 @@ def place_of_its_own(source: Path, destination: Path) -> Path:
 
 def measure(place: Path, figures: Path, log: Path) -> tuple[int, str]:
     """The measuring process in `place`: its progress lines shown, every line logged without
-    colours. Returns its exit code and its last line."""
+    colours. Returns its exit code and why it failed (its FAILED line, else its last line)."""
     process = subprocess.Popen(
         [str(place / ".venv/bin/python"), "-m", "benchmarks.targets"],
         cwd=place,
@@ -104,7 +112,7 @@ def measure(place: Path, figures: Path, log: Path) -> tuple[int, str]:
         text=True,
         errors="replace",
     )
-    last = ""
+    last = failed = ""
     with open(log, "a") as logged:
         for line in process.stdout:
             plain = _COLOURS.sub("", line)
@@ -112,9 +120,11 @@ def measure(place: Path, figures: Path, log: Path) -> tuple[int, str]:
             logged.flush()
             if plain.startswith(PROGRESS):
                 print(plain[len(PROGRESS) :], end="", flush=True)
-            if plain.strip():
+            if plain.startswith(FAILED):
+                failed = plain[len(FAILED) :].strip()
+            elif plain.strip():
                 last = plain.strip()
-    return process.wait(), last
+    return process.wait(), failed or last
 
 
 def main() -> int:

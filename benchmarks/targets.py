@@ -18,11 +18,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from benchmarks import dev_reset
-from benchmarks.figures import emulator_port, progress, report
+from benchmarks.figures import FAILED, emulator_port, progress, report
 from benchmarks.many_accounts import (
     apply_management,
     environment_with_members,
@@ -81,7 +82,7 @@ def make(clone: Path, *arguments: str) -> str:
     )
     print(result.stdout, flush=True)
     if result.returncode != 0:
-        raise SystemExit(f"`make {' '.join(arguments)}` failed (exit {result.returncode})")
+        raise RuntimeError(f"`make {' '.join(arguments)}` failed (exit {result.returncode})")
     return result.stdout
 
 
@@ -260,6 +261,8 @@ PARTS = {
 
 def selected_parts() -> list[str]:
     """The parts BENCHMARK_PARTS names (comma-separated; default: every one), in PARTS' order."""
+    if ROUNDS < 1:
+        raise ValueError(f"ROUNDS={ROUNDS}: a median needs at least one round")
     named = [p.strip() for p in os.environ.get(PARTS_VARIABLE, "").split(",") if p.strip()]
     unknown = sorted(set(named) - PARTS.keys())
     if unknown:
@@ -273,11 +276,18 @@ def emulators_needed(parts: list[str]) -> int:
     return sum(PARTS[part][1] for part in parts)
 
 
-def main() -> None:
+def main() -> int:
     parts = selected_parts()
     progress(f"{os.cpu_count()} cores, ROUNDS={ROUNDS}, parts: {', '.join(parts)}")
     for part in parts:
-        PARTS[part][0]()
+        try:
+            PARTS[part][0]()
+        except Exception as error:  # the traceback goes to the driver's log, one line to its user
+            traceback.print_exc()
+            said = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            print(f"{FAILED}the {part} part failed: {type(error).__name__}: {said}", flush=True)
+            return 1
+    return 0
 
 
 if __name__ == "__main__":
