@@ -196,6 +196,12 @@ def unless_missing(call: Callable[[], dict], *missing_codes: str) -> dict | None
         raise
 
 
+def account_state(account: dict) -> str | None:
+    """An Organizations account's state: `State` (ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED,
+    ...), or the `Status` it replaced (retired on 9 September 2026) where only that is answered."""
+    return account.get("State") or account.get("Status")
+
+
 def account_id(config: Config, boto_session: boto3.Session | None = None) -> str:
     """Which account do these credentials land in?"""
     return client(config, "sts", boto_session).get_caller_identity()["Account"]

@@ -281,14 +281,34 @@ def test_an_organization_managed_by_another_account_is_a_conflict(
     assert f"whose management account is {DEFAULT_ACCOUNT_ID}" in finding.why
 
 
-def test_a_suspended_account_is_a_conflict(config, organization, management_stack):
+def test_a_closed_account_is_a_conflict(config, organization, management_stack):
     dev = organization.create_account(AccountName="dev", Email=config.account("dev").email)[
         "CreateAccountStatus"
     ]["AccountId"]
     organization.close_account(AccountId=dev)
     finding = the(discover(config, management_stack), "aws_organizations_account")
     assert finding.action == CONFLICT and f"account {dev}" in finding.why
-    assert "is SUSPENDED" in finding.why
+    assert "is CLOSED" in finding.why
+
+
+def test_an_answer_with_the_retired_status_only_is_read_too(
+    config, organization, management_stack, monkeypatch
+):
+    """Before 9 September 2026 AWS answered `Status` beside `State`; a reader of either works."""
+    from moto.organizations.models import FakeAccount
+
+    organization.create_account(AccountName="dev", Email=config.account("dev").email)
+    answer = FakeAccount.describe.moto_own  # Status and State
+    monkeypatch.setattr(
+        FakeAccount,
+        "describe",
+        lambda self: {
+            **{key: value for key, value in answer(self).items() if key != "State"},
+            "Status": "SUSPENDED",
+        },
+    )
+    finding = the(discover(config, management_stack), "aws_organizations_account")
+    assert finding.action == CONFLICT and "is SUSPENDED" in finding.why
 
 
 def test_an_email_written_otherwise_is_a_conflict(config, organization, management_stack):

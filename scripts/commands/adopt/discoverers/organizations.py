@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scripts import aws
 from scripts.commands.adopt.context import Discovery
 from scripts.commands.adopt.discoverers import discovers
 from scripts.commands.adopt.findings import CONFLICT, CREATE, IMPORT, Finding
@@ -86,7 +87,7 @@ def _account(d: Discovery, address: str, body: dict) -> Finding:
     same = [a for a in d.accounts if a["Email"].lower() == email.lower()]
     if same:
         account = same[0]
-        state = account.get("State") or account.get("Status")
+        state = aws.account_state(account)
         if account["Email"] != email:
             return Finding(
                 address,
