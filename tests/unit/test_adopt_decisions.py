@@ -21,6 +21,7 @@ from scripts.commands.adopt.discoverers import DISCOVERERS, loaded
 from scripts.commands.adopt.discovery import discover
 from scripts.commands.adopt.findings import CONFLICT, CREATE, IMPORT, Adoption, Finding
 from scripts.console import UserError
+from scripts.emulator.extensions.free_tier import ACCOUNT_PLAN_VARIABLE
 from scripts.runner import imports
 from scripts.runner.imports import (
     IMPORTS_FILE,
@@ -345,6 +346,12 @@ def stack_copy(example_stacks, tmp_path) -> Path:
     directory.mkdir()
     (directory / "cdk.tf.json").write_text(json.dumps(example_stacks[MANAGEMENT_STACK]))
     return directory
+
+
+def test_adopt_says_what_a_free_plan_means(config, example_stacks, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv(ACCOUNT_PLAN_VARIABLE, "FREE")
+    adopt.adopt(config, stack_copy(example_stacks, tmp_path).parent)
+    assert "NOTE: The management account is on AWS's free plan until" in capsys.readouterr().out
 
 
 def test_a_conflict_refuses_and_records_nothing(config, organization, example_stacks, tmp_path):

@@ -30,6 +30,7 @@ from pathlib import Path
 from foundation.contract import MANAGEMENT_STACK
 from foundation.model import Config
 from scripts.commands import Command
+from scripts.commands.account_plan import plan_notice
 from scripts.commands.adopt.discovery import discover
 from scripts.commands.adopt.findings import CONFLICT, CREATE, IMPORT, MANAGED, Adoption
 from scripts.commands.adopt.report import report
@@ -49,6 +50,7 @@ def adopt(config: Config, stacks: Path) -> Adoption:
     )
     adoption = discover(config, stack)
     report(adoption)
+    say(f"\nNOTE: {plan_notice(config)}")
     conflicts = adoption.with_action(CONFLICT)
     if conflicts:
         record(config, stack_dir, [])
