@@ -1,11 +1,13 @@
 """`make demo`: the whole foundation on the embedded local AWS, end to end.
 
-emulator up → state bucket → synth → apply management → apply each member account → a second
-plan of every workspace that must show no change → one guarded destroy/recreate cycle of the
-dev workspace → click-ops seeded in dev with boto3 (in and outside the allowed regions, and
+The tools it needs (terraform, node, aws-nuke: every missing one named at once, before anything
+starts) → emulator up → state bucket → synth → apply management → apply each member account → a
+second plan of every workspace that must show no change → one guarded destroy/recreate cycle of
+the dev workspace → click-ops seeded in dev with boto3 (in and outside the allowed regions, and
 tagged as a learner's own code tags them), then `make dev-reset` deleting them and proving the
-account holds its baseline → summary. Every step converges, so running it
-again is safe; the emulator is left running for exploration.
+account holds its baseline → summary. Every step converges, so running it again is safe; the
+emulator is left running for exploration, and what a person made in dev meanwhile is theirs: a
+rerun's reset deletes only the demo's own click-ops unasked (`CLICK_OPS`).
 
 The synth needs no emulator, so it runs from the start beside the emulator's start and the
 bootstrap. Once management is applied the workspaces are independent: each member account is
@@ -16,6 +18,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shutil
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -25,12 +30,20 @@ from foundation.model import EMULATOR_PORT_VARIABLE, Config
 from foundation.paths import LOG_DIR
 from scripts import aws
 from scripts.commands import Command, bootstrap, dev_reset, dev_workspace, kill_switch
+from scripts.commands.made_by import MadeBy
 from scripts.console import Steps, UserError, say
 from scripts.emulator import server
+from scripts.guard.reset import installed_aws_nuke
+from scripts.runner.environment import terraform_binary
 from scripts.runner.pool import Task, default_jobs, in_parallel
 from scripts.runner.synth import stacks_dir, synth
 from scripts.runner.terraform import PLAN_NO_CHANGES, Terraform
 from scripts.workspaces import state_outputs
+
+MINIMUM_NODE = 20  # cdktf's jsii runtime; 22 or newer is what Node.js still maintains
+NODE_INSTALL = (
+    "install Node.js 22 or newer (https://nodejs.org/en/download, or your package manager's nodejs)"
+)
 
 
 def run(config: Config) -> None:
@@ -39,7 +52,14 @@ def run(config: Config) -> None:
             f"`make demo` runs on the local emulator; '{config.env_name}' is real AWS. "
             f"Use `make plan ENV={config.env_name}` and `make apply` instead."
         )
-    steps = Steps(total=7)
+    steps = Steps(total=8)
+    with steps.step("checking the tools the demo needs: terraform, node, aws-nuke"):
+        missing = missing_tools()
+        if missing:
+            raise UserError(
+                "`make demo` needs what this machine lacks; nothing was started:\n"
+                + "\n".join(f"  - {problem}" for problem in missing)
+            )
     members = [account.name for account in config.accounts]
     log = LOG_DIR / f"{config.env_name}-terraform.log"
     log.unlink(missing_ok=True)
@@ -63,9 +83,31 @@ def run(config: Config) -> None:
     with steps.step(f"tearing down and rebuilding the '{DEV_ACCOUNT}' workspace once"):
         dev_workspace.recreate(config, DEV_ACCOUNT, stacks_dir(), auto_approve=True, log=log)
     with steps.step(f"resetting the '{DEV_ACCOUNT}' account: click-ops in, aws-nuke, proof"):
-        seed_click_ops(config)
-        dev_reset.reset(config, DEV_ACCOUNT, stacks_dir(), auto_approve=True, log=log)
-    _summary(config, steps, log)
+        reset = reset_click_ops(config, stacks_dir(), log)
+    _summary(config, steps, log, reset)
+
+
+def missing_tools() -> list[str]:
+    """What the demo needs and this machine lacks, each with how to install it: terraform (init,
+    plan, apply), Node.js (the synth) and aws-nuke (the dev reset)."""
+    problems = []
+    try:
+        terraform_binary()
+    except UserError as error:
+        problems.append(f"terraform: {error}")
+    node = shutil.which("node")
+    said = (
+        subprocess.run([node, "--version"], capture_output=True, text=True).stdout if node else ""
+    )
+    major = re.match(r"v(\d+)\.", said)
+    if node is None:
+        problems.append(f"node: not on PATH: {NODE_INSTALL}")
+    elif major is None or int(major.group(1)) < MINIMUM_NODE:
+        problems.append(f"node: {node} is {said.strip() or 'of unknown version'}: {NODE_INSTALL}")
+    found = installed_aws_nuke()
+    if isinstance(found, str):
+        problems.append(f"aws-nuke: {found}")
+    return problems
 
 
 def plan_log(config: Config, stack: str, log_dir: Path = LOG_DIR) -> Path:
@@ -123,17 +165,23 @@ def apply_members_and_plan_again(
     return exit_codes
 
 
+CLICK_OPS = MadeBy(
+    "make demo",
+    frozenset(
+        {("SQSQueue", "clicked-queue"), ("SNSTopic", "clicked-topic"), ("IAMUser", "clicked-user")}
+    ),
+)
 # How a learner's own Terraform commonly tags what it makes: keys the foundation writes too,
 # which the dev reset must not take for the foundation's.
 LEARNER_TAGS = ({"workspace": "dev"}, {"Environment": "dev"}, {"managed-by": "terraform"})
 
 
-def seed_click_ops(config: Config) -> list[str]:
+def seed_click_ops(config: Config) -> MadeBy:
     """What a learner makes in dev, all of which the dev reset must delete: by hand, a queue and
     a topic in each allowed region and in one region outside them (made while the guardrail was
     detached, as in an account adopted with history), and an IAM user; with their own code, an
     instance tagged as such code tags it, with a second volume and a second network interface
-    attached. Returns what was made."""
+    attached. Returns what was made (CLICK_OPS and the instance's parts)."""
     role_arn = state_outputs(config, MANAGEMENT_STACK)[contract.OUTPUT_MEMBER_ROLE_ARNS][
         DEV_ACCOUNT
     ]
@@ -147,16 +195,21 @@ def seed_click_ops(config: Config) -> list[str]:
             sqs, sns = aws.client(config, "sqs", member), aws.client(config, "sns", member)
             made.append(sqs.create_queue(QueueName="clicked-queue")["QueueUrl"])
             made.append(sns.create_topic(Name="clicked-topic")["TopicArn"])
-    aws.client(config, "iam", home).create_user(UserName="clicked-user")
+    iam = aws.client(config, "iam", home)
+    # A demo stopped between its seeding and its reset left the user behind.
+    aws.unless_missing(lambda: iam.create_user(UserName="clicked-user"), "EntityAlreadyExists")
     made.append("IAM user clicked-user")
-    made.append(seed_tagged_instance(config, home))
+    parts = seed_tagged_instance(config, home)
+    made.append(f"instance {parts[0][1]} tagged workspace=dev, with a second volume and interface")
     say(f"      Made in '{DEV_ACCOUNT}': {', '.join(made)}")
-    return made
+    return MadeBy(CLICK_OPS.who, CLICK_OPS.resources | frozenset(parts))
 
 
-def seed_tagged_instance(config: Config, member) -> str:
+def seed_tagged_instance(config: Config, member) -> list[tuple[str, str]]:
     """An instance tagged as a learner's own code tags it, with a second volume and a second
-    network interface attached (untagged parts of a tagged instance once failed a reset)."""
+    network interface attached (untagged parts of a tagged instance once failed a reset).
+    Returns (aws-nuke resource type, the name it prints) of each part, the instance first; 2.x
+    prints no name for an interface."""
     ec2 = aws.client(config, "ec2", member)
     tags = [{"Key": k, "Value": v} for tag in LEARNER_TAGS for k, v in tag.items()]
     tagged = lambda kind: [{"ResourceType": kind, "Tags": tags}]  # noqa: E731
@@ -180,7 +233,14 @@ def seed_tagged_instance(config: Config, member) -> str:
     ec2.attach_network_interface(
         NetworkInterfaceId=interface, InstanceId=instance["InstanceId"], DeviceIndex=1
     )
-    return f"instance {instance['InstanceId']} with {volume} and {interface}, tagged workspace=dev"
+    [described] = ec2.describe_instances(InstanceIds=[instance["InstanceId"]])["Reservations"]
+    attached = described["Instances"][0]
+    return [
+        ("EC2Instance", instance["InstanceId"]),
+        *(("EC2Volume", b["Ebs"]["VolumeId"]) for b in attached["BlockDeviceMappings"]),
+        *(("EC2NetworkInterface", n["NetworkInterfaceId"]) for n in attached["NetworkInterfaces"]),
+        ("EC2NetworkInterface", ""),
+    ]
 
 
 @contextlib.contextmanager
@@ -200,7 +260,15 @@ def guardrail_detached(config: Config, account_id: str):
         organizations.attach_policy(PolicyId=policy, TargetId=account_id)
 
 
-def _summary(config: Config, steps: Steps, log) -> None:
+def reset_click_ops(config: Config, stacks: Path, log: Path | None) -> dev_reset.ResetResult:
+    """The demo's click-ops seeded, then the dev reset: what the demo made is deleted unasked;
+    what anyone else made in dev (exploring it after an earlier demo) is asked about, and kept
+    without a terminal."""
+    made = seed_click_ops(config)
+    return dev_reset.reset(config, DEV_ACCOUNT, stacks, auto_approve=True, log=log, made_by=made)
+
+
+def _summary(config: Config, steps: Steps, log, reset: dev_reset.ResetResult) -> None:
     outputs = state_outputs(config, MANAGEMENT_STACK)
     say(f"\nThe foundation is up on the local emulator in {steps.elapsed:.0f}s.")
     say(f"  organization        {outputs[contract.OUTPUT_ORGANIZATION_ID]}")
@@ -223,9 +291,14 @@ def _summary(config: Config, steps: Steps, log) -> None:
         f"  terraform output    {log}; member applies: {apply_log(config, '<stack>')}; "
         f"second plans: {plan_log(config, '<stack>')}"
     )
-    say('  CIS baseline (README, "CIS AWS Foundations coverage")')
+    say("  CIS baseline (docs/guardrails.md, CIS AWS Foundations coverage)")
     for line in baseline_lines(config):
         say(f"    {line}")
+    if reset.spared:
+        say(
+            f"\n{reset.spared} resource(s) in '{DEV_ACCOUNT}' that the demo did not make are "
+            f"kept; `make dev-reset ENV={config.env_name}` deletes them (it asks first)."
+        )
     say(
         f"\nReset dev to its baseline: `make dev-reset ENV={config.env_name}`; rebuild only its "
         f"workspace: `make dev-recreate ENV={config.env_name}`. Freeze or "

@@ -17,7 +17,6 @@ from scripts.guard.checks import (
     REASON_NUKE_MISSING,
     REASON_NUKE_VERSION,
     Checks,
-    Refused,
 )
 from scripts.guard.member import Target, member_checks
 
@@ -28,6 +27,7 @@ from scripts.guard.member import Target, member_checks
 NUKE_OLDEST = (2, 16)
 NUKE_NEWEST_2 = (2, 25)
 NUKE_SUPPORTED = "2.16 to 2.25 (rebuy-de) or 3.x (ekristen)"
+NUKE_CONFIG_CHECKED = "the aws-nuke config names only the target account"
 NUKE_INSTALL = (
     "install it: on Debian or Ubuntu `sudo apt-get install aws-nuke` (2.16); on macOS `brew "
     "install aws-nuke` (ekristen's v3); anywhere, a release binary of "
@@ -84,7 +84,7 @@ def dev_reset_guard(
     aws_nuke = _check_aws_nuke(checks)
     nuke_config = ""
     if target is None:
-        checks.record(REASON_NUKE_CONFIG, False, "cannot be verified before the member account is")
+        checks.skip(NUKE_CONFIG_CHECKED, "the member account verified by the checks above")
     else:
         blocklist = sorted(
             {
@@ -99,8 +99,7 @@ def dev_reset_guard(
         # A config is checked even when aws-nuke is unusable: every reason is said at once.
         nuke_config = render_nuke_config(target, blocklist, aws_nuke or _ASSUMED)
         _check_nuke_config(checks, nuke_config, target)
-    if checks.reasons:
-        raise Refused(f"reset the '{account_name}' account", checks.reasons)
+    checks.refuse_if_any(f"reset the '{account_name}' account")
     return ResetTarget(member=target, aws_nuke=aws_nuke, nuke_config=nuke_config)
 
 
@@ -130,17 +129,24 @@ def recognized(binary: str) -> AwsNuke | str:
     return AwsNuke(binary, version, major, minor)
 
 
-def _check_aws_nuke(checks: Checks) -> AwsNuke | None:
+def installed_aws_nuke() -> AwsNuke | str:
+    """The aws-nuke on PATH when the dev reset supports it; else why not, and how to install
+    one."""
     binary = shutil.which("aws-nuke")
     if binary is None:
-        checks.record(REASON_NUKE_MISSING, False, f"no aws-nuke on PATH: {NUKE_INSTALL}")
-        return None
+        return f"no aws-nuke on PATH: {NUKE_INSTALL}"
     found = recognized(binary)
-    if isinstance(found, str):
-        checks.record(REASON_NUKE_VERSION, False, f"{found}: {NUKE_INSTALL}")
-        return None
-    checks.record("aws-nuke installed", True, str(found))
-    return found
+    return f"{found}: {NUKE_INSTALL}" if isinstance(found, str) else found
+
+
+def _check_aws_nuke(checks: Checks) -> AwsNuke | None:
+    found = installed_aws_nuke()
+    if isinstance(found, AwsNuke):
+        checks.record("aws-nuke installed", True, str(found))
+        return found
+    missing = shutil.which("aws-nuke") is None
+    checks.record(REASON_NUKE_MISSING if missing else REASON_NUKE_VERSION, False, found)
+    return None
 
 
 def _check_nuke_config(checks: Checks, text: str, target: Target) -> None:
@@ -166,7 +172,7 @@ def _check_nuke_config(checks: Checks, text: str, target: Target) -> None:
     if missing:
         problems.append(f"its blocklist lacks {', '.join(missing)}")
     checks.record(
-        REASON_NUKE_CONFIG if problems else "aws-nuke config",
+        REASON_NUKE_CONFIG if problems else NUKE_CONFIG_CHECKED,
         not problems,
         "; ".join(problems) or f"only {target.account_id}; blocklist {', '.join(blocklist)}",
     )

@@ -171,7 +171,13 @@ def generated_config(config, account_id: str, aws_nuke: AwsNuke) -> str:
     assert scanned == ["global", *REGIONS]
     kept = nuke_config.keeps(config, "dev", nuke_config.Managed("dev"), [], MANAGEMENT_ACCOUNT_ID)
     return nuke_config.render_config(
-        config, "dev", account_id, [MANAGEMENT_ACCOUNT_ID], scanned, kept, aws_nuke
+        config,
+        "dev",
+        account_id=account_id,
+        blocklist=[MANAGEMENT_ACCOUNT_ID],
+        scanned=scanned,
+        kept=kept,
+        aws_nuke=aws_nuke,
     )
 
 

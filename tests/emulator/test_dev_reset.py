@@ -4,8 +4,9 @@ guardrail was detached, as in an adopted account) and in an opt-in region the ac
 and resources tagged the way a learner's own code tags them (an EC2 instance with its volume and
 network interface among them), are all deleted; the member role, the alias, the default VPCs and
 the rebuilt baseline stay; management is untouched; the proof names the regions it covered; a
-service aws-nuke has no resource type for is named; a second reset deletes nothing. Every refusal
-leaves the seeded resources in place.
+service aws-nuke has no resource type for is named; a second reset deletes nothing; the demo's
+reset, run again, deletes only what the demo made. Every refusal leaves the seeded resources in
+place.
 
 Until the emulator evaluates SCPs (the guardrails issue), detaching the guardrail to seed another
 region changes nothing here; the SCP's exemption of the reset's session is checked statement by
@@ -28,9 +29,10 @@ from foundation.contract import (
     OUTPUT_MEMBER_ROLE_ARNS,
 )
 from scripts import aws, workspaces
-from scripts.commands import dev_reset
+from scripts.commands import demo, dev_reset
 from scripts.commands.demo import LEARNER_TAGS, guardrail_detached, seed_tagged_instance
 from scripts.console import Aborted, UserError
+from scripts.guard import approval
 from scripts.guard.checks import (
     REASON_MANAGEMENT_CREDENTIALS,
     REASON_MANAGEMENT_STACK,
@@ -236,6 +238,7 @@ def test_refuses_without_aws_nuke_and_says_how_to_install_it(seeded, monkeypatch
 def test_a_wrong_alias_deletes_nothing(seeded, monkeypatch):
     config, stacks, sessions, _ = seeded
     monkeypatch.setattr("builtins.input", lambda prompt: "not-the-alias")
+    monkeypatch.setattr(approval, "at_a_terminal", lambda: True)
     with pytest.raises(Aborted, match="nothing was deleted"):
         dev_reset.reset(config, ACCOUNT, stacks, auto_approve=False)
     assert seeded_still_there(config, sessions)
@@ -315,6 +318,30 @@ def test_a_second_reset_deletes_nothing_and_names_no_service_again(first_reset, 
     assert "Nothing to delete" in printed.getvalue()
     assert "The preview's dry run is the proof" in printed.getvalue()
     assert "You used bedrock" not in printed.getvalue(), "used before the last reset"
+    assert member_inventory(config, sessions) == before
+
+
+def test_a_demo_rerun_keeps_what_the_demo_did_not_make(first_reset, seeded, monkeypatch, capsys):
+    """`make demo` again after exploring dev: its reset deletes its own click-ops (its learner-
+    tagged instance among them) unasked and, with no terminal to ask about the rest, keeps a queue
+    made by hand, and says so."""
+    config, stacks, sessions, before = seeded
+    sqs = aws.client(config, "sqs", sessions[config.region])
+    mine = sqs.create_queue(QueueName="my-experiment")["QueueUrl"]
+    monkeypatch.setattr(approval, "at_a_terminal", lambda: False)
+    try:
+        result = demo.reset_click_ops(config, stacks, None)
+        printed = capsys.readouterr().out
+        now = member_inventory(config, sessions)
+        assert mine in now[f"{config.region} queues"]
+        assert result.spared == 1
+        assert result.deleted >= 2 * (len(config.control_regions) + 1) + 1 + 3
+        assert "No terminal to ask whether to delete them too, so they are kept" in printed
+        assert "my-experiment" in printed and "not made by make demo" in printed
+        assert "clicked-user" not in now["users"]
+        assert not now[f"{config.region} instances"]
+    finally:
+        sqs.delete_queue(QueueUrl=mine)
     assert member_inventory(config, sessions) == before
 
 

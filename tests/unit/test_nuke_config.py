@@ -62,11 +62,11 @@ def example_nuke_config(aws_nuke: AwsNuke) -> str:
     return nuke_config.render_config(
         config,
         ACCOUNT,
-        EXAMPLE_IDS["dev"],
-        [EXAMPLE_IDS["management"]],
-        nuke_config.regions(config, sorted(DEFAULT_REGIONS)),
-        example_keeps(config),
-        aws_nuke,
+        account_id=EXAMPLE_IDS["dev"],
+        blocklist=[EXAMPLE_IDS["management"]],
+        scanned=nuke_config.regions(config, sorted(DEFAULT_REGIONS)),
+        kept=example_keeps(config),
+        aws_nuke=aws_nuke,
     )
 
 

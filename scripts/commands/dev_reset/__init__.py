@@ -30,8 +30,9 @@ from scripts.commands import ACCOUNT, YES, Command
 from scripts.commands.dev_reset import inventory, nuke_config, proof
 from scripts.commands.dev_reset.nuke import Runner, reset_session, resource_types
 from scripts.commands.dev_reset.output import FILTERED_BY_CONFIG, Listed, Run
-from scripts.console import Steps, UserError, confirm, say, say_table
-from scripts.guard.approval import approved_without_asking
+from scripts.commands.made_by import MadeBy
+from scripts.console import Steps, UserError, say, say_table
+from scripts.guard.approval import approved_without_asking, confirmed
 from scripts.guard.member import Target
 from scripts.guard.reset import AwsNuke, dev_reset_guard
 from scripts.runner.rebuild import APPLIED, rebuild, workspace_log
@@ -52,6 +53,7 @@ class ResetResult:
     timings: list[tuple[str, float]]
     outcomes: list[str]
     regions: tuple[str, ...] = ()
+    spared: int = 0  # resources someone else made, kept (see MadeBy)
 
 
 def reset(
@@ -61,8 +63,10 @@ def reset(
     *,
     auto_approve: bool = False,
     log: Path | None = None,
+    made_by: MadeBy | None = None,
 ) -> ResetResult:
-    """The whole reset of `account_name`; `log`: terraform's output to this file."""
+    """The whole reset of `account_name`; `log`: terraform's output to this file; `made_by`: what
+    the caller made itself, the only resources `auto_approve` deletes unasked."""
     if stacks is None:
         synth(config)
         stacks = stacks_dir()
@@ -76,6 +80,7 @@ def reset(
     nuke_log.write_text("")
     kept_rules: list[nuke_config.Keep] = []
     scanned: list[str] = []
+    rendered_for: dict = {}  # what the config was rendered for, to render it again with more kept
 
     def render(target: Target, blocklist: list[str], aws_nuke: AwsNuke) -> str:
         reader, _ = reset_session(config, target.role_arn, READ_SECONDS)
@@ -87,9 +92,10 @@ def reset(
             inventory.default_vpcs(config, reader, scanned),
             target.management_account_id,
         )
-        return nuke_config.render_config(
-            config, account_name, target.account_id, blocklist, scanned, kept_rules, aws_nuke
+        rendered_for.update(
+            account_id=target.account_id, blocklist=blocklist, scanned=scanned, aws_nuke=aws_nuke
         )
+        return nuke_config.render_config(config, account_name, kept=kept_rules, **rendered_for)
 
     with steps.step(f"checking that only the '{account_name}' account can be affected"):
         checked = dev_reset_guard(config, account_name, stacks, render)
@@ -107,25 +113,36 @@ def reset(
         say(f"      Scanned {proof.coverage(config, scanned, known_types, scan).regions_line()}.")
         _preview(scan, kept_rules)
         witness.report()
+    spared = (
+        made_by.spared(scan.doomed, alias, target.account_id) if made_by and auto_approve else []
+    )
+    if spared:
+        kept_rules += [made_by.keep(listed) for listed in spared]
+        config_file.write_text(
+            nuke_config.render_config(config, account_name, kept=kept_rules, **rendered_for)
+        )
+    doomed = [listed for listed in scan.doomed if listed not in spared]
     outcomes.append(
-        f"{len(scan.doomed)} to delete, {len(scan.kept)} kept, in {len(scanned) - 1} regions"
+        f"{len(doomed)} to delete, {len(scan.kept) + len(spared)} kept"
+        + (f" ({len(spared)} not made by {made_by.who})" if spared else "")
+        + f", in {len(scanned) - 1} regions"
     )
 
-    if scan.doomed:
-        confirm(
-            f"Delete these {len(scan.doomed)} resource(s) in account {target.account_id} "
+    if doomed:
+        confirmed(
+            f"Delete these {len(doomed)} resource(s) in account {target.account_id} "
             f"('{alias}')? This cannot be undone.",
             alias,
             also=target.account_id,
             asked="the account alias",
             auto_approve=auto_approve,
-            skipped=f"deleting {len(scan.doomed)} resource(s) in account {target.account_id}",
+            skipped=f"deleting {len(doomed)} resource(s) in account {target.account_id}",
             unchanged="nothing was deleted",
         )
     with steps.step(f"deleting with aws-nuke (log: {nuke_log})"):
-        if scan.doomed:
+        if doomed:
             run(dry_run=False)
-            outcomes.append(f"{len(scan.doomed)} resource(s) deleted")
+            outcomes.append(f"{len(doomed)} resource(s) deleted")
         else:
             say("      Nothing to delete in what the dry run covered.")
             outcomes.append("nothing to delete")
@@ -134,13 +151,14 @@ def reset(
     outcomes += rebuilt
 
     with steps.step("proof: a dry run after the last change, and the management state"):
-        if scan.doomed or rebuilt[0] == APPLIED:
+        if doomed or rebuilt[0] == APPLIED:
             last = run(dry_run=True)
+            left = last.doomed
         else:
             say("      The preview's dry run is the proof: nothing was deleted or applied since.")
-            last = scan
+            last, left = scan, doomed
         covered = proof.coverage(config, scanned, known_types, last)
-        _prove(last.doomed, covered, management, witness.uncovered)
+        _prove(left, covered, management, witness.uncovered)
     outcomes.append(
         f"0 resources left to delete in {len(covered.regions)} regions and the global "
         "services; management state byte-for-byte unchanged"
@@ -149,10 +167,11 @@ def reset(
     result = ResetResult(
         account_name,
         target.account_id,
-        len(scan.doomed),
+        len(doomed),
         steps.timings,
         outcomes,
-        covered.regions,
+        regions=covered.regions,
+        spared=len(spared),
     )
     summary(result, steps)
     return result
@@ -272,8 +291,13 @@ def _prove(
 
 
 def summary(result: ResetResult, steps: Steps) -> None:
+    reset = (
+        f"reset but for {result.spared} resource(s) it was not asked to delete,"
+        if result.spared
+        else "reset to its baseline"
+    )
     say(
-        f"Summary: account '{result.account_name}' ({result.account_id}) reset to its baseline "
+        f"Summary: account '{result.account_name}' ({result.account_id}) {reset} "
         f"in {steps.elapsed:.1f}s, in {len(result.regions)} regions and the global services; "
         f"{result.deleted} resource(s) deleted."
     )

@@ -280,6 +280,7 @@ def scanned_types(config: Config, region: str, resource_types: list[str]) -> lis
 def render_config(
     config: Config,
     account_name: str,
+    *,
     account_id: str,
     blocklist: list[str],
     scanned: list[str],
