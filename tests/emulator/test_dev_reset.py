@@ -43,6 +43,9 @@ from scripts.guard.checks import (
 from tests.emulator.test_aws_nuke import LAMBDA_TRUST, aws_nuke_or_skip, seed_region
 
 ACCOUNT = "dev"
+# Six resets of every enabled region (about four and a half minutes) on the applied foundation:
+# a long chain of its own, on a worker of its own (tests/scheduling.py).
+SCHEDULING_UNIT = "foundation: the dev reset"
 # Enabled in every account, outside the local environment's allowed regions.
 OUTSIDE = "eu-central-1"
 # An opt-in region, enabled by the account (the emulator's Account Management, account.py).
