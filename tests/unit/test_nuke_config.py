@@ -1,7 +1,8 @@
 """The dev reset's side of aws-nuke without an emulator: the config generated from the example
 environment (reviewed snapshots for rebuy-de's 2.x and ekristen's v3; `make snapshot-update`
 rewrites them), what it keeps and what it does not, how each aws-nuke version is recognized and
-run, what its output says, and which services used in an account no resource type covers.
+run, what its output says, and which services used in an account no resource type covers (IAM's
+reports read page by page, on in-process moto with the emulator's extensions).
 
 v3 cannot be installed here: its config keys, command line and output format are checked
 against its source (ekristen/aws-nuke, ekristen/libnuke; docs/dev-loop.md names the files).
@@ -321,3 +322,34 @@ def test_aws_nuke_2_16_has_no_resource_type_for_bedrock():
     types = resource_types(found)
     assert {"EC2Instance", "S3Bucket", "IAMRole"} <= set(types)
     assert [u.namespace for u in proof.uncovered(used("bedrock", "s3"), types)] == ["bedrock"]
+
+
+def test_the_dev_resets_witness_reads_every_page_of_each_report(
+    mocked_aws, example_config, monkeypatch
+):
+    """The reset asks every user's and role's report and reads it page by page (an
+    administrator's lists some 400 services on AWS, 100 a page)."""
+    from datetime import timedelta
+
+    import boto3
+
+    from scripts import aws
+
+    iam = mocked_aws("iam")
+    iam.create_user(UserName="learner")
+    key = iam.create_access_key(UserName="learner")["AccessKey"]
+    as_user = aws.new_session(
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+        region_name="eu-west-1",
+    )
+    as_user.client("sqs").list_queues()
+    as_user.client("sns").list_topics()
+    as_user.client("bedrock").list_custom_models()
+    monkeypatch.setattr(proof, "PAGE", 1)
+    caller = boto3.Session(region_name="us-east-1")
+    used = proof.services_used(example_config, caller, None)
+    assert [u.namespace for u in used] == ["bedrock", "sns", "sqs"]
+    assert {u.entity for u in used} == {"arn:aws:iam::123456789012:user/learner"}
+    latest = max(u.last for u in used)
+    assert proof.services_used(example_config, caller, latest + timedelta(seconds=1)) == []

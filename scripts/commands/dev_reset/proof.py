@@ -46,6 +46,7 @@ TYPE_PREFIXES = {
 }
 AWS_ROLE_PATH = "/aws-service-role/"
 JOB_SECONDS = 60
+PAGE = 100  # services a page of a report, IAM's default
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def services_used(config: Config, member: boto3.Session, since: datetime | None)
     jobs = {arn: iam.generate_service_last_accessed_details(Arn=arn)["JobId"] for arn in entities}
     latest: dict[str, Used] = {}
     for arn, job in jobs.items():
-        for service in _report(iam, job)["ServicesLastAccessed"]:
+        for service in _report(iam, job):
             when = service.get("LastAuthenticated")
             if when is None or (since and when <= since):
                 continue
@@ -83,13 +84,23 @@ def services_used(config: Config, member: boto3.Session, since: datetime | None)
     return sorted(latest.values(), key=lambda used: used.namespace)
 
 
-def _report(iam, job: str) -> dict:
+def _report(iam, job: str) -> list[dict]:
+    """Every service of a completed report, page by page (an administrator's lists some 400,
+    each allowed service, used or not); none when the job failed or took too long."""
     deadline = time.monotonic() + JOB_SECONDS
-    while True:
-        report = iam.get_service_last_accessed_details(JobId=job)
-        if report["JobStatus"] != "IN_PROGRESS" or time.monotonic() > deadline:
-            return report if report["JobStatus"] == "COMPLETED" else {"ServicesLastAccessed": []}
+    report = iam.get_service_last_accessed_details(JobId=job, MaxItems=PAGE)
+    while report["JobStatus"] == "IN_PROGRESS" and time.monotonic() < deadline:
         time.sleep(1)
+        report = iam.get_service_last_accessed_details(JobId=job, MaxItems=PAGE)
+    if report["JobStatus"] != "COMPLETED":
+        return []
+    services = list(report["ServicesLastAccessed"])
+    while report.get("IsTruncated"):
+        report = iam.get_service_last_accessed_details(
+            JobId=job, MaxItems=PAGE, Marker=report["Marker"]
+        )
+        services += report["ServicesLastAccessed"]
+    return services
 
 
 def uncovered(used: list[Used], resource_types: list[str]) -> list[Used]:

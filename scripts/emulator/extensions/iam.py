@@ -8,7 +8,7 @@ from scripts.emulator.extensions.organizations import (
     IAM_SERVICE_PRINCIPAL,
     trusting_organization,
 )
-from scripts.emulator.extensions.registry import extension, wrap
+from scripts.emulator.extensions.registry import extension, one_page, wrap
 
 
 @extension
@@ -107,7 +107,8 @@ def service_last_accessed() -> None:
     """IAM's service last accessed data: every request signed with an IAM user's or an assumed
     role's key is recorded against that user or role (the service from the request's signature,
     its Region, the time), and GenerateServiceLastAccessedDetails / GetServiceLastAccessedDetails
-    answer from that record for users and roles, as a report of the moment it was generated
+    (in pages: MaxItems, Marker) answer from that record for users and roles, as a report of the
+    moment it was generated
     (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_last-accessed.html): an
     attempt counts, allowed or not. Jobs complete at once here; AWS reports IN_PROGRESS first,
     and also lists, without a date, the services the entity's policies allow and it never
@@ -189,14 +190,18 @@ def service_last_accessed() -> None:
             }
             for namespace, (when, region) in sorted(job["used"].items())
         ]
+        page, marker = one_page(
+            services, int(response._get_param("MaxItems") or 100), response._get_param("Marker")
+        )
         return ActionResult(
             {
                 "JobStatus": "COMPLETED",
                 "JobType": job["granularity"],
                 "JobCreationDate": job["created"],
                 "JobCompletionDate": job["created"],
-                "ServicesLastAccessed": services,
-                "IsTruncated": False,
+                "ServicesLastAccessed": page,
+                "IsTruncated": marker is not None,
+                **({"Marker": marker} if marker else {}),
             }
         )
 
