@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from foundation.contract import MANAGEMENT_STACK
-from tests.helpers import the_one
+from tests.helpers import the_one, variant
 
 
 @pytest.fixture(scope="module")
@@ -36,3 +38,25 @@ def cdktf_testing():
 @pytest.fixture(scope="module")
 def log_bucket(management, example_config) -> tuple[str, dict]:
     return the_one(management, "aws_s3_bucket", bucket=example_config.trail.bucket)
+
+
+@pytest.fixture(scope="module")
+def all_off_management(synthesize, example_config) -> dict:
+    """The example's management stack with every guardrail switch off."""
+    from modules.guardrails import Guardrails as GuardrailsConstruct
+
+    config = variant(
+        example_config,
+        deny_leave_organization=False,
+        protect_member_role=False,
+        deny_member_root=False,
+        centralize_root_access=False,
+        allowed_regions=(),
+        ai_services_opt_out=False,
+        tag_policy=False,
+        resource_perimeter=False,
+        ec2_protections=False,
+    )
+    assert GuardrailsConstruct.scp(config) is None
+    path = synthesize(config) / "stacks" / MANAGEMENT_STACK / "cdk.tf.json"
+    return json.loads(path.read_text())
