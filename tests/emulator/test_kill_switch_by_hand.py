@@ -3,10 +3,10 @@ line as `make` runs it: the budget action fires and really attaches the freeze S
 Organizations (approving it while STANDBY stands in for a crossed threshold: the emulator has no
 spend); `dev-thaw` reverses it through AWS Budgets; `dev-freeze` attaches it by hand and
 `dev-thaw` detaches it; a hand freeze and the budget action meet in either order without harm
-(Organizations refuses the second attachment); `status` prints every state; the management account never gets it, and
-the guard refuses it, an unknown account, and outputs naming the management account or one
-Organizations does not know. Each test leaves dev thawed and its switch armed (STANDBY), as the
-other emulator tests expect.
+(Organizations refuses the second attachment); `status` prints every state; the management
+account never gets it, and the guard refuses it, an unknown account, and outputs naming the
+management account or one Organizations does not know. Each test leaves dev thawed and its
+switch armed (STANDBY), as the other emulator tests expect.
 """
 
 from __future__ import annotations
