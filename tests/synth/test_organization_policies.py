@@ -23,6 +23,7 @@ import pytest
 
 from foundation import management_policies, organization_policies
 from foundation.model import MemberAccount
+from foundation.paths import REPO_ROOT
 from tests.helpers import (
     account_key,
     action_matches,
@@ -37,6 +38,7 @@ ACTION_PATTERN = re.compile(r"^(\*|[a-z0-9-]+:[A-Za-z0-9*?]+)$")
 # AWS's quota: five SCPs on a root, OU or account ("Quotas and service limits", Organizations).
 MAX_SCPS_PER_TARGET = 5
 ROOT_SESSION = {"aws:AssumedRoot": "true"}
+to_json = organization_policies.to_compact_json
 
 
 def policies_of(stack: dict, policy_type: str) -> dict[str, dict]:
@@ -233,3 +235,21 @@ def test_without_the_switches_no_rcp_and_no_declarative_policy(all_off_managemen
     assert organization["enabled_policy_types"] == ["SERVICE_CONTROL_POLICY"]
     for policy_type in ("RESOURCE_CONTROL_POLICY", "DECLARATIVE_POLICY_EC2"):
         assert not policies_of(all_off_management, policy_type), policy_type
+
+
+def test_the_documented_sizes_are_the_policies_sizes(example_config):
+    from modules.guardrails import check_scp_size
+
+    sizes = {
+        "guardrails": check_scp_size(example_config),
+        "no-commitments": len(to_json(organization_policies.no_commitments_scp())),
+        "freeze": len(to_json(organization_policies.freeze_scp())),
+        "resource-perimeter": len(
+            to_json(organization_policies.resource_perimeter_rcp("o-" + "a" * 32))
+        ),
+    }
+    page = (REPO_ROOT / "docs" / "guardrails.md").read_text()
+    readme = (REPO_ROOT / "README.md").read_text()
+    for name, size in sizes.items():
+        assert re.search(rf"`<name_prefix>-{name}`[^|\n]*\| {size:,} \|", page), name
+        assert f"{size:,}" in readme, name

@@ -325,3 +325,26 @@ def test_the_resource_perimeter_keeps_outsiders_from_member_resources(organizati
         member_sqs.send_message(QueueUrl=queue, MessageBody="x")
         aws.assume_role(org.config, role, "admin-again", org.management)
         outsider_s3.list_objects_v2(Bucket="management-data")  # RCPs skip the management account
+
+
+def test_the_resource_perimeter_denies_plain_requests_and_deputies_of_others():
+    """The project's RCP, by evaluation where the emulator cannot make the request: no TLS
+    (aws:SecureTransport), and an AWS service acting for another organization (aws:SourceOrgID
+    with aws:SourceAccount present; "Resource control policy examples", confused deputy)."""
+    rcp = organization_policies.resource_perimeter_rcp("o-ours")
+    full = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}],
+    }
+    ours = {"aws:PrincipalOrgID": "o-ours", "aws:PrincipalIsAWSService": "false"}
+    get = "s3:GetObject"
+    assert (
+        decision([[full, rcp]], Request(get, None, {**ours, "aws:SecureTransport": "true"})) is None
+    )
+    plain = {**ours, "aws:SecureTransport": "false"}
+    assert decision([[full, rcp]], Request(get, None, plain)) == EXPLICIT
+    service = {"aws:PrincipalIsAWSService": "true", "aws:SecureTransport": "true"}
+    for source, denied in (("o-ours", None), ("o-theirs", EXPLICIT)):
+        context = {**service, "aws:SourceAccount": "111111111111", "aws:SourceOrgID": source}
+        assert decision([[full, rcp]], Request(get, None, context)) == denied, source
+    assert decision([[full, rcp]], Request(get, None, service)) is None, "no source account"
