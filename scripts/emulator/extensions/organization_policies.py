@@ -62,6 +62,7 @@ _S3_CONTROL_PERMISSIONS = {
     "PutPublicAccessBlock": "PutAccountPublicAccessBlock",
     "DeletePublicAccessBlock": "PutAccountPublicAccessBlock",
 }
+_S3_CONTROL_PATH = "v20180820/"
 _FREE_FOR_EVERYONE = {"sts:GetCallerIdentity"}
 _SERVICE_LINKED_ROLE = ":role/aws-service-role/"
 
@@ -266,8 +267,13 @@ def iam_action(service: str, signing_service: str, request) -> str:
 
 
 def _s3_bucket_and_key(request) -> tuple[str | None, str]:
+    """The bucket and key of an S3 request, path-style or virtual-hosted (`<bucket>.127.0.0.1`,
+    through the subdomain tunnel); no bucket for an S3 Control request, which reaches moto's S3
+    the same way (`<account id>.127.0.0.1`)."""
     host = request.host.split(":")[0]
     path = request.path.lstrip("/")
+    if path.startswith(_S3_CONTROL_PATH):
+        return None, ""
     if host.count(".") > 3 or not re.fullmatch(r"[\d.]+|localhost", host):  # virtual-hosted
         return host.split(".")[0], path
     bucket, _, key = path.partition("/")
@@ -278,6 +284,10 @@ def _s3_permission(request) -> str:
     from moto.s3.responses import ACTION_MAP
 
     bucket, key = _s3_bucket_and_key(request)
+    if request.path.lstrip("/").startswith(_S3_CONTROL_PATH):
+        by_path = ACTION_MAP["CONTROL"].get(request.method, {})
+        action = next((a for part, a in by_path.items() if part in request.path), None)
+        return _S3_CONTROL_PERMISSIONS.get(action, action or request.method)
     if bucket is None:
         return "ListAllMyBuckets"
     if request.method == "POST" and not key:

@@ -203,27 +203,41 @@ def test_a_member_scp_denies_before_moto_in_each_protocol(organization):
         "iam:CreateUser",
         "organizations:LeaveOrganization",
         "s3:CreateBucket",
+        "s3:PutAccountPublicAccessBlock",
         "lambda:GetAccountSettings",
     )
-    calls = {
-        "UnauthorizedOperation": lambda: org.client(org.learner, "ec2").run_instances(
-            ImageId="ami-12c6146b", MinCount=1, MaxCount=1
-        ),
-        "AccessDenied": lambda: org.client(org.learner, "iam").create_user(UserName="u"),
-        "AccessDeniedException": lambda: org.client(
-            org.learner, "organizations"
-        ).leave_organization(),
-        "AccessDenied ": lambda: org.client(org.learner, "s3").create_bucket(Bucket="lab-denied"),
-        "AccessDeniedException ": lambda: org.client(org.learner, "lambda").get_account_settings(),
+    learner = lambda service: org.client(org.learner, service)  # noqa: E731
+    block = {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True,
     }
+    calls = [
+        (
+            "UnauthorizedOperation",  # ec2
+            lambda: learner("ec2").run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1),
+        ),
+        ("AccessDenied", lambda: learner("iam").create_user(UserName="u")),  # query
+        ("AccessDeniedException", lambda: learner("organizations").leave_organization()),  # json
+        ("AccessDenied", lambda: learner("s3").create_bucket(Bucket="lab-denied")),  # rest-xml
+        (
+            "AccessDenied",  # S3 Control, through the subdomain tunnel
+            lambda: learner("s3control").put_public_access_block(
+                AccountId=org.member, PublicAccessBlockConfiguration=block
+            ),
+        ),
+        ("AccessDeniedException", lambda: learner("lambda").get_account_settings()),  # rest-json
+    ]
     session_arn = f"arn:aws:sts::{org.member}:assumed-role/{MEMBER_ROLE}/learner"
     with org.attached("SERVICE_CONTROL_POLICY", denied, org.member):
-        for code, call in calls.items():
+        for code, call in calls:
             status, got, message = refusal(call)
-            assert (status, got) == (403, code.strip()), code
+            assert (status, got) == (403, code), message
             assert message.startswith(f"User: {session_arn} is not authorized to perform: ")
             assert message.endswith("with an explicit deny in a service control policy")
-        assert "on resource: arn:aws:s3:::lab-denied" in refusal(calls["AccessDenied "])[2]
+        assert "on resource: arn:aws:s3:::lab-denied" in refusal(calls[3][1])[2]
+        assert "perform: s3:PutAccountPublicAccessBlock with" in refusal(calls[4][1])[2]
         org.client(org.learner, "iam").list_users()  # what no statement denies still works
         org.client(org.management, "iam").create_user(UserName="not-restricted")
 
