@@ -34,6 +34,11 @@ AWS's rules, each with its page (IAM User Guide unless said otherwise):
 How the emulator knows who asks: credentials that belong to an IAM user or a role session (moto
 makes both) are theirs; any other credentials act as the root user of the account they land in
 (moto's default account, or the one `x-moto-account-id` names, as in moto itself).
+
+Of moto it reuses the access keys (who asks), the service router and S3's ACTION_MAP (what is
+asked) and the serializer (the denial's format); not the statement matching of
+moto/iam/access_control.py, which takes a condition it cannot meet for a deny and matches actions
+case-sensitively, without `?`.
 """
 
 from __future__ import annotations
