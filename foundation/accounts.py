@@ -106,24 +106,42 @@ def member_accounts(
     return tuple(accounts)
 
 
+# aws-nuke refuses an account whose alias contains this, in any letter case (2.x and v3:
+# `ValidateAccount` in pkg/config/config.go of rebuy-de/aws-nuke and ekristen/aws-nuke).
+NUKE_REFUSED_ALIAS_TERM = "prod"
+NUKE_REFUSED_ALIAS = (
+    f"an alias without '{NUKE_REFUSED_ALIAS_TERM}' in it (in any letter case): aws-nuke refuses "
+    f"an account whose alias contains it, so every `make dev-reset` of the account would fail"
+)
+
+
 def account_alias(
     reader: Reader, entry: dict[str, Any], full_key: str, name_prefix: str, name: str
 ) -> str:
-    """The account's IAM alias (aws-nuke refuses an account without one): `alias`, or else
-    <name_prefix>-<account name>, which must then be a valid alias itreader."""
+    """The account's IAM alias (aws-nuke refuses an account without one, and one containing
+    'prod'): `alias`, or else <name_prefix>-<account name>, which must then be a valid alias
+    itself."""
     if "alias" in entry:
-        return reader.string(entry, "alias", full_key, _ACCOUNT_ALIAS, ACCOUNT_ALIAS_EXPECTED)
+        alias = reader.string(entry, "alias", full_key, _ACCOUNT_ALIAS, ACCOUNT_ALIAS_EXPECTED)
+        if NUKE_REFUSED_ALIAS_TERM in alias.lower():
+            reader.problem(full_key, f"{NUKE_REFUSED_ALIAS}; set another alias", alias)
+        return alias
     default = f"{name_prefix}-{name}"
     # An invalid name_prefix or account name is reported under its own key already.
-    if (
-        NAME_PREFIX.match(name_prefix)
-        and _ACCOUNT_NAME.match(name)
-        and not _ACCOUNT_ALIAS.match(default)
-    ):
+    if not (NAME_PREFIX.match(name_prefix) and _ACCOUNT_NAME.match(name)):
+        return default
+    if not _ACCOUNT_ALIAS.match(default):
         reader.problem(
             full_key,
             f"{ACCOUNT_ALIAS_EXPECTED}; the default "
             "'<name_prefix>-<account name>' is not one here, so set alias",
+            default,
+        )
+    elif NUKE_REFUSED_ALIAS_TERM in default:
+        reader.problem(
+            full_key,
+            f"{NUKE_REFUSED_ALIAS}; the default '<name_prefix>-<account name>' has it here, so "
+            "set alias",
             default,
         )
     return default

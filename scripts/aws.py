@@ -196,6 +196,25 @@ def unless_missing(call: Callable[[], dict], *missing_codes: str) -> dict | None
         raise
 
 
+# The Free Tier API answers in us-east-1 only.
+FREE_TIER_REGION = "us-east-1"
+
+
+def account_plan(config: Config, boto_session: boto3.Session | None = None) -> dict:
+    """The plan of the account these credentials land in (Free Tier API GetAccountPlanState):
+    `accountPlanType` FREE or PAID, `accountPlanStatus` (NOT_STARTED, ACTIVE, EXPIRED), the
+    credits left and, on the free plan, when it ends."""
+    return client(
+        config, "freetier", boto_session, region=FREE_TIER_REGION
+    ).get_account_plan_state()
+
+
+def account_state(account: dict) -> str | None:
+    """An Organizations account's state: `State` (ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED,
+    ...), or the `Status` it replaced (retired on 9 September 2026) where only that is answered."""
+    return account.get("State") or account.get("Status")
+
+
 def account_id(config: Config, boto_session: boto3.Session | None = None) -> str:
     """Which account do these credentials land in?"""
     return client(config, "sts", boto_session).get_caller_identity()["Account"]

@@ -18,6 +18,7 @@ from foundation import policies
 from foundation.model import Config
 from scripts import aws
 from scripts.commands import Command
+from scripts.commands.account_plan import plan_notice
 from scripts.console import UserError, say
 from scripts.guard.management import require_pinned_management_account
 
@@ -173,6 +174,7 @@ def bootstrap(config: Config) -> list[str]:
     """Create or complete the state bucket; returns the settings it applied (empty: nothing)."""
     account_id = aws.account_id(config)
     require_pinned_management_account(config, account_id)
+    say(plan_notice(config))
     s3 = aws.s3_client_of_owner(config, account_id)
     bucket = config.state_bucket
     status = aws.bucket_status(s3, bucket)

@@ -1,45 +1,37 @@
 """`make adopt`: what a user made by hand is imported by the first apply, never replaced or
 duplicated; what cannot be taken over is refused with the reason.
 
-The end-to-end part runs on an emulator of its own (the session one holds the applied
-foundation): first `adopt` on the empty emulator, then what a user makes in the console
-(organization, the dev account, the admin user in an Administrators group, an account trail) is
-created with boto3, adopted, and both workspaces are applied with real terraform. The refusals run
-against in-process moto and the synthesized example stack.
+On an emulator of its own (the session one holds the applied foundation): first `adopt` on the
+empty emulator, then what a user makes in the console (organization, the dev account, the admin
+user in an Administrators group, an account trail) is created with boto3, adopted, and both
+workspaces are applied with real terraform. Then the acid test on that applied foundation: its
+management state object is deleted, and adopt with one apply must take back every resource,
+creating, replacing or duplicating nothing. What adopt decides per resource, and its refusals,
+against in-process moto: tests/unit/test_adopt_decisions.py.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import shutil
 from pathlib import Path
 
 import pytest
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.organizations.models import OrganizationsBackend
 
 from foundation.contract import ADMINISTRATORS_GROUP, MANAGEMENT_STACK
 from scripts import aws, cli, workspaces
 from scripts.commands import adopt
-from scripts.commands.adopt.discovery import discover
 from scripts.commands.adopt.findings import (
     CONFLICT,
     CREATE,
     IMPORT,
     MANAGED,
     Adoption,
-    Finding,
 )
 from scripts.commands.bootstrap import bootstrap
-from scripts.console import UserError
-from scripts.runner import imports
 from scripts.runner.imports import (
     IMPORTS_FILE,
-    forget_imports,
-    place_imports,
-    record,
     record_path,
 )
 from scripts.runner.terraform import PLAN_NO_CHANGES, SAVED_PLAN, Terraform
@@ -224,203 +216,91 @@ def test_the_imports_do_not_outlive_the_apply(adopted, own_emulator, stacks):
     assert not record_path(own_emulator).exists()
 
 
-def test_adopt_after_the_apply_finds_everything_managed(adopted, own_emulator, stacks):
+def test_adopt_after_the_apply_finds_everything_managed(adopted, own_emulator, stacks, capsys):
     again = adopt.adopt(own_emulator, stacks)
     assert {finding.action for finding in again.findings} == {MANAGED}
     assert not (stacks / MANAGEMENT_STACK / IMPORTS_FILE).exists()
     assert len(again.notices) == 1  # the hand-made trail is still there, still reported
-
-
-# --- refusals, against in-process moto and the example stack --------------------------------
-
-
-@pytest.fixture
-def config(mocked_example, example_config, monkeypatch, tmp_path):
-    """The example environment pinned to moto's account; its records in this test's directory."""
-    monkeypatch.setattr(imports, "STATE_DIR", tmp_path / "records")
-    return dataclasses.replace(example_config, management_account_id=DEFAULT_ACCOUNT_ID)
-
-
-@pytest.fixture
-def management_stack(example_stacks) -> dict:
-    return example_stacks[MANAGEMENT_STACK]
-
-
-@pytest.fixture
-def organization(config, mocked_example):
-    organizations = mocked_example("organizations")
-    organizations.create_organization(FeatureSet="ALL")
-    return organizations
-
-
-def the(adoption: Adoption, resource_type: str) -> Finding:
-    [finding] = [f for f in adoption.findings if f.address.startswith(f"{resource_type}.")]
-    return finding
-
-
-def test_credentials_of_another_account_are_refused_first(
-    mocked_example, example_config, management_stack
-):
-    with pytest.raises(UserError, match=f"these credentials land in account {DEFAULT_ACCOUNT_ID}"):
-        discover(example_config, management_stack)
-
-
-def test_an_organization_managed_by_another_account_is_a_conflict(
-    config, organization, management_stack, monkeypatch
-):
-    member = organization.create_account(AccountName="x", Email="x@example.com")[
-        "CreateAccountStatus"
-    ]["AccountId"]
-    monkeypatch.setenv("MOTO_ACCOUNT_ID", member)  # the credentials are the member's
-    finding = the(
-        discover(dataclasses.replace(config, management_account_id=member), management_stack),
-        "aws_organizations_organization",
-    )
-    assert finding.action == CONFLICT
-    assert f"account {member} is a member of organization" in finding.why
-    assert f"whose management account is {DEFAULT_ACCOUNT_ID}" in finding.why
-
-
-def test_a_suspended_account_is_a_conflict(config, organization, management_stack):
-    dev = organization.create_account(AccountName="dev", Email=config.account("dev").email)[
-        "CreateAccountStatus"
-    ]["AccountId"]
-    organization.close_account(AccountId=dev)
-    finding = the(discover(config, management_stack), "aws_organizations_account")
-    assert finding.action == CONFLICT and f"account {dev}" in finding.why
-    assert "is SUSPENDED" in finding.why
-
-
-def test_an_email_written_otherwise_is_a_conflict(config, organization, management_stack):
-    organization.create_account(AccountName="dev", Email=config.account("dev").email.upper())
-    finding = the(discover(config, management_stack), "aws_organizations_account")
-    assert finding.action == CONFLICT and "write it exactly so as accounts.dev.email" in finding.why
-
-
-def test_an_account_of_our_name_with_another_email_is_a_conflict(
-    config, organization, management_stack
-):
-    organization.create_account(AccountName="dev", Email="someone-else@example.com")
-    finding = the(discover(config, management_stack), "aws_organizations_account")
-    assert finding.action == CONFLICT
-    assert 'set accounts.dev.email = "someone-else@example.com"' in finding.why
-
-
-def test_an_email_used_outside_the_organization(
-    config, organization, management_stack, monkeypatch
-):
-    finding = the(discover(config, management_stack), "aws_organizations_account")
-    assert finding.action == CREATE and "no read-only API can tell" in finding.why
-
-    # An earlier creation that AWS refused is the evidence discovery can see.
-    failed = {
-        "Id": "car-1",
-        "AccountName": f"{config.name_prefix}-dev",
-        "State": "FAILED",
-        "FailureReason": "EMAIL_ALREADY_EXISTS",
-    }
-    monkeypatch.setattr(
-        OrganizationsBackend,
-        "list_create_account_status",
-        lambda self, **kwargs: {"CreateAccountStatuses": [failed]},
-    )
-    finding = the(discover(config, management_stack), "aws_organizations_account")
-    assert finding.action == CONFLICT and "EMAIL_ALREADY_EXISTS" in finding.why
-
-
-def test_trusted_services_the_foundation_would_disable_are_a_conflict(
-    config, organization, management_stack
-):
-    organization.enable_aws_service_access(ServicePrincipal="sso.amazonaws.com")
-    finding = the(discover(config, management_stack), "aws_organizations_organization")
-    assert finding.action == CONFLICT and "sso.amazonaws.com" in finding.why
-
-
-def test_what_exists_of_ours_is_imported_by_the_provider_s_id(
-    config, organization, management_stack, mocked_example
-):
-    iam = mocked_example("iam")
-    role = iam.create_service_linked_role(AWSServiceName="cloudtrail.amazonaws.com")["Role"]
-    iam.update_account_password_policy(MinimumPasswordLength=8)
-    adoption = discover(config, management_stack)
-    assert the(adoption, "aws_iam_service_linked_role").import_id == role["Arn"]
     assert (
-        the(adoption, "aws_iam_account_password_policy").import_id == "iam-account-password-policy"
+        f"Nothing to import: the management state holds all {len(again.findings)} resources "
+        "already." in capsys.readouterr().out
     )
 
 
-def test_a_force_mfa_policy_that_would_be_replaced_is_a_conflict(
-    config, management_stack, mocked_example
-):
-    mocked_example("iam").create_policy(
-        PolicyName=f"{config.name_prefix}-force-mfa",
-        PolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}],
-            }
-        ),
+# --- the acid test: the management state lost, the applied foundation adopted back -----------
+
+
+# Links and settings whose id the provider makes up, from a timestamp on create and from the
+# import ID on import: what they link or set stands for them (neither can exist twice).
+MADE_UP_IDS = {
+    "aws_ebs_encryption_by_default",
+    "aws_iam_group_policy_attachment",
+    "aws_iam_role_policy_attachment",
+    "aws_iam_user_group_membership",
+}
+
+
+def identities(state: dict) -> dict[str, object]:
+    """{address: id} of a state's managed resources (a link: what it links)."""
+    return {
+        f"{r['type']}.{r['name']}": (
+            {k: v for k, v in attributes.items() if k != "id"}
+            if r["type"] in MADE_UP_IDS
+            else attributes["id"]
+        )
+        for r in state["resources"]
+        if r["mode"] == "managed"
+        for attributes in [r["instances"][0]["attributes"]]
+    }
+
+
+@pytest.fixture(scope="module")
+def state_lost(adopted, own_emulator, stacks):
+    """The applied foundation (`adopted`) after its management state object is deleted, as a
+    user who lost it: adopt, then one apply of the imports. Returns (the lost state, the
+    adoption, the planned actions, the state after the apply)."""
+    config = own_emulator
+    lost = json.loads(workspaces.read_state(config, MANAGEMENT_STACK))
+    aws.client(config, "s3").delete_object(
+        Bucket=config.state_bucket, Key=config.state_key(MANAGEMENT_STACK)
     )
-    finding = the(discover(config, management_stack), "aws_iam_policy")
-    assert finding.action == CONFLICT and "replacing the policy" in finding.why
+    adoption = adopt.adopt(config, stacks)
+    management = Terraform(config, MANAGEMENT_STACK, stacks=stacks)
+    actions = planned_actions(management)
+    management.apply(auto_approve=True)
+    return lost, adoption, actions, json.loads(workspaces.read_state(config, MANAGEMENT_STACK))
 
 
-def stack_copy(example_stacks, tmp_path) -> Path:
-    directory = tmp_path / MANAGEMENT_STACK
-    directory.mkdir()
-    (directory / "cdk.tf.json").write_text(json.dumps(example_stacks[MANAGEMENT_STACK]))
-    return directory
+def test_after_losing_the_state_adopt_imports_every_resource(state_lost, stacks):
+    _, adoption, _, _ = state_lost
+    stack = json.loads((stacks / MANAGEMENT_STACK / "cdk.tf.json").read_text())
+    assert {f.address for f in adoption.with_action(IMPORT)} == {
+        f"{resource_type}.{key}"
+        for resource_type, resources in stack["resource"].items()
+        for key in resources
+    }
 
 
-def test_a_conflict_refuses_and_records_nothing(config, organization, example_stacks, tmp_path):
-    organization.create_account(AccountName="dev", Email=config.account("dev").email.upper())
-    organization.enable_aws_service_access(ServicePrincipal="sso.amazonaws.com")
-    directory = stack_copy(example_stacks, tmp_path)
-    with pytest.raises(UserError) as refused:
-        adopt.adopt(config, directory.parent)
-    assert "2 conflict(s)" in str(refused.value) and "nothing was recorded" in str(refused.value)
-    assert not (directory / IMPORTS_FILE).exists()
-    assert not record_path(config).exists()
+def test_after_losing_the_state_the_apply_only_imports(state_lost):
+    _, _, actions, _ = state_lost
+    assert {
+        address: planned
+        for address, (planned, imported) in actions.items()
+        if not imported or planned not in (["no-op"], ["update"])
+    } == {}
 
 
-# --- the record, the synth cache and the runner ----------------------------------------------
+def test_after_losing_the_state_nothing_is_duplicated_or_replaced(state_lost):
+    """Every resource is the one the lost state held: a created one would have a new id."""
+    lost, _, _, after = state_lost
+    before, now = identities(lost), identities(after)
+    assert sorted(now) == sorted(before)
+    assert {a: (before[a], now[a]) for a in before if now[a] != before[a]} == {}
 
 
-def test_imports_survive_a_re_synth_and_refuse_a_changed_stack(config, example_stacks, tmp_path):
-    directory = stack_copy(example_stacks, tmp_path)
-    address = next(
-        f"aws_iam_user.{key}"
-        for key in example_stacks[MANAGEMENT_STACK]["resource"]["aws_iam_user"]
-    )
-    assert record(config, directory, [{"to": address, "id": "alice"}]) == 1
-    written = json.loads((directory / IMPORTS_FILE).read_text())["import"]
-    assert written == [{"to": address, "id": "alice"}]
-
-    # A synth with changed inputs swaps in a whole new cdktf.out: same stack, no imports file.
-    (directory / IMPORTS_FILE).unlink()
-    assert place_imports(config, directory) == 1
-    assert json.loads((directory / IMPORTS_FILE).read_text())["import"] == written
-
-    # The stack itself changed: the decisions may not hold any more.
-    changed = json.loads((directory / "cdk.tf.json").read_text())
-    changed["resource"]["aws_iam_user"][address.split(".")[1]]["name"] = "bob"
-    (directory / "cdk.tf.json").write_text(json.dumps(changed))
-    with pytest.raises(UserError, match="changed since `make adopt`"):
-        place_imports(config, directory)
-    assert not (directory / IMPORTS_FILE).exists()
-
-
-def test_a_successful_apply_forgets_the_imports(config, example_stacks, tmp_path):
-    directory = stack_copy(example_stacks, tmp_path)
-    record(config, directory, [{"to": "aws_iam_group.x", "id": "g"}])
-    forget_imports(config, directory)
-    assert not (directory / IMPORTS_FILE).exists()
-    assert not record_path(config).exists()
-    assert place_imports(config, directory) == 0
-
-
-def test_no_record_means_no_imports_file(config, example_stacks, tmp_path):
-    directory = stack_copy(example_stacks, tmp_path)
-    (directory / IMPORTS_FILE).write_text("{}")  # left by another environment's adopt
-    assert place_imports(config, directory) == 0
-    assert not (directory / IMPORTS_FILE).exists()
+def test_after_losing_the_state_the_next_plan_is_clean(state_lost, own_emulator, stacks):
+    for stack in own_emulator.stack_names:
+        assert (
+            Terraform(own_emulator, stack, stacks=stacks).plan(detailed_exitcode=True)
+            == PLAN_NO_CHANGES
+        ), stack

@@ -107,6 +107,24 @@ def test_organization_trail_and_hardened_log_bucket(foundation):
     assert [f"arn:aws:s3:::{config.trail.bucket}/AWSLogs/{org_id}/*"] in written
 
 
+def test_budgets_count_gross_cost(foundation):
+    """Credits and refunds left out, as applied (the provider reads CostTypes back)."""
+    config, _ = foundation
+    budgets = aws.client(config, "budgets").describe_budgets(AccountId=aws.account_id(config))
+    assert {
+        budget["BudgetName"]: (
+            budget["CostTypes"]["IncludeCredit"],
+            budget["CostTypes"]["IncludeRefund"],
+            budget["CostTypes"]["UseBlended"],
+        )
+        for budget in budgets["Budgets"]
+    } == dict.fromkeys(
+        [f"{config.name_prefix}-organization-monthly"]
+        + [f"{config.name_prefix}-{account.name}-monthly" for account in config.accounts],
+        (False, False, False),
+    )
+
+
 def test_state_objects_under_distinct_keys_and_no_lock_left(foundation):
     config, _ = foundation
     keys = [
@@ -162,9 +180,11 @@ def test_held_lock_fails_a_second_apply_and_leaves_state_unchanged(foundation):
     assert not _object_exists(config, lock_key)
 
 
-def test_bootstrap_again_changes_nothing(foundation):
+def test_bootstrap_again_changes_nothing(foundation, capsys):
     config, _ = foundation
     assert bootstrap.bootstrap(config) == []
+    # The emulator answers the Free Tier API: the paid plan, unless started with the free one.
+    assert "The management account is on the paid plan" in capsys.readouterr().out
 
 
 def test_bootstrap_refuses_an_unversioned_bucket(emulator):

@@ -46,7 +46,11 @@ def test_organization_budget_alerts_the_management_email(management, example_con
     )
     assert budget["limit_amount"] == amount(example_config.budgets.organization_monthly_usd)
     assert "cost_filter" not in budget, "the payer's budget covers the whole organization"
-    assert budget["cost_types"]["include_credit"] is False
+    # Gross cost: CostTypes include credits and refunds unless told not to (both default true,
+    # https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_CostTypes.html),
+    # and a free plan's or a promotion's credits would then hide spending from alerts and the
+    # kill switch, which acts on the member budgets built the same way.
+    assert budget["cost_types"] == {"include_credit": False, "include_refund": False}
     assert notifications(budget) == expected_notifications(
         example_config, example_config.management_email
     )
@@ -60,6 +64,7 @@ def test_each_member_budget_filters_on_its_account_and_alerts_its_email(manageme
         budget = budgets[f"{example_config.name_prefix}-{account.name}-monthly"]
         assert (budget["budget_type"], budget["time_unit"]) == ("COST", "MONTHLY")
         assert budget["limit_amount"] == amount(account.monthly_budget_usd)
+        assert budget["cost_types"] == {"include_credit": False, "include_refund": False}
         assert budget["cost_filter"] == [
             {
                 "name": "LinkedAccount",

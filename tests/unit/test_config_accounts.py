@@ -23,6 +23,13 @@ ALIAS = (
     "an IAM account alias: 3-63 lowercase letters, digits and hyphens, not starting or "
     "ending with a hyphen, no two hyphens in a row"
 )
+# aws-nuke's own rule: ValidateAccount in pkg/config/config.go of rebuy-de/aws-nuke (2.x,
+# "but it has the substring 'prod' in it. Aborting.") and of ekristen/aws-nuke (v3, its default
+# blocklist term "prod"), both on the alias in lower case.
+NO_PROD = (
+    "an alias without 'prod' in it (in any letter case): aws-nuke refuses an account whose "
+    "alias contains it, so every `make dev-reset` of the account would fail"
+)
 
 
 def test_alias_defaults_to_prefix_and_account_name_and_can_be_set(tmp_path, example_config):
@@ -95,6 +102,25 @@ CONTACT_AND_ALIAS_CASES = {
         [
             f"key 'accounts.dev.alias': expected {ALIAS}; the default '<name_prefix>-<account "
             "name>' is not one here, so set alias, got 'acme--dev'"
+        ],
+    ),
+    "alias-with-prod": (
+        [(DEV_ALIAS, 'alias = "my-Prod-sandbox"')],
+        [
+            f"key 'accounts.dev.alias': expected {ALIAS}, got 'my-Prod-sandbox'",
+            f"key 'accounts.dev.alias': expected {NO_PROD}; set another alias, got "
+            "'my-Prod-sandbox'",
+        ],
+    ),
+    "alias-prod": (
+        [(DEV_ALIAS, 'alias = "acme-prod-copy"')],
+        [f"key 'accounts.dev.alias': expected {NO_PROD}; set another alias, got 'acme-prod-copy'"],
+    ),
+    "alias-default-with-prod": (
+        [(NAME_PREFIX, 'name_prefix = "product"')],
+        [
+            f"key 'accounts.dev.alias': expected {NO_PROD}; the default '<name_prefix>-<account "
+            "name>' has it here, so set alias, got 'product-dev'"
         ],
     ),
     "alias-twice": (

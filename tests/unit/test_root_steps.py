@@ -52,6 +52,23 @@ def test_checklist_files_hold_the_environment_values(moto_organization, example_
     assert f"mfa/{ADMIN}" in markdown.read_text()
 
 
+def test_admins_are_asked_for_a_code_based_mfa_device(example_config):
+    """get-session-token takes a code: a passkey or security key works only in the console
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_fido_supported_configurations.html),
+    so an admin with nothing else could start no MFA session. Root may prefer a passkey."""
+    steps = {
+        step.key: step.body
+        for step in root_steps.rendered_steps(
+            root_steps.template_context(example_config, DEFAULT_ACCOUNT_ID)
+        )
+    }
+    for key in ("first-admin", "admin-console"):
+        assert "**Authenticator app**" in steps[key]
+        assert "hardware TOTP token" in steps[key] and "six-digit code" in steps[key]
+        assert "a passkey, if you like, as a second device" in steps[key]
+    assert "Prefer a passkey or security key" in steps["root-mfa"]
+
+
 def test_checklist_uses_a_placeholder_without_credentials(example_config, monkeypatch, tmp_path):
     def no_credentials(config, boto_session=None):
         raise NoCredentialsError()

@@ -30,8 +30,9 @@ from pathlib import Path
 from foundation.contract import MANAGEMENT_STACK
 from foundation.model import Config
 from scripts.commands import Command
+from scripts.commands.account_plan import plan_notice
 from scripts.commands.adopt.discovery import discover
-from scripts.commands.adopt.findings import CONFLICT, IMPORT, Adoption
+from scripts.commands.adopt.findings import CONFLICT, CREATE, IMPORT, MANAGED, Adoption
 from scripts.commands.adopt.report import report
 from scripts.console import UserError, say
 from scripts.runner.imports import IMPORTS_FILE, record, record_path
@@ -49,6 +50,7 @@ def adopt(config: Config, stacks: Path) -> Adoption:
     )
     adoption = discover(config, stack)
     report(adoption)
+    say(f"\nNOTE: {plan_notice(config)}")
     conflicts = adoption.with_action(CONFLICT)
     if conflicts:
         record(config, stack_dir, [])
@@ -71,10 +73,23 @@ def adopt(config: Config, stacks: Path) -> Adoption:
         )
     else:
         say(
-            f"\nNothing to import: the first apply creates everything it manages. Next: make "
-            f"plan ENV={config.env_name} STACK={MANAGEMENT_STACK}"
+            f"\nNothing to import: {_without_imports(adoption)} Next: make plan "
+            f"ENV={config.env_name} STACK={MANAGEMENT_STACK}"
         )
     return adoption
+
+
+def _without_imports(adoption: Adoption) -> str:
+    """What the next apply does when nothing is to be imported."""
+    managed, created = len(adoption.with_action(MANAGED)), len(adoption.with_action(CREATE))
+    if not created:
+        return f"the management state holds all {managed} resources already."
+    if managed:
+        return (
+            f"the management state holds {managed} resources; the next apply creates the "
+            f"{created} it lacks."
+        )
+    return "the first apply creates everything it manages."
 
 
 def adopt_existing(config: Config) -> None:

@@ -13,6 +13,9 @@ from scripts.commands.adopt.findings import IMPORT, Finding
 from scripts.workspaces import managed_resources
 
 _REFERENCE = re.compile(r"^\$\{(aws_[a-z0-9_]+)\.([A-Za-z0-9_]+)\.([a-z_]+)\}$")
+# The organization's root: the one reference to a nested attribute the stack makes.
+_ROOT = re.compile(r"^\$\{(aws_organizations_organization\.[A-Za-z0-9_]+)\.roots\[0\]\.id\}$")
+ROOT_LABEL = "the organization root"
 
 
 class Discovery:
@@ -25,20 +28,39 @@ class Discovery:
         self.caller = caller_account
         self.session = aws.session(config)
         self.decided: dict[str, Finding] = {}
-        self._clients: dict[str, object] = {}
+        # The region of the resource being decided: its provider's (discovery.py sets it).
+        self.region = config.region
+        self._clients: dict[tuple[str, str], object] = {}
 
-    def client(self, service: str):
-        if service not in self._clients:
-            self._clients[service] = (
+    def client(self, service: str, region: str | None = None):
+        """A client in `region`, by default the region of the resource being decided, so that a
+        discoverer looks where the resource's provider creates it."""
+        region = region or self.region
+        if (service, region) not in self._clients:
+            self._clients[service, region] = (
                 aws.s3_client_of_owner(self.config, self.caller, self.session)
                 if service == "s3"
-                else aws.client(self.config, service, self.session)
+                else aws.client(self.config, service, self.session, region=region)
             )
-        return self._clients[service]
+        return self._clients[service, region]
 
     def body(self, address: str) -> dict:
         resource_type, key = address.split(".", 1)
         return self.stack["resource"][resource_type][key]
+
+    def referenced(self, reference: str) -> dict:
+        """The body of the resource a `${type.key.attribute}` reference names."""
+        match = _REFERENCE.match(reference)
+        return self.body(f"{match.group(1)}.{match.group(2)}")
+
+    def region_of(self, body: dict) -> str:
+        """The region of a resource's provider (`aws` or `aws.<alias>`)."""
+        alias = body.get("provider", "aws").partition(".")[2]
+        return next(
+            provider.get("region", self.config.region)
+            for provider in self.stack["provider"]["aws"]
+            if provider.get("alias", "") == alias
+        )
 
     @cached_property
     def managed(self) -> dict[str, dict]:
@@ -52,6 +74,9 @@ class Discovery:
     def value(self, value):
         """A literal, or what a `${type.key.attribute}` reference will be: a literal of the
         referenced resource, or the id/ARN of one that exists (None: it will be created)."""
+        root = _ROOT.match(value) if isinstance(value, str) else None
+        if root:
+            return self.root_id(root.group(1))
         match = _REFERENCE.match(value) if isinstance(value, str) else None
         if not match:
             return value
@@ -64,9 +89,19 @@ class Discovery:
             return finding.import_id if finding and finding.action == IMPORT else None
         return self.value(self.body(address).get(attribute))
 
+    def root_id(self, organization: str) -> str | None:
+        """The id of the organization root, once the organization exists."""
+        if organization in self.managed:
+            return self.managed[organization]["roots"][0]["id"]
+        if not self.exists(organization):
+            return None
+        return self.client("organizations").list_roots()["Roots"][0]["Id"]
+
     def label(self, value, attribute: str) -> str:
         """How to name what `value` refers to in the table: the referenced resource's literal
         `attribute` (a policy's name for its ARN, a bucket's name for its id)."""
+        if isinstance(value, str) and _ROOT.match(value):
+            return ROOT_LABEL
         match = _REFERENCE.match(value) if isinstance(value, str) else None
         if not match:
             return str(value)
@@ -110,7 +145,7 @@ class Discovery:
     def trails(self) -> list[dict]:
         """Every trail of the account, described in its home region."""
         described = []
-        for short in self.client("cloudtrail").list_trails()["Trails"]:
+        for short in self.client("cloudtrail", self.config.region).list_trails()["Trails"]:
             home = aws.client(self.config, "cloudtrail", self.session, region=short["HomeRegion"])
             described += home.describe_trails(trailNameList=[short["TrailARN"]])["trailList"]
         return described

@@ -51,6 +51,7 @@ def discover(config: Config, stack: dict) -> Adoption:
     discoverers = loaded()
     for address in _in_dependency_order(stack):
         resource_type = address.split(".")[0]
+        d.region = d.region_of(d.body(address))
         if address in d.managed:
             finding = Finding(address, resource_type, MANAGED, why="in the management state")
         elif resource_type in discoverers:
@@ -61,6 +62,7 @@ def discover(config: Config, stack: dict) -> Adoption:
             )
         d.decided[address] = finding
         adoption.findings.append(finding)
+    d.region = config.region
     adoption.notices += _state_bucket(d) + _other_trails(d)
     return adoption
 

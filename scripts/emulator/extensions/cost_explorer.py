@@ -65,6 +65,19 @@ def check_subscription(response, subscription: dict) -> None:
         )
 
 
+def check_one_dimensional_monitor(response, monitor: dict) -> None:
+    """An account has at most one AWS managed (DIMENSIONAL) monitor per dimension: AWS refuses a
+    second one whatever its name."""
+    if monitor["MonitorType"] == "DIMENSIONAL" and any(
+        other["MonitorType"] == "DIMENSIONAL"
+        and other.get("MonitorDimension") == monitor.get("MonitorDimension")
+        for other in stored(response, "anomalymonitor").values()
+    ):
+        raise JsonRESTError(
+            "ValidationException", "Limit exceeded on dimensional spend monitor creation"
+        )
+
+
 def create_anomaly_monitor(response) -> str:
     today = date.today().isoformat()
     monitor = {
@@ -72,6 +85,7 @@ def create_anomaly_monitor(response) -> str:
         for key, value in json.loads(response.body)["AnomalyMonitor"].items()
         if key in ("MonitorName", "MonitorType", "MonitorDimension", "MonitorSpecification")
     }
+    check_one_dimensional_monitor(response, monitor)
     monitor.update(CreationDate=today, LastUpdatedDate=today, DimensionalValueCount=0)
     monitor["MonitorArn"] = create(response, "anomalymonitor", monitor)
     return json.dumps({"MonitorArn": monitor["MonitorArn"]})

@@ -317,3 +317,24 @@ def test_budget_action_fails_when_budgets_cannot_assume_its_role(mocked_aws, fre
     )
     assert _status(budgets, action_id) == "EXECUTION_SUCCESS"
     assert "freeze" in _attached_scps(organizations, freeze_setup["member"])
+
+
+def test_budget_names_are_unique_per_account(mocked_aws):
+    """CreateBudget answers DuplicateRecordException for a name the account has: "Budget names
+    must be unique within an account"
+    (https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_CreateBudget.html).
+    moto refuses it already; this keeps it so."""
+    budgets = mocked_aws("budgets")
+    budget = {
+        "BudgetName": "dev",
+        "BudgetLimit": {"Amount": "5", "Unit": "USD"},
+        "TimeUnit": "MONTHLY",
+        "BudgetType": "COST",
+    }
+    budgets.create_budget(AccountId=DEFAULT_ACCOUNT_ID, Budget=budget)
+    with pytest.raises(budgets.exceptions.DuplicateRecordException, match="already exists"):
+        budgets.create_budget(
+            AccountId=DEFAULT_ACCOUNT_ID,
+            Budget={**budget, "BudgetLimit": {"Amount": "9", "Unit": "USD"}},
+        )
+    budgets.create_budget(AccountId="210987654321", Budget=budget)

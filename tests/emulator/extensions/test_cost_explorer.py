@@ -86,3 +86,24 @@ def test_anomaly_subscription_lifecycle_and_validation(mocked_aws):
     with pytest.raises(ce.exceptions.UnknownSubscriptionException):
         ce.get_anomaly_subscriptions(SubscriptionArnList=[arn])
     assert ce.get_anomaly_subscriptions()["AnomalySubscriptions"] == []
+
+
+def test_an_account_has_one_dimensional_monitor_per_dimension(mocked_aws):
+    """AWS refuses a second AWS managed (DIMENSIONAL) monitor of a dimension whatever its name:
+    ValidationException "Limit exceeded on dimensional spend monitor creation" (monitor types:
+    https://docs.aws.amazon.com/cost-management/latest/userguide/getting-started-ad.html#monitor-type-def).
+    A custom monitor is not limited so."""
+    ce = mocked_aws("ce")
+    ce.create_anomaly_monitor(AnomalyMonitor=SERVICE_MONITOR)
+    with pytest.raises(ce.exceptions.ClientError, match="Limit exceeded on dimensional spend"):
+        ce.create_anomaly_monitor(AnomalyMonitor={**SERVICE_MONITOR, "MonitorName": "another"})
+    custom = {
+        "MonitorName": "dev",
+        "MonitorType": "CUSTOM",
+        "MonitorSpecification": {
+            "Dimensions": {"Key": "LINKED_ACCOUNT", "Values": ["123456789012"]}
+        },
+    }
+    ce.create_anomaly_monitor(AnomalyMonitor=custom)
+    ce.create_anomaly_monitor(AnomalyMonitor={**custom, "MonitorName": "dev-again"})
+    assert len(ce.get_anomaly_monitors()["AnomalyMonitors"]) == 3

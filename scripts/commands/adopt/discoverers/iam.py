@@ -33,32 +33,40 @@ def _named_iam(
     return discover
 
 
-def _group_policy_attachment(d: Discovery, address: str, body: dict) -> Finding:
-    group, arn = d.value(body["group"]), d.value(body["policy_arn"])
-    what = f"policy {d.label(body['policy_arn'], 'name')} on group {group}"
-    if not (d.exists(body["group"]) and arn):
-        return Finding(address, what, CREATE)
-    attached = {
-        policy["PolicyArn"]
-        for page in d.client("iam")
-        .get_paginator("list_attached_group_policies")
-        .paginate(GroupName=group)
-        for policy in page["AttachedPolicies"]
-    }
-    return (
-        Finding(address, what, IMPORT, f"{group}/{arn}")
-        if arn in attached
-        else Finding(address, what, CREATE)
-    )
+def _policy_attachment(owner: str) -> Callable[[Discovery, str, dict], Finding]:
+    """A managed policy attached to a group or role (`owner`), imported as
+    `<owner name>/<policy ARN>` when IAM lists it among the owner's attached policies."""
+
+    def discover(d: Discovery, address: str, body: dict) -> Finding:
+        holder, arn = d.label(body[owner], "name"), d.value(body["policy_arn"])
+        what = f"policy {d.label(body['policy_arn'], 'name')} on {owner} {holder}"
+        if not (d.exists(body[owner]) and arn):
+            return Finding(address, what, CREATE)
+        attached = {
+            policy["PolicyArn"]
+            for page in d.client("iam")
+            .get_paginator(f"list_attached_{owner}_policies")
+            .paginate(**{f"{owner.capitalize()}Name": holder})
+            for policy in page["AttachedPolicies"]
+        }
+        return (
+            Finding(address, what, IMPORT, f"{holder}/{arn}")
+            if arn in attached
+            else Finding(address, what, CREATE)
+        )
+
+    return discover
 
 
 def _managed_policy(d: Discovery, address: str, body: dict) -> Finding:
     name = body["name"]
     what = f"IAM policy {name}"
     pages = d.client("iam").get_paginator("list_policies").paginate(Scope="Local")
-    found = next((p for page in pages for p in page["Policies"] if p["PolicyName"] == name), None)
-    if found is None:
+    listed = next((p for page in pages for p in page["Policies"] if p["PolicyName"] == name), None)
+    if listed is None:
         return Finding(address, what, CREATE)
+    # ListPolicies never answers a policy's description; GetPolicy does.
+    found = d.client("iam").get_policy(PolicyArn=listed["Arn"])["Policy"]
     wanted = (body.get("path", "/"), body.get("description", ""))
     if (found.get("Path", "/"), found.get("Description", "")) != wanted:
         return Finding(
@@ -79,7 +87,7 @@ def _inline_policy(owner: str, read: str) -> Callable[[Discovery, str, dict], Fi
     when IAM's `read` (get_group_policy, get_role_policy) finds it."""
 
     def discover(d: Discovery, address: str, body: dict) -> Finding:
-        holder, name = d.value(body[owner]), body["name"]
+        holder, name = d.label(body[owner], "name"), body["name"]
         what = f"inline policy {name} of {owner} {holder}"
         found = d.exists(body[owner]) and aws.unless_missing(
             lambda: getattr(d.client("iam"), read)(
@@ -186,7 +194,8 @@ discovers("aws_iam_role")(
 discovers("aws_iam_policy")(_managed_policy)
 discovers("aws_iam_group_policy")(_inline_policy("group", "get_group_policy"))
 discovers("aws_iam_role_policy")(_inline_policy("role", "get_role_policy"))
-discovers("aws_iam_group_policy_attachment")(_group_policy_attachment)
+discovers("aws_iam_group_policy_attachment")(_policy_attachment("group"))
+discovers("aws_iam_role_policy_attachment")(_policy_attachment("role"))
 discovers("aws_iam_user_group_membership")(_group_membership)
 discovers("aws_iam_service_linked_role")(_service_linked_role)
 discovers("aws_iam_account_password_policy")(_password_policy)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from scripts.commands.adopt.context import Discovery
+from scripts import aws
+from scripts.commands.adopt.context import ROOT_LABEL, Discovery
 from scripts.commands.adopt.discoverers import discovers
 from scripts.commands.adopt.findings import CONFLICT, CREATE, IMPORT, Finding
 
@@ -86,7 +87,7 @@ def _account(d: Discovery, address: str, body: dict) -> Finding:
     same = [a for a in d.accounts if a["Email"].lower() == email.lower()]
     if same:
         account = same[0]
-        state = account.get("State") or account.get("Status")
+        state = aws.account_state(account)
         if account["Email"] != email:
             return Finding(
                 address,
@@ -161,16 +162,28 @@ def _account(d: Discovery, address: str, body: dict) -> Finding:
     )
 
 
-def _service_control_policy(d: Discovery, address: str, body: dict) -> Finding:
+# How the table names each policy type of Organizations.
+POLICY_KINDS = {
+    "SERVICE_CONTROL_POLICY": "service control policy",
+    "RESOURCE_CONTROL_POLICY": "resource control policy",
+    "AISERVICES_OPT_OUT_POLICY": "AI services opt-out policy",
+    "TAG_POLICY": "tag policy",
+    "BACKUP_POLICY": "backup policy",
+    "DECLARATIVE_POLICY_EC2": "EC2 declarative policy",
+}
+
+
+def _kind(policy_type: str) -> str:
+    return POLICY_KINDS.get(policy_type, policy_type)
+
+
+def _policy(d: Discovery, address: str, body: dict) -> Finding:
+    """A policy by its name among the policies of its type (names are unique per type)."""
     name = body["name"]
-    what = f"service control policy {name}"
+    what = f"{_kind(body['type'])} {name}"
     if not d.our_organization:
         return Finding(address, what, CREATE)
-    pages = (
-        d.client("organizations")
-        .get_paginator("list_policies")
-        .paginate(Filter="SERVICE_CONTROL_POLICY")
-    )
+    pages = d.client("organizations").get_paginator("list_policies").paginate(Filter=body["type"])
     found = next((p for page in pages for p in page["Policies"] if p["Name"] == name), None)
     return (
         Finding(address, what, IMPORT, found["Id"], why="its content is replaced by ours")
@@ -181,7 +194,10 @@ def _service_control_policy(d: Discovery, address: str, body: dict) -> Finding:
 
 def _policy_attachment(d: Discovery, address: str, body: dict) -> Finding:
     policy_id, target = d.value(body["policy_id"]), d.value(body["target_id"])
-    what = f"service control policy on account {d.label(body['target_id'], 'email')}"
+    policy = d.referenced(body["policy_id"])
+    target_label = d.label(body["target_id"], "email")
+    on = target_label if target_label == ROOT_LABEL else f"account {target_label}"
+    what = f"{_kind(policy['type'])} {policy['name']} on {on}"
     if not (policy_id and target):
         return Finding(address, what, CREATE)
     pages = (
@@ -199,5 +215,5 @@ def _policy_attachment(d: Discovery, address: str, body: dict) -> Finding:
 
 discovers("aws_organizations_organization")(_organization)
 discovers("aws_organizations_account")(_account)
-discovers("aws_organizations_policy")(_service_control_policy)
+discovers("aws_organizations_policy")(_policy)
 discovers("aws_organizations_policy_attachment")(_policy_attachment)

@@ -1,4 +1,4 @@
-"""S3: the log bucket and its settings."""
+"""S3: the log bucket and its settings, the account's public access block."""
 
 from __future__ import annotations
 
@@ -90,5 +90,19 @@ def _bucket_setting(d: Discovery, address: str, body: dict) -> Finding:
     )
 
 
+def _account_public_access_block(d: Discovery, address: str, body: dict) -> Finding:
+    what = "S3 public access block of the account"
+    found = aws.unless_missing(
+        lambda: d.client("s3control").get_public_access_block(AccountId=d.caller),
+        "NoSuchPublicAccessBlockConfiguration",
+    )
+    return (
+        Finding(address, what, IMPORT, d.caller, why="replaced by ours")
+        if found
+        else Finding(address, what, CREATE)
+    )
+
+
 discovers("aws_s3_bucket")(_bucket)
+discovers("aws_s3_account_public_access_block")(_account_public_access_block)
 discovers(*_BUCKET_SETTINGS)(_bucket_setting)
