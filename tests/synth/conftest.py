@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
 
 from foundation.contract import MANAGEMENT_STACK
+from foundation.model import MemberAccount
 from tests.helpers import the_one, variant
 
 
@@ -60,3 +62,29 @@ def all_off_management(synthesize, example_config) -> dict:
     assert GuardrailsConstruct.scp(config) is None
     path = synthesize(config) / "stacks" / MANAGEMENT_STACK / "cdk.tf.json"
     return json.loads(path.read_text())
+
+
+@pytest.fixture(scope="module")
+def several(example_config):
+    """The example with three member accounts: dev; test, its kill switch at 80 %; lab, its kill
+    switch off and commitments allowed. Anomaly detection off."""
+    dev = example_config.account("dev")
+    accounts = (
+        dev,
+        MemberAccount("test", "aws-test@example.com", dev.role_name, freeze_at_percent=80),
+        MemberAccount(
+            "lab", "aws-lab@example.com", dev.role_name, freeze_at_percent=0, allow_commitments=True
+        ),
+    )
+    return dataclasses.replace(
+        example_config,
+        accounts=accounts,
+        budgets=dataclasses.replace(example_config.budgets, anomaly_alert_usd=0),
+    )
+
+
+@pytest.fixture(scope="module")
+def several_management(synthesize, several) -> dict:
+    return json.loads(
+        (synthesize(several) / "stacks" / MANAGEMENT_STACK / "cdk.tf.json").read_text()
+    )
