@@ -118,8 +118,8 @@ ROLE_CHANGING_ACTIONS = (
 def protect_member_access_role(role_names: Iterable[str]) -> dict[str, Any]:
     """No member principal may change or delete the role the management account reaches the
     account through (OrganizationAccountAccessRole unless the file names another): without it
-    the member workspace, the dev reset and root-less recovery all stop. Root sessions are
-    exempt, as everywhere here."""
+    the member workspace, the dev reset and every helper acting in the account stop working.
+    Root sessions are exempt, as everywhere here."""
     return statement(
         "ProtectMemberAccessRole",
         "Deny",
