@@ -139,9 +139,8 @@ bootstrap: install ## create or complete the hardened Terraform state bucket for
 adopt: install ## find what already exists in ENV's management account (read-only); import it on the first apply
 	$(CLI) adopt --env $(ENV)
 
-benchmark: install ## every speed figure beside its target, on emulators of its own (ROUNDS=3; median)
-	$(PY) -m benchmarks.targets
-	$(PY) -m benchmarks.dev_reset
+benchmark: install ## every speed figure beside its target, measured in a copy of its own (ROUNDS=3; median)
+	$(PY) -m benchmarks.run
 
 .PHONY: benchmark-synth test-scale
 benchmark-synth: install ## what synthesis of ENV costs (cold, cached, in-process) in time and memory

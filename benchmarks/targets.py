@@ -1,10 +1,7 @@
-"""`make benchmark`: every speed figure of issue 14 beside its target, measured in one run on
-emulators of its own (free ports; each stopped afterwards). The median of ROUNDS rounds
-(default 3) where a round is affordable; ROUNDS=1 for a quick look.
-
-    .venv/bin/python -m benchmarks.targets
-    ROUNDS=1 BENCHMARK_SUITE=0 .venv/bin/python -m benchmarks.targets   # no test tiers: quicker
-    LOCAL_AWS_PORT=4800 .venv/bin/python -m benchmarks.targets   # emulators on 4800, 4802, …
+"""The measuring process of `make benchmark` (benchmarks/run.py runs it in a place of its own):
+every speed figure beside its target, on emulators of its own (each stopped afterwards). The
+median of ROUNDS rounds (default 3) where a round is affordable; ROUNDS=1 for a quick look.
+BENCHMARK_PARTS picks the parts (default: all of PARTS).
 
 Timings on a busy machine are noisy: run it on a quiet one.
 """
@@ -21,10 +18,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks import dev_reset
+from benchmarks.figures import FAILED, emulator_port, progress, report
 from benchmarks.many_accounts import (
     apply_management,
     environment_with_members,
@@ -33,42 +32,17 @@ from benchmarks.many_accounts import (
     synth_into,
     timed,
 )
-from benchmarks.synth import cold_and_cached
 from foundation import config as config_module
 from foundation import model
 from foundation.paths import REPO_ROOT
 from scripts.emulator import server
 from scripts.runner.pool import default_jobs
-from tests.helpers import free_port
+from scripts.runner.synth import synth
 
 ROUNDS = int(os.environ.get("ROUNDS") or 3)
-# LOCAL_AWS_PORT=N: the emulators use N, N+2, … (each also listens on its port + 1).
-_BASE_PORT = os.environ.get(model.EMULATOR_PORT_VARIABLE)
-_PORTS = iter(range(int(_BASE_PORT), int(_BASE_PORT) + 100, 2)) if _BASE_PORT else None
-
-
-def emulator_port() -> int:
-    return next(_PORTS) if _PORTS else free_port()
-
-
+PARTS_VARIABLE = "BENCHMARK_PARTS"
 CONCURRENT_MEMBERS = 10
 SCALE_MEMBERS = 20
-
-
-@dataclass(frozen=True)
-class Figure:
-    name: str
-    measured: str
-    target: str
-    met: bool | None  # None: no target to meet, or not measured
-
-
-FIGURES: list[Figure] = []
-
-
-def report(name: str, measured: str, target: str = "", met: bool | None = None) -> None:
-    FIGURES.append(Figure(name, measured, target, met))
-    print(f"  {name}: {measured}" + (f"  (target {target})" if target else ""), flush=True)
 
 
 def median(values: list[float]) -> float:
@@ -97,19 +71,23 @@ def fresh_clone():
         yield clone
 
 
-def make(clone: Path, *arguments: str, quiet: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(
+def make(clone: Path, *arguments: str) -> str:
+    """`make <arguments>` in `clone`; what it printed goes to the log, a failure in one line."""
+    result = subprocess.run(
         ["make", "--no-print-directory", *arguments],
         cwd=clone,
         text=True,
-        stdout=subprocess.PIPE if quiet else None,
+        stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        check=True,
     )
+    print(result.stdout, flush=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"`make {' '.join(arguments)}` failed (exit {result.returncode})")
+    return result.stdout
 
 
 def demo_and_plan_figures() -> None:
-    print(f"make demo on a fresh emulator, from a fresh clone ({ROUNDS} round(s))", flush=True)
+    progress(f"make demo on a fresh emulator, from a fresh clone ({ROUNDS} round(s))")
     walls = []
     with ExitStack() as cleanup:
         for round_number in range(ROUNDS):
@@ -117,7 +95,7 @@ def demo_and_plan_figures() -> None:
             stop = functools.partial(make, clone, "local-down", f"LOCAL_AWS_PORT={port}")
             cleanup.callback(stop)
             began = time.perf_counter()
-            printed = make(clone, "demo", f"LOCAL_AWS_PORT={port}").stdout
+            printed = make(clone, "demo", f"LOCAL_AWS_PORT={port}")
             walls.append(time.perf_counter() - began)
             if round_number < ROUNDS - 1:
                 stop()  # stopping twice is harmless; an idle emulator would add noise
@@ -128,7 +106,7 @@ def demo_and_plan_figures() -> None:
             median(walls) <= 180,
         )
         for title, seconds in step_timings(printed):
-            print(f"      {seconds:6.1f}s  {title}")
+            progress(f"      {seconds:6.1f}s  {title}")
         plan_ratio_figure(clone, port)
 
 
@@ -151,11 +129,12 @@ def plan_ratio_figure(clone: Path, port: int) -> None:
             [
                 str(clone / ".venv/bin/python"),
                 "-c",
-                "import json; from foundation import config; from scripts import terraform; "
-                "print(json.dumps(terraform.cli_environment(config.load('local'))))",
+                "import json; from foundation import config; "
+                "from scripts.runner.environment import cli_environment; "
+                "print(json.dumps(cli_environment(config.load('local'))))",
             ],
             cwd=clone,
-            env={**os.environ, "LOCAL_AWS_PORT": str(port)},
+            env={**os.environ, model.EMULATOR_PORT_VARIABLE: str(port)},
             check=True,
             capture_output=True,
             text=True,
@@ -199,9 +178,7 @@ def emulator_for(members: int, work: Path):
 
 def concurrent_members_figure(work: Path) -> None:
     jobs = default_jobs()
-    print(
-        f"plan of {CONCURRENT_MEMBERS} member stacks, {jobs} at a time vs one at a time", flush=True
-    )
+    progress(f"plan of {CONCURRENT_MEMBERS} member stacks, {jobs} at a time vs one at a time")
     with emulator_for(CONCURRENT_MEMBERS, work) as config:
         stacks = synth_into(config, work / "cdktf.out")
         apply_management(config, stacks, work / "logs")
@@ -220,7 +197,7 @@ def concurrent_members_figure(work: Path) -> None:
 
 
 def scale_figure(work: Path) -> None:
-    print(f"scale: {SCALE_MEMBERS} member accounts (one round)", flush=True)
+    progress(f"scale: {SCALE_MEMBERS} member accounts (one round)")
     with emulator_for(SCALE_MEMBERS, work) as config:
         seconds = scale_run(config, work)
     for step, value in seconds.items():
@@ -237,10 +214,11 @@ def scale_figure(work: Path) -> None:
 
 
 def synth_figures() -> None:
-    print(f"synth of the local environment ({ROUNDS} round(s))", flush=True)
+    """As `make synth` does it: a new process writing cdktf.out, then one with nothing changed."""
+    progress(f"synth of the local environment into cdktf.out ({ROUNDS} round(s))")
     config = config_module.load("local")
-    rounds = [cold_and_cached(config) for _ in range(ROUNDS)]
-    cold, cached = [r[0] for r in rounds], [r[1] for r in rounds]
+    cold = [timed(lambda: synth(config, force=True)) for _ in range(ROUNDS)]
+    cached = [timed(lambda: synth(config)) for _ in range(ROUNDS)]
     report(
         "cold synth (s)",
         f"{median(cold):.1f} ({rounds_note(cold)})",
@@ -255,22 +233,9 @@ SUITE_TIERS = (("test-fast", 60), ("test", 360))
 
 def suite_figures() -> None:
     for target, budget in SUITE_TIERS:
-        if os.environ.get("BENCHMARK_SUITE") == "0":
-            report(f"make {target} (s)", "not measured (BENCHMARK_SUITE=0)", f"<= {budget}")
-            continue
-        declared = (
-            subprocess.run(["make", "-n", target], cwd=REPO_ROOT, capture_output=True).returncode
-            == 0
-        )
-        if not declared:
-            report(f"make {target} (s)", "no such make target", f"<= {budget}")
-            continue
         seconds = timed(
             lambda target=target: subprocess.run(
-                ["make", "--no-print-directory", target],
-                cwd=REPO_ROOT,
-                stdout=subprocess.DEVNULL,
-                check=True,
+                ["make", "--no-print-directory", target], cwd=REPO_ROOT, check=True
             )
         )
         report(
@@ -278,21 +243,51 @@ def suite_figures() -> None:
         )
 
 
-def main() -> None:
-    print(f"issue 14 benchmark: {os.cpu_count()} cores, ROUNDS={ROUNDS}\n", flush=True)
-    synth_figures()
-    demo_and_plan_figures()
+def members_figures() -> None:
     with tempfile.TemporaryDirectory(prefix="benchmark-members-") as scratch:
         concurrent_members_figure(Path(scratch) / "concurrent")
         scale_figure(Path(scratch) / "scale")
-    suite_figures()
-    print("\nfigure" + " " * 50 + "measured / target")
-    for figure in FIGURES:
-        verdict = {True: "met", False: "MISSED", None: ""}[figure.met]
-        print(
-            f"  {figure.name:<54} {figure.measured}\n  {'':<54} target {figure.target or '-'}"
-            f"  {verdict}"
+
+
+# Each part and the emulators it starts (the driver checks LOCAL_AWS_PORT's ports before it).
+PARTS = {
+    "synth": (synth_figures, 0),
+    "demo": (demo_and_plan_figures, ROUNDS),
+    "members": (members_figures, 2),
+    "suite": (suite_figures, 0),
+    "reset": (dev_reset.figures, 1),
+}
+
+
+def selected_parts() -> list[str]:
+    """The parts BENCHMARK_PARTS names (comma-separated; default: every one), in PARTS' order."""
+    if ROUNDS < 1:
+        raise ValueError(f"ROUNDS={ROUNDS}: a median needs at least one round")
+    named = [p.strip() for p in os.environ.get(PARTS_VARIABLE, "").split(",") if p.strip()]
+    unknown = sorted(set(named) - PARTS.keys())
+    if unknown:
+        raise ValueError(
+            f"{PARTS_VARIABLE} names no part {', '.join(unknown)}: the parts are {', '.join(PARTS)}"
         )
+    return [part for part in PARTS if not named or part in named]
+
+
+def emulators_needed(parts: list[str]) -> int:
+    return sum(PARTS[part][1] for part in parts)
+
+
+def main() -> int:
+    parts = selected_parts()
+    progress(f"{os.cpu_count()} cores, ROUNDS={ROUNDS}, parts: {', '.join(parts)}")
+    for part in parts:
+        try:
+            PARTS[part][0]()
+        except Exception as error:  # the traceback goes to the driver's log, one line to its user
+            traceback.print_exc()
+            said = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            print(f"{FAILED}the {part} part failed: {type(error).__name__}: {said}", flush=True)
+            return 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -61,6 +61,16 @@ def explain(error: Exception) -> str:
     return textwrap.shorten(str(error) or type(error).__name__, 200)
 
 
+# Which credentials work when: docs/real-aws.md, "Credentials: the MFA session".
+MFA_SESSION = (
+    "Every command runs as an admin of the management account in an MFA session: `aws sts "
+    "get-session-token --profile <admin profile> --serial-number <MFA device ARN> --token-code "
+    "<code>`, its three values exported as AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and "
+    "AWS_SESSION_TOKEN (docs/real-aws.md#credentials-the-mfa-session). A profile without MFA "
+    "(AWS_PROFILE) works only until the first apply attaches the force-MFA policy."
+)
+
+
 def next_step(config: Config, error: Exception) -> str:
     """The command that most likely fixes `error`, as a sentence."""
     if isinstance(error, EndpointConnectionError) and config.emulator:
@@ -68,18 +78,34 @@ def next_step(config: Config, error: Exception) -> str:
             f"Is the emulator running? Start it with `make local-up ENV={config.env_name}` "
             f"(LOCAL_AWS_PORT={config.emulator.port})."
         )
-    if isinstance(error, (NoCredentialsError, PartialCredentialsError)) or (
-        isinstance(error, ClientError)
-        and error.response.get("Error", {}).get("Code")
-        in ("InvalidClientTokenId", "ExpiredToken", "SignatureDoesNotMatch")
+    code = error.response.get("Error", {}).get("Code") if isinstance(error, ClientError) else None
+    if code == "ExpiredToken":
+        return f"The MFA session has expired (it lasts 12 hours): start a new one. {MFA_SESSION}"
+    if isinstance(error, (NoCredentialsError, PartialCredentialsError)) or code in (
+        "InvalidClientTokenId",
+        "SignatureDoesNotMatch",
     ):
+        return f"Set credentials for the management account. {MFA_SESSION}"
+    if code in ("AccessDenied", "AccessDeniedException") and not config.emulator:
         return (
-            "Set credentials for the management account: AWS_PROFILE=<profile> (see `make "
-            f"profiles ENV={config.env_name}`) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY."
+            "If these credentials are an admin's access key without MFA: after the first apply "
+            f"the force-MFA policy denies it everything but setting up MFA. {MFA_SESSION}"
         )
     if isinstance(error, EndpointConnectionError):
         return "Check the network connection to AWS, then run this again."
     return "Run this again; if it keeps failing, the line above says what AWS refused."
+
+
+def cli_hint(config: Config, command: str) -> str:
+    """`aws <command>` as a person types it for this environment: on the emulator with its
+    endpoint, its certificate and the fake credentials it takes."""
+    if not config.emulator:
+        return f"aws {command}"
+    credentials = " ".join(f"{name}={value}" for name, value in FAKE_CREDENTIALS.items())
+    return (
+        f"{credentials} aws --endpoint-url {config.emulator.endpoint_url} --ca-bundle "
+        f"{EMULATOR_CA_BUNDLE} --region {config.region} {command}"
+    )
 
 
 def process_environment(config: Config, base: dict[str, str] | None = None) -> dict[str, str]:

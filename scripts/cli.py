@@ -1,4 +1,4 @@
-"""Command line for every helper: `python -m scripts.cli <command> --env <name>`.
+"""Command line for every helper: `.venv/bin/python -m scripts.cli <command> --env <name>`.
 
 It only parses and dispatches: each module of scripts/commands/ declares its commands and their
 flags (`COMMANDS`). The Makefile is the usual front; known failures become plain messages here,
@@ -16,7 +16,8 @@ from foundation import config as config_module
 from foundation.config import ConfigError
 from scripts import aws, commands
 from scripts.commands import Command
-from scripts.console import UserError
+from scripts.console import CLI, UserError
+from scripts.runner.processes import TerraformInterrupted
 
 
 def all_commands() -> dict[str, Command]:
@@ -31,7 +32,7 @@ def all_commands() -> dict[str, Command]:
 
 
 def parser(declared: dict[str, Command] | None = None) -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="python -m scripts.cli", description=__doc__)
+    root = argparse.ArgumentParser(prog=CLI, description=__doc__)
     subcommands = root.add_subparsers(dest="command", required=True)
     for name, command in (declared or all_commands()).items():
         sub = subcommands.add_parser(name, help=command.help, description=command.help)
@@ -64,10 +65,17 @@ def main(argv: list[str] | None = None) -> int:
         hint = aws.next_step(config, error) if config else ""
         print(f"error: an AWS call failed: {aws.explain(error)}. {hint}".rstrip(), file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except TerraformInterrupted:
         print(
             "\ninterrupted: terraform stopped after writing its state and releasing the "
             "lock; run the same command again to finish",
+            file=sys.stderr,
+        )
+        return 130
+    except KeyboardInterrupt:
+        print(
+            "\ninterrupted: what had finished stays done, nothing more was started; run the "
+            "same command again to finish",
             file=sys.stderr,
         )
         return 130

@@ -6,6 +6,10 @@ import sys
 import time
 from contextlib import contextmanager
 
+# The command line as a person types it: the helpers' hints name it (the Makefile's targets are
+# the usual front; the virtualenv's Python is the one that has the dependencies).
+CLI = ".venv/bin/python -m scripts.cli"
+
 
 class UserError(Exception):
     """A failure explained in plain words; the CLI prints it without a traceback."""
@@ -75,7 +79,7 @@ def confirm(
     try:
         answer = input(f"{question} Type {asked} to confirm: ").strip()
     except EOFError:
-        answer = ""
+        raise Aborted(f"Nothing was typed (the input ended); {unchanged}.") from None
     if answer not in (expected, also):
         alternative = f" (or {also})" if also else ""
         raise Aborted(

@@ -80,6 +80,27 @@ class ManagementStateWatch:
         return problem
 
 
+def forget_workspace(config: Config, workspace: str) -> str:
+    """After its account left the organization: delete a member workspace's state object when
+    it holds no resources (its old versions expire with the bucket's lifecycle rule); keep it
+    when it still does, for they live on in the now standalone account. Says which."""
+    where = f"s3://{config.state_bucket}/{config.state_key(workspace)}"
+    raw = read_state(config, workspace)
+    if raw is None:
+        return f"The removed account '{workspace}' has no workspace state ({where})."
+    remaining = managed_resources(raw)
+    if remaining:
+        return (
+            f"The removed account '{workspace}' still has {len(remaining)} resource(s) in its "
+            f"workspace state, kept at {where}: they live on in the account, which is "
+            "standalone now."
+        )
+    aws.client(config, "s3").delete_object(
+        Bucket=config.state_bucket, Key=config.state_key(workspace)
+    )
+    return f"Deleted the empty workspace state of the removed account '{workspace}' ({where})."
+
+
 def state_outputs(config: Config, stack: str) -> dict:
     raw = read_state(config, stack)
     if raw is None:

@@ -1,10 +1,12 @@
 """`make demo`: the whole foundation on the embedded local AWS, end to end.
 
-emulator up → state bucket → synth → apply management → apply each member account → a second
-plan of every workspace that must show no change → one guarded destroy/recreate cycle of the
-dev workspace → click-ops seeded in dev with boto3, then `make dev-reset` deleting them and
-proving the account empty → summary. Every step converges, so running it
-again is safe; the emulator is left running for exploration.
+The tools it needs (terraform, node, aws-nuke: every missing one named at once, before anything
+starts) → emulator up → state bucket → synth → apply management → apply each member account → a
+second plan of every workspace that must show no change → one guarded destroy/recreate cycle of
+the dev workspace → click-ops seeded in dev with boto3, then `make dev-reset` deleting them and
+proving the account empty → summary. Every step converges, so running it again is safe; the
+emulator is left running for exploration, and what a person made in dev meanwhile is theirs: a
+rerun's reset deletes only the demo's own click-ops unasked (`CLICK_OPS`).
 
 The synth needs no emulator, so it runs from the start beside the emulator's start and the
 bootstrap. Once management is applied the workspaces are independent: each member account is
@@ -14,6 +16,9 @@ applied and planned again while management is planned again beside them, one log
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -23,12 +28,20 @@ from foundation.model import EMULATOR_PORT_VARIABLE, Config
 from foundation.paths import LOG_DIR
 from scripts import aws
 from scripts.commands import Command, bootstrap, dev_reset, dev_workspace, kill_switch
+from scripts.commands.made_by import MadeBy
 from scripts.console import Steps, UserError, say
 from scripts.emulator import server
+from scripts.guard.reset import installed_aws_nuke
+from scripts.runner.environment import terraform_binary
 from scripts.runner.pool import Task, default_jobs, in_parallel
 from scripts.runner.synth import stacks_dir, synth
 from scripts.runner.terraform import PLAN_NO_CHANGES, Terraform
 from scripts.workspaces import state_outputs
+
+MINIMUM_NODE = 20  # cdktf's jsii runtime; 22 or newer is what Node.js still maintains
+NODE_INSTALL = (
+    "install Node.js 22 or newer (https://nodejs.org/en/download, or your package manager's nodejs)"
+)
 
 
 def run(config: Config) -> None:
@@ -37,7 +50,14 @@ def run(config: Config) -> None:
             f"`make demo` runs on the local emulator; '{config.env_name}' is real AWS. "
             f"Use `make plan ENV={config.env_name}` and `make apply` instead."
         )
-    steps = Steps(total=7)
+    steps = Steps(total=8)
+    with steps.step("checking the tools the demo needs: terraform, node, aws-nuke"):
+        missing = missing_tools()
+        if missing:
+            raise UserError(
+                "`make demo` needs what this machine lacks; nothing was started:\n"
+                + "\n".join(f"  - {problem}" for problem in missing)
+            )
     members = [account.name for account in config.accounts]
     log = LOG_DIR / f"{config.env_name}-terraform.log"
     log.unlink(missing_ok=True)
@@ -61,9 +81,31 @@ def run(config: Config) -> None:
     with steps.step(f"tearing down and rebuilding the '{DEV_ACCOUNT}' workspace once"):
         dev_workspace.recreate(config, DEV_ACCOUNT, stacks_dir(), auto_approve=True, log=log)
     with steps.step(f"resetting the '{DEV_ACCOUNT}' account: click-ops in, aws-nuke, proof"):
-        seed_click_ops(config)
-        dev_reset.reset(config, DEV_ACCOUNT, stacks_dir(), auto_approve=True, log=log)
-    _summary(config, steps, log)
+        reset = reset_click_ops(config, stacks_dir(), log)
+    _summary(config, steps, log, reset)
+
+
+def missing_tools() -> list[str]:
+    """What the demo needs and this machine lacks, each with how to install it: terraform (init,
+    plan, apply), Node.js (the synth) and aws-nuke 2.x (the dev reset)."""
+    problems = []
+    try:
+        terraform_binary()
+    except UserError as error:
+        problems.append(f"terraform: {error}")
+    node = shutil.which("node")
+    said = (
+        subprocess.run([node, "--version"], capture_output=True, text=True).stdout if node else ""
+    )
+    major = re.match(r"v(\d+)\.", said)
+    if node is None:
+        problems.append(f"node: not on PATH: {NODE_INSTALL}")
+    elif major is None or int(major.group(1)) < MINIMUM_NODE:
+        problems.append(f"node: {node} is {said.strip() or 'of unknown version'}: {NODE_INSTALL}")
+    _, _, problem = installed_aws_nuke()
+    if problem:
+        problems.append(f"aws-nuke: {problem}")
+    return problems
 
 
 def plan_log(config: Config, stack: str, log_dir: Path = LOG_DIR) -> Path:
@@ -121,6 +163,14 @@ def apply_members_and_plan_again(
     return exit_codes
 
 
+CLICK_OPS = MadeBy(
+    "make demo",
+    frozenset(
+        {("SQSQueue", "clicked-queue"), ("SNSTopic", "clicked-topic"), ("IAMUser", "clicked-user")}
+    ),
+)
+
+
 def seed_click_ops(config: Config) -> list[str]:
     """What a learner makes by hand in dev (a queue and a topic in each allowed region, a user):
     the dev reset must delete all of it. Returns what was made."""
@@ -136,13 +186,25 @@ def seed_click_ops(config: Config) -> list[str]:
         made.append(
             aws.client(config, "sns", member).create_topic(Name="clicked-topic")["TopicArn"]
         )
-    aws.client(config, "iam", member).create_user(UserName="clicked-user")
+    iam = aws.client(config, "iam", member)
+    # A demo stopped between its seeding and its reset left the user behind.
+    aws.unless_missing(lambda: iam.create_user(UserName="clicked-user"), "EntityAlreadyExists")
     made.append("IAM user clicked-user")
     say(f"      Made by hand in '{DEV_ACCOUNT}': {', '.join(made)}")
     return made
 
 
-def _summary(config: Config, steps: Steps, log) -> None:
+def reset_click_ops(config: Config, stacks: Path, log: Path | None) -> dev_reset.ResetResult:
+    """The demo's click-ops seeded, then the dev reset: what the demo made is deleted unasked;
+    what anyone else made in dev (exploring it after an earlier demo) is asked about, and kept
+    without a terminal."""
+    seed_click_ops(config)
+    return dev_reset.reset(
+        config, DEV_ACCOUNT, stacks, auto_approve=True, log=log, made_by=CLICK_OPS
+    )
+
+
+def _summary(config: Config, steps: Steps, log, reset: dev_reset.ResetResult) -> None:
     outputs = state_outputs(config, MANAGEMENT_STACK)
     say(f"\nThe foundation is up on the local emulator in {steps.elapsed:.0f}s.")
     say(f"  organization        {outputs[contract.OUTPUT_ORGANIZATION_ID]}")
@@ -165,9 +227,14 @@ def _summary(config: Config, steps: Steps, log) -> None:
         f"  terraform output    {log}; member applies: {apply_log(config, '<stack>')}; "
         f"second plans: {plan_log(config, '<stack>')}"
     )
-    say('  CIS baseline (README, "CIS AWS Foundations coverage")')
+    say("  CIS baseline (docs/guardrails.md, CIS AWS Foundations coverage)")
     for line in baseline_lines(config):
         say(f"    {line}")
+    if reset.spared:
+        say(
+            f"\n{reset.spared} resource(s) in '{DEV_ACCOUNT}' that the demo did not make are "
+            f"kept; `make dev-reset ENV={config.env_name}` deletes them (it asks first)."
+        )
     say(
         f"\nReset dev to its baseline: `make dev-reset ENV={config.env_name}`; rebuild only its "
         f"workspace: `make dev-recreate ENV={config.env_name}`. Freeze or "

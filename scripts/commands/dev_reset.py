@@ -27,8 +27,9 @@ from foundation.model import Config
 from foundation.paths import LOG_DIR
 from scripts import aws, workspaces
 from scripts.commands import ACCOUNT, YES, Command, nuke_config
-from scripts.console import Steps, UserError, confirm, say, say_table
-from scripts.guard.approval import approved_without_asking
+from scripts.commands.made_by import MadeBy
+from scripts.console import Steps, UserError, say, say_table
+from scripts.guard.approval import approved_without_asking, confirmed
 from scripts.guard.member import Target
 from scripts.guard.reset import ResetTarget, dev_reset_guard
 from scripts.runner.rebuild import rebuild, workspace_log
@@ -79,6 +80,7 @@ class ResetResult:
     deleted: int
     timings: list[tuple[str, float]]
     outcomes: list[str]
+    spared: int = 0  # resources someone else made, kept (see MadeBy)
 
 
 def parse(output: str) -> Scan:
@@ -108,8 +110,10 @@ def reset(
     *,
     auto_approve: bool = False,
     log: Path | None = None,
+    made_by: MadeBy | None = None,
 ) -> ResetResult:
-    """The whole reset of `account_name`; `log`: terraform's output to this file."""
+    """The whole reset of `account_name`; `log`: terraform's output to this file; `made_by`: what
+    the caller made itself, the only resources `auto_approve` deletes unasked."""
     if stacks is None:
         synth(config)
         stacks = stacks_dir()
@@ -121,6 +125,7 @@ def reset(
     nuke_log = LOG_DIR / f"{config.env_name}-{account_name}-aws-nuke.log"
     nuke_log.write_text("")
     kept_rules: list[nuke_config.Keep] = []
+    rendered_for: dict = {}  # what the config was rendered for, to render it again with more kept
 
     def render(target: Target, blocklist: list[str]) -> str:
         scanned = nuke_config.regions(config, _enabled_regions(config, target.session))
@@ -130,9 +135,8 @@ def reset(
             _managed(config, account_name),
             _default_vpcs(config, target.session, scanned),
         )
-        return nuke_config.render_config(
-            config, account_name, target.account_id, blocklist, scanned, kept_rules
-        )
+        rendered_for.update(account_id=target.account_id, blocklist=blocklist, scanned=scanned)
+        return nuke_config.render_config(config, account_name, kept=kept_rules, **rendered_for)
 
     with steps.step(f"checking that only the '{account_name}' account can be affected"):
         checked = dev_reset_guard(config, account_name, stacks, render)
@@ -146,10 +150,23 @@ def reset(
     with steps.step(f"preview: what aws-nuke would delete in account {target.account_id}"):
         scan = parse(run(dry_run=True))
         _preview(scan, kept_rules)
-    outcomes.append(f"{len(scan.doomed)} to delete, {len(scan.kept)} kept")
+    spared = (
+        made_by.spared(scan.doomed, alias, target.account_id) if made_by and auto_approve else []
+    )
+    if spared:
+        kept_rules += [made_by.keep(listed) for listed in spared]
+        config_file.write_text(
+            nuke_config.render_config(config, account_name, kept=kept_rules, **rendered_for)
+        )
+        scan.doomed = [listed for listed in scan.doomed if listed not in spared]
+        scan.kept += spared
+    outcomes.append(
+        f"{len(scan.doomed)} to delete, {len(scan.kept)} kept"
+        + (f" ({len(spared)} not made by {made_by.who})" if spared else "")
+    )
 
     if scan.doomed:
-        confirm(
+        confirmed(
             f"Delete these {len(scan.doomed)} resource(s) in account {target.account_id} "
             f"('{alias}')? This cannot be undone.",
             alias,
@@ -173,7 +190,9 @@ def reset(
         left = parse(run(dry_run=True)).doomed
         _prove(left, management)
     outcomes.append("0 resources left to delete; management state byte-for-byte unchanged")
-    result = ResetResult(account_name, target.account_id, len(scan.doomed), steps.timings, outcomes)
+    result = ResetResult(
+        account_name, target.account_id, len(scan.doomed), steps.timings, outcomes, len(spared)
+    )
     summary(result, steps)
     return result
 
@@ -356,8 +375,13 @@ def _prove(left: list[Listed], management: ManagementStateWatch) -> None:
 
 
 def summary(result: ResetResult, steps: Steps) -> None:
+    reset = (
+        f"reset but for {result.spared} resource(s) it was not asked to delete,"
+        if result.spared
+        else "reset to its baseline"
+    )
     say(
-        f"Summary: account '{result.account_name}' ({result.account_id}) reset to its baseline "
+        f"Summary: account '{result.account_name}' ({result.account_id}) {reset} "
         f"in {steps.elapsed:.1f}s; {result.deleted} resource(s) deleted."
     )
     for name, (_, seconds), outcome in zip(

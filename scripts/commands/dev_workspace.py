@@ -23,8 +23,8 @@ from foundation.contract import DEV_ACCOUNT
 from foundation.model import Config
 from scripts import aws, workspaces
 from scripts.commands import ACCOUNT, YES, Command
-from scripts.console import Steps, UserError, confirm, say
-from scripts.guard.approval import approved_without_asking
+from scripts.console import Steps, UserError, say
+from scripts.guard.approval import approved_without_asking, confirmed
 from scripts.guard.member import member_destroy_guard
 from scripts.runner.rebuild import REBUILD_STEPS, rebuild, workspace_log
 from scripts.runner.synth import stacks_dir, synth
@@ -81,17 +81,21 @@ def destroy(
     )
     for address in doomed:
         say(f"        - {address}")
-    confirm(
-        f"Destroy every resource of workspace '{account_name}' in account {target.account_id}?",
-        target.account_id,
-        auto_approve=auto_approve,
-        skipped=f"destroying account {target.account_id}",
-    )
+    if doomed:
+        confirmed(
+            f"Destroy every resource of workspace '{account_name}' in account {target.account_id}?",
+            target.account_id,
+            auto_approve=auto_approve,
+            skipped=f"destroying {len(doomed)} resource(s) in account {target.account_id}",
+        )
 
     management = ManagementStateWatch(config)
     terraform = Terraform(config, account_name, stacks=stacks, log=log)
     with steps.step(f"destroying workspace '{account_name}' (account {target.account_id})"):
-        terraform.destroy(auto_approve=True)  # confirmed above: the typed account id or --yes
+        if doomed:
+            terraform.destroy(auto_approve=True)  # confirmed above: the typed account id or --yes
+        else:
+            say("      Nothing to destroy: its state holds no resources.")
     with steps.step("verifying: member state empty, management state unchanged"):
         verify_destroyed(config, account_name, management)
     with steps.step(f"listing what remains in account {target.account_id} outside Terraform"):

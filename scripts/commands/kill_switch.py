@@ -32,8 +32,8 @@ from foundation.contract import (
 from foundation.model import Config
 from scripts import aws, workspaces
 from scripts.commands import ACCOUNT, YES, Command
-from scripts.console import UserError, confirm, say, say_table
-from scripts.guard.approval import approved_without_asking
+from scripts.console import UserError, say, say_table
+from scripts.guard.approval import approved_without_asking, confirmed
 from scripts.guard.kill_switch import KillSwitchTarget, kill_switch_guard
 
 EXECUTED, REVERSED, FAILED = "EXECUTION_SUCCESS", "REVERSE_SUCCESS", "EXECUTION_FAILURE"
@@ -103,7 +103,7 @@ def thaw(config: Config, account_name: str, *, auto_approve: bool) -> None:
     action = budget_action(
         config, target.management_account_id, target.budget_name, target.action_id
     )
-    confirm(
+    confirmed(
         f"Thaw account {target.account_id} ('{account_name}'), so that resources that cost "
         "money can be created there again?",
         target.account_id,
@@ -143,7 +143,8 @@ def thaw(config: Config, account_name: str, *, auto_approve: bool) -> None:
             ExecutionType="RESET_BUDGET_ACTION",
         )
         action = _settled(config, target)
-    say(f"Account '{account_name}' ({target.account_id}) is thawed. {_after_thaw(target, action)}")
+    after = _after_thaw(config, target, action)
+    say(f"Account '{account_name}' ({target.account_id}) is thawed. {after}")
 
 
 def _settled(config: Config, target: KillSwitchTarget) -> dict:
@@ -158,16 +159,20 @@ def _settled(config: Config, target: KillSwitchTarget) -> dict:
         time.sleep(SETTLE_POLL_SECONDS)
 
 
-def _after_thaw(target: KillSwitchTarget, action: dict | None) -> str:
+def _after_thaw(config: Config, target: KillSwitchTarget, action: dict | None) -> str:
     if action is None:
         return "Its automatic freeze is off (freeze_at_percent = 0)."
     if action["Status"] == REVERSED:
         return (
             "AWS Budgets will not freeze it again this month (a reversed action is not "
             "evaluated for the rest of the budget period). To re-arm the switch sooner, e.g. "
-            "after raising the budget: aws budgets execute-budget-action --account-id "
-            f"{target.management_account_id} --budget-name {target.budget_name} --action-id "
-            f"{target.action_id} --execution-type RESET_BUDGET_ACTION"
+            "after raising the budget: "
+            + aws.cli_hint(
+                config,
+                f"budgets execute-budget-action --account-id {target.management_account_id} "
+                f"--budget-name {target.budget_name} --action-id {target.action_id} "
+                "--execution-type RESET_BUDGET_ACTION",
+            )
         )
     return (
         f"Its kill switch stays {_switch(action)}: AWS Budgets freezes the account again if "

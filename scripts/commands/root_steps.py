@@ -12,6 +12,7 @@ Two ways to use it:
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,7 @@ STEPS = (
     Step("root-mfa", "Turn on MFA for the root user"),
     Step("root-access-keys", "Delete the root user's access keys"),
     Step("billing-access", "Let IAM users and roles see billing information"),
+    Step("primary-contact", "Keep each account's primary contact current (CIS 2.1)"),
     Step("first-admin", "Create the first admin user by hand, with MFA"),
     Step("stop-using-root", "Store the root password safely and stop using root"),
     Step("first-apply", "As that admin, with MFA: bootstrap, adopt what exists, apply"),
@@ -164,7 +166,9 @@ def save_progress(path: Path, done: list[str]) -> None:
 
 
 def _for_terminal(markdown: str, width: int = 96) -> str:
-    """Wrap each paragraph or bullet of a step, indented under its heading."""
+    """Wrap each paragraph or bullet of a step, indented under its heading; the Markdown's
+    **bold** as plain text (a terminal would show the asterisks)."""
+    markdown = re.sub(r"\*\*([^*]+)\*\*", r"\1", markdown)
     return "\n".join(
         textwrap.fill(
             line,

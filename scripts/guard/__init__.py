@@ -1,14 +1,17 @@
 """The one guard every destructive helper asks first: every refusal rule, in this package only.
 
 Each check is printed as it runs (pass or REFUSE, in plain words), and a refusal raises `Refused`
-with every reason at once — never just the first — so a person sees the whole picture (as
-aws-nuke does). The reasons themselves are listed in `checks`.
+with every cause at once — never just the first — so a person sees the whole picture (as
+aws-nuke does). A check that needs what an earlier one refused (the outputs of a management
+workspace that is not applied, say) is printed as skip, not as one more refusal: every REFUSE is
+a cause. The reasons themselves are listed in `checks`.
 
 - `approval`: who approves a change. The management stack is never approved by an environment
   variable — only by an explicit `--yes` on that command line, or by the person at the terminal
   — while a member account's workspace is also approved by AUTO_APPROVE=1 (the dev loop in CI).
 - `member`: whether a member account's workspace may be destroyed, in order:
-    1. the stack is a member account of the environment, not the management stack;
+    1. the stack is a member account of the environment, not the management stack (when it is
+       not, rules 2-5 are skipped: they are about a member account);
     2. the member's state key is not the management workspace's key (config and synthesized
        backend);
     3. the management workspace is applied, and its outputs name the member account;

@@ -32,7 +32,7 @@ def account_removals(plan: dict, name_prefix: str = "") -> list[tuple[str, str]]
 
 
 def refuse_account_removals(
-    plan: dict, allowed: Collection[str], stack: str, name_prefix: str = ""
+    plan: dict, allowed: Collection[str], stack: str, name_prefix: str = "", env_name: str = "<env>"
 ) -> None:
     refused = [
         (name, how) for name, how in account_removals(plan, name_prefix) if name not in allowed
@@ -40,16 +40,23 @@ def refuse_account_removals(
     if not refused:
         return
     names = ",".join(sorted({name for name, _ in refused}))
+    first = sorted({name for name, _ in refused})[0]
     raise UserError(
         f"The plan of stack '{stack}' removes {len(refused)} account(s) from the organization; "
         "nothing was changed:\n"
         + "".join(f"  {name}: {how}\n" for name, how in refused)
         + "Removing an account from the environment file removes it from the organization "
         "(close_on_deletion = false): it becomes a standalone account that keeps billing to its "
-        "own payment method, and its root user must be recovered by password reset. To close an "
-        "account deliberately, close it in the AWS Organizations console or with `aws "
-        "organizations close-account --account-id <id>`, remove it from the environment file, "
-        f"then run again with {ACCOUNT_REMOVAL_VARIABLE}={names} (make plan/apply "
-        f"{ACCOUNT_REMOVAL_VARIABLE}={names}). If the removal is a mistake, restore the account "
-        "in the environment file."
+        "own payment method, and its root user must be recovered by password reset. To remove "
+        f"one on purpose, in this order ({first} stands for each; "
+        "docs/real-aws.md#removing-a-member-account):\n"
+        f"  1. While [accounts.{first}] is still in the environment file (put it back if it is "
+        f"gone): `make dev-reset ENV={env_name} ACCOUNT={first}` deletes what is in the "
+        f"account, then `make dev-destroy ENV={env_name} ACCOUNT={first}` its workspace.\n"
+        "  2. To close it as well: the AWS Organizations console, or `aws organizations "
+        "close-account --account-id <id>`.\n"
+        f"  3. Remove [accounts.{first}] from the file and run again with "
+        f"{ACCOUNT_REMOVAL_VARIABLE}={names} (make plan/apply {ACCOUNT_REMOVAL_VARIABLE}={names}); "
+        "the apply also deletes the account's empty workspace state.\n"
+        "If the removal is a mistake, restore the account in the environment file."
     )

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from scripts.console import UserError, say
 
+PASS, REFUSE, SKIP = "pass", "REFUSE", "skip"
+
 REASON_MANAGEMENT_STACK = "the management stack would be affected"
 REASON_NOT_MEMBER = "the stack is not a member account of this environment"
 REASON_SAME_STATE_KEY = "the member state key equals the management key"
@@ -34,26 +36,56 @@ REASON_NOT_PINNED_MANAGEMENT = (
 
 
 class Refused(UserError):
-    """The guard refused; `reasons` holds every refusal reason in plain words. `attempt` says
-    what was refused, such as "destroy the 'dev' workspace". Every check was printed as it
-    ran, the refused ones with their reason, so the message only counts them."""
+    """The guard refused; `reasons` holds every refusal reason in plain words: only the causes,
+    never a check that could not run because of one of them (`skipped`). `attempt` says what
+    was refused, such as "destroy the 'dev' workspace". Every check was printed as it ran, so
+    the message names the causes and counts what they kept from being checked."""
 
-    def __init__(self, attempt: str, reasons: list[str]):
+    def __init__(self, attempt: str, reasons: list[str], skipped: int = 0):
         self.reasons = reasons
-        super().__init__(
-            f"Refusing to {attempt}; nothing was changed: {len(reasons)} "
-            "check(s) marked REFUSE above."
+        self.skipped = skipped
+        causes = (
+            f"the cause: {reasons[0]}"
+            if len(reasons) == 1
+            else f"{len(reasons)} causes, each marked REFUSE above:\n"
+            + "\n".join(f"  - {reason}" for reason in reasons)
         )
+        unchecked = (
+            f"\n({skipped} check(s) marked skip above need what was refused; they run once it "
+            "is fixed.)"
+            if skipped
+            else ""
+        )
+        super().__init__(f"Refusing to {attempt}; nothing was changed: {causes}{unchecked}")
 
 
 @dataclass
 class Checks:
-    results: list[tuple[str, bool, str]] = field(default_factory=list)
+    """Each check's outcome, printed as it is recorded: pass, REFUSE (a cause), or skip (a check
+    that needs what an earlier one refused, so it cannot say anything yet)."""
+
+    results: list[tuple[str, str, str]] = field(default_factory=list)
 
     def record(self, title: str, passed: bool, detail: str) -> None:
-        self.results.append((title, passed, detail))
-        say(f"      {'pass  ' if passed else 'REFUSE'} {title}: {detail}")
+        self._add(title, PASS if passed else REFUSE, detail)
+
+    def skip(self, title: str, needs: str) -> None:
+        """`title` (what the check would confirm) cannot be checked without `needs`."""
+        self._add(title, SKIP, f"not checked: it needs {needs}")
+
+    def _add(self, title: str, status: str, detail: str) -> None:
+        self.results.append((title, status, detail))
+        say(f"      {status:<6} {title}: {detail}")
 
     @property
     def reasons(self) -> list[str]:
-        return [f"{title} ({detail})" for title, passed, detail in self.results if not passed]
+        return [f"{title} ({detail})" for title, status, detail in self.results if status == REFUSE]
+
+    @property
+    def skipped(self) -> int:
+        return sum(status == SKIP for _, status, _ in self.results)
+
+    def refuse_if_any(self, attempt: str) -> None:
+        """Raise `Refused` for `attempt` when any check refused."""
+        if self.reasons:
+            raise Refused(attempt, self.reasons, self.skipped)

@@ -21,9 +21,10 @@ from scripts.guard.checks import (
     REASON_NOT_MANAGEMENT_CALLER,
     REASON_TARGET_IS_MANAGEMENT,
     Checks,
-    Refused,
 )
 from scripts.guard.member import check_member_account
+
+MEMBER_OF_THIS_ORGANIZATION = "the target is a member account of this organization"
 
 
 @dataclass
@@ -43,7 +44,12 @@ def kill_switch_guard(config: Config, account_name: str, attempt: str) -> KillSw
     """Check every rule before the freeze SCP is attached to or detached from `account_name`
     by hand (`attempt`: "freeze" or "thaw"); raise `Refused` with all reasons."""
     checks = Checks()
-    check_member_account(checks, config, account_name)
+    attempted = f"{attempt} the '{account_name}' account"
+    if not check_member_account(checks, config, account_name):
+        needs = f"'{account_name}' to be a member account"
+        checks.skip("management workspace applied", needs)
+        checks.skip(MEMBER_OF_THIS_ORGANIZATION, needs)
+        checks.refuse_if_any(attempted)
 
     outputs = workspaces.state_outputs(config, MANAGEMENT_STACK)
     account_id = outputs.get(OUTPUT_MEMBER_ACCOUNT_IDS, {}).get(account_name)
@@ -79,25 +85,20 @@ def kill_switch_guard(config: Config, account_name: str, attempt: str) -> KillSw
         )
 
     if not named:
-        checks.record(
-            REASON_TARGET_IS_MANAGEMENT,
-            False,
-            f"cannot be verified without the management outputs for '{account_name}'",
-        )
+        checks.skip(MEMBER_OF_THIS_ORGANIZATION, f"the management outputs for '{account_name}'")
     else:
         problem = _membership_problem(config, account_id, management_id)
         if problem:
             checks.record(problem[0], False, problem[1])
         else:
             checks.record(
-                "the target is a member account of this organization",
+                MEMBER_OF_THIS_ORGANIZATION,
                 True,
                 f"Organizations lists {account_id}; the management account, "
                 f"{management_id}, is the caller",
             )
 
-    if checks.reasons:
-        raise Refused(f"{attempt} the '{account_name}' account", checks.reasons)
+    checks.refuse_if_any(attempted)
     return KillSwitchTarget(
         account_name=account_name,
         account_id=account_id,

@@ -26,7 +26,6 @@ from scripts.guard.checks import (
     REASON_SAME_STATE_KEY,
     REASON_WRONG_ACCOUNT,
     Checks,
-    Refused,
 )
 from scripts.guard.management import pinned_management_problem
 
@@ -50,19 +49,30 @@ def member_destroy_guard(config: Config, account_name: str, stacks: Path | None 
     all reasons, or return the verified target (account id, role and a session in it)."""
     checks = Checks()
     target = member_checks(checks, config, account_name, stacks)
-    if checks.reasons:
-        raise Refused(f"destroy the '{account_name}' workspace", checks.reasons)
+    checks.refuse_if_any(f"destroy the '{account_name}' workspace")
     return target
+
+
+# What rules 4 and 5 confirm when they pass; skipped under these titles when they cannot run.
+DESTROYING_IDENTITY = "destroying identity is not the management account"
+ASSUMED_IDENTITY = "assumed identity is the member account"
 
 
 def member_checks(
     checks: Checks, config: Config, account_name: str, stacks: Path | None
 ) -> Target | None:
     """Rules 1-6 into `checks`; the target when they all passed."""
+    # 1. Never the management stack; only a member account the environment file names. Rules
+    # 2-5 are about a member account: for anything else they would only repeat this refusal.
+    if not check_member_account(checks, config, account_name):
+        needs = f"'{account_name}' to be a member account"
+        for title in ("own state key", "management workspace applied"):
+            checks.skip(title, needs)
+        checks.skip(DESTROYING_IDENTITY, needs)
+        checks.skip(ASSUMED_IDENTITY, needs)
+        _check_pinned_management(checks, config, None)
+        return None
     stack = _synthesized(stacks, account_name)
-
-    # 1. Never the management stack; only a member account the environment file names.
-    check_member_account(checks, config, account_name)
 
     # 2. Never the management state key, neither in the config nor in the synthesized backend.
     management_keys = {
@@ -110,64 +120,16 @@ def member_checks(
     # credentials and assumes the role the management outputs name (see the synthesized provider).
     session = None
     if not applied:
-        unverifiable = f"cannot be verified without the management outputs for '{account_name}'"
-        checks.record(REASON_MANAGEMENT_CREDENTIALS, False, unverifiable)
-        checks.record(REASON_WRONG_ACCOUNT, False, unverifiable)
+        needs = f"the management outputs for '{account_name}'"
+        checks.skip(DESTROYING_IDENTITY, needs)
+        checks.skip(ASSUMED_IDENTITY, needs)
     else:
-        session, assumed_id, problem = _assume(config, role_arn)
-        management_ids = sorted({management_id, aws.caller_account_or_none(config)} - {None})
-        problem = problem or _provider_problem(stack, account_name)
-        if problem:
-            checks.record(REASON_MANAGEMENT_CREDENTIALS, False, problem)
-        elif assumed_id in management_ids:
-            checks.record(
-                REASON_MANAGEMENT_CREDENTIALS,
-                False,
-                f"assuming {role_arn} lands in account {assumed_id}, which is the "
-                f"management account",
-            )
-        else:
-            checks.record(
-                "destroying identity is not the management account",
-                True,
-                f"assuming {role_arn} lands in {assumed_id}; management is "
-                f"{', '.join(management_ids)}",
-            )
-        role_account = role_arn.split(":")[4] if role_arn.count(":") >= 5 else "?"
-        if assumed_id is None:
-            checks.record(REASON_WRONG_ACCOUNT, False, "STS could not be asked (see above)")
-        elif assumed_id != account_id or role_account != account_id:
-            checks.record(
-                REASON_WRONG_ACCOUNT,
-                False,
-                f"STS says {assumed_id}, the role ARN names {role_account}, the "
-                f"management outputs name {account_id} for '{account_name}'",
-            )
-        else:
-            checks.record(
-                "assumed identity is the member account",
-                True,
-                f"STS says {assumed_id}, as the management outputs name",
-            )
+        session = _check_identity(
+            checks, config, stack, account_name, role_arn, (account_id, management_id)
+        )
 
     # 6. The management side is the account the environment file pins, if it pins one.
-    if config.management_account_id:
-        caller = aws.caller_account_or_none(config)
-        problems = [
-            problem
-            for problem in (
-                pinned_management_problem(config, caller),
-                management_id
-                and pinned_management_problem(config, management_id, "the management outputs name"),
-            )
-            if problem
-        ]
-        checks.record(
-            REASON_NOT_PINNED_MANAGEMENT if problems else "pinned management account",
-            not problems,
-            "; ".join(problems)
-            or f"credentials and outputs are account {config.management_account_id}",
-        )
+    _check_pinned_management(checks, config, management_id)
 
     if checks.reasons:
         return None
@@ -181,7 +143,76 @@ def member_checks(
     )
 
 
-def check_member_account(checks: Checks, config: Config, account_name: str) -> None:
+def _check_identity(
+    checks: Checks,
+    config: Config,
+    stack: dict | None,
+    account_name: str,
+    role_arn: str,
+    named: tuple[str, str],
+) -> boto3.Session | None:
+    """Rules 4 and 5, with the member and management account ids the outputs name: the session
+    in the member account, when STS could be asked."""
+    account_id, management_id = named
+    session, assumed_id, problem = _assume(config, role_arn)
+    management_ids = sorted({management_id, aws.caller_account_or_none(config)} - {None})
+    problem = problem or _provider_problem(stack, account_name)
+    if problem:
+        checks.record(REASON_MANAGEMENT_CREDENTIALS, False, problem)
+    elif assumed_id in management_ids:
+        checks.record(
+            REASON_MANAGEMENT_CREDENTIALS,
+            False,
+            f"assuming {role_arn} lands in account {assumed_id}, which is the management account",
+        )
+    else:
+        checks.record(
+            DESTROYING_IDENTITY,
+            True,
+            f"assuming {role_arn} lands in {assumed_id}; management is {', '.join(management_ids)}",
+        )
+    role_account = role_arn.split(":")[4] if role_arn.count(":") >= 5 else "?"
+    if assumed_id is None:
+        checks.skip(ASSUMED_IDENTITY, f"STS to answer as {role_arn}")
+    elif assumed_id != account_id or role_account != account_id:
+        checks.record(
+            REASON_WRONG_ACCOUNT,
+            False,
+            f"STS says {assumed_id}, the role ARN names {role_account}, the "
+            f"management outputs name {account_id} for '{account_name}'",
+        )
+    else:
+        checks.record(
+            ASSUMED_IDENTITY, True, f"STS says {assumed_id}, as the management outputs name"
+        )
+    return session
+
+
+def _check_pinned_management(checks: Checks, config: Config, management_id: str | None) -> None:
+    """Rule 6: the credentials, and the management outputs when there are any, are the account
+    the environment file pins (when it pins one)."""
+    if not config.management_account_id:
+        return
+    caller = aws.caller_account_or_none(config)
+    problems = [
+        problem
+        for problem in (
+            pinned_management_problem(config, caller),
+            management_id
+            and pinned_management_problem(config, management_id, "the management outputs name"),
+        )
+        if problem
+    ]
+    checks.record(
+        REASON_NOT_PINNED_MANAGEMENT if problems else "pinned management account",
+        not problems,
+        "; ".join(problems)
+        or f"credentials and outputs are account {config.management_account_id}",
+    )
+
+
+def check_member_account(checks: Checks, config: Config, account_name: str) -> bool:
+    """Rule 1; whether it passed."""
     members = [a.name for a in config.accounts]
     if account_name == MANAGEMENT_STACK:
         checks.record(REASON_MANAGEMENT_STACK, False, f"'{account_name}' is the management stack")
@@ -189,12 +220,16 @@ def check_member_account(checks: Checks, config: Config, account_name: str) -> N
         checks.record(
             REASON_NOT_MEMBER,
             False,
-            f"'{account_name}' is not among {', '.join(members)} in {config.source.name}",
+            f"'{account_name}' is not among {', '.join(members)} in {config.source.name}; "
+            f"taken out of it to remove the account? Put [accounts.{account_name}] back for "
+            "this, then take it out again (docs/real-aws.md#removing-a-member-account)",
         )
     else:
         checks.record(
             "not the management stack", True, f"'{account_name}' is a member account workspace"
         )
+        return True
+    return False
 
 
 def _assume(config: Config, role_arn: str) -> tuple[boto3.Session | None, str | None, str | None]:

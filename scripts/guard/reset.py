@@ -17,11 +17,11 @@ from scripts.guard.checks import (
     REASON_NUKE_MISSING,
     REASON_NUKE_VERSION,
     Checks,
-    Refused,
 )
 from scripts.guard.member import Target, member_checks
 
 NUKE_SUPPORTED_MAJOR = 2
+NUKE_CONFIG_CHECKED = "the aws-nuke config names only the target account"
 NUKE_INSTALL = (
     "install it with `sudo apt-get install aws-nuke` (Debian and Ubuntu ship 2.16), "
     "or put the 2.x release binary from https://github.com/rebuy-de/aws-nuke/releases "
@@ -55,7 +55,7 @@ def dev_reset_guard(
     binary, version = _check_aws_nuke(checks)
     nuke_config = ""
     if target is None:
-        checks.record(REASON_NUKE_CONFIG, False, "cannot be verified before the member account is")
+        checks.skip(NUKE_CONFIG_CHECKED, "the member account verified by the checks above")
     else:
         blocklist = sorted(
             {
@@ -69,8 +69,7 @@ def dev_reset_guard(
         )
         nuke_config = render_nuke_config(target, blocklist)
         _check_nuke_config(checks, nuke_config, target)
-    if checks.reasons:
-        raise Refused(f"reset the '{account_name}' account", checks.reasons)
+    checks.refuse_if_any(f"reset the '{account_name}' account")
     return ResetTarget(
         member=target, nuke_binary=binary, nuke_version=version, nuke_config=nuke_config
     )
@@ -92,22 +91,25 @@ def aws_nuke_version(binary: str) -> str | None:
     return None
 
 
-def _check_aws_nuke(checks: Checks) -> tuple[str, str]:
+def installed_aws_nuke() -> tuple[str, str, str | None]:
+    """(binary, version, why the dev reset cannot use it or None) of the aws-nuke on PATH."""
     binary = shutil.which("aws-nuke")
     if binary is None:
-        checks.record(REASON_NUKE_MISSING, False, f"no aws-nuke on PATH: {NUKE_INSTALL}")
-        return "", ""
+        return "", "", f"no aws-nuke on PATH: {NUKE_INSTALL}"
     version = aws_nuke_version(binary)
     major = int(version.split(".")[0]) if version and version[0].isdigit() else None
     if major != NUKE_SUPPORTED_MAJOR:
-        checks.record(
-            REASON_NUKE_VERSION,
-            False,
-            f"{binary} is version {version or 'unknown'}: {NUKE_INSTALL}",
-        )
+        return binary, version or "", f"{binary} is version {version or 'unknown'}: {NUKE_INSTALL}"
+    return binary, version or "", None
+
+
+def _check_aws_nuke(checks: Checks) -> tuple[str, str]:
+    binary, version, problem = installed_aws_nuke()
+    if problem:
+        checks.record(REASON_NUKE_VERSION if binary else REASON_NUKE_MISSING, False, problem)
     else:
         checks.record("aws-nuke installed", True, f"{binary}, version {version}")
-    return binary, version or ""
+    return binary, version
 
 
 def _check_nuke_config(checks: Checks, text: str, target: Target) -> None:
@@ -128,7 +130,7 @@ def _check_nuke_config(checks: Checks, text: str, target: Target) -> None:
     if missing:
         problems.append(f"its blocklist lacks {', '.join(missing)}")
     checks.record(
-        REASON_NUKE_CONFIG if problems else "aws-nuke config",
+        REASON_NUKE_CONFIG if problems else NUKE_CONFIG_CHECKED,
         not problems,
         "; ".join(problems) or f"only {target.account_id}; blocklist {', '.join(blocklist)}",
     )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scripts.console import UserError
-from scripts.runner.processes import _forward_interrupt, _interrupted
+from scripts.runner.processes import TerraformInterrupted, _forward_interrupt, _interrupted
 
 
 @dataclass(frozen=True)
@@ -79,8 +79,10 @@ def in_parallel(tasks: list[Task], jobs: int, *, show: bool = True, out=None) ->
                 else:
                     failures.append(f"{task.name}: {error}".splitlines()[0])
         except KeyboardInterrupt:
-            _forward_interrupt()
+            terraform_was_running = _forward_interrupt()
             pool.shutdown(wait=True, cancel_futures=True)
+            if terraform_was_running:
+                raise TerraformInterrupted from None
             raise
     if failures:
         raise UserError(

@@ -11,6 +11,11 @@ import threading
 from scripts.console import UserError
 
 
+class TerraformInterrupted(KeyboardInterrupt):
+    """Ctrl-C reached a running terraform, which stopped by itself: it wrote its state and
+    released the lock before this was raised."""
+
+
 def run_until_terraform_exits(command: list[str], **options) -> subprocess.CompletedProcess:
     """subprocess.run, except that Ctrl-C never kills terraform. The terminal delivers Ctrl-C
     to terraform as well (same process group), which then stops gracefully: it writes the
@@ -35,7 +40,7 @@ def run_until_terraform_exits(command: list[str], **options) -> subprocess.Compl
                 )
             interrupted = True
     if interrupted:
-        raise KeyboardInterrupt
+        raise TerraformInterrupted
     return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
@@ -70,8 +75,10 @@ def run_in_own_process_group(command: list[str], **options) -> subprocess.Comple
     return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
-def _forward_interrupt() -> None:
+def _forward_interrupt() -> bool:
+    """Ctrl-C to every terraform running in a group of its own; whether any was."""
     with _own_group_lock:
         _interrupted.set()
         for process in _own_group_processes:
             process.send_signal(signal.SIGINT)
+        return bool(_own_group_processes)

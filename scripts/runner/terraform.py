@@ -3,6 +3,8 @@ destroy and outputs for a synthesized stack, with plain `terraform` in cdktf.out
 
 Before a plan or apply it writes the stack's `imports.tf.json` from what `make adopt` recorded
 (scripts/runner/imports.py), and after a successful apply it drops them: they are in the state then.
+An apply that removed an account from the organization (allowed by name) also deletes that
+account's workspace state once it holds nothing (scripts/workspaces.py `forget_workspace`).
 
 `terraform init` runs only when the stack's backend, providers, CLI configuration or lock file
 changed since the last one (a fingerprint in `.terraform/`), so a plan with unchanged inputs
@@ -20,10 +22,12 @@ from pathlib import Path
 
 from foundation.model import Config
 from foundation.paths import held
-from scripts.console import UserError, confirm
+from scripts import workspaces
+from scripts.console import UserError, confirm, say
 from scripts.guard.account_removal import (
     ACCOUNT_TYPE,
     ORGANIZATION_TYPE,
+    account_removals,
     refuse_account_removals,
 )
 from scripts.runner.environment import (
@@ -208,6 +212,9 @@ class Terraform:
         )
         self.run("apply", "-input=false", "-lock-timeout=30s", SAVED_PLAN)
         forget_imports(self.config, self.dir)
+        for name, how in account_removals(shown or {}, self.config.name_prefix):
+            if how.endswith("removed") and name not in self.config.stack_names:
+                say(f"      {workspaces.forget_workspace(self.config, name)}")
         return True
 
     def _planned_from(self) -> str:
@@ -221,7 +228,11 @@ class Terraform:
     def _refuse_removals(self, shown: dict | None, allow_account_removal: Collection[str]) -> None:
         if shown is not None:
             refuse_account_removals(
-                shown, allow_account_removal, self.stack, self.config.name_prefix
+                shown,
+                allow_account_removal,
+                self.stack,
+                self.config.name_prefix,
+                self.config.env_name,
             )
 
     def _saved_plan(self) -> tuple[int, dict | None]:

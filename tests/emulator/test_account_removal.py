@@ -1,9 +1,11 @@
 """A plan that removes an account from the organization (or the organization itself) is refused
 unless ALLOW_ACCOUNT_REMOVAL names it: `prevent_destroy` protects an account only while it is
-still in the configuration."""
+still in the configuration. The flag, and an account taken out of the file on the emulator (the
+refusal rule itself: tests/unit/test_guard.py)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -14,71 +16,11 @@ from foundation import config as config_module
 from foundation.config import environment_path
 from foundation.contract import MANAGEMENT_STACK
 from foundation.paths import REPO_ROOT
-from scripts import cli
+from scripts import aws, cli, workspaces
 from scripts.commands.bootstrap import bootstrap
 from scripts.console import UserError
-from scripts.guard.account_removal import account_removals, refuse_account_removals
 from scripts.runner.terraform import PLAN_HAS_CHANGES, Terraform
 from tests.helpers import write_env
-
-
-def change(resource_type: str, key: str, actions: list[str], before: dict | None) -> dict:
-    return {
-        "address": f"{resource_type}.{key}",
-        "type": resource_type,
-        "change": {"actions": actions, "before": before},
-    }
-
-
-PLAN = {
-    "resource_changes": [
-        change("aws_organizations_account", "accounts_test", ["delete"], {"name": "test"}),
-        change("aws_organizations_account", "accounts_lab", ["delete", "create"], {"name": "lab"}),
-        change("aws_organizations_account", "accounts_dev", ["update"], {"name": "dev"}),
-        change("aws_organizations_account", "accounts_new", ["create"], None),
-        change("aws_s3_bucket", "logs", ["delete"], {"bucket": "logs"}),
-    ]
-}
-ORGANIZATION_DELETED = {
-    "resource_changes": [
-        change("aws_organizations_organization", "organization", ["delete"], {"id": "o-1"})
-    ]
-}
-
-
-def test_deletions_and_replacements_of_accounts_are_found_and_nothing_else():
-    assert account_removals(PLAN) == [
-        ("test", "aws_organizations_account.accounts_test would be removed"),
-        ("lab", "aws_organizations_account.accounts_lab would be replaced"),
-    ]
-    assert account_removals({"resource_changes": PLAN["resource_changes"][2:]}) == []
-    assert account_removals({}) == []
-    prefixed = {
-        "resource_changes": [
-            change("aws_organizations_account", "accounts_test", ["delete"], {"name": "local-test"})
-        ]
-    }
-    assert account_removals(prefixed, "local")[0][0] == "test"
-
-
-def test_a_removal_not_named_is_refused_with_what_it_means_and_how_to_allow_it():
-    with pytest.raises(UserError) as refused:
-        refuse_account_removals(PLAN, frozenset({"lab"}), "management")
-    message = str(refused.value)
-    assert "test: aws_organizations_account.accounts_test would be removed" in message
-    assert "lab:" not in message
-    assert "standalone account" in message and "close-account" in message
-    assert "ALLOW_ACCOUNT_REMOVAL=test" in message
-
-
-def test_removals_all_named_pass():
-    refuse_account_removals(PLAN, frozenset({"test", "lab"}), "management")
-
-
-def test_deleting_the_organization_needs_its_own_name():
-    with pytest.raises(UserError, match="ALLOW_ACCOUNT_REMOVAL=organization"):
-        refuse_account_removals(ORGANIZATION_DELETED, frozenset({"test"}), "management")
-    refuse_account_removals(ORGANIZATION_DELETED, frozenset({"organization"}), "management")
 
 
 @pytest.mark.parametrize("command", ["plan", "apply"])
@@ -105,7 +47,7 @@ def test_the_flag_takes_a_comma_separated_list_and_defaults_from_the_environment
 
 
 def test_an_account_removed_from_the_file_is_refused_until_named(
-    own_emulator, synthesize, tmp_path
+    own_emulator, synthesize, tmp_path, capsys
 ):
     with_test = config_module.load(
         write_env(
@@ -135,3 +77,45 @@ def test_an_account_removed_from_the_file_is_refused_until_named(
         without_test.plan(detailed_exitcode=True, allow_account_removal={"test"})
         == PLAN_HAS_CHANGES
     )
+
+    # Its workspace destroyed (an empty state, as `make dev-destroy` leaves it), the named
+    # removal is applied and the empty state goes with the account.
+    s3 = aws.client(own_emulator, "s3")
+    key = own_emulator.state_key("test")
+    s3.put_object(Bucket=own_emulator.state_bucket, Key=key, Body=EMPTY_STATE)
+    without_test.apply(auto_approve=True, allow_account_removal={"test"})
+    assert "Contents" not in s3.list_objects_v2(Bucket=own_emulator.state_bucket, Prefix=key)
+    assert "Deleted the empty workspace state of the removed account 'test'" in (
+        capsys.readouterr().out
+    )
+    organizations = aws.client(own_emulator, "organizations")
+    assert "aws-test@example.com" not in [
+        account["Email"] for account in organizations.list_accounts()["Accounts"]
+    ]
+
+
+EMPTY_STATE = json.dumps({"version": 4, "resources": [], "outputs": {}}).encode()
+
+
+def test_a_removed_accounts_state_goes_only_when_empty(mocked_example, example_config):
+    s3 = mocked_example("s3", example_config.region)
+    s3.create_bucket(
+        Bucket=example_config.state_bucket,
+        CreateBucketConfiguration={"LocationConstraint": example_config.region},
+    )
+    key = example_config.state_key("test")
+    assert "has no workspace state" in workspaces.forget_workspace(example_config, "test")
+    bucket = {
+        "mode": "managed",
+        "type": "aws_s3_bucket",
+        "name": "sandbox",
+        "instances": [{"attributes": {"bucket": "b"}}],
+    }
+    held = json.dumps({"version": 4, "resources": [bucket]}).encode()
+    s3.put_object(Bucket=example_config.state_bucket, Key=key, Body=held)
+    said = workspaces.forget_workspace(example_config, "test")
+    assert "still has 1 resource(s) in its workspace state, kept" in said
+    assert s3.get_object(Bucket=example_config.state_bucket, Key=key)["Body"].read() == held
+    s3.put_object(Bucket=example_config.state_bucket, Key=key, Body=EMPTY_STATE)
+    assert said != workspaces.forget_workspace(example_config, "test")
+    assert "Contents" not in s3.list_objects_v2(Bucket=example_config.state_bucket, Prefix=key)

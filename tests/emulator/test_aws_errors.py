@@ -1,6 +1,7 @@
 """Every botocore failure becomes a CANNOT CHECK row or one line with the next command, against
 real servers: the emulator (moto's server, not in-process moto), a stopped emulator, and an
-endpoint answering an HTML error page."""
+endpoint answering an HTML error page; the next command for a credentials failure says which
+credentials work when, and an `aws` command a helper hands out runs where the helper ran."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import threading
 import boto3
 import pytest
 from botocore.config import Config as BotoConfig
+from botocore.exceptions import ClientError, NoCredentialsError
 
 from foundation import model
 from foundation.contract import (
@@ -22,7 +24,7 @@ from foundation.contract import (
 )
 from scripts import aws, cli
 from scripts.commands import root_verify
-from scripts.commands.root_verify import CANNOT_CHECK
+from scripts.commands.root_verify import CANNOT_CHECK, EMULATOR
 from tests.helpers import free_port
 
 DEV_ID = "210987654321"
@@ -101,3 +103,35 @@ def test_root_verify_on_the_emulator_server_cannot_check_assume_root(emulator, c
     assert member.status == CANNOT_CHECK
     assert f"no root session in {DEV_ID}" in member.detail and "AssumeRoot" in member.detail
     assert "Traceback" not in capsys.readouterr().out
+    # What the emulator cannot hold is said, never a FAIL pointing to a console it lacks.
+    root_mfa = next(check for check in checks if check.name == "root user: MFA enabled")
+    assert (root_mfa.status, root_mfa.detail) == (EMULATOR, "emulator: cannot hold root MFA")
+
+
+def client_error(code: str) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": "no"}}, "HeadBucket")
+
+
+def test_credentials_failures_say_which_credentials_work_when(example_config):
+    for error in (NoCredentialsError(), client_error("InvalidClientTokenId")):
+        hint = aws.next_step(example_config, error)
+        assert "MFA session" in hint and "get-session-token --profile" in hint
+        assert (
+            "AWS_SESSION_TOKEN" in hint and "docs/real-aws.md#credentials-the-mfa-session" in hint
+        )
+        assert "works only until the first apply" in hint
+    assert aws.next_step(example_config, client_error("ExpiredToken")).startswith(
+        "The MFA session has expired (it lasts 12 hours): start a new one."
+    )
+    assert "force-MFA policy" in aws.next_step(example_config, client_error("AccessDenied"))
+
+
+def test_an_aws_command_handed_out_on_the_emulator_goes_to_the_emulator(example_config):
+    from foundation import config as config_module
+
+    local = config_module.load("local")
+    assert aws.cli_hint(example_config, "sts get-caller-identity") == "aws sts get-caller-identity"
+    hint = aws.cli_hint(local, "sts get-caller-identity")
+    assert hint.startswith("AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws ")
+    assert f"--endpoint-url {local.emulator.endpoint_url} --ca-bundle " in hint
+    assert hint.endswith(f"--region {local.region} sts get-caller-identity")

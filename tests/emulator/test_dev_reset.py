@@ -1,6 +1,7 @@
 """`make dev-reset` on the session's applied foundation, with the real aws-nuke: click-ops in the
 dev account, in two allowed regions, are all deleted; the member role, the alias, the default
-VPCs and the rebuilt baseline stay; management is untouched; a second reset deletes nothing.
+VPCs and the rebuilt baseline stay; management is untouched; a second reset deletes nothing; the
+demo's reset, run again, deletes only what the demo made.
 Every refusal leaves the seeded resources in place. The generated aws-nuke config of the example
 environment is a reviewed snapshot (`make snapshot-update` rewrites it).
 """
@@ -23,8 +24,9 @@ from foundation.contract import (
     OUTPUT_MEMBER_ROLE_ARNS,
 )
 from scripts import aws, workspaces
-from scripts.commands import dev_reset, nuke_config
+from scripts.commands import demo, dev_reset, nuke_config
 from scripts.console import Aborted
+from scripts.guard import approval
 from scripts.guard.checks import (
     REASON_MANAGEMENT_CREDENTIALS,
     REASON_MANAGEMENT_STACK,
@@ -174,6 +176,7 @@ def test_refuses_without_aws_nuke_and_says_how_to_install_it(seeded, monkeypatch
 def test_a_wrong_alias_deletes_nothing(seeded, monkeypatch):
     config, stacks, sessions, _ = seeded
     monkeypatch.setattr("builtins.input", lambda prompt: "not-the-alias")
+    monkeypatch.setattr(approval, "at_a_terminal", lambda: True)
     with pytest.raises(Aborted, match="nothing was deleted"):
         dev_reset.reset(config, ACCOUNT, stacks, auto_approve=False)
     assert seeded_still_there(config, sessions)
@@ -224,6 +227,27 @@ def test_a_second_reset_deletes_nothing_and_says_so(first_reset, seeded):
         result = dev_reset.reset(config, ACCOUNT, stacks, auto_approve=True)
     assert result.deleted == 0
     assert "Nothing to delete" in printed.getvalue()
+    assert member_inventory(config, sessions) == before
+
+
+def test_a_demo_rerun_keeps_what_the_demo_did_not_make(first_reset, seeded, monkeypatch, capsys):
+    """`make demo` again after exploring dev: its reset deletes its own click-ops unasked and,
+    with no terminal to ask about the rest, keeps a queue made by hand, and says so."""
+    config, stacks, sessions, before = seeded
+    sqs = aws.client(config, "sqs", sessions[config.region])
+    mine = sqs.create_queue(QueueName="my-experiment")["QueueUrl"]
+    monkeypatch.setattr(approval, "at_a_terminal", lambda: False)
+    try:
+        result = demo.reset_click_ops(config, stacks, None)
+        printed = capsys.readouterr().out
+        now = member_inventory(config, sessions)
+        assert mine in now[f"{config.region} queues"]
+        assert (result.spared, result.deleted) == (1, 2 * len(config.control_regions) + 1)
+        assert "No terminal to ask whether to delete them too, so they are kept" in printed
+        assert "my-experiment" in printed and "not made by make demo" in printed
+        assert "clicked-user" not in now["users"]
+    finally:
+        sqs.delete_queue(QueueUrl=mine)
     assert member_inventory(config, sessions) == before
 
 

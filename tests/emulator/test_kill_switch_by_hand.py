@@ -26,6 +26,7 @@ from foundation.contract import (
 )
 from scripts import aws, cli, workspaces
 from scripts.commands import kill_switch
+from scripts.guard import approval
 from scripts.guard.checks import (
     REASON_MANAGEMENT_STACK,
     REASON_NOT_IN_ORGANIZATION,
@@ -122,6 +123,8 @@ def test_the_switch_freezes_dev_only_and_thaw_and_freeze_by_hand_undo_and_redo_i
     code, printed = run(capsys, "dev-thaw", "--yes")
     assert code == 0, printed
     assert "reversing the action through AWS Budgets" in printed
+    # Its hint to re-arm the switch runs as printed: against the emulator.
+    assert f"aws --endpoint-url {switch.config.emulator.endpoint_url} --ca-bundle " in printed
     assert switch.states() == (False, False, kill_switch.REVERSED)
     code, printed = run(capsys, "status")
     assert " no " in dev_row(printed) and "reversed: off until next month" in printed
@@ -133,6 +136,7 @@ def test_the_switch_freezes_dev_only_and_thaw_and_freeze_by_hand_undo_and_redo_i
     assert run(capsys, "dev-freeze")[1].count("already frozen") == 1
     prompts = []
     monkeypatch.setattr("builtins.input", lambda prompt: prompts.append(prompt) or switch.dev_id)
+    monkeypatch.setattr(approval, "at_a_terminal", lambda: True)
     code, printed = run(capsys, "dev-thaw")
     assert code == 0 and len(prompts) == 1 and switch.dev_id in prompts[0]
     assert switch.states() == (False, False, kill_switch.REVERSED)
@@ -175,6 +179,7 @@ def test_the_budget_action_then_a_hand_freeze_changes_nothing(switch, capsys, mo
 def test_a_wrong_confirmation_thaws_nothing(switch, capsys, monkeypatch):
     assert run(capsys, "dev-freeze")[0] == 0
     monkeypatch.setattr("builtins.input", lambda prompt: "000000000000")
+    monkeypatch.setattr(approval, "at_a_terminal", lambda: True)
     code, printed = run(capsys, "dev-thaw")
     assert code == 1 and "nothing was changed" in printed
     assert switch.frozen(switch.dev_id)

@@ -21,7 +21,8 @@ from moto.iam.models import iam_backends
 
 from scripts import aws, cli
 from scripts.commands import root_steps, root_verify
-from scripts.commands.root_verify import CANNOT_CHECK, FAIL, PASS, Check
+from scripts.commands.root_verify import CANNOT_CHECK, EMULATOR, FAIL, PASS, Check
+from scripts.console import UserError
 
 ADMIN = "alice"  # the admin user of environments/example.toml
 ORGANIZATION_TRAIL = "organization-trail"
@@ -432,3 +433,13 @@ def test_emulator_without_an_api_is_cannot_check():
         "GetAccountSummary",
     )
     assert "does not implement GetAccountSummary" in root_verify._cannot_check_reason(error)
+
+
+def test_rows_beyond_the_emulator_are_no_failures_but_a_failure_still_is(example_config, capsys):
+    beyond = Check("root user: MFA enabled", EMULATOR, "emulator: cannot hold root MFA")
+    root_verify.report(example_config, [beyond, Check("account password policy", PASS)])
+    printed = capsys.readouterr().out
+    assert "1 passed, 0 failed, 0 cannot check, 1 beyond the emulator." in printed
+    assert "EMULATOR rows are steps done at the AWS console" in printed
+    with pytest.raises(UserError, match="1 check\\(s\\) failed"):
+        root_verify.report(example_config, [beyond, Check("account-level trails", FAIL, "x")])

@@ -1,5 +1,6 @@
-"""The command line: each command takes only the flags it uses, and the approval rule — the
-management stack is never approved by an environment variable."""
+"""The command line: each command takes only the flags it uses, and the approval rule as the
+commands apply it — the management stack is never approved by an environment variable (the rule
+itself: test_guard.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ import pytest
 from foundation.contract import DEV_ACCOUNT, MANAGEMENT_STACK
 from foundation.paths import REPO_ROOT
 from scripts import cli
+from scripts.commands import Command
 from scripts.commands import stacks as stack_commands
-from scripts.guard.approval import AUTO_APPROVE_VARIABLE, approved_without_asking
+from scripts.guard.approval import AUTO_APPROVE_VARIABLE
+from scripts.runner.processes import TerraformInterrupted
 
 
 @pytest.mark.parametrize(
@@ -31,22 +34,6 @@ def test_a_command_refuses_a_flag_it_does_not_use(argv, flag, capsys):
         cli.main(argv)
     assert exited.value.code == 2
     assert f"unrecognized arguments: {flag}" in capsys.readouterr().err
-
-
-@pytest.mark.parametrize(
-    "stack, yes, environ, approved",
-    [
-        (MANAGEMENT_STACK, False, {}, False),
-        (MANAGEMENT_STACK, False, {AUTO_APPROVE_VARIABLE: "1"}, False),
-        (MANAGEMENT_STACK, True, {}, True),
-        (DEV_ACCOUNT, False, {}, False),
-        (DEV_ACCOUNT, False, {AUTO_APPROVE_VARIABLE: "1"}, True),
-        (DEV_ACCOUNT, False, {AUTO_APPROVE_VARIABLE: "yes"}, False),
-        (DEV_ACCOUNT, True, {}, True),
-    ],
-)
-def test_approval_rule(stack, yes, environ, approved):
-    assert approved_without_asking(stack, yes=yes, environ=environ) is approved
 
 
 @pytest.fixture
@@ -259,3 +246,23 @@ def test_make_takes_its_variables_from_the_command_line_only(on_the_command_line
     else:
         assert all(flag not in shown for flag in given), shown
         assert all("--env local" in command for command in commands)
+
+
+@pytest.mark.parametrize(
+    "interruption, said",
+    [
+        (TerraformInterrupted, "terraform stopped after writing its state"),
+        (KeyboardInterrupt, "nothing more was started"),
+    ],
+)
+def test_ctrl_c_says_terraform_stopped_only_when_one_ran(monkeypatch, capsys, interruption, said):
+    def interrupted(config, args):
+        raise interruption
+
+    command = Command("stops", "raises Ctrl-C", interrupted, needs_environment=False)
+    monkeypatch.setattr(cli, "all_commands", lambda: {"stops": command})
+    assert cli.main(["stops"]) == 130
+    error = capsys.readouterr().err
+    assert said in error and "run the same command again" in error
+    if interruption is KeyboardInterrupt:
+        assert "terraform" not in error

@@ -6,6 +6,7 @@ page."""
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,96 @@ def test_a_broken_link_or_anchor_is_found(tmp_path):
         "target.md#not-a-heading",
         "#nope",
     ]
+
+
+# --- the real-account path, as a newcomer reads it ----------------------------------------------
+
+# The commands whose order the README, docs/real-aws.md and the root-steps checklist share.
+PATH_COMMANDS = ("bootstrap", "adopt", "apply", "profiles", "root-verify")
+
+
+def section(path: Path, heading: str, next_heading: str) -> str:
+    text = path.read_text()
+    return text[text.index(heading) : text.index(next_heading, text.index(heading))]
+
+
+# A numbered step that starts with its command(s): "4. `make bootstrap …`, then `make …`".
+STEP_COMMANDS = re.compile(r"^\s*\d+\.\s+((?:`make [^`]*`(?:,? then )?)+)", re.MULTILINE)
+
+
+def path_commands(text: str, *, leading: bool = False) -> list[str]:
+    """The path's commands `text` names, in order (`leading`: only those a numbered step
+    starts with)."""
+    named = "".join(STEP_COMMANDS.findall(text)) if leading else text
+    return [name for name in re.findall(r"make ([a-z-]+)", named) if name in PATH_COMMANDS]
+
+
+def in_order_within(part: list[str], whole: list[str]) -> bool:
+    remaining = iter(whole)
+    return all(any(name == other for other in remaining) for name in part)
+
+
+def test_the_readme_and_the_docs_follow_the_checklist_in_its_order(example_config):
+    from scripts.commands.root_steps import rendered_steps, template_context
+
+    checklist = path_commands(
+        "\n".join(step.body for step in rendered_steps(template_context(example_config, None)))
+    )
+    readme = path_commands(
+        section(README, "## Real AWS in ten lines", "## Documentation"), leading=True
+    )
+    docs = path_commands(
+        section(DOCS / "real-aws.md", "## Step by step", "### An admin's"), leading=True
+    )
+    for steps in (readme, docs):
+        assert {"bootstrap", "adopt", "apply", "profiles", "root-verify"} == set(steps)
+    assert readme and in_order_within(readme, checklist), (readme, checklist)
+    assert docs and in_order_within(docs, checklist), (docs, checklist)
+    assert not in_order_within(["root-verify", "profiles"], checklist)  # able to fail
+
+
+def test_the_prerequisites_name_the_aws_cli_and_its_version():
+    prerequisites = section(README, "## Prerequisites", "## Two commands")
+    assert "[AWS CLI](" in prerequisites and "version 2" in prerequisites
+
+
+def test_the_mfa_session_is_three_lines_to_copy(tmp_path):
+    page = section(DOCS / "real-aws.md", "## Credentials: the MFA session", "## The first apply")
+    [script] = re.findall(r"```sh\n(.*?)```", page, re.DOTALL)
+    assert "aws sts get-session-token" in script and "--profile acme-management" in script
+    assert "export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN" in script
+    (tmp_path / "session.sh").write_text(script)
+    checked = subprocess.run(["bash", "-n", str(tmp_path / "session.sh")], capture_output=True)
+    assert checked.returncode == 0, checked.stderr
+    assert "12 hours" in page and "ExpiredToken" in page, "what to do when it expires"
+    assert "| When | What works | Why |" in page, "which credentials when"
+
+
+def test_the_steps_say_what_it_costs_one_mailbox_and_how_long():
+    steps = section(DOCS / "real-aws.md", "## Step by step", "### An admin's")
+    assert "What it costs from now on" in steps and "guardrails.md#what-it-costs-when-idle" in steps
+    assert "several minutes" in steps and "#the-first-apply-slow-or-refused-accounts" in steps
+    before = section(DOCS / "real-aws.md", "## Before you start", "## Step by step")
+    assert "me+aws-dev@example.com" in before
+    readme = section(README, "## Real AWS in ten lines", "## Documentation")
+    assert "me+aws-dev@example.com" in readme and "a dollar a month" in readme
+
+
+def test_removing_an_account_is_one_path_in_order():
+    removal = section(DOCS / "real-aws.md", "## Removing a member account", "## Adopting")
+    order = ["make dev-reset", "make dev-destroy", "close-account", "ALLOW_ACCOUNT_REMOVAL=test"]
+    assert [removal.index(step) for step in order] == sorted(removal.index(step) for step in order)
+    assert "deletes its empty workspace state" in removal
+
+
+def test_every_docs_link_the_helpers_print_resolves():
+    printed = re.compile(r"docs/([a-z-]+\.md)(?:#([a-z0-9-]+))?")
+    found = {
+        match
+        for source in sorted((REPO_ROOT / "scripts").rglob("*.py"))
+        for match in printed.findall(source.read_text())
+    }
+    assert found
+    for page, fragment in found:
+        assert (DOCS / page).is_file(), page
+        assert not fragment or fragment in anchors(DOCS / page), f"{page}#{fragment}"

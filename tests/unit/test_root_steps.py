@@ -187,6 +187,7 @@ def test_interrupted_walk_resumes_at_the_next_step(
     assert prompts[0].strip().startswith("Step 3 done?")
     assert f"[3/{len(STEPS)}] {STEPS[2].title}" in out and f"[2/{len(STEPS)}]" not in out
     assert f"All {len(STEPS)} steps done" in out
+    assert "**" not in out, "Markdown's bold shown raw in a terminal"
     assert json.loads((tmp_path / "example.json").read_text())["done"] == [s.key for s in STEPS]
 
 
