@@ -61,6 +61,7 @@ def member_accounts(
                 "monthly_budget_usd",
                 "alias",
                 "freeze_at_percent",
+                "allow_commitments",
                 "reset_default_vpc",
                 "reset_keep",
             },
@@ -93,6 +94,9 @@ def member_accounts(
                 monthly_budget_usd=budget,
                 alias=alias,
                 freeze_at_percent=freeze_at,
+                allow_commitments=reader.boolean(
+                    entry, "allow_commitments", f"{prefix}.allow_commitments", False
+                ),
                 reset_default_vpc=reader.boolean(
                     entry, "reset_default_vpc", f"{prefix}.reset_default_vpc", False
                 ),

@@ -44,6 +44,9 @@ _CONTACT_PHONE = re.compile(r"^[\s0-9()+-]+$")
 CONTACT_LIMITS = {"name": 64, "title": 50, "email": 254, "phone": 25}
 _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 
+# Reported with why it went (its statements protected nothing members could reach).
+REMOVED_GUARDRAIL = "protect_audit_trail"
+
 # AWS allows 10 notifications per budget; each threshold takes two (ACTUAL and FORECASTED).
 MAX_BUDGET_THRESHOLDS = 5
 
@@ -213,11 +216,21 @@ class _Validator(Reader):
         table = self.table(raw, "guardrails")
         switches = (
             "deny_leave_organization",
-            "protect_audit_trail",
+            "protect_member_role",
             "deny_member_root",
             "centralize_root_access",
             "ai_services_opt_out",
+            "resource_perimeter",
+            "ec2_protections",
         )
+        if REMOVED_GUARDRAIL in table:
+            self.problems.append(
+                f"key 'guardrails.{REMOVED_GUARDRAIL}': no longer a guardrail; delete it. Its SCP "
+                "statements protected nothing: the organization trail and its log bucket live in "
+                "the management account, which SCPs never restrict, and member accounts cannot "
+                "change an organization trail anyway (docs/guardrails.md)"
+            )
+            table = {key: value for key, value in table.items() if key != REMOVED_GUARDRAIL}
         self.known_keys(table, "guardrails.", set(), {*switches, "allowed_regions", "tag_policy"})
         values = {name: self.boolean(table, name, f"guardrails.{name}", True) for name in switches}
         return Guardrails(

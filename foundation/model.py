@@ -54,6 +54,7 @@ class MemberAccount:
     monthly_budget_usd: float = DEFAULT_ACCOUNT_BUDGET_USD
     alias: str = ""  # the IAM account alias; by default <name_prefix>-<name>
     freeze_at_percent: float = DEFAULT_FREEZE_AT_PERCENT  # 0: the kill switch is off
+    allow_commitments: bool = False  # true: no standing guard against Savings Plans, RIs, ...
     # The dev reset (aws-nuke): whether it deletes the default VPCs too, and what it keeps.
     reset_default_vpc: bool = False
     reset_keep: tuple[str, ...] = ()
@@ -68,15 +69,18 @@ class Trail:
 
 @dataclass(frozen=True)
 class Guardrails:
-    """Service control policies on every member account, and centralized root access."""
+    """Service control policies on every member account, the resource control policy and the
+    management policies on the root, and centralized root access."""
 
     deny_leave_organization: bool = True
-    protect_audit_trail: bool = True
+    protect_member_role: bool = True  # the member access role cannot be changed or deleted
     deny_member_root: bool = True
     centralize_root_access: bool = True
     allowed_regions: tuple[str, ...] = ()  # empty: no region restriction
     ai_services_opt_out: bool = True  # an AI services opt-out policy on the organization root
     tag_policy: bool = False  # a tag policy for the foundation's tag keys, on the root
+    resource_perimeter: bool = True  # an RCP: only the organization reaches its members' data
+    ec2_protections: bool = True  # an EC2 declarative policy: no public AMIs or snapshots, ...
 
 
 @dataclass(frozen=True)

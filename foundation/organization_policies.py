@@ -1,8 +1,10 @@
-"""The organization's policies, built with the one policy builder (foundation/policies.py): the
-guardrail service control policies and their size quota, the AI services opt-out and tag
-policies, and the cost kill switch's freeze SCP.
+"""The organization's authorization policies, built with the one policy builder
+(foundation/policies.py): the member accounts' service control policies (the guardrails, the
+standing guard against commitments, the cost kill switch's freeze), the resource control policy
+on the root, and the size quota they share. Its management policies (AI services opt-out, tags,
+EC2 declarative) are in foundation/management_policies.py.
 
-SCPs only ever deny here: the AWS-managed FullAWSAccess policy stays attached and allows.
+They only ever deny here: AWS's FullAWSAccess and RCPFullAWSAccess stay attached and allow.
 """
 
 from __future__ import annotations
@@ -114,26 +116,6 @@ RESET_ACTIONS = (
     "rds:ModifyDB*",
     "s3:PutBucketLogging",
 )
-TRAIL_TAMPERING_ACTIONS = (
-    "cloudtrail:DeleteTrail",
-    "cloudtrail:PutEventSelectors",
-    "cloudtrail:PutInsightSelectors",
-    "cloudtrail:StopLogging",
-    "cloudtrail:UpdateTrail",
-)
-LOG_BUCKET_TAMPERING_ACTIONS = (
-    "s3:DeleteBucket",
-    "s3:DeleteBucketPolicy",
-    "s3:PutBucketAcl",
-    "s3:PutBucketObjectLockConfiguration",
-    "s3:PutBucketOwnershipControls",
-    "s3:PutBucketPolicy",
-    "s3:PutBucketPublicAccessBlock",
-    "s3:PutBucketVersioning",
-    "s3:PutEncryptionConfiguration",
-    "s3:PutLifecycleConfiguration",
-)
-LOG_OBJECT_TAMPERING_ACTIONS = ("s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectAcl")
 
 
 def to_compact_json(policy: dict[str, Any]) -> str:
@@ -144,12 +126,12 @@ def to_compact_json(policy: dict[str, Any]) -> str:
 def refuse_oversized_scp(
     policy: dict[str, Any] | None, *, name: str, source: object, remedy: str
 ) -> int:
-    """The compact size of an SCP as AWS will receive it; a ValueError naming `source` (the
-    environment file) and the remedy when it exceeds the quota."""
+    """The compact size of an SCP (or an RCP: the same quota) as AWS will receive it; a
+    ValueError naming `source` (the environment file) and the remedy when it exceeds the quota."""
     size = len(to_compact_json(policy)) if policy else 0
     if size > SCP_MAX_CHARACTERS:
         raise ValueError(
-            f"{source}: the {name} SCP would have {size} characters, more than the "
+            f"{source}: the {name} would have {size} characters, more than the "
             f"{SCP_MAX_CHARACTERS} AWS allows: {remedy}"
         )
     return size
@@ -159,25 +141,33 @@ def deny_leave_organization() -> dict[str, Any]:
     return statement("DenyLeaveOrganization", "Deny", actions=["organizations:LeaveOrganization"])
 
 
-def protect_trail(trail_arn: str, log_bucket_arn: str) -> list[dict[str, Any]]:
-    """No member principal may stop, change or delete the organization trail or its logs."""
-    return [
-        statement(
-            "ProtectAuditTrail", "Deny", actions=TRAIL_TAMPERING_ACTIONS, resources=[trail_arn]
-        ),
-        statement(
-            "ProtectAuditLogBucket",
-            "Deny",
-            actions=LOG_BUCKET_TAMPERING_ACTIONS,
-            resources=[log_bucket_arn],
-        ),
-        statement(
-            "ProtectAuditLogs",
-            "Deny",
-            actions=LOG_OBJECT_TAMPERING_ACTIONS,
-            resources=[f"{log_bucket_arn}/*"],
-        ),
-    ]
+# AWS's SCP example "Prevent IAM principals from making certain changes" to a role.
+ROLE_CHANGING_ACTIONS = (
+    "iam:AttachRolePolicy",
+    "iam:DeleteRole",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:DeleteRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:PutRolePolicy",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:UpdateRole",
+    "iam:UpdateRoleDescription",
+)
+
+
+def protect_member_access_role(role_names: Iterable[str]) -> dict[str, Any]:
+    """No member principal may change or delete the role the management account reaches the
+    account through (OrganizationAccountAccessRole unless the file names another): without it
+    the member workspace, the dev reset and every helper acting in the account stop working.
+    Root sessions are exempt, as everywhere here."""
+    return statement(
+        "ProtectMemberAccessRole",
+        "Deny",
+        actions=ROLE_CHANGING_ACTIONS,
+        resources=[f"arn:aws:iam::*:role/{name}" for name in sorted(set(role_names))],
+        condition=NOT_A_ROOT_SESSION,
+    )
 
 
 def deny_member_root() -> dict[str, Any]:
@@ -218,16 +208,16 @@ def guardrails_scp(
     deny_leave: bool,
     deny_root: bool,
     allowed_regions: Iterable[str] = (),
-    trail_arn: str | None = None,
-    log_bucket_arn: str | None = None,
+    protected_roles: Iterable[str] = (),
 ) -> dict[str, Any] | None:
-    """The member accounts' SCP from the switched-on guardrails; None when none is on.
-    The trail is protected when both ARNs are given; no regions means no region deny."""
+    """The member accounts' SCP from the switched-on guardrails; None when none is on. No
+    regions means no region deny; no roles, no role protection."""
     statements = []
     if deny_leave:
         statements.append(deny_leave_organization())
-    if trail_arn and log_bucket_arn:
-        statements += protect_trail(trail_arn, log_bucket_arn)
+    roles = list(protected_roles)
+    if roles:
+        statements.append(protect_member_access_role(roles))
     if deny_root:
         statements.append(deny_member_root())
     regions = list(allowed_regions)
@@ -236,36 +226,46 @@ def guardrails_scp(
     return document(*statements) if statements else None
 
 
-_NO_CHILD_OVERRIDE = {"@@operators_allowed_for_child_policies": ["@@none"]}
+# --- Commitments -------------------------------------------------------------------------------
+# What cannot be undone once bought: a term (1 or 3 years of Savings Plans, reserved capacity, a
+# Shield Advanced subscription, provisioned throughput, an Outposts order), a registered domain, a
+# Marketplace subscription, a host or capacity reserved by the hour. Denied in every member account
+# whose `allow_commitments` is false (the standing guard) and in every frozen one.
+COMMITMENT_ACTIONS = (
+    "savingsplans:CreateSavingsPlan",
+    "ec2:Purchase*",
+    "ec2:AcceptReservedInstancesExchangeQuote",
+    "ec2:AllocateHosts",
+    "ec2:CreateCapacityReservation*",
+    "rds:Purchase*",
+    "elasticache:Purchase*",
+    "es:PurchaseReserved*",
+    "redshift:Purchase*",
+    "redshift:AcceptReservedNodeExchange",
+    "memorydb:Purchase*",
+    "dynamodb:PurchaseReservedCapacityOfferings",
+    "medialive:PurchaseOffering",
+    "mediaconnect:PurchaseOffering",
+    "shield:CreateSubscription",
+    "route53domains:RegisterDomain",
+    "route53domains:TransferDomain",
+    "route53domains:RenewDomain",
+    "route53domains:AcceptDomainTransferFromAnotherAwsAccount",
+    "aws-marketplace:Subscribe",
+    "aws-marketplace:AcceptAgreementRequest",
+    "bedrock:CreateProvisionedModelThroughput",
+    "sagemaker:CreateTrainingPlan",
+    "outposts:CreateOrder",
+)
 
 
-def ai_services_opt_out() -> dict[str, Any]:
-    """Every current and future AWS AI service ("default") opted out of storing and using the
-    organization's content; no policy lower in the organization can opt back in, not even for
-    one service (hence the lock on "services" itself, as in AWS's example)."""
-    return {
-        "services": {
-            **_NO_CHILD_OVERRIDE,
-            "default": {
-                **_NO_CHILD_OVERRIDE,
-                "opt_out_policy": {**_NO_CHILD_OVERRIDE, "@@assign": "optOut"},
-            },
-        }
-    }
-
-
-def tag_policy(tags: dict[str, Iterable[str]]) -> dict[str, Any]:
-    """A tag policy fixing each key's capitalization and its allowed values ({key: values}).
-    Nothing is enforced ("enforced_for" is absent): non-compliant tags are only reported."""
-    return {
-        "tags": {
-            key.lower(): {
-                "tag_key": {"@@assign": key},
-                "tag_value": {"@@assign": sorted(set(values))},
-            }
-            for key, values in sorted(tags.items())
-        }
-    }
+def no_commitments_scp() -> dict[str, Any]:
+    """The standing guard of the member accounts that may not commit to spending."""
+    return document(
+        statement(
+            "DenyCommitments", "Deny", actions=COMMITMENT_ACTIONS, condition=NOT_A_ROOT_SESSION
+        )
+    )
 
 
 # --- The cost kill switch -------------------------------------------------------------------------
@@ -273,17 +273,16 @@ def tag_policy(tags: dict[str, Iterable[str]]) -> dict[str, Any]:
 # read, stop, terminate or delete, so the account can be cleaned up while frozen (tests evaluate
 # these patterns against IAM's action catalogue). IAM roles, S3 buckets and their settings are free
 # and stay allowed, so the member baseline can still be rebuilt. Scaling is denied both ways where
-# one action does both (ECS services, EKS node groups, Auto Scaling groups): delete them instead.
-# Batch compute environments stay updatable: aws-nuke disables them before deleting.
+# one action does both (ECS services, EKS node groups, Auto Scaling groups, GameLift fleets):
+# delete them instead. Batch compute environments stay updatable: aws-nuke disables them before
+# deleting. Mid-string wildcards (`sagemaker:Create*Job`) are valid in SCPs since AWS's full IAM
+# language for SCPs (Sept 2025; "SCP syntax", Organizations User Guide).
 FREEZE_DENIED_ACTIONS: dict[str, tuple[str, ...]] = {
     "FreezeCompute": (
         "ec2:RunInstances",
         "ec2:StartInstances",
         "ec2:CreateFleet",
         "ec2:RequestSpot*",
-        "ec2:Purchase*",
-        "ec2:AllocateHosts",
-        "ec2:CreateCapacityReservation*",
         "ec2:CreateVolume",
         "autoscaling:CreateAutoScalingGroup",
         "autoscaling:UpdateAutoScalingGroup",
@@ -291,6 +290,14 @@ FREEZE_DENIED_ACTIONS: dict[str, tuple[str, ...]] = {
         "autoscaling:StartInstanceRefresh",
         "lightsail:Create*",
         "workspaces:CreateWorkspaces",
+        "appstream:CreateFleet",
+        "appstream:StartFleet",
+        "gamelift:CreateFleet*",
+        "gamelift:UpdateFleetCapacity",
+        "cloudhsm:CreateHsm",
+        "ds:CreateDirectory",
+        "ds:CreateMicrosoftAD",
+        "ds:ConnectDirectory",
     ),
     "FreezeNetworking": (
         "ec2:CreateNatGateway",
@@ -303,6 +310,7 @@ FREEZE_DENIED_ACTIONS: dict[str, tuple[str, ...]] = {
         "globalaccelerator:CreateAccelerator",
         "network-firewall:CreateFirewall",
         "transfer:CreateServer",
+        "route53resolver:CreateResolverEndpoint",
     ),
     "FreezeContainersAndFunctions": (
         "ecs:CreateService",
@@ -321,6 +329,7 @@ FREEZE_DENIED_ACTIONS: dict[str, tuple[str, ...]] = {
         "apprunner:CreateService",
         "apprunner:ResumeService",
         "elasticbeanstalk:CreateEnvironment",
+        "airflow:CreateEnvironment",
     ),
     "FreezeDatabasesAndAnalytics": (
         "rds:CreateDBInstance*",
@@ -331,20 +340,19 @@ FREEZE_DENIED_ACTIONS: dict[str, tuple[str, ...]] = {
         "rds:CreateBlueGreenDeployment",
         "rds:RestoreDB*",
         "rds:StartDB*",
-        "rds:Purchase*",
         "redshift:CreateCluster",
         "redshift:RestoreFromClusterSnapshot",
         "redshift:ResumeCluster",
-        "redshift:Purchase*",
         "redshift-serverless:CreateWorkgroup",
         "elasticache:CreateCacheCluster",
         "elasticache:CreateReplicationGroup",
         "elasticache:CreateServerlessCache",
-        "elasticache:Purchase*",
         "memorydb:CreateCluster",
         "es:CreateDomain",
         "es:CreateElasticsearchDomain",
         "aoss:CreateCollection",
+        "osis:CreatePipeline",
+        "osis:StartPipeline",
         "docdb-elastic:CreateCluster",
         "dms:CreateReplicationInstance",
         "elasticmapreduce:RunJobFlow",
@@ -355,6 +363,8 @@ FREEZE_DENIED_ACTIONS: dict[str, tuple[str, ...]] = {
         "glue:StartJobRun",
         "kafka:CreateCluster*",
         "kinesis:CreateStream",
+        "kinesisanalytics:CreateApplication",
+        "kinesisanalytics:StartApplication",
         "fsx:CreateFileSystem*",
         "mq:CreateBroker",
     ),
@@ -369,17 +379,10 @@ FREEZE_DENIED_ACTIONS: dict[str, tuple[str, ...]] = {
         "sagemaker:InvokeEndpoint*",
         "bedrock:Invoke*",
         "bedrock:Create*Job",
-        "bedrock:CreateProvisionedModelThroughput",
         "bedrock:RetrieveAndGenerate*",
         "kendra:CreateIndex",
     ),
-    "FreezeCommitments": (
-        "savingsplans:CreateSavingsPlan",
-        "aws-marketplace:Subscribe",
-        "shield:CreateSubscription",
-        "route53domains:RegisterDomain",
-        "cloudhsm:CreateHsm",
-    ),
+    "FreezeCommitments": COMMITMENT_ACTIONS,
 }
 
 
@@ -391,4 +394,63 @@ def freeze_scp() -> dict[str, Any]:
             statement(sid, "Deny", actions=actions, condition=NOT_A_ROOT_SESSION)
             for sid, actions in FREEZE_DENIED_ACTIONS.items()
         )
+    )
+
+
+# --- Resource control policy ---------------------------------------------------------------------
+# The services whose resources the perimeter covers: RCPs' first five (S3, STS, KMS, SQS, Secrets
+# Manager; "Resource control policies (RCPs)", Organizations User Guide).
+PERIMETER_ACTIONS = ("s3:*", "sqs:*", "kms:*", "secretsmanager:*")
+# The STS actions of AWS's identity perimeter example; web identity and SAML federation, whose
+# callers come from outside by design, are not among them.
+PERIMETER_STS_ACTIONS = (
+    "sts:AssumeRole",
+    "sts:DecodeAuthorizationMessage",
+    "sts:GetAccessKeyInfo",
+    "sts:GetFederationToken",
+    "sts:GetServiceBearerToken",
+    "sts:GetSessionToken",
+    "sts:SetContext",
+)
+
+
+def resource_perimeter_rcp(organization_id: str) -> dict[str, Any]:
+    """AWS's published RCP examples that fit a personal organization: only principals of this
+    organization reach its member accounts' buckets, queues, keys, secrets and roles
+    (EnforceOrgIdentities); AWS services act on them only for this organization
+    (EnforceConfusedDeputyProtection); and only over TLS (EnforceSecureTransport).
+    AWS services acting as themselves are exempt (aws:PrincipalIsAWSService), as in AWS's
+    examples; RCPs never touch the management account, where the trail and the state live.
+    Sources: "Resource control policy examples" (Organizations User Guide) and AWS's
+    data-perimeter-policy-examples and resource-control-policy-examples on GitHub."""
+    covered = (*PERIMETER_ACTIONS, *PERIMETER_STS_ACTIONS)
+    return document(
+        statement(
+            "EnforceOrgIdentities",
+            "Deny",
+            actions=covered,
+            principal="*",
+            condition={
+                "StringNotEqualsIfExists": {"aws:PrincipalOrgID": organization_id},
+                "BoolIfExists": {"aws:PrincipalIsAWSService": "false"},
+            },
+        ),
+        statement(
+            "EnforceConfusedDeputyProtection",
+            "Deny",
+            actions=(*PERIMETER_ACTIONS, "sts:*"),
+            principal="*",
+            condition={
+                "StringNotEqualsIfExists": {"aws:SourceOrgID": organization_id},
+                "Null": {"aws:SourceAccount": "false"},
+                "Bool": {"aws:PrincipalIsAWSService": "true"},
+            },
+        ),
+        statement(
+            "EnforceSecureTransport",
+            "Deny",
+            actions=(*PERIMETER_ACTIONS, "sts:*"),
+            principal="*",
+            condition={"BoolIfExists": {"aws:SecureTransport": "false"}},
+        ),
     )

@@ -127,7 +127,7 @@ class KillSwitch(Construct):
         document = organization_policies.freeze_scp()
         organization_policies.refuse_oversized_scp(
             document,
-            name="freeze",
+            name="freeze SCP",
             source=config.source,
             remedy="shorten organization_policies.FREEZE_DENIED_ACTIONS",
         )

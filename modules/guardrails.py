@@ -1,9 +1,10 @@
-"""Guardrails: the member accounts' service control policy, centralized root access, the
-organization's AI services opt-out and tag policies, and the security scan's documented
-exceptions.
+"""Guardrails: the member accounts' service control policies (the guardrails, and the standing
+guard against commitments where an account has not lifted it), the organization's resource
+control policy and management policies on the root (AI services opt-out, tags, EC2 declarative),
+centralized root access, and the security scan's documented exceptions.
 
-The SCP is attached to each member account, never to the management account (SCPs cannot
-restrict it anyway) nor to the organization root. Its deny-root statement exempts root sessions
+SCPs are attached to each member account, never to the management account (SCPs cannot restrict
+it anyway) nor to the organization root. Their deny-root statement exempts root sessions
 started with sts:AssumeRoot, which is how centralized root access works; see
 docs/guardrails.md, "Root access: how the deny-root SCP and root sessions fit together".
 """
@@ -22,56 +23,60 @@ from cdktf_cdktf_provider_aws.organizations_policy_attachment import (
 )
 from constructs import Construct, IConstruct
 
-from foundation import organization_policies
+from foundation import management_policies, organization_policies
 from foundation.contract import ROOT_ACCESS_FEATURES
 from foundation.model import Config
 from modules.member_baseline import SANDBOX
-from modules.organization import AI_OPT_OUT_POLICY_TYPE, TAG_POLICY_TYPE, Organization
+from modules.organization import (
+    AI_OPT_OUT_POLICY_TYPE,
+    EC2_DECLARATIVE_POLICY_TYPE,
+    RCP_TYPE,
+    SCP_TYPE,
+    TAG_POLICY_TYPE,
+    Organization,
+)
 
-# Stands in for the management account id when the SCP's final size is estimated.
-_PLACEHOLDER_ACCOUNT_ID = "123456789012"
+# Stands in for the organization id when the resource control policy's final size is estimated.
+_PLACEHOLDER_ORGANIZATION_ID = "o-abcdefghij"
 
 
 class Guardrails(Construct):
     """Exposes `policy` (None when every SCP guardrail is off), `attachments` (by account name),
-    `root_access` (None when centralized root access is off), and `ai_services_opt_out` and
-    `tag_policy` (each None when switched off)."""
+    `no_commitments` and `commitment_guards` (by account name; None and empty when every account
+    allows commitments), `root_access` (None when centralized root access is off), and
+    `resource_perimeter`, `ai_services_opt_out`, `tag_policy` and `ec2_protections` (each None
+    when switched off)."""
 
-    def __init__(
-        self,
-        scope: Construct,
-        id: str,
-        *,
-        config: Config,
-        organization: Organization,
-        trail_arn: str,
-        log_bucket_arn: str,
-    ):
+    def __init__(self, scope: Construct, id: str, *, config: Config, organization: Organization):
         super().__init__(scope, id)
         settings = config.guardrails
+        self.organization = organization
         self.policy: OrganizationsPolicy | None = None
         self.attachments: dict[str, OrganizationsPolicyAttachment] = {}
         self.root_access: IamOrganizationsFeatures | None = None
 
-        document = self.scp(config, trail_arn, log_bucket_arn)
+        document = self.scp(config)
         if document is not None:
             check_scp_size(config)
-            self.policy = OrganizationsPolicy(
-                self,
+            self.policy, self.attachments = self.member_policy(
                 "member_accounts_scp",
-                name=f"{config.name_prefix}-guardrails",
-                type="SERVICE_CONTROL_POLICY",
-                description="Guardrails of every member account (see the README)",
-                content=organization_policies.to_compact_json(document),
-                depends_on=[organization.organization],
+                f"{config.name_prefix}-guardrails",
+                "Guardrails of every member account (docs/guardrails.md)",
+                document,
+                [account.name for account in config.accounts],
             )
-            for name, account in organization.accounts.items():
-                self.attachments[name] = OrganizationsPolicyAttachment(
-                    self,
-                    f"member_accounts_scp_{name}",
-                    policy_id=self.policy.id,
-                    target_id=account.id,
-                )
+        guarded = [account.name for account in config.accounts if not account.allow_commitments]
+        self.no_commitments, self.commitment_guards = (
+            self.member_policy(
+                "no_commitments",
+                f"{config.name_prefix}-no-commitments",
+                "No Savings Plans, reservations, subscriptions or domains (docs/guardrails.md)",
+                organization_policies.no_commitments_scp(),
+                guarded,
+            )
+            if guarded
+            else (None, {})
+        )
 
         if settings.centralize_root_access:
             # Needs trusted access for iam.amazonaws.com, which Organization enables.
@@ -82,13 +87,22 @@ class Guardrails(Construct):
                 depends_on=[organization.organization],
             )
 
+        self.resource_perimeter: OrganizationsPolicy | None = None
+        if settings.resource_perimeter:
+            check_rcp_size(config)
+            self.resource_perimeter = self.root_policy(
+                "resource_perimeter",
+                f"{config.name_prefix}-resource-perimeter",
+                RCP_TYPE,
+                organization_policies.resource_perimeter_rcp(organization.organization.id),
+                "Only this organization reaches its member accounts' data, over TLS",
+            )
         self.ai_services_opt_out = (
             self.root_policy(
-                organization,
                 "ai_services_opt_out",
                 f"{config.name_prefix}-ai-services-opt-out",
                 AI_OPT_OUT_POLICY_TYPE,
-                organization_policies.ai_services_opt_out(),
+                management_policies.ai_services_opt_out(),
                 "Opts every account out of AI services using its content to improve them",
             )
             if settings.ai_services_opt_out
@@ -96,29 +110,58 @@ class Guardrails(Construct):
         )
         self.tag_policy = (
             self.root_policy(
-                organization,
                 "tag_policy",
                 f"{config.name_prefix}-tags",
                 TAG_POLICY_TYPE,
-                organization_policies.tag_policy(foundation_tags(config)),
+                management_policies.tag_policy(foundation_tags(config)),
                 "The foundation's tag keys and values (reported, not enforced)",
             )
             if settings.tag_policy
             else None
         )
+        self.ec2_protections = (
+            self.root_policy(
+                "ec2_protections",
+                f"{config.name_prefix}-ec2-protections",
+                EC2_DECLARATIVE_POLICY_TYPE,
+                management_policies.ec2_declarative_policy(),
+                "No public AMIs or snapshots, IMDSv2 by default, no serial console",
+            )
+            if settings.ec2_protections
+            else None
+        )
+
+    def member_policy(
+        self, id: str, name: str, description: str, content: dict, account_names: list[str]
+    ) -> tuple[OrganizationsPolicy, dict[str, OrganizationsPolicyAttachment]]:
+        """An SCP attached to each named member account, by id."""
+        policy = OrganizationsPolicy(
+            self,
+            id,
+            name=name,
+            type=SCP_TYPE,
+            description=description,
+            content=organization_policies.to_compact_json(content),
+            depends_on=[self.organization.organization],
+        )
+        attachments = {
+            account: OrganizationsPolicyAttachment(
+                self,
+                f"{id}_{account}",
+                policy_id=policy.id,
+                target_id=self.organization.accounts[account].id,
+            )
+            for account in account_names
+        }
+        return policy, attachments
 
     def root_policy(
-        self,
-        organization: Organization,
-        id: str,
-        name: str,
-        policy_type: str,
-        content: dict,
-        description: str,
+        self, id: str, name: str, policy_type: str, content: dict, description: str
     ) -> OrganizationsPolicy:
-        """A management policy attached to the organization root, so every account inherits
-        it. Attaching needs the type enabled on the root, which Organization does; creating it
-        needs the organization (AWSOrganizationsNotInUseException before it exists)."""
+        """A policy attached to the organization root, so every account inherits it. Attaching
+        needs the type enabled on the root, which Organization does; creating it needs the
+        organization (AWSOrganizationsNotInUseException before it exists)."""
+        organization = self.organization.organization
         policy = OrganizationsPolicy(
             self,
             id,
@@ -126,26 +169,23 @@ class Guardrails(Construct):
             type=policy_type,
             description=description,
             content=organization_policies.to_compact_json(content),
-            depends_on=[organization.organization],
+            depends_on=[organization],
         )
         OrganizationsPolicyAttachment(
-            self,
-            f"{id}_root",
-            policy_id=policy.id,
-            target_id=organization.organization.roots.get(0).id,
+            self, f"{id}_root", policy_id=policy.id, target_id=organization.roots.get(0).id
         )
         return policy
 
     @staticmethod
-    def scp(config: Config, trail_arn: str, log_bucket_arn: str) -> dict | None:
+    def scp(config: Config) -> dict | None:
         settings = config.guardrails
-        protect = settings.protect_audit_trail
         return organization_policies.guardrails_scp(
             deny_leave=settings.deny_leave_organization,
             deny_root=settings.deny_member_root,
             allowed_regions=settings.allowed_regions,
-            trail_arn=trail_arn if protect else None,
-            log_bucket_arn=log_bucket_arn if protect else None,
+            protected_roles=[a.role_name for a in config.accounts]
+            if settings.protect_member_role
+            else (),
         )
 
 
@@ -160,16 +200,22 @@ def foundation_tags(config: Config) -> dict[str, list[str]]:
 
 
 def check_scp_size(config: Config) -> int:
-    """The SCP's size once Terraform filled in the real ARNs; refuses one AWS would reject."""
-    trail_arn = (
-        f"arn:aws:cloudtrail:{config.region}:{_PLACEHOLDER_ACCOUNT_ID}:trail/{config.trail.name}"
-    )
-    document = Guardrails.scp(config, trail_arn, f"arn:aws:s3:::{config.trail.bucket}")
+    """The guardrails SCP's size; refuses one AWS would reject."""
     return organization_policies.refuse_oversized_scp(
-        document,
-        name="guardrails",
+        Guardrails.scp(config),
+        name="guardrails SCP",
         source=config.source,
         remedy="list fewer guardrails.allowed_regions",
+    )
+
+
+def check_rcp_size(config: Config) -> int:
+    """The resource control policy's size once Terraform filled in the organization id."""
+    return organization_policies.refuse_oversized_scp(
+        organization_policies.resource_perimeter_rcp(_PLACEHOLDER_ORGANIZATION_ID),
+        name="resource perimeter RCP",
+        source=config.source,
+        remedy="shorten organization_policies.resource_perimeter_rcp",
     )
 
 

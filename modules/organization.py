@@ -17,8 +17,11 @@ from foundation.model import Config
 TRUSTED_SERVICES = ["access-analyzer.amazonaws.com", "cloudtrail.amazonaws.com"]
 ROOT_ACCESS_SERVICE = "iam.amazonaws.com"
 ACCOUNT_MANAGEMENT_SERVICE = "account.amazonaws.com"
+SCP_TYPE = "SERVICE_CONTROL_POLICY"
+RCP_TYPE = "RESOURCE_CONTROL_POLICY"
 AI_OPT_OUT_POLICY_TYPE = "AISERVICES_OPT_OUT_POLICY"
 TAG_POLICY_TYPE = "TAG_POLICY"
+EC2_DECLARATIVE_POLICY_TYPE = "DECLARATIVE_POLICY_EC2"
 
 
 def trusted_services(config: Config) -> list[str]:
@@ -29,12 +32,14 @@ def trusted_services(config: Config) -> list[str]:
 
 
 def policy_types(config: Config) -> list[str]:
-    """SCPs always; the management policy types whose guardrail is switched on."""
+    """SCPs always (the kill switch's freeze is one); the other types whose guardrail is on."""
     switched = {
+        RCP_TYPE: config.guardrails.resource_perimeter,
         AI_OPT_OUT_POLICY_TYPE: config.guardrails.ai_services_opt_out,
         TAG_POLICY_TYPE: config.guardrails.tag_policy,
+        EC2_DECLARATIVE_POLICY_TYPE: config.guardrails.ec2_protections,
     }
-    return ["SERVICE_CONTROL_POLICY", *(kind for kind, on in switched.items() if on)]
+    return [SCP_TYPE, *(kind for kind, on in switched.items() if on)]
 
 
 class Organization(Construct):

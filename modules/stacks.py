@@ -50,14 +50,7 @@ class ManagementStack(TerraformStack):
             organization_id=org.organization.id,
             depends_on=[org.organization],
         )
-        guardrails = Guardrails(
-            self,
-            "guardrails",
-            config=config,
-            organization=org,
-            trail_arn=audit.trail.arn,
-            log_bucket_arn=audit.log_bucket.bucket.arn,
-        )
+        guardrails = Guardrails(self, "guardrails", config=config, organization=org)
         budgets = Budgets(
             self,
             "budgets",
@@ -100,10 +93,16 @@ class ManagementStack(TerraformStack):
                     name: [contact.alternate_contact_type for contact in by_type.values()]
                     for name, by_type in contacts.contacts.items()
                 },
-                "ai_services_opt_out_policy": guardrails.ai_services_opt_out.id
-                if guardrails.ai_services_opt_out
-                else "",
-                "tag_policy": guardrails.tag_policy.id if guardrails.tag_policy else "",
+                **{
+                    name: policy.id if policy else ""
+                    for name, policy in {
+                        "ai_services_opt_out_policy": guardrails.ai_services_opt_out,
+                        "tag_policy": guardrails.tag_policy,
+                        "no_commitments_policy": guardrails.no_commitments,
+                        "resource_control_policy": guardrails.resource_perimeter,
+                        "ec2_declarative_policy": guardrails.ec2_protections,
+                    }.items()
+                },
             },
             contract.OUTPUT_FREEZE_POLICY_ID: kill_switch.policy.id,
             contract.OUTPUT_ORGANIZATION_BUDGET: budgets.organization.name,

@@ -347,12 +347,18 @@ def baseline_lines(config: Config) -> list[str]:
             else "no alternate contacts ([contacts] not set)"
         )
         lines.append(f"{stack:<13} " + " · ".join(parts))
+    at_the_root = {
+        "resource_control_policy": "resource perimeter (RCP)",
+        "ec2_declarative_policy": "EC2 declarative policy",
+        "ai_services_opt_out_policy": "AI services opt-out",
+        "tag_policy": "tag policy",
+    }
     organization = [
-        "AI services opt-out at the root"
-        if management["ai_services_opt_out_policy"]
-        else "no AI services opt-out",
-        "tag policy at the root" if management["tag_policy"] else "no tag policy",
+        f"{what} at the root" if management[output] else f"no {what}"
+        for output, what in at_the_root.items()
     ]
+    if management["no_commitments_policy"]:
+        organization.append("commitments denied (members that allow none)")
     lines.append(f"{'organization':<13} " + " · ".join(organization))
     return lines
 

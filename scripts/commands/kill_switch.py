@@ -18,6 +18,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from botocore.exceptions import ClientError
+
 from foundation.contract import (
     MANAGEMENT_STACK,
     OUTPUT_ACCOUNT_BUDGETS,
@@ -34,7 +36,10 @@ from scripts.console import UserError, say, say_table
 from scripts.guard.approval import approved_without_asking, confirmed
 from scripts.guard.kill_switch import KillSwitchTarget, kill_switch_guard
 
-EXECUTED, REVERSED = "EXECUTION_SUCCESS", "REVERSE_SUCCESS"
+EXECUTED, REVERSED, FAILED = "EXECUTION_SUCCESS", "REVERSE_SUCCESS", "EXECUTION_FAILURE"
+# What Organizations answers when the freeze SCP is on the account already (AttachPolicy, AWS
+# Organizations API reference): a hand freeze and the budget action meet it, in either order.
+ALREADY_ATTACHED = "DuplicatePolicyAttachmentException"
 # AWS runs an execution in the background (…_IN_PROGRESS); the emulator finishes at once.
 SETTLE_TIMEOUT_SECONDS = 300
 SETTLE_POLL_SECONDS = 5
@@ -64,12 +69,19 @@ def budget_action(
 
 def freeze(config: Config, account_name: str) -> None:
     target = kill_switch_guard(config, account_name, "freeze")
+    already = f"Account '{account_name}' ({target.account_id}) is already frozen; nothing changed."
     if is_frozen(config, target.account_id, target.freeze_policy_id):
-        say(f"Account '{account_name}' ({target.account_id}) is already frozen; nothing changed.")
+        say(already)
         return
-    aws.client(config, "organizations").attach_policy(
-        PolicyId=target.freeze_policy_id, TargetId=target.account_id
-    )
+    try:
+        aws.client(config, "organizations").attach_policy(
+            PolicyId=target.freeze_policy_id, TargetId=target.account_id
+        )
+    except ClientError as error:  # the budget action froze it since the check above
+        if error.response["Error"]["Code"] != ALREADY_ATTACHED:
+            raise
+        say(already)
+        return
     if not is_frozen(config, target.account_id, target.freeze_policy_id):
         raise UserError(
             f"Organizations accepted the attachment but does not list the freeze SCP "
@@ -122,6 +134,15 @@ def thaw(config: Config, account_name: str, *, auto_approve: bool) -> None:
             f"The freeze SCP is still attached to {target.account_id}: run `make "
             f"status ENV={config.env_name}` and try again."
         )
+    if action and action["Status"] == FAILED:
+        say("      Its budget action failed, the SCP being on already: re-arming it…")
+        aws.client(config, "budgets").execute_budget_action(
+            AccountId=target.management_account_id,
+            BudgetName=target.budget_name,
+            ActionId=target.action_id,
+            ExecutionType="RESET_BUDGET_ACTION",
+        )
+        action = _settled(config, target)
     after = _after_thaw(config, target, action)
     say(f"Account '{account_name}' ({target.account_id}) is thawed. {after}")
 
@@ -258,6 +279,7 @@ def _switch(action: dict) -> str:
         "STANDBY": f"armed at {threshold}",
         EXECUTED: f"fired at {threshold}",
         REVERSED: "reversed: off until next month",
+        FAILED: f"failed at {threshold}: frozen by hand already; a thaw re-arms it",
     }.get(action["Status"], f"at {threshold}")
     return f"{meaning} ({action['Status']})"
 

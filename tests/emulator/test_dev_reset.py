@@ -8,9 +8,9 @@ service aws-nuke has no resource type for is named; a second reset deletes nothi
 reset, run again, deletes only what the demo made. Every refusal leaves the seeded resources in
 place.
 
-Until the emulator evaluates SCPs (the guardrails issue), detaching the guardrail to seed another
-region changes nothing here; the SCP's exemption of the reset's session is checked statement by
-statement in tests/synth/test_guardrails.py.
+The emulator enforces the guardrails SCP: the region outside the allowed list is seeded with it
+detached, as in an account adopted with history, and the reset's session, which the region
+guardrail lets read and delete there and nothing else, deletes what is there with it attached.
 """
 
 from __future__ import annotations
@@ -21,12 +21,14 @@ import json
 import re
 
 import pytest
+from botocore.exceptions import ClientError
 
 from foundation.contract import (
     MANAGEMENT_STACK,
     OUTPUT_MANAGEMENT_ACCOUNT_ID,
     OUTPUT_MEMBER_ACCOUNT_IDS,
     OUTPUT_MEMBER_ROLE_ARNS,
+    RESET_SESSION_NAME,
 )
 from scripts import aws, workspaces
 from scripts.commands import demo, dev_reset
@@ -54,10 +56,15 @@ OPT_IN = "af-south-1"
 MAX_SESSION_SECONDS = 7200
 
 
+def member_role(config) -> str:
+    return workspaces.state_outputs(config, MANAGEMENT_STACK)[OUTPUT_MEMBER_ROLE_ARNS][ACCOUNT]
+
+
 def member_sessions(config) -> dict:
-    role_arn = workspaces.state_outputs(config, MANAGEMENT_STACK)[OUTPUT_MEMBER_ROLE_ARNS][ACCOUNT]
+    """Sessions of the member role in each region, named as the reset's: the region guardrail
+    lets only those read outside the allowed regions."""
     return {
-        region: aws.assume_role(config, role_arn, "dev-reset-test", region=region)
+        region: aws.assume_role(config, member_role(config), RESET_SESSION_NAME, region=region)
         for region in (*config.control_regions, OUTSIDE, OPT_IN)
     }
 
@@ -157,9 +164,10 @@ def seeded(foundation, reset_logs):
     home = member_sessions(config)[config.region]
     account_id = aws.account_id(config, home)
     aws.client(config, "account", home).enable_region(RegionName=OPT_IN)
-    aws.client(config, "iam", home).update_role(
-        RoleName=config.account(ACCOUNT).role_name, MaxSessionDuration=MAX_SESSION_SECONDS
-    )
+    with guardrail_detached(config, account_id):  # it keeps the member role as it is
+        aws.client(config, "iam", home).update_role(
+            RoleName=config.account(ACCOUNT).role_name, MaxSessionDuration=MAX_SESSION_SECONDS
+        )
     sessions = member_sessions(config)
     before = member_inventory(config, sessions)
     seed_iam(config, sessions[config.region])
@@ -169,7 +177,7 @@ def seeded(foundation, reset_logs):
     with guardrail_detached(config, account_id):
         seed_region(config, sessions[OUTSIDE], account_id)
         seed_learner_tagged(config, sessions[OUTSIDE], account_id)
-    aws.client(config, "sqs", sessions[OPT_IN]).create_queue(QueueName="learner-opt-in")
+        aws.client(config, "sqs", sessions[OPT_IN]).create_queue(QueueName="learner-opt-in")
     # A service the installed aws-nuke (2.16) has no resource type for.
     aws.client(config, "bedrock", sessions[config.region]).list_custom_models()
     yield config, stacks, sessions, before
@@ -193,6 +201,20 @@ def refused(config, stacks, account=ACCOUNT, **kwargs) -> list[str]:
 
 def starting(reasons: list[str], reason: str) -> list[str]:
     return [r for r in reasons if r.startswith(reason)]
+
+
+def test_outside_the_allowed_regions_only_the_resets_session_reads_and_it_makes_nothing(seeded):
+    """The region guardrail, as the emulator enforces it: a plain session of the member role is
+    denied there; the reset's session reads and deletes there (the reset below), but creates
+    nothing."""
+    config, _, sessions, _ = seeded
+    plain = aws.assume_role(config, member_role(config), "learner-at-the-console", region=OUTSIDE)
+    with pytest.raises(ClientError, match="explicit deny in a service control policy"):
+        aws.client(config, "sqs", plain).list_queues()
+    as_reset = aws.client(config, "sqs", sessions[OUTSIDE])
+    assert as_reset.list_queues()["QueueUrls"]
+    with pytest.raises(ClientError, match="explicit deny in a service control policy"):
+        as_reset.create_queue(QueueName="made-by-the-reset")
 
 
 def test_refuses_the_management_account(seeded):

@@ -2,10 +2,11 @@
 line as `make` runs it: the budget action fires and really attaches the freeze SCP to dev through
 Organizations (approving it while STANDBY stands in for a crossed threshold: the emulator has no
 spend); `dev-thaw` reverses it through AWS Budgets; `dev-freeze` attaches it by hand and
-`dev-thaw` detaches it; `status` prints both states; the management account never gets it, and
-the guard refuses it, an unknown account, and outputs naming the management account or one
-Organizations does not know. Each test leaves dev thawed and its switch armed (STANDBY), as the
-other emulator tests expect.
+`dev-thaw` detaches it; a hand freeze and the budget action meet in either order without harm
+(Organizations refuses the second attachment); `status` prints every state; the management
+account never gets it, and the guard refuses it, an unknown account, and outputs naming the
+management account or one Organizations does not know. Each test leaves dev thawed and its
+switch armed (STANDBY), as the other emulator tests expect.
 """
 
 from __future__ import annotations
@@ -140,6 +141,39 @@ def test_the_switch_freezes_dev_only_and_thaw_and_freeze_by_hand_undo_and_redo_i
     assert code == 0 and len(prompts) == 1 and switch.dev_id in prompts[0]
     assert switch.states() == (False, False, kill_switch.REVERSED)
     assert "is not frozen; nothing changed" in run(capsys, "dev-thaw", "--yes")[1]
+
+
+def test_a_hand_freeze_then_the_budget_action_fails_it_and_a_thaw_re_arms_it(switch, capsys):
+    """AWS answers DuplicatePolicyAttachmentException (AttachPolicy, Organizations API reference)
+    to the action's attachment, which ends in EXECUTION_FAILURE; the account stays frozen."""
+    assert run(capsys, "dev-freeze")[0] == 0
+    switch.execute("APPROVE_BUDGET_ACTION")
+    assert switch.states() == (True, False, kill_switch.FAILED)
+    assert "failed at 100 %: frozen by hand already" in dev_row(run(capsys, "status")[1])
+    code, printed = run(capsys, "dev-thaw", "--yes")
+    assert code == 0 and "re-arming it" in printed
+    assert switch.states() == (False, False, "STANDBY")
+
+
+def test_the_budget_action_then_a_hand_freeze_changes_nothing(switch, capsys, monkeypatch):
+    """In this order the hand freeze finds the SCP on, or, when the action attached it between the
+    check and the attachment, Organizations' DuplicatePolicyAttachmentException: either way
+    nothing changes and the thaw still reverses the action through Budgets."""
+    switch.execute("APPROVE_BUDGET_ACTION")
+    assert run(capsys, "dev-freeze")[1].count("already frozen") == 1
+    real, checks = kill_switch.is_frozen, []
+
+    def thawed_at_the_first_check(*args) -> bool:  # the action attached it since
+        checks.append(args)
+        return len(checks) > 1 and real(*args)
+
+    monkeypatch.setattr(kill_switch, "is_frozen", thawed_at_the_first_check)
+    code, printed = run(capsys, "dev-freeze")
+    assert code == 0 and "already frozen" in printed
+    assert switch.states() == (True, False, kill_switch.EXECUTED)
+    monkeypatch.setattr(kill_switch, "is_frozen", real)
+    assert run(capsys, "dev-thaw", "--yes")[0] == 0
+    assert switch.states() == (False, False, kill_switch.REVERSED)
 
 
 def test_a_wrong_confirmation_thaws_nothing(switch, capsys, monkeypatch):

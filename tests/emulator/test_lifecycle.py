@@ -362,7 +362,13 @@ def test_demo_summary_lists_each_accounts_baseline(foundation):
         assert "contacts billing, operations, security" in line, line
     assert f"Access Analyzer {regions}" in lines[0]
     assert f"alias {config.account('dev').alias}" in lines[1]
-    assert "AI services opt-out at the root" in lines[-1]
+    for at_the_root in (
+        "resource perimeter (RCP)",
+        "EC2 declarative policy",
+        "AI services opt-out",
+    ):
+        assert f"{at_the_root} at the root" in lines[-1]
+    assert "no tag policy" in lines[-1] and "commitments denied" in lines[-1]
 
 
 def test_the_demos_second_plans_run_at_once_each_into_its_own_log(foundation, second_plans):

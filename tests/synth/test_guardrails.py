@@ -12,8 +12,8 @@ principals, feature names) are spelled out, since they are the property being ch
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import re
 
 import pytest
 
@@ -27,9 +27,7 @@ EXAMPLE = config_module.environment_path("example")
 ROOT_SESSION_EXEMPTION = {"Null": {"aws:AssumedRoot": "true"}}
 SCP_SIDS = {
     "DenyLeaveOrganization",
-    "ProtectAuditTrail",
-    "ProtectAuditLogBucket",
-    "ProtectAuditLogs",
+    "ProtectMemberAccessRole",
     "DenyMemberRootUser",
     "DenyOutsideAllowedRegions",
     "DenyResetOutsideAllowedRegionsButReadDelete",
@@ -108,40 +106,20 @@ def test_scp_denies_leaving_the_organization(statements):
     assert statement["Resource"] == "*" and "Condition" not in statement
 
 
-def test_scp_protects_the_trail_and_its_log_bucket(statements, management, example_config):
-    [trail_key] = keyed(management, "aws_cloudtrail")
-    [bucket_key] = [
-        k
-        for k, b in keyed(management, "aws_s3_bucket").items()
-        if b["bucket"] == example_config.trail.bucket
+def test_scp_protects_the_member_access_role_and_nothing_of_management(statements, example_config):
+    statement = statements["ProtectMemberAccessRole"]
+    assert statement["Resource"] == [
+        f"arn:aws:iam::*:role/{name}"
+        for name in sorted({a.role_name for a in example_config.accounts})
     ]
-    bucket_arn = ref("aws_s3_bucket", bucket_key, "arn")
-
-    trail = statements["ProtectAuditTrail"]
-    assert trail["Resource"] == [ref("aws_cloudtrail", trail_key, "arn")]
-    assert set(trail["Action"]) == {
-        "cloudtrail:StopLogging",
-        "cloudtrail:DeleteTrail",
-        "cloudtrail:UpdateTrail",
-        "cloudtrail:PutEventSelectors",
-        "cloudtrail:PutInsightSelectors",
-    }
-    bucket = statements["ProtectAuditLogBucket"]
-    assert bucket["Resource"] == [bucket_arn]
-    assert {
-        "s3:DeleteBucket",
-        "s3:PutBucketPolicy",
-        "s3:DeleteBucketPolicy",
-        "s3:PutLifecycleConfiguration",
-        "s3:PutBucketVersioning",
-        "s3:PutBucketPublicAccessBlock",
-        "s3:PutEncryptionConfiguration",
-    } <= set(bucket["Action"])
-    logs = statements["ProtectAuditLogs"]
-    assert logs["Resource"] == [f"{bucket_arn}/*"]
-    assert {"s3:DeleteObject", "s3:DeleteObjectVersion"} <= set(logs["Action"])
-    assert "s3:PutObject" not in logs["Action"], "the trail itself must keep writing"
-    assert not any("Condition" in s for s in (trail, bucket, logs))
+    assert {"iam:DeleteRole", "iam:UpdateAssumeRolePolicy", "iam:DetachRolePolicy"} <= set(
+        statement["Action"]
+    )
+    assert not [a for a in statement["Action"] if not a.startswith("iam:")]
+    assert statement["Condition"] == ROOT_SESSION_EXEMPTION
+    # SCPs never restrict the management account, where the trail and its bucket live.
+    content = json.dumps(statements)
+    assert "cloudtrail" not in content and example_config.trail.bucket not in content
 
 
 def test_scp_denies_the_member_root_user_except_root_sessions(statements):
@@ -224,7 +202,7 @@ def region_statements(config) -> dict:
     """The region statements of the guardrails SCP (the others name their resources)."""
     from modules.guardrails import Guardrails as GuardrailsConstruct
 
-    document = GuardrailsConstruct.scp(config, "trail-arn", "bucket-arn")
+    document = GuardrailsConstruct.scp(config)
     return {"Statement": [s for s in document["Statement"] if s["Sid"] in REGION_SIDS]}
 
 
@@ -251,18 +229,17 @@ def test_the_reset_session_makes_nothing_outside_the_allowed_regions(example_con
 
 
 def test_scp_is_compact_and_fits_the_quota_with_the_longest_names(management, example_config):
+    from modules.guardrails import check_scp_size
+
     _, policy = guardrails_scp(management, example_config)
     content = policy["content"]
     assert content == organization_policies.to_compact_json(json.loads(content)), "no whitespace"
-    # The longest values Terraform can fill in: a 128-character trail name, a 63-character bucket.
-    filled = re.sub(
-        r"\$\{aws_cloudtrail\.[^}]+\.arn\}",
-        "arn:aws:cloudtrail:ap-southeast-4:123456789012:trail/" + "t" * 128,
-        content,
+    longest = dataclasses.replace(example_config.account("dev"), role_name="r" * 64)
+    config = dataclasses.replace(
+        variant(example_config, allowed_regions=tuple(sorted(config_module._known_regions()))),
+        accounts=(longest,),
     )
-    filled = re.sub(r"\$\{aws_s3_bucket\.[^}]+\.arn\}", "arn:aws:s3:::" + "b" * 63, filled)
-    assert "${" not in filled
-    assert len(filled) <= organization_policies.SCP_MAX_CHARACTERS
+    assert check_scp_size(config) <= organization_policies.SCP_MAX_CHARACTERS
 
 
 def test_scp_with_every_region_allowed_still_fits(example_config):
@@ -289,7 +266,7 @@ def test_scp_too_large_is_refused_with_the_file_and_the_remedy(example_config, m
 
 SWITCHES = {
     "deny_leave_organization": {"DenyLeaveOrganization"},
-    "protect_audit_trail": {"ProtectAuditTrail", "ProtectAuditLogBucket", "ProtectAuditLogs"},
+    "protect_member_role": {"ProtectMemberAccessRole"},
     "deny_member_root": {"DenyMemberRootUser"},
 }
 
@@ -298,47 +275,32 @@ SWITCHES = {
 def test_a_guardrail_switched_off_removes_only_its_statements(example_config, switch):
     from modules.guardrails import Guardrails as GuardrailsConstruct
 
-    document = GuardrailsConstruct.scp(
-        variant(example_config, **{switch: False}), "trail-arn", "bucket-arn"
-    )
+    document = GuardrailsConstruct.scp(variant(example_config, **{switch: False}))
     assert {s["Sid"] for s in document["Statement"]} == SCP_SIDS - SWITCHES[switch]
 
 
 def test_no_allowed_regions_means_no_region_statement(example_config):
     from modules.guardrails import Guardrails as GuardrailsConstruct
 
-    document = GuardrailsConstruct.scp(
-        variant(example_config, allowed_regions=()), "trail-arn", "bucket-arn"
-    )
+    document = GuardrailsConstruct.scp(variant(example_config, allowed_regions=()))
     assert {s["Sid"] for s in document["Statement"]} == SCP_SIDS - REGION_SIDS
 
 
-@pytest.fixture(scope="module")
-def all_off_management(synthesize, example_config) -> dict:
-    from modules.guardrails import Guardrails as GuardrailsConstruct
-
-    config = variant(
-        example_config,
-        deny_leave_organization=False,
-        protect_audit_trail=False,
-        deny_member_root=False,
-        centralize_root_access=False,
-        allowed_regions=(),
-        ai_services_opt_out=False,
-        tag_policy=False,
-    )
-    assert GuardrailsConstruct.scp(config, "trail-arn", "bucket-arn") is None
-    path = synthesize(config) / "stacks" / MANAGEMENT_STACK / "cdk.tf.json"
-    return json.loads(path.read_text())
-
-
 def test_every_guardrail_off_removes_the_scp_and_root_access(all_off_management, example_config):
-    for resource_type in ("aws_organizations_policy_attachment", "aws_iam_organizations_features"):
-        assert not keyed(all_off_management, resource_type), resource_type
-    # Only the kill switch's freeze SCP is left, attached to nothing by Terraform.
-    assert [p["name"] for p in keyed(all_off_management, "aws_organizations_policy").values()] == [
-        f"{example_config.name_prefix}-freeze"
-    ]
+    assert not keyed(all_off_management, "aws_iam_organizations_features")
+    # The kill switch's freeze SCP, attached to nothing by Terraform, and the commitments guard,
+    # which each account lifts for itself (accounts.<name>.allow_commitments), are left.
+    policies = {
+        k: p["name"] for k, p in keyed(all_off_management, "aws_organizations_policy").items()
+    }
+    prefix = example_config.name_prefix
+    assert sorted(policies.values()) == [f"{prefix}-freeze", f"{prefix}-no-commitments"]
+    [guard] = [k for k, name in policies.items() if name == f"{prefix}-no-commitments"]
+    assert keyed(all_off_management, "aws_organizations_policy_attachment") == {
+        k: a
+        for k, a in keyed(all_off_management, "aws_organizations_policy_attachment").items()
+        if a["policy_id"] == ref("aws_organizations_policy", guard, "id")
+    }
     _, organization = the_one(all_off_management, "aws_organizations_organization")
     assert "iam.amazonaws.com" not in organization["aws_service_access_principals"]
     assert organization["enabled_policy_types"] == ["SERVICE_CONTROL_POLICY"]

@@ -4,13 +4,12 @@ at it and at that account only, execution roles allowed nothing else, never the 
 account. The freeze SCP is evaluated statement by statement (tests/helpers.py), not searched as
 text.
 
-A second synthesis has three member accounts (two switched on at different thresholds, one off)
-and anomaly detection off.
+A second synthesis (`several`, tests/synth/conftest.py) has three member accounts (two switched
+on at different thresholds, one off) and anomaly detection off.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 
@@ -24,7 +23,7 @@ from foundation.contract import (
     OUTPUT_FREEZE_POLICY_ID,
     OUTPUT_ORGANIZATION_BUDGET,
 )
-from foundation.model import Budgets, MemberAccount
+from foundation.model import Budgets
 from tests.helpers import (
     action_matches,
     denying_statements,
@@ -151,28 +150,6 @@ def role_of(stack: dict, action: dict) -> tuple[str, dict]:
         if action["execution_role_arn"] == ref("aws_iam_role", k, "arn")
     ]
     return key, role
-
-
-@pytest.fixture(scope="module")
-def several(example_config):
-    dev = example_config.account("dev")
-    accounts = (
-        dev,
-        MemberAccount("test", "aws-test@example.com", dev.role_name, freeze_at_percent=80),
-        MemberAccount("lab", "aws-lab@example.com", dev.role_name, freeze_at_percent=0),
-    )
-    return dataclasses.replace(
-        example_config,
-        accounts=accounts,
-        budgets=dataclasses.replace(example_config.budgets, anomaly_alert_usd=0),
-    )
-
-
-@pytest.fixture(scope="module")
-def several_management(synthesize, several) -> dict:
-    return json.loads(
-        (synthesize(several) / "stacks" / MANAGEMENT_STACK / "cdk.tf.json").read_text()
-    )
 
 
 @pytest.fixture(scope="module")

@@ -148,7 +148,12 @@ def test_organization_policies_are_found_by_name_among_their_type(
     found = {f.address: f for f in discover(config, management_stack).findings}
     assert {address: found[address].import_id for address in policies} == ids
     kinds = {found[address].what.rsplit(" ", 1)[0] for address in policies}
-    assert kinds == {"service control policy", "AI services opt-out policy"}
+    assert kinds == {
+        "service control policy",
+        "resource control policy",
+        "AI services opt-out policy",
+        "EC2 declarative policy",
+    }
 
 
 def test_the_table_names_what_it_decides_without_references(

@@ -27,8 +27,8 @@ DEV_BUDGET = "# monthly_budget_usd = 10"
 DEV_FREEZE = "# freeze_at_percent = 100"
 ANOMALY = "anomaly_alert_usd = 10"
 GUARDRAIL_KEYS = (
-    "ai_services_opt_out, allowed_regions, centralize_root_access, "
-    "deny_leave_organization, deny_member_root, protect_audit_trail, tag_policy"
+    "ai_services_opt_out, allowed_regions, centralize_root_access, deny_leave_organization, "
+    "deny_member_root, ec2_protections, protect_member_role, resource_perimeter, tag_policy"
 )
 AN_AMOUNT = "a positive amount of US dollars, such as 20 or 12.5"
 A_REGION = "an AWS region such as eu-west-1 or us-east-1"
@@ -51,6 +51,12 @@ def test_example_turns_every_guardrail_on(example_config):
     assert example_config.budgets == Budgets(
         organization_monthly_usd=20, thresholds_percent=(50, 80, 100)
     )
+
+
+def test_commitments_are_guarded_unless_an_account_lifts_it(example_config, tmp_path):
+    assert not example_config.account("dev").allow_commitments
+    lifted = load(write_env(tmp_path, ("# allow_commitments = false", "allow_commitments = true")))
+    assert lifted.account("dev").allow_commitments
 
 
 def test_files_without_the_new_sections_load_with_safe_defaults(tmp_path):
@@ -197,6 +203,26 @@ INVALID = {
             ("text", '"10"', "'10'"),
             ("bool", "true", "True"),
             ("infinite", "inf", "inf"),
+        ]
+    },
+    "removed-trail-guardrail": (
+        [("protect_member_role = true", "protect_audit_trail = true")],
+        [
+            "key 'guardrails.protect_audit_trail': no longer a guardrail; delete it. Its SCP "
+            "statements protected nothing: the organization trail and its log bucket live in "
+            "the management account, which SCPs never restrict, and member accounts cannot "
+            "change an organization trail anyway (docs/guardrails.md)"
+        ],
+    ),
+    **{
+        f"{key}-not-a-switch": (
+            [(line, line.split("=")[0].lstrip("# ") + '= "yes"')],
+            [f"key '{where}{key}': expected true or false, got 'yes'"],
+        )
+        for key, line, where in [
+            ("allow_commitments", "# allow_commitments = false", "accounts.dev."),
+            ("resource_perimeter", "resource_perimeter = true", "guardrails."),
+            ("ec2_protections", "ec2_protections = true", "guardrails."),
         ]
     },
     "member-over-organization": (

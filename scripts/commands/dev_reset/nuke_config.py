@@ -179,7 +179,7 @@ def keeps(
         Keep("IAMRolePolicyAttachment", name, reserved, "glob", "RoleName")
         for name in AWS_ROLE_NAMES
     ]
-    trail = "the organization trail's shadow in the member account (SCP-protected)"
+    trail = "the organization trail's shadow in the member account (AWS keeps it from members)"
     trail_arn = (
         f"arn:aws:cloudtrail:{config.region}:{management_account_id}:trail/{config.trail.name}"
     )

@@ -1,4 +1,5 @@
-"""EC2: snapshots by owner, default VPCs, route tables, network interfaces and Regions as on AWS."""
+"""EC2: snapshots by owner, default VPCs, route tables, network interfaces and Regions as on AWS,
+and the account-level settings an EC2 declarative policy manages."""
 
 from __future__ import annotations
 
@@ -183,3 +184,224 @@ def primary_network_interface_stays_attached() -> None:
         return detach_unless_primary
 
     wrap(NetworkInterfaceBackend, "detach_network_interface", unless_primary)
+
+
+# --- account-level settings and the EC2 declarative policy -------------------------------------
+# API value of each setting by default, and what a declarative policy's attribute and field set it
+# from ("Declarative policy syntax and examples", Organizations User Guide).
+_SETTINGS = {
+    "image_block_public_access": ("image_block_public_access", "state", "unblocked"),
+    "snapshot_block_public_access": ("snapshot_block_public_access", "state", "unblocked"),
+    "serial_console_access": ("serial_console_access", "status", "disabled"),
+    "http_tokens": ("instance_metadata_defaults", "http_tokens", "no-preference"),
+    "http_put_response_hop_limit": (
+        "instance_metadata_defaults",
+        "http_put_response_hop_limit",
+        "-1",
+    ),
+    "http_endpoint": ("instance_metadata_defaults", "http_endpoint", "no-preference"),
+    "instance_metadata_tags": (
+        "instance_metadata_defaults",
+        "instance_metadata_tags",
+        "no-preference",
+    ),
+}
+BY_ACCOUNT, BY_POLICY = "account", "declarative-policy"
+
+
+def account_settings(backend) -> tuple[dict[str, str], str, str]:
+    """(every setting of the account in the backend's region, who manages them, the policy's
+    exception message): the EC2 declarative policy in effect for the account where one is (its
+    root-to-account levels merged, the lower one's @@assign winning), else what the account set.
+    Policy values are written with underscores, the API's with hyphens."""
+    from scripts.emulator.extensions.organizations import (
+        DECLARATIVE_POLICY_EC2,
+        organization_of,
+        policies_in_effect,
+    )
+
+    own = backend.__dict__.setdefault(
+        "account_settings", {name: default for name, (_, _, default) in _SETTINGS.items()}
+    )
+    found = organization_of(backend.account_id)
+    levels = (
+        policies_in_effect(found[0], backend.account_id, DECLARATIVE_POLICY_EC2) if found else None
+    )
+    declared: dict[str, dict] = {}
+    message = ""
+    for document in [document for level in levels or [] for document in level]:
+        for attribute, fields in document.get("ec2_attributes", {}).items():
+            if attribute == "exception_message":
+                message = fields.get("@@assign", message)
+                continue
+            for name, operators in fields.items():
+                if "@@assign" in operators:
+                    declared.setdefault(attribute, {})[name] = str(operators["@@assign"])
+    if not declared:
+        return own, BY_ACCOUNT, ""
+    effective = dict(own)
+    for name, (attribute, field, _) in _SETTINGS.items():
+        if field in declared.get(attribute, {}):
+            effective[name] = declared[attribute][field].replace("_", "-")
+    return effective, BY_POLICY, message
+
+
+def _refuse_if_declared(response) -> None:
+    """A change to a setting a declarative policy manages fails, with the policy's message
+    ("Account administrators will not be able to modify the value of the service attribute",
+    Organizations User Guide). AWS documents the refusal, not its code: OperationNotPermitted."""
+    from moto.ec2.exceptions import OperationNotPermitted
+
+    _, managed_by, message = account_settings(response.ec2_backend)
+    if managed_by == BY_POLICY:
+        raise OperationNotPermitted(message or "This setting is managed by a declarative policy.")
+
+
+def _public_sharing_apis(name: str, key: str) -> dict:
+    """Get<...>State, Enable<...> (the state in the request) and Disable<...> of image or
+    snapshot block public access, by handler name."""
+    from moto.core.responses import ActionResult
+
+    def get(response) -> ActionResult:
+        settings, managed_by, _ = account_settings(response.ec2_backend)
+        return ActionResult({key: settings[name], "ManagedBy": managed_by})
+
+    def setting(value_of):
+        def change(response) -> ActionResult:
+            _refuse_if_declared(response)
+            value = value_of(response)
+            account_settings(response.ec2_backend)[0][name] = value
+            return ActionResult({key: value})
+
+        return change
+
+    kind = "image" if name.startswith("image") else "snapshot"
+    return {
+        f"get_{kind}_block_public_access_state": get,
+        f"enable_{kind}_block_public_access": setting(lambda response: response._get_param(key)),
+        f"disable_{kind}_block_public_access": setting(lambda response: "unblocked"),
+    }
+
+
+_METADATA_PARAMETERS = {
+    "http_tokens": "HttpTokens",
+    "http_put_response_hop_limit": "HttpPutResponseHopLimit",
+    "http_endpoint": "HttpEndpoint",
+    "instance_metadata_tags": "InstanceMetadataTags",
+}
+
+
+def metadata_defaults(settings: dict[str, str]) -> dict:
+    """The instance metadata defaults as the API names them."""
+    return {
+        parameter: int(settings[name]) if name.endswith("limit") else settings[name]
+        for name, parameter in _METADATA_PARAMETERS.items()
+    }
+
+
+def get_instance_metadata_defaults(response):
+    from moto.core.responses import ActionResult
+
+    settings, managed_by, message = account_settings(response.ec2_backend)
+    exception = {"ManagedExceptionMessage": message} if message else {}
+    return ActionResult(
+        {"AccountLevel": {**metadata_defaults(settings), "ManagedBy": managed_by, **exception}}
+    )
+
+
+def modify_instance_metadata_defaults(response):
+    from moto.core.responses import ActionResult
+
+    _refuse_if_declared(response)
+    settings = account_settings(response.ec2_backend)[0]
+    for name, parameter in _METADATA_PARAMETERS.items():
+        if response._get_param(parameter) is not None:
+            settings[name] = str(response._get_param(parameter))
+    return ActionResult({"Return": True})
+
+
+def _serial_console_apis() -> dict:
+    from moto.core.responses import ActionResult
+
+    def get_serial_console_access_status(response) -> ActionResult:
+        settings, managed_by, _ = account_settings(response.ec2_backend)
+        enabled = settings["serial_console_access"] == "enabled"
+        return ActionResult({"SerialConsoleAccessEnabled": enabled, "ManagedBy": managed_by})
+
+    def setting(status: str):
+        def change(response) -> ActionResult:
+            _refuse_if_declared(response)
+            account_settings(response.ec2_backend)[0]["serial_console_access"] = status
+            return ActionResult({"SerialConsoleAccessEnabled": status == "enabled"})
+
+        return change
+
+    return {
+        "get_serial_console_access_status": get_serial_console_access_status,
+        "enable_serial_console_access": setting("enabled"),
+        "disable_serial_console_access": setting("disabled"),
+    }
+
+
+@extension
+def account_level_settings() -> None:
+    """EC2's account-level protections, which moto lacks: image and snapshot block public access,
+    the instance metadata defaults and serial console access, per account and region, each read
+    back with who manages it (ManagedBy) and unchangeable where an EC2 declarative policy sets
+    it. They act: a new instance takes the metadata defaults it does not set itself, and an AMI
+    or snapshot cannot be shared with everyone (group `all`) while public sharing is blocked."""
+    from moto.ec2.responses.settings import Settings
+
+    handlers = {
+        **_public_sharing_apis("image_block_public_access", "ImageBlockPublicAccessState"),
+        **_public_sharing_apis("snapshot_block_public_access", "State"),
+        **_serial_console_apis(),
+        "get_instance_metadata_defaults": get_instance_metadata_defaults,
+        "modify_instance_metadata_defaults": modify_instance_metadata_defaults,
+    }
+    for handler_name, handler in handlers.items():
+        setattr(Settings, handler_name, handler)
+    _settings_act()
+
+
+def _settings_act() -> None:
+    from moto.ec2.exceptions import OperationNotPermitted
+    from moto.ec2.models.amis import AmiBackend
+    from moto.ec2.models.elastic_block_store import EBSBackend
+    from moto.ec2.models.instances import InstanceBackend
+
+    def with_metadata_defaults(run_instances):
+        def run_instances_with_metadata_defaults(backend, *args, **kwargs):
+            defaults = metadata_defaults(account_settings(backend)[0])
+            chosen = {k: v for k, v in defaults.items() if v not in ("no-preference", -1)}
+            kwargs["metadata_options"] = {**chosen, **(kwargs.get("metadata_options") or {})}
+            return run_instances(backend, *args, **kwargs)
+
+        return run_instances_with_metadata_defaults
+
+    def blocked(backend, setting: str, what: str) -> None:
+        if account_settings(backend)[0][setting] != "unblocked":
+            raise OperationNotPermitted(
+                f"Block public access for {what} is on in this account and region: "
+                f"{what} cannot be shared publicly."
+            )
+
+    def unless_public_snapshots_blocked(add_create_volume_permission):
+        def add_unless_blocked(backend, snapshot_id, user_ids, groups):
+            if "all" in groups:
+                blocked(backend, "snapshot_block_public_access", "snapshots")
+            add_create_volume_permission(backend, snapshot_id, user_ids=user_ids, groups=groups)
+
+        return add_unless_blocked
+
+    def unless_public_images_blocked(modify_image_attribute):
+        def modify_unless_blocked(backend, ami_id, launch_permissions_to_add, *args):
+            if {"Group": "all"} in launch_permissions_to_add:
+                blocked(backend, "image_block_public_access", "AMIs")
+            modify_image_attribute(backend, ami_id, launch_permissions_to_add, *args)
+
+        return modify_unless_blocked
+
+    wrap(InstanceBackend, "run_instances", with_metadata_defaults)
+    wrap(EBSBackend, "add_create_volume_permission", unless_public_snapshots_blocked)
+    wrap(AmiBackend, "modify_image_attribute", unless_public_images_blocked)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 
@@ -139,3 +141,101 @@ def test_primary_network_interface_is_never_detached(mocked_aws):
     ec2.terminate_instances(InstanceIds=[instance["InstanceId"]])
     [described] = ec2.describe_instances()["Reservations"][0]["Instances"]
     assert described["State"]["Name"] == "terminated"
+
+
+# --- account-level settings and the EC2 declarative policy ---------------------------------------
+
+AMI = "ami-12c6146b"  # one of moto's public AMIs
+
+
+def public_snapshot_share(ec2, snapshot: str) -> None:
+    ec2.modify_snapshot_attribute(
+        SnapshotId=snapshot,
+        Attribute="createVolumePermission",
+        OperationType="add",
+        GroupNames=["all"],
+    )
+
+
+def test_account_settings_are_kept_per_account_and_act(mocked_aws):
+    """EC2 API reference: Get/Enable/DisableSnapshotBlockPublicAccess, Get/Enable/Disable
+    ImageBlockPublicAccess, Get/ModifyInstanceMetadataDefaults, Get/Enable/Disable
+    SerialConsoleAccess; block public access refuses public sharing (EBS User Guide, "Block
+    public access for snapshots"); IMDS defaults apply to launches that set nothing themselves."""
+    ec2 = mocked_aws("ec2")
+    assert ec2.get_snapshot_block_public_access_state()["State"] == "unblocked"
+    assert ec2.get_image_block_public_access_state()["ImageBlockPublicAccessState"] == "unblocked"
+    assert ec2.get_serial_console_access_status()["SerialConsoleAccessEnabled"] is False
+    assert ec2.get_instance_metadata_defaults()["AccountLevel"]["HttpTokens"] == "no-preference"
+
+    volume = ec2.create_volume(AvailabilityZone="us-east-1a", Size=1)["VolumeId"]
+    snapshot = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
+    ec2.enable_snapshot_block_public_access(State="block-all-sharing")
+    with pytest.raises(ec2.exceptions.ClientError, match="OperationNotPermitted"):
+        public_snapshot_share(ec2, snapshot)
+    assert ec2.disable_snapshot_block_public_access()["State"] == "unblocked"
+    public_snapshot_share(ec2, snapshot)
+
+    ec2.modify_instance_metadata_defaults(HttpTokens="required", HttpPutResponseHopLimit=2)
+    [instance] = ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1)["Instances"]
+    assert instance["MetadataOptions"]["HttpTokens"] == "required"
+    assert instance["MetadataOptions"]["HttpPutResponseHopLimit"] == 2
+    assert ec2.enable_serial_console_access()["SerialConsoleAccessEnabled"] is True
+    assert (
+        mocked_aws("ec2", "us-west-2").get_serial_console_access_status()[
+            "SerialConsoleAccessEnabled"
+        ]
+        is False
+    ), "a setting of one region"
+
+
+def test_a_declarative_policy_sets_them_and_the_account_cannot_change_them(
+    mocked_aws, organization_with_member
+):
+    """Organizations User Guide, "Declarative policy syntax and examples": the attributes and
+    their values; "Account administrators will not be able to modify the value of the service
+    attribute"; the custom exception message; instance metadata defaults are defaults only."""
+    from foundation import management_policies
+
+    member, session = organization_with_member
+    organizations = mocked_aws("organizations")
+    root = organizations.list_roots()["Roots"][0]["Id"]
+    organizations.enable_policy_type(RootId=root, PolicyType="DECLARATIVE_POLICY_EC2")
+    policy = organizations.create_policy(
+        Name="ec2",
+        Type="DECLARATIVE_POLICY_EC2",
+        Description="ec2",
+        Content=json.dumps(management_policies.ec2_declarative_policy()),
+    )["Policy"]["PolicySummary"]
+    assert ":policy/" in policy["Arn"] and "/declarative_policy_ec2/" in policy["Arn"]
+    organizations.attach_policy(PolicyId=policy["Id"], TargetId=root)
+
+    ec2 = session.client("ec2", region_name="eu-west-1")
+    assert ec2.get_snapshot_block_public_access_state() | {"ResponseMetadata": None} == {
+        "State": "block-all-sharing",
+        "ManagedBy": "declarative-policy",
+        "ResponseMetadata": None,
+    }
+    assert ec2.get_image_block_public_access_state()["ImageBlockPublicAccessState"] == (
+        "block-new-sharing"
+    )
+    assert ec2.get_serial_console_access_status()["ManagedBy"] == "declarative-policy"
+    defaults = ec2.get_instance_metadata_defaults()["AccountLevel"]
+    assert (defaults["HttpTokens"], defaults["HttpPutResponseHopLimit"]) == ("required", 2)
+    assert defaults["ManagedExceptionMessage"] == management_policies.EC2_EXCEPTION_MESSAGE
+    for change in (
+        ec2.disable_snapshot_block_public_access,
+        ec2.disable_image_block_public_access,
+        ec2.enable_serial_console_access,
+        lambda: ec2.modify_instance_metadata_defaults(HttpTokens="optional"),
+    ):
+        with pytest.raises(ec2.exceptions.ClientError, match="declarative policy"):
+            change()
+    [instance] = ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1)["Instances"]
+    assert instance["MetadataOptions"]["HttpTokens"] == "required"
+    [chosen] = ec2.run_instances(
+        ImageId=AMI, MinCount=1, MaxCount=1, MetadataOptions={"HttpTokens": "optional"}
+    )["Instances"]
+    assert chosen["MetadataOptions"]["HttpTokens"] == "optional", "defaults, not enforcement"
+    own = mocked_aws("ec2").get_serial_console_access_status()["ManagedBy"]
+    assert own == "declarative-policy", "the management account inherits the root's policy too"

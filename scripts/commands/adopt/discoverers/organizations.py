@@ -169,6 +169,7 @@ POLICY_KINDS = {
     "AISERVICES_OPT_OUT_POLICY": "AI services opt-out policy",
     "TAG_POLICY": "tag policy",
     "BACKUP_POLICY": "backup policy",
+    "DECLARATIVE_POLICY_EC2": "EC2 declarative policy",
 }
 
 
