@@ -76,46 +76,9 @@ GLOBAL_SERVICE_ACTIONS = (
     "wafv2:*",
     "wellarchitected:*",
 )
-# The dev reset's session (aws:userid of an assumed role is "<role id>:<session name>").
+# The dev reset's sessions of a member access role (aws:userid of a role session is
+# "<role id>:<session name>").
 RESET_SESSION = {"aws:userid": f"*:{RESET_SESSION_NAME}"}
-# What the dev reset's session may still do outside the allowed regions: read and delete. The
-# verbs are those of aws-nuke's listers and removers (rebuy-de/aws-nuke 2.25 and ekristen/aws-nuke
-# v3, resources/*.go), with the few other calls its removers make: lifting the deletion
-# protection a learner set, and S3Bucket's logging switched off before the bucket goes. SCPs take
-# a wildcard at the start of an action since September 2025 ("full IAM language",
-# https://aws.amazon.com/blogs/security/unlock-new-possibilities-aws-organizations-service-control-policy-now-supports-full-iam-language/).
-RESET_ACTIONS = (
-    "*:Describe*",
-    "*:Get*",
-    "*:List*",
-    "*:BatchGet*",
-    "*:Search*",
-    "*:Scan",
-    "*:Delete*",
-    "*:BatchDelete*",
-    "*:Remove*",
-    "*:Detach*",
-    "*:Disassociate*",
-    "*:Deregister*",
-    "*:Terminate*",
-    "*:Stop*",
-    "*:Disable*",
-    "*:Cancel*",
-    "*:Release*",
-    "*:Revoke*",
-    "*:Reject*",
-    "*:Abort*",
-    "*:Deactivate*",
-    "*:Unsubscribe",
-    "*:Untag*",
-    "*:ScheduleKeyDeletion",
-    "cloudformation:UpdateTerminationProtection",
-    "dynamodb:UpdateTable",
-    "ec2:ModifyInstanceAttribute",
-    "elasticloadbalancing:ModifyLoadBalancerAttributes",
-    "rds:ModifyDB*",
-    "s3:PutBucketLogging",
-)
 
 
 def to_compact_json(policy: dict[str, Any]) -> str:
@@ -181,24 +144,39 @@ def deny_member_root() -> dict[str, Any]:
     )
 
 
-def deny_outside_regions(regions: Iterable[str]) -> list[dict[str, Any]]:
+def deny_outside_regions(
+    regions: Iterable[str], member_roles: Iterable[str] = ()
+) -> list[dict[str, Any]]:
     """AWS's region deny: regional actions only in `regions`; global services stay usable.
-    Root sessions are exempt so a locked resource can still be unlocked wherever it is. The dev
-    reset's session is exempt too, but may only read and delete there: what was made before the
-    guardrail, or in a region since removed from the list, is found and deleted."""
-    outside = {"StringNotEquals": {"aws:RequestedRegion": sorted(regions)}}
+    Root sessions are exempt so a locked resource can still be unlocked wherever it is. With
+    `member_roles`, so are the dev reset's sessions of those roles (named RESET_SESSION_NAME):
+    the reset finds and deletes there what was made before the guardrail, or in a region since
+    taken off the list. Every condition of a statement must hold, so "everyone but those
+    sessions" takes two statements, AWS's way of exempting a role (ArnNotLike aws:PrincipalARN)
+    and the role's other sessions."""
+    outside = {"StringNotEquals": {"aws:RequestedRegion": sorted(regions)}, **NOT_A_ROOT_SESSION}
+    roles = {"aws:PrincipalArn": [f"arn:aws:iam::*:role/{r}" for r in sorted(set(member_roles))]}
+    if not roles["aws:PrincipalArn"]:
+        return [
+            statement(
+                "DenyOutsideAllowedRegions",
+                "Deny",
+                not_actions=GLOBAL_SERVICE_ACTIONS,
+                condition=outside,
+            )
+        ]
     return [
         statement(
             "DenyOutsideAllowedRegions",
             "Deny",
             not_actions=GLOBAL_SERVICE_ACTIONS,
-            condition={**outside, **NOT_A_ROOT_SESSION, "StringNotLike": RESET_SESSION},
+            condition={**outside, "ArnNotLike": roles},
         ),
         statement(
-            "DenyResetOutsideAllowedRegionsButReadDelete",
+            "DenyOutsideAllowedRegionsButTheReset",
             "Deny",
-            not_actions=RESET_ACTIONS,
-            condition={**outside, "StringLike": RESET_SESSION},
+            not_actions=GLOBAL_SERVICE_ACTIONS,
+            condition={**outside, "ArnLike": roles, "StringNotLike": RESET_SESSION},
         ),
     ]
 
@@ -209,9 +187,11 @@ def guardrails_scp(
     deny_root: bool,
     allowed_regions: Iterable[str] = (),
     protected_roles: Iterable[str] = (),
+    member_roles: Iterable[str] = (),
 ) -> dict[str, Any] | None:
     """The member accounts' SCP from the switched-on guardrails; None when none is on. No
-    regions means no region deny; no roles, no role protection."""
+    regions means no region deny; no roles, no role protection; `member_roles`: the roles whose
+    dev reset sessions the region deny exempts."""
     statements = []
     if deny_leave:
         statements.append(deny_leave_organization())
@@ -222,7 +202,7 @@ def guardrails_scp(
         statements.append(deny_member_root())
     regions = list(allowed_regions)
     if regions:
-        statements += deny_outside_regions(regions)
+        statements += deny_outside_regions(regions, member_roles)
     return document(*statements) if statements else None
 
 

@@ -186,6 +186,7 @@ class Guardrails(Construct):
             protected_roles=[a.role_name for a in config.accounts]
             if settings.protect_member_role
             else (),
+            member_roles=[a.role_name for a in config.accounts],
         )
 
 

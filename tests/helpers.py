@@ -90,14 +90,14 @@ def condition_holds(condition: dict, context: dict[str, str]) -> bool:
     """The condition operators the SCPs here use, as IAM evaluates them (a negated operator holds
     for a key the request lacks); any other operator fails the test loudly."""
     for operator, tests in condition.items():
-        negated = operator.startswith("StringNot")
+        negated = operator.startswith(("StringNot", "ArnNot"))
         for key, expected in tests.items():
             value = context.get(key)
             if operator == "Null":
                 holds = (value is None) == (expected == "true")
             elif operator in ("StringEquals", "StringNotEquals"):
                 holds = (value is not None and value in listed(expected)) != negated
-            elif operator in ("StringLike", "StringNotLike"):
+            elif operator in ("StringLike", "StringNotLike", "ArnLike", "ArnNotLike"):
                 matched = value is not None and any(
                     fnmatch.fnmatchcase(value, pattern) for pattern in listed(expected)
                 )

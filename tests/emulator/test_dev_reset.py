@@ -203,18 +203,37 @@ def starting(reasons: list[str], reason: str) -> list[str]:
     return [r for r in reasons if r.startswith(reason)]
 
 
-def test_outside_the_allowed_regions_only_the_resets_session_reads_and_it_makes_nothing(seeded):
-    """The region guardrail, as the emulator enforces it: a plain session of the member role is
-    denied there; the reset's session reads and deletes there (the reset below), but creates
-    nothing."""
+def test_outside_the_allowed_regions_only_the_resets_sessions_act(seeded):
+    """The region guardrail, as the emulator enforces it: another session of the member role,
+    and a role of the account under the reset's session name, are denied there; the reset's
+    session of the member role reads there (and deletes, the reset below)."""
     config, _, sessions, _ = seeded
     plain = aws.assume_role(config, member_role(config), "learner-at-the-console", region=OUTSIDE)
     with pytest.raises(ClientError, match="explicit deny in a service control policy"):
         aws.client(config, "sqs", plain).list_queues()
-    as_reset = aws.client(config, "sqs", sessions[OUTSIDE])
-    assert as_reset.list_queues()["QueueUrls"]
+    iam = aws.client(config, "iam", sessions[config.region])
+    own = iam.get_role(RoleName="learner-role")["Role"]["Arn"]
+    iam.update_assume_role_policy(
+        RoleName="learner-role",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": member_role(config)},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+    )
+    named_so = aws.assume_role(
+        config, own, RESET_SESSION_NAME, boto_session=sessions[config.region], region=OUTSIDE
+    )
     with pytest.raises(ClientError, match="explicit deny in a service control policy"):
-        as_reset.create_queue(QueueName="made-by-the-reset")
+        aws.client(config, "sqs", named_so).list_queues()
+    assert aws.client(config, "sqs", sessions[OUTSIDE]).list_queues()["QueueUrls"]
 
 
 def test_refuses_the_management_account(seeded):

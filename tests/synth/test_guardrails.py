@@ -30,9 +30,9 @@ SCP_SIDS = {
     "ProtectMemberAccessRole",
     "DenyMemberRootUser",
     "DenyOutsideAllowedRegions",
-    "DenyResetOutsideAllowedRegionsButReadDelete",
+    "DenyOutsideAllowedRegionsButTheReset",
 }
-REGION_SIDS = {"DenyOutsideAllowedRegions", "DenyResetOutsideAllowedRegionsButReadDelete"}
+REGION_SIDS = {"DenyOutsideAllowedRegions", "DenyOutsideAllowedRegionsButTheReset"}
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -157,45 +157,31 @@ def test_scp_denies_other_regions_but_not_global_services(statements, example_co
 
 
 # What aws-nuke calls to find and delete what a learner made (rebuy-de/aws-nuke 2.25 and
-# ekristen/aws-nuke v3, resources/*.go), as IAM actions; and what makes or starts something.
-RESET_CALLS = (
+# ekristen/aws-nuke v3, resources/*.go), as IAM actions, and what makes or starts something.
+REGIONAL_CALLS = (
     "ec2:DescribeInstances",
-    "ec2:ModifyInstanceAttribute",
     "ec2:TerminateInstances",
     "ec2:DeleteVolume",
-    "ec2:DetachInternetGateway",
-    "ec2:DeleteVpc",
-    "ec2:RevokeSecurityGroupIngress",
     "s3:ListBucketVersions",
-    "s3:DeleteObjectVersion",
-    "s3:DeleteBucketPolicy",
     "s3:PutBucketLogging",
     "s3:DeleteBucket",
-    "sqs:GetQueueAttributes",
     "sqs:DeleteQueue",
     "dynamodb:Scan",
-    "dynamodb:UpdateTable",
     "lambda:DeleteFunction",
-    "rds:ModifyDBInstance",
-    "logs:DeleteLogGroup",
-    "sns:Unsubscribe",
-    "cloudformation:UpdateTerminationProtection",
-)
-MAKING_CALLS = (
     "ec2:RunInstances",
-    "ec2:StartInstances",
-    "ec2:CreateVolume",
     "s3:CreateBucket",
-    "s3:PutObject",
     "lambda:CreateFunction",
-    "lambda:UpdateFunctionCode",
-    "autoscaling:UpdateAutoScalingGroup",
-    "bedrock:InvokeModel",
 )
+OUTSIDE = "ap-southeast-2"
 
 
-def region_context(region: str, session: str) -> dict[str, str]:
-    return {"aws:RequestedRegion": region, "aws:userid": f"AROAEXAMPLE:{session}"}
+def principal(config, session: str, role: str | None = None) -> dict[str, str]:
+    """A session of a role of a member account (its member access role unless `role`)."""
+    role = role or config.account("dev").role_name
+    return {
+        "aws:PrincipalArn": f"arn:aws:iam::222222222222:role/{role}",
+        "aws:userid": f"AROAEXAMPLE:{session}",
+    }
 
 
 def region_statements(config) -> dict:
@@ -206,26 +192,30 @@ def region_statements(config) -> dict:
     return {"Statement": [s for s in document["Statement"] if s["Sid"] in REGION_SIDS]}
 
 
-@pytest.mark.parametrize("action", RESET_CALLS)
-def test_the_reset_session_reads_and_deletes_outside_the_allowed_regions(example_config, action):
+@pytest.mark.parametrize("action", REGIONAL_CALLS)
+def test_outside_the_allowed_regions_only_the_resets_sessions_of_the_member_role_act(
+    example_config, action
+):
     document = region_statements(example_config)
-    outside = "ap-southeast-2"
-    assert outside not in example_config.guardrails.allowed_regions
-    assert denying_statements(document, action, region_context(outside, RESET_SESSION_NAME)) == []
-    assert denying_statements(document, action, region_context(outside, "alice")) == [
+    assert OUTSIDE not in example_config.guardrails.allowed_regions
+
+    def denied(region: str, **who) -> list[str]:
+        return denying_statements(
+            document, action, {"aws:RequestedRegion": region, **principal(example_config, **who)}
+        )
+
+    assert denied(OUTSIDE, session=RESET_SESSION_NAME) == []
+    assert denied(OUTSIDE, session="alice") == ["DenyOutsideAllowedRegionsButTheReset"]
+    assert denied(OUTSIDE, session=RESET_SESSION_NAME, role="learner-role") == [
         "DenyOutsideAllowedRegions"
     ]
-
-
-@pytest.mark.parametrize("action", MAKING_CALLS)
-def test_the_reset_session_makes_nothing_outside_the_allowed_regions(example_config, action):
-    document = region_statements(example_config)
-    assert denying_statements(
-        document, action, region_context("ap-southeast-2", RESET_SESSION_NAME)
-    ) == ["DenyResetOutsideAllowedRegionsButReadDelete"]
-    inside = example_config.region
     for session in (RESET_SESSION_NAME, "alice"):
-        assert denying_statements(document, action, region_context(inside, session)) == []
+        assert denied(example_config.region, session=session) == []
+
+
+def test_without_member_roles_the_region_deny_exempts_no_session():
+    [statement] = organization_policies.deny_outside_regions(["eu-west-1"])
+    assert "aws:userid" not in json.dumps(statement)
 
 
 def test_scp_is_compact_and_fits_the_quota_with_the_longest_names(management, example_config):
