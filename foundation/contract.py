@@ -49,10 +49,11 @@ TAG_ENVIRONMENT = "environment"
 TAG_FOUNDATION_WORKSPACE = f"{MANAGED_BY}:workspace"
 
 # --- identity ------------------------------------------------------------------------------------
-# The session name under which the dev reset reads and deletes in a member account: the region
-# guardrail lets such a session read and delete outside the allowed regions, and nothing else
-# (foundation/organization_policies.py).
+# The session name under which the dev reset acts in a member account through its member access
+# role: the region guardrail exempts the role's sessions so named, so that the reset deletes what
+# is outside the allowed regions too (foundation/organization_policies.py).
 RESET_SESSION_NAME = f"{MANAGED_BY}-reset"
+
 # The role AWS Organizations creates in an account it creates, unless the file names another.
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
 ADMINISTRATORS_GROUP = "Administrators"

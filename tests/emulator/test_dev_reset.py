@@ -9,8 +9,8 @@ reset, run again, deletes only what the demo made. Every refusal leaves the seed
 place.
 
 The emulator enforces the guardrails SCP: the region outside the allowed list is seeded with it
-detached, as in an account adopted with history, and the reset's session, which the region
-guardrail lets read and delete there and nothing else, deletes what is there with it attached.
+detached, as in an account adopted with history, and the reset's sessions of the member role,
+which the region guardrail exempts, delete what is there with it attached.
 """
 
 from __future__ import annotations

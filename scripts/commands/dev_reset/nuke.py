@@ -1,5 +1,5 @@
 """aws-nuke runs for a dev reset: each as the member role in a fresh session of the reset's name
-(the region guardrail lets it read and delete outside the allowed regions) for the role's
+(the region guardrail exempts it, so it acts outside the allowed regions too) for the role's
 longest session, its credentials in aws-nuke's environment only, never on its command line; its
 output appended to the log and read back (output.py).
 
