@@ -49,8 +49,9 @@ def pytest_collection_modifyitems(items):
 
 
 # `-n auto` (the make targets' default). Measured on 2 cores: make test took 428 s with one
-# worker per core, 315 s with two, 327 s with three (the emulator tests wait — lifecycle
-# waiters, Budgets' read delays — and leave a core idle otherwise); each worker (its emulator,
+# worker per core, 315 s with two, 327 s with three (again with 725 tests: 324 s with two,
+# 340 s with three, one after the other on one host); the emulator tests wait — lifecycle
+# waiters, Budgets' read delays — and leave a core idle otherwise; each worker (its emulator,
 # its terraform and providers) peaked at ~2.5 GB (2.2 GB with GOGC=400, before terraform's
 # garbage collection was held off further), so the memory available bounds them too.
 # Without the emulator nothing waits: make test-fast took 66 s with one per core, 84 s with two.

@@ -31,9 +31,9 @@ from foundation.contract import (
     RESET_SESSION_NAME,
 )
 from scripts import aws, workspaces
-from scripts.commands import demo, dev_reset
+from scripts.commands import dev_reset
 from scripts.commands.demo import LEARNER_TAGS, guardrail_detached, seed_tagged_instance
-from scripts.console import Aborted, UserError
+from scripts.console import Aborted
 from scripts.guard import approval
 from scripts.guard.checks import (
     REASON_MANAGEMENT_CREDENTIALS,
@@ -42,65 +42,21 @@ from scripts.guard.checks import (
     REASON_NUKE_MISSING,
     Refused,
 )
+from tests.emulator.dev_account import (
+    ACCOUNT,
+    OPT_IN,
+    OUTSIDE,
+    member_inventory,
+    member_role,
+    member_sessions,
+)
 from tests.emulator.test_aws_nuke import LAMBDA_TRUST, aws_nuke_or_skip, seed_region
 
-ACCOUNT = "dev"
-# Six resets of every enabled region (about four and a half minutes) on the applied foundation:
-# a long chain of its own, on a worker of its own (tests/scheduling.py).
+# Four resets of every enabled region on the applied foundation: a long chain of its own, on a
+# worker of its own (tests/scheduling.py); test_dev_reset_again.py holds two more.
 SCHEDULING_UNIT = "foundation: the dev reset"
-# Enabled in every account, outside the local environment's allowed regions.
-OUTSIDE = "eu-central-1"
-# An opt-in region, enabled by the account (the emulator's Account Management, account.py).
-OPT_IN = "af-south-1"
 # The member role's longest session, raised from the default hour: aws-nuke's runs get it.
 MAX_SESSION_SECONDS = 7200
-
-
-def member_role(config) -> str:
-    return workspaces.state_outputs(config, MANAGEMENT_STACK)[OUTPUT_MEMBER_ROLE_ARNS][ACCOUNT]
-
-
-def member_sessions(config) -> dict:
-    """Sessions of the member role in each region, named as the reset's: the region guardrail
-    lets only those read outside the allowed regions."""
-    return {
-        region: aws.assume_role(config, member_role(config), RESET_SESSION_NAME, region=region)
-        for region in (*config.control_regions, OUTSIDE, OPT_IN)
-    }
-
-
-def member_inventory(config, sessions) -> dict[str, set]:
-    """What the seeded kinds of resource hold now in the dev account, per region and kind."""
-    found: dict[str, set] = {}
-    home = sessions[config.region]
-    iam = aws.client(config, "iam", home)
-    found["roles"] = {r["RoleName"] for r in iam.list_roles()["Roles"]}
-    found["users"] = {u["UserName"] for u in iam.list_users()["Users"]}
-    found["aliases"] = set(iam.list_account_aliases()["AccountAliases"])
-    found["buckets"] = {b["Name"] for b in aws.client(config, "s3", home).list_buckets()["Buckets"]}
-    for region, session in sessions.items():
-        client = lambda service, session=session: aws.client(config, service, session)  # noqa: E731
-        ec2 = client("ec2")
-        found[f"{region} queues"] = set(client("sqs").list_queues().get("QueueUrls", []))
-        found[f"{region} vpcs"] = {
-            (v["VpcId"], v["IsDefault"]) for v in ec2.describe_vpcs()["Vpcs"]
-        }
-        found[f"{region} instances"] = {
-            i["InstanceId"]
-            for r in ec2.describe_instances()["Reservations"]
-            for i in r["Instances"]
-            if i["State"]["Name"] != "terminated"
-        }
-        found[f"{region} volumes"] = {v["VolumeId"] for v in ec2.describe_volumes()["Volumes"]}
-        found[f"{region} interfaces"] = {
-            n["NetworkInterfaceId"] for n in ec2.describe_network_interfaces()["NetworkInterfaces"]
-        }
-        found[f"{region} tables"] = set(client("dynamodb").list_tables()["TableNames"])
-        found[f"{region} topics"] = {t["TopicArn"] for t in client("sns").list_topics()["Topics"]}
-        found[f"{region} functions"] = {
-            f["FunctionName"] for f in client("lambda").list_functions()["Functions"]
-        }
-    return found
 
 
 def seed_iam(config, session) -> None:
@@ -144,15 +100,6 @@ def seed_learner_tagged(config, session, account_id: str) -> None:
     aws.client(config, "sqs", session).create_queue(
         QueueName="learner-tagged", tags={t["Key"]: t["Value"] for t in tags}
     )
-
-
-@pytest.fixture(scope="module")
-def reset_logs(tmp_path_factory):
-    """The resets' logs, aws-nuke's config and the last reset's time in a directory of this
-    module (another module's reset of the same environment writes the repository's)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(dev_reset, "LOG_DIR", tmp_path_factory.mktemp("reset-logs"))
-        yield dev_reset.LOG_DIR
 
 
 @pytest.fixture(scope="module")
@@ -362,65 +309,4 @@ def test_a_second_reset_deletes_nothing_and_names_no_service_again(first_reset, 
     assert "Nothing to delete" in printed.getvalue()
     assert "The preview's dry run is the proof" in printed.getvalue()
     assert "You used bedrock" not in printed.getvalue(), "used before the last reset"
-    assert member_inventory(config, sessions) == before
-
-
-def test_a_demo_rerun_keeps_what_the_demo_did_not_make(first_reset, seeded, monkeypatch, capsys):
-    """`make demo` again after exploring dev: its reset deletes its own click-ops (its learner-
-    tagged instance among them) unasked and, with no terminal to ask about the rest, keeps a queue
-    made by hand, and says so."""
-    config, stacks, sessions, before = seeded
-    sqs = aws.client(config, "sqs", sessions[config.region])
-    mine = sqs.create_queue(QueueName="my-experiment")["QueueUrl"]
-    monkeypatch.setattr(approval, "at_a_terminal", lambda: False)
-    try:
-        result = demo.reset_click_ops(config, stacks, None)
-        printed = capsys.readouterr().out
-        now = member_inventory(config, sessions)
-        assert mine in now[f"{config.region} queues"]
-        assert result.spared == 1
-        assert result.deleted >= 2 * (len(config.control_regions) + 1) + 1 + 3
-        assert "No terminal to ask whether to delete them too, so they are kept" in printed
-        assert "my-experiment" in printed and "not made by make demo" in printed
-        assert "clicked-user" not in now["users"]
-        assert not now[f"{config.region} instances"]
-    finally:
-        sqs.delete_queue(QueueUrl=mine)
-    assert member_inventory(config, sessions) == before
-
-
-def test_a_deletion_that_stops_halfway_says_what_is_left_and_a_second_reset_continues(
-    first_reset, seeded
-):
-    """An object under a governance-mode lock is what aws-nuke 2.16 cannot delete (it does not
-    bypass the retention): the reset stops, saying what it deleted and what not; once the lock
-    is lifted, the next reset deletes the rest."""
-    import datetime
-
-    config, stacks, sessions, before = seeded
-    home = sessions[config.region]
-    s3 = aws.client(config, "s3", home)
-    bucket = f"learner-locked-{aws.account_id(config, home)}"
-    s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
-    locked = s3.put_object(
-        Bucket=bucket,
-        Key="locked.txt",
-        Body=b"kept for a day",
-        ObjectLockMode="GOVERNANCE",
-        ObjectLockRetainUntilDate=datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1),
-    )["VersionId"]
-    queue = aws.client(config, "sqs", home).create_queue(QueueName="learner-late")["QueueUrl"]
-    with pytest.raises(UserError) as stopped:
-        dev_reset.reset(config, ACCOUNT, stacks, auto_approve=True)
-    said = str(stopped.value)
-    assert re.search(r"aws-nuke's deletion stopped \(exit \d+\): \d+ resource\(s\) deleted", said)
-    assert f"s3://{bucket}/locked.txt" in said
-    assert f"Run `make dev-reset ENV={config.env_name} ACCOUNT={ACCOUNT}` again" in said
-    assert "it continues with what is left" in said
-    assert queue not in member_inventory(config, sessions)[f"{config.region} queues"]
-
-    s3.delete_object(
-        Bucket=bucket, Key="locked.txt", VersionId=locked, BypassGovernanceRetention=True
-    )
-    dev_reset.reset(config, ACCOUNT, stacks, auto_approve=True)
     assert member_inventory(config, sessions) == before
