@@ -66,10 +66,10 @@ def new_member_account(config) -> tuple[str, boto3.Session]:
     return account_id, management
 
 
-def seed_global(config, member: boto3.Session) -> dict[str, set[str]]:
-    """IAM as a learner makes it by hand; returns {aws-nuke resource type: names it prints}."""
+def seed_iam(config, member: boto3.Session) -> str:
+    """A role with an inline policy and a user with an access key, made by hand; returns the
+    key's id."""
     iam = aws.client(config, "iam", member)
-    iam.create_account_alias(AccountAlias=ALIAS)
     iam.create_role(RoleName="learner-role", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))
     iam.put_role_policy(
         RoleName="learner-role",
@@ -82,7 +82,13 @@ def seed_global(config, member: boto3.Session) -> dict[str, set[str]]:
         ),
     )
     iam.create_user(UserName="learner")
-    key = iam.create_access_key(UserName="learner")["AccessKey"]["AccessKeyId"]
+    return iam.create_access_key(UserName="learner")["AccessKey"]["AccessKeyId"]
+
+
+def seed_global(config, member: boto3.Session) -> dict[str, set[str]]:
+    """IAM as a learner makes it by hand; returns {aws-nuke resource type: names it prints}."""
+    aws.client(config, "iam", member).create_account_alias(AccountAlias=ALIAS)
+    key = seed_iam(config, member)
     return {
         "IAMRole": {"learner-role"},
         "IAMRolePolicy": {"learner-role -> read-buckets"},

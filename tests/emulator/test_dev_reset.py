@@ -50,31 +50,13 @@ from tests.emulator.dev_account import (
     member_role,
     member_sessions,
 )
-from tests.emulator.test_aws_nuke import LAMBDA_TRUST, aws_nuke_or_skip, seed_region
+from tests.emulator.test_aws_nuke import LAMBDA_TRUST, aws_nuke_or_skip, seed_iam, seed_region
 
 # Four resets of every enabled region on the applied foundation: a long chain of its own, on a
 # worker of its own (tests/scheduling.py); test_dev_reset_again.py holds two more.
 SCHEDULING_UNIT = "foundation: the dev reset"
 # The member role's longest session, raised from the default hour: aws-nuke's runs get it.
 MAX_SESSION_SECONDS = 7200
-
-
-def seed_iam(config, session) -> None:
-    """A role with an inline policy and a user with an access key, made by hand."""
-    iam = aws.client(config, "iam", session)
-    iam.create_role(RoleName="learner-role", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))
-    iam.put_role_policy(
-        RoleName="learner-role",
-        PolicyName="read-buckets",
-        PolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}],
-            }
-        ),
-    )
-    iam.create_user(UserName="learner")
-    iam.create_access_key(UserName="learner")
 
 
 def seed_learner_tagged(config, session, account_id: str) -> None:
