@@ -241,7 +241,11 @@ def test_reset_deletes_everything_made_in_every_enabled_region_and_keeps_the_bas
 def test_what_a_learners_code_tags_like_the_foundation_is_not_kept(first_reset):
     _, printed, _, _, _ = first_reset
     kept = printed[printed.index("Kept") : printed.index("Confirmation skipped")]
-    assert "learner-tagged" not in kept and "EC2Instance" not in kept
+    assert "learner-tagged" not in kept
+    # Instances terminated before (by a module that ran earlier on this worker's foundation)
+    # are listed until EC2 forgets them; the learner's running one must not be kept.
+    instances = [line for line in kept.splitlines() if line.split()[:1] == ["EC2Instance"]]
+    assert all(line.endswith("aws-nuke: already terminated") for line in instances), instances
     assert "made by the 'dev' workspace (tag cdktf-aws-foundation:workspace)" in kept
 
 
