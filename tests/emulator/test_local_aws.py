@@ -123,3 +123,26 @@ def test_local_down_on_the_wrong_port_names_the_one_that_runs(emulator, monkeypa
     said = capsys.readouterr().out
     assert "nothing to stop" in said
     assert str(emulator.emulator.port) in said.split("It runs on port", 1)[1]
+
+
+def test_a_request_repeated_for_a_lost_answer_is_answered_as_the_first_time(emulator):
+    """An SDK repeats a request whose answer it lost with the same invocation id: the create is
+    carried out once and the repeat gets its answer; a new request (an id of its own) still
+    meets AWS's rule against a second user of the name."""
+    from botocore.exceptions import ClientError
+
+    iam = aws.client(emulator, "iam", aws.session(emulator))
+    invocation = {"id": "repeated-create-user"}
+
+    def same_invocation(request, **_):
+        request.headers["amz-sdk-invocation-id"] = invocation["id"]
+
+    iam.meta.events.register("before-send.iam.CreateUser", same_invocation)
+    first = iam.create_user(UserName="repeated-once")["User"]
+    again = iam.create_user(UserName="repeated-once")["User"]
+    assert again["UserId"] == first["UserId"]
+    assert [u["UserName"] for u in iam.list_users()["Users"]].count("repeated-once") == 1
+    invocation["id"] = "a-new-request"
+    with pytest.raises(ClientError, match="EntityAlreadyExists"):
+        iam.create_user(UserName="repeated-once")
+    iam.delete_user(UserName="repeated-once")
