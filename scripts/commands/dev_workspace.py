@@ -176,11 +176,27 @@ def _pages(
 
 
 def _tagged_resources(config: Config, session: boto3.Session) -> list[str]:
+    """Tagged resources but terminated instances: EC2 lists those "for a short while" after
+    (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/terminating-instances.html) and moto's
+    Tagging API with them (AWS's too, not verified), though nothing remains to delete."""
+    terminated = {
+        i["InstanceId"]
+        for r in _pages(
+            config,
+            session,
+            "ec2",
+            "describe_instances",
+            "Reservations",
+            Filters=[{"Name": "instance-state-name", "Values": ["terminated"]}],
+        )
+        for i in r["Instances"]
+    }
     return [
         r["ResourceARN"]
         for r in _pages(
             config, session, "resourcegroupstaggingapi", "get_resources", "ResourceTagMappingList"
         )
+        if r["ResourceARN"].rpartition(":instance/")[2] not in terminated
     ]
 
 

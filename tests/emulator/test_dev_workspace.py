@@ -226,6 +226,17 @@ def test_three_destroy_recreate_cycles(foundation, monkeypatch, capsys):
     s3.put_bucket_tagging(
         Bucket=leftover_bucket, Tagging={"TagSet": [{"Key": "made-by", "Value": "hand"}]}
     )
+    ec2 = aws.client(config, "ec2", member)
+    terminated = ec2.run_instances(
+        ImageId=ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"],
+        MinCount=1,
+        MaxCount=1,
+        InstanceType="t3.micro",
+        TagSpecifications=[
+            {"ResourceType": "instance", "Tags": [{"Key": "made-by", "Value": "hand"}]}
+        ],
+    )["Instances"][0]["InstanceId"]
+    ec2.terminate_instances(InstanceIds=[terminated])
     iam.create_role(
         RoleName=leftover_role,
         AssumeRolePolicyDocument=json.dumps(
@@ -256,6 +267,12 @@ def test_three_destroy_recreate_cycles(foundation, monkeypatch, capsys):
             f"arn:aws:s3:::{leftover_bucket}"
             in found["tagged resources (Resource Groups Tagging API)"]
         )
+        # Terminated, the instance is still listed by EC2 for a while, but is no leftover.
+        assert not any(
+            arn.endswith(f":instance/{terminated}")
+            for arn in found["tagged resources (Resource Groups Tagging API)"]
+        )
+        assert found["EC2 instances"] == []
         roles = found["IAM roles (other than service-linked and OrganizationAccountAccessRole)"]
         assert roles == [leftover_role]  # the experiments role is gone
         assert not result.leftovers.unlisted, result.leftovers.unlisted
