@@ -75,3 +75,25 @@ def test_unconditional_deny_still_denies(tls_only_bucket):
     assert (
         tls_only_bucket.get_permission("s3:GetObject", f"{BUCKET_ARN}/k") == PermissionResult.DENIED
     )
+
+
+def test_a_suspended_buckets_versions_and_delete_markers_can_all_be_deleted(mocked_aws):
+    """What a destroy does to a versioned bucket a reset has emptied (its objects behind
+    delete markers): versioning suspended, then every version deleted, then the bucket."""
+    s3 = mocked_aws("s3")
+    s3.create_bucket(Bucket="sandbox")
+    s3.put_bucket_versioning(Bucket="sandbox", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket="sandbox", Key="notes.txt", Body=b"kept in a version")
+    s3.delete_object(Bucket="sandbox", Key="notes.txt")
+    s3.put_bucket_versioning(Bucket="sandbox", VersioningConfiguration={"Status": "Suspended"})
+    listed = s3.list_object_versions(Bucket="sandbox")
+    versions = [
+        {"Key": v["Key"], "VersionId": v["VersionId"]}
+        for v in [*listed.get("Versions", []), *listed.get("DeleteMarkers", [])]
+    ]
+    assert len(versions) == 2
+    deleted = s3.delete_objects(Bucket="sandbox", Delete={"Objects": versions})
+    assert not deleted.get("Errors")
+    listed = s3.list_object_versions(Bucket="sandbox")
+    assert not listed.get("Versions") and not listed.get("DeleteMarkers")
+    s3.delete_bucket(Bucket="sandbox")
