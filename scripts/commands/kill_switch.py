@@ -112,13 +112,7 @@ def thaw(config: Config, account_name: str, *, auto_approve: bool) -> None:
     )
     if action and action["Status"] == EXECUTED:
         say("      Its budget action froze it: reversing the action through AWS Budgets…")
-        aws.client(config, "budgets").execute_budget_action(
-            AccountId=target.management_account_id,
-            BudgetName=target.budget_name,
-            ActionId=target.action_id,
-            ExecutionType="REVERSE_BUDGET_ACTION",
-        )
-        action = _settled(config, target)
+        action = _executed(config, target, "REVERSE_BUDGET_ACTION")
         if action["Status"] != REVERSED:
             raise UserError(
                 f"AWS Budgets could not reverse the action (status "
@@ -136,19 +130,20 @@ def thaw(config: Config, account_name: str, *, auto_approve: bool) -> None:
         )
     if action and action["Status"] == FAILED:
         say("      Its budget action failed, the SCP being on already: re-arming it…")
-        aws.client(config, "budgets").execute_budget_action(
-            AccountId=target.management_account_id,
-            BudgetName=target.budget_name,
-            ActionId=target.action_id,
-            ExecutionType="RESET_BUDGET_ACTION",
-        )
-        action = _settled(config, target)
+        action = _executed(config, target, "RESET_BUDGET_ACTION")
     after = _after_thaw(config, target, action)
     say(f"Account '{account_name}' ({target.account_id}) is thawed. {after}")
 
 
-def _settled(config: Config, target: KillSwitchTarget) -> dict:
-    """The budget action once its execution has finished (or after the timeout)."""
+def _executed(config: Config, target: KillSwitchTarget, execution_type: str) -> dict:
+    """The budget action once AWS Budgets has carried out `execution_type` on it (or after the
+    timeout)."""
+    aws.client(config, "budgets").execute_budget_action(
+        AccountId=target.management_account_id,
+        BudgetName=target.budget_name,
+        ActionId=target.action_id,
+        ExecutionType=execution_type,
+    )
     deadline = time.monotonic() + SETTLE_TIMEOUT_SECONDS
     while True:
         action = budget_action(
